@@ -1,0 +1,38 @@
+"""Draws mention cards in the terminal, as they would look in Slack (used by the demo)."""
+from __future__ import annotations
+
+import shutil
+import sys
+import textwrap
+from typing import TextIO
+
+from bot.chat import cards
+from bot.models import ChatRef, Mention, Triage
+
+
+class ConsoleSink:
+    platform = "console"
+
+    def __init__(self, out: TextIO = sys.stdout):
+        self.out = out
+        self.width = min(88, shutil.get_terminal_size((88, 24)).columns)
+        self.count = 0
+
+    def post(self, mention: Mention, triage: Triage) -> ChatRef:
+        self.count += 1
+        def wrap(text: str, first: str = "│ ", rest: str | None = None) -> str:
+            return textwrap.fill(text, self.width, initial_indent=first, subsequent_indent=rest or first)
+
+        where = f"on {cards.network_name(mention.source)} · {cards.age(mention.created_at)}"
+        lines = [
+            "┌" + "─" * (self.width - 1),
+            wrap(f"{cards.author(mention)} {where}" + (f" · {cards.reach(mention)}" if cards.reach(mention) else "")),
+            wrap(mention.text, "│   > "),
+            wrap(cards.verdict(triage)),
+        ]
+        if triage.suggestions:
+            lines.append("│ Suggested replies:")
+            lines += [wrap(s, f"│   {i}. ", "│      ") for i, s in enumerate(triage.suggestions, 1)]
+        lines += ["│ [ Claim ]  [ Reply… ]  [ No reply needed ]", "└" + "─" * (self.width - 1)]
+        print("\n".join(lines), file=self.out, flush=True)
+        return ChatRef(self.platform, "terminal", str(self.count))

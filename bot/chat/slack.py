@@ -1,0 +1,115 @@
+"""Slack: the Web API client with retries, the card sink, and the Bolt app with its listeners."""
+from __future__ import annotations
+
+import logging
+import time
+from typing import Callable
+from urllib.error import URLError
+
+from slack_bolt import App
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
+
+from bot.chat import slack_cards
+from bot.models import ChatRef, Mention, PostError, Triage
+from handlers import commands
+
+log = logging.getLogger(__name__)
+
+_TOKEN_ERRORS = {"invalid_auth", "not_authed", "token_revoked", "token_expired", "account_inactive"}
+
+
+def make_client(token: str, base_url: str) -> WebClient:
+    client = WebClient(token=token, base_url=base_url, timeout=20)
+    # slack_sdk retries nothing on 429 or 5xx unless asked to.
+    client.retry_handlers.extend([RateLimitErrorRetryHandler(max_retry_count=3), ServerErrorRetryHandler(max_retry_count=2)])
+    if not any(isinstance(h, ConnectionErrorRetryHandler) for h in client.retry_handlers):
+        client.retry_handlers.append(ConnectionErrorRetryHandler())
+    return client
+
+
+def explain(error: str, channel: str = "", needed: str = "") -> str:
+    """Slack's error code, in words that say what to do."""
+    if error in _TOKEN_ERRORS:
+        return f"Slack rejected SLACK_BOT_TOKEN ({error}). Reinstall the app to your workspace and copy the Bot User OAuth Token (xoxb-…) again."
+    if error == "channel_not_found":
+        return f"Slack has no channel {channel} that the bot can see. SLACK_CHANNEL must be the channel ID, like C0123456789 (channel name → About, at the bottom)."
+    if error == "not_in_channel":
+        return f"The bot is not in channel {channel}. In that channel, type: /invite @Listening Post"
+    if error == "is_archived":
+        return f"Channel {channel} is archived. Unarchive it or set SLACK_CHANNEL to another channel."
+    if error == "missing_scope":
+        return f"The Slack app is missing a permission ({needed or 'see manifest.yml'}). Add it under OAuth & Permissions, then reinstall the app."
+    if error == "ratelimited":
+        return "Slack is rate limiting the bot; the remaining cards go out on the next poll."
+    return f"Slack answered '{error}'."
+
+
+class SlackSink:
+    """Posts mention cards into one channel, paced to Slack's one message per second."""
+
+    platform = "slack"
+
+    def __init__(self, client: WebClient, channel: str, min_interval: float = 1.0):
+        self.client = client
+        self.channel = channel
+        self.min_interval = min_interval
+        self._last_post = 0.0
+
+    def post(self, mention: Mention, triage: Triage) -> ChatRef:
+        wait = self._last_post + self.min_interval - time.monotonic()
+        if wait > 0:
+            time.sleep(wait)
+        try:
+            response = self.client.chat_postMessage(
+                channel=self.channel,
+                text=slack_cards.fallback_text(mention, triage),
+                blocks=slack_cards.card_blocks(mention, triage),
+                unfurl_links=False,
+                unfurl_media=False,
+            )
+        except SlackApiError as exc:
+            status = exc.response.status_code
+            error = exc.response.get("error") if isinstance(exc.response.data, dict) else None
+            if error:
+                raise PostError(explain(error, self.channel, exc.response.get("needed", ""))) from None
+            raise PostError(f"Slack answered HTTP {status}; the card goes out on the next poll.") from None
+        except (URLError, OSError) as exc:
+            raise PostError(f"Could not reach Slack ({type(exc).__name__}); the card goes out on the next poll.") from None
+        finally:
+            self._last_post = time.monotonic()
+        return ChatRef(self.platform, response["channel"], response["ts"])
+
+
+def build_app(client: WebClient, signing_secret: str, status_lines: Callable[[], list[str]]) -> App:
+    """The Bolt app: request verification, the card's buttons and `/listen`."""
+    app = App(
+        client=client,
+        signing_secret=signing_secret,
+        # Checked by `python -m bot doctor` instead, so a start-up never fails on a network blip.
+        token_verification_enabled=False,
+        process_before_response=False,
+    )
+
+    @app.command("/listen")
+    def listen_command(ack, command):
+        ack(text=commands.listen(command.get("text", ""), status_lines()))
+
+    @app.action(slack_cards.CLAIM)
+    @app.action(slack_cards.REPLY)
+    @app.action(slack_cards.DISMISS)
+    def mention_button(ack, respond):
+        ack()
+        respond(
+            text="Claim, Reply… and No reply needed start working in the next release of Listening Post. "
+            "For now, answer on the network and leave a note in this card's thread.",
+            response_type="ephemeral",
+            replace_original=False,
+        )
+
+    return app

@@ -1,0 +1,73 @@
+"""Block Kit for a mention card; every piece of outside text is escaped as Slack requires."""
+from __future__ import annotations
+
+from bot.chat import cards
+from bot.models import Mention, Triage
+
+SECTION_LIMIT = 3000  # Slack's limit for a section's text
+ACTIONS_BLOCK = "mention_actions"
+CLAIM, REPLY, DISMISS = "mention_claim", "mention_reply", "mention_dismiss"
+
+
+def escape(text: str) -> str:
+    """Slack's three control characters; with them escaped, a mention can't ping @channel or forge a link."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def link(url: str, label: str) -> str:
+    if not url.startswith(("https://", "http://")):
+        return escape(label)
+    # `|` and `>` would end Slack's <url|label> syntax early.
+    safe_url = escape(url).replace("|", "%7C")
+    return f"<{safe_url}|{escape(label).replace('|', '¦')}>"
+
+
+def quote(text: str) -> str:
+    body = escape(text)
+    if len(body) > SECTION_LIMIT - 10:
+        body = body[: SECTION_LIMIT - 11].rsplit(" ", 1)[0] + " …"
+    return "\n".join("> " + line for line in body.splitlines() or [""])
+
+
+def fallback_text(mention: Mention, triage: Triage) -> str:
+    """The notification text (and what screen readers say)."""
+    icon = cards.LABEL_ICONS[triage.label] if triage.scored else "🌐"
+    preview = mention.text if len(mention.text) <= 150 else mention.text[:149] + "…"
+    return escape(f"{icon} {cards.author(mention)} on {cards.network_name(mention.source)}: {preview}")
+
+
+def card_blocks(mention: Mention, triage: Triage) -> list[dict]:
+    ts = int(mention.created_at.timestamp())
+    when = f"<!date^{ts}^{{date_short_pretty}} at {{time}}|{mention.created_at:%Y-%m-%d %H:%M} UTC>"
+    who = escape(mention.author_name or mention.author_handle or "Someone")
+    handle = link(mention.url, f"@{mention.author_handle}") if mention.author_handle else link(mention.url, "view post")
+    about = f"*{who}* {handle} on {cards.network_name(mention.source)} · {when}"
+    if cards.reach(mention):
+        about += f" · {cards.reach(mention)}"
+    blocks: list[dict] = [
+        {"type": "section", "text": {"type": "mrkdwn", "text": about}},
+        {"type": "section", "text": {"type": "mrkdwn", "text": quote(mention.text)}},
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": escape(cards.verdict(triage))}]},
+    ]
+    if triage.suggestions:
+        lines = "\n".join(f"{i}. {escape(s)}" for i, s in enumerate(triage.suggestions, 1))
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": f"*Suggested replies*\n{lines}"[:SECTION_LIMIT]}})
+    blocks.append(
+        {
+            "type": "actions",
+            "block_id": ACTIONS_BLOCK,
+            "elements": [
+                _button("Claim", CLAIM, mention.id, style="primary"),
+                _button("Reply…", REPLY, mention.id),
+                _button("No reply needed", DISMISS, mention.id),
+            ],
+        }
+    )
+    return blocks
+
+
+def _button(label: str, action_id: str, value: str, style: str | None = None) -> dict:
+    button = {"type": "button", "text": {"type": "plain_text", "text": label}, "action_id": action_id, "value": value}
+    if style:
+        button["style"] = style
+    return button

@@ -1,0 +1,152 @@
+"""Settings from the environment and an optional `.env` file, checked with plain-language errors."""
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Mapping
+
+from dotenv import dotenv_values
+
+DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+DEFAULT_X_API_URL = "https://api.twitter.com"
+DEFAULT_TEMPLATES = Path(__file__).with_name("reply_templates.toml")
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; the message says which and how to fix it."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    # Secrets are kept out of repr so they never reach a log line or a traceback.
+    slack_bot_token: str = field(default="", repr=False)
+    slack_signing_secret: str = field(default="", repr=False)
+    slack_app_token: str = field(default="", repr=False)
+    slack_channel: str = ""
+    slack_api_url: str = DEFAULT_SLACK_API_URL
+    slack_post_interval: float = 1.0
+    x_bearer_token: str = field(default="", repr=False)
+    x_username: str = ""
+    x_search_query: str = ""
+    x_api_url: str = DEFAULT_X_API_URL
+    x_api_key: str = field(default="", repr=False)
+    x_api_secret: str = field(default="", repr=False)
+    x_access_token: str = field(default="", repr=False)
+    x_access_token_secret: str = field(default="", repr=False)
+    business_name: str = ""
+    reply_templates: Path = DEFAULT_TEMPLATES
+    database_path: Path = Path("data/listening.db")
+    poll_interval: int = 300
+    port: int = 3000
+
+    @property
+    def secrets(self) -> list[str]:
+        return [
+            s
+            for s in (
+                self.slack_bot_token, self.slack_signing_secret, self.slack_app_token,
+                self.x_bearer_token, self.x_api_key, self.x_api_secret,
+                self.x_access_token, self.x_access_token_secret,
+            )
+            if s
+        ]
+
+    @property
+    def x_enabled(self) -> bool:
+        return bool(self.x_bearer_token and self.x_username)
+
+    @property
+    def slack_enabled(self) -> bool:
+        return bool(self.slack_bot_token and self.slack_channel)
+
+    @property
+    def display_name(self) -> str:
+        return self.business_name or (f"@{self.x_username}" if self.x_username else "our team")
+
+
+def _number(env: Mapping[str, str], name: str, default, kind, minimum):
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = kind(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number, like {default} (it is set to '{raw}').") from None
+    if value < minimum:
+        raise ConfigError(f"{name} must be at least {minimum} (it is set to {raw}).")
+    return value
+
+
+def load(env: Mapping[str, str] | None = None, env_file: str | Path = ".env") -> Settings:
+    """Read settings; real environment variables win over the `.env` file."""
+    if env is None:
+        merged = {k: v for k, v in dotenv_values(env_file).items() if v is not None}
+        merged.update(os.environ)
+        env = merged
+    get = lambda name, default="": env.get(name, default).strip() or default  # noqa: E731
+    templates = Path(get("REPLY_TEMPLATES", str(DEFAULT_TEMPLATES)))
+    if not templates.is_file():
+        raise ConfigError(f"REPLY_TEMPLATES points to {templates}, which does not exist.")
+    return Settings(
+        slack_bot_token=get("SLACK_BOT_TOKEN"),
+        slack_signing_secret=get("SLACK_SIGNING_SECRET"),
+        slack_app_token=get("SLACK_APP_TOKEN"),
+        slack_channel=get("SLACK_CHANNEL"),
+        slack_api_url=get("SLACK_API_URL", DEFAULT_SLACK_API_URL),
+        slack_post_interval=_number(env, "SLACK_POST_INTERVAL_SECONDS", 1.0, float, 0),
+        x_bearer_token=get("X_BEARER_TOKEN"),
+        x_username=get("X_USERNAME").lstrip("@"),
+        x_search_query=get("X_SEARCH_QUERY"),
+        x_api_url=get("X_API_URL", DEFAULT_X_API_URL).rstrip("/"),
+        x_api_key=get("X_API_KEY"),
+        x_api_secret=get("X_API_SECRET"),
+        x_access_token=get("X_ACCESS_TOKEN"),
+        x_access_token_secret=get("X_ACCESS_TOKEN_SECRET"),
+        business_name=get("BUSINESS_NAME"),
+        reply_templates=templates,
+        database_path=Path(get("DATABASE_PATH", "data/listening.db")),
+        poll_interval=_number(env, "POLL_INTERVAL_SECONDS", 300, int, 10),
+        port=_number(env, "PORT", 3000, int, 1),
+    )
+
+
+def missing_for_service(settings: Settings) -> list[str]:
+    """What `run` and `poll` need that is not set, each as an instruction."""
+    problems = []
+    if not settings.slack_bot_token:
+        problems.append("SLACK_BOT_TOKEN is not set (Slack app → OAuth & Permissions → Bot User OAuth Token, starts with xoxb-).")
+    if not settings.slack_channel:
+        problems.append("SLACK_CHANNEL is not set (the channel ID, like C0123456789: open the channel → its name → About, at the bottom).")
+    if not settings.x_enabled:
+        problems.append("No source is set up: set X_BEARER_TOKEN and X_USERNAME to listen on X.")
+    return problems
+
+
+class RedactSecrets(logging.Filter):
+    """Replaces any configured secret in a log line with '***' (a last line of defence)."""
+
+    def __init__(self, secrets: list[str]):
+        super().__init__()
+        self._secrets = [s for s in secrets if len(s) >= 6]
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self._secrets:
+            message = record.getMessage()
+            for secret in self._secrets:
+                message = message.replace(secret, "***")
+            record.msg, record.args = message, None
+        return True
+
+
+def setup_logging(settings: Settings, level: int = logging.INFO) -> None:
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(RedactSecrets(settings.secrets))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    # These libraries log full request headers (bearer tokens included) at DEBUG.
+    for noisy in ("tweepy", "urllib3", "slack_sdk", "slack_bolt", "apscheduler"):
+        logging.getLogger(noisy).setLevel(max(level, logging.WARNING))

@@ -1,0 +1,103 @@
+"""`python -m bot doctor`: checks settings and connections and says what is wrong in plain words."""
+from __future__ import annotations
+
+from typing import Iterator
+
+from bot import wiring
+from bot.config import ConfigError, Settings
+
+OK, PROBLEM, NOTE = "✓", "✗", "•"
+
+
+def checks(settings: Settings) -> Iterator[tuple[str, str]]:
+    """Yield (mark, sentence) pairs; any PROBLEM means the service will not work as set up."""
+    yield from _storage(settings)
+    yield from _templates(settings)
+    yield from _slack(settings)
+    yield from _x(settings)
+
+
+def _storage(settings: Settings):
+    from storage import open_db
+
+    try:
+        open_db(settings.database_path).close()
+        yield OK, f"Database {settings.database_path} is ready (keep it on a persistent disk)."
+    except Exception as exc:  # any failure here is the user's path or disk
+        yield PROBLEM, f"Cannot open the database at {settings.database_path} ({exc}). Set DATABASE_PATH to a writable file."
+
+
+def _templates(settings: Settings):
+    try:
+        wiring.triager(settings)
+        yield OK, f"Reply templates read from {settings.reply_templates}."
+    except ConfigError as exc:
+        yield PROBLEM, str(exc)
+
+
+def _slack(settings: Settings):
+    if not settings.slack_bot_token:
+        yield PROBLEM, "SLACK_BOT_TOKEN is not set: create the app from manifest.yml (see README), install it, and copy the Bot User OAuth Token (xoxb-…)."
+        return
+    from slack_sdk.errors import SlackApiError
+
+    from bot.chat.slack import explain, make_client
+
+    client = make_client(settings.slack_bot_token, settings.slack_api_url)
+    try:
+        auth = client.auth_test()
+        yield OK, f"Slack token works: bot @{auth.get('user')} in workspace {auth.get('team')}."
+    except SlackApiError as exc:
+        yield PROBLEM, explain(exc.response.get("error") or f"HTTP {exc.response.status_code}")
+        return
+    except OSError as exc:
+        yield PROBLEM, f"Could not reach Slack at {settings.slack_api_url} ({type(exc).__name__}). Check the network or SLACK_API_URL."
+        return
+    if settings.slack_app_token:
+        yield OK, "SLACK_APP_TOKEN is set: the bot will use Socket Mode (no public URL needed)."
+    elif settings.slack_signing_secret:
+        yield OK, f"HTTP mode: Slack must reach this server at https://<your-host>/slack/events (port {settings.port})."
+    else:
+        yield PROBLEM, "Set SLACK_APP_TOKEN (Socket Mode, easiest) or SLACK_SIGNING_SECRET (HTTP mode) so buttons and /listen work."
+    if not settings.slack_channel:
+        yield PROBLEM, "SLACK_CHANNEL is not set: use the channel ID, like C0123456789 (channel name → About, at the bottom)."
+        return
+    try:
+        channel = client.conversations_info(channel=settings.slack_channel)["channel"]
+    except SlackApiError as exc:
+        yield PROBLEM, explain(exc.response.get("error") or "unknown", settings.slack_channel, exc.response.get("needed", ""))
+        return
+    if channel.get("is_member"):
+        yield OK, f"The bot is in #{channel.get('name')} and will post cards there."
+    else:
+        yield PROBLEM, f"The bot is not in #{channel.get('name')}. In that channel, type: /invite @Listening Post"
+
+
+def _x(settings: Settings):
+    if not settings.x_enabled:
+        yield NOTE, "X is not set up (X_BEARER_TOKEN and X_USERNAME); no mentions will be read from X."
+        return
+    from bot.sources.x import explain, make_client
+
+    client = make_client(settings.x_bearer_token, settings.x_api_url)
+    try:
+        user = client.get_user(username=settings.x_username).data
+    except Exception as exc:  # explain() turns tweepy and network errors into words
+        yield PROBLEM, str(explain(exc, settings.x_api_url, settings.x_username))
+        return
+    if user is None:
+        yield PROBLEM, f"X account @{settings.x_username} was not found. Check X_USERNAME."
+        return
+    yield OK, f"X works: listening for mentions of @{user.username}" + (
+        f" and posts matching “{settings.x_search_query}”." if settings.x_search_query else "."
+    )
+
+
+def run(settings: Settings, out) -> int:
+    problems = 0
+    for mark, sentence in checks(settings):
+        problems += mark == PROBLEM
+        print(f"{mark} {sentence}", file=out)
+    print(("All set." if not problems else f"{problems} thing(s) to fix before `python -m bot run`."), file=out)
+    return 1 if problems else 0
+

@@ -1,0 +1,100 @@
+"""Suggested replies: the owner's TOML templates, filled and fitted to the network's limits."""
+from __future__ import annotations
+
+import re
+import string
+import tomllib
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.config import ConfigError
+
+PLACEHOLDERS = {"handle", "first_name", "topic", "business"}
+SECTIONS = ("complaint", "question", "praise", "other", "not_english")
+_URL = re.compile(r"\s*(https?://|www\.)\S+", re.IGNORECASE)
+_SPACES = re.compile(r"[ \t]{2,}")
+
+
+@dataclass(frozen=True)
+class ReplyTemplates:
+    replies: dict[str, list[str]]
+    topics: dict[str, list[str]]
+
+    @classmethod
+    def load(cls, path: str | Path) -> "ReplyTemplates":
+        path = Path(path)
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"Could not read the reply templates at {path}: {exc}.") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"The reply templates at {path} are not valid TOML ({exc}).") from None
+        replies = data.get("replies", {})
+        for section in SECTIONS:
+            entries = replies.get(section)
+            if not isinstance(entries, list) or not entries or not all(isinstance(e, str) for e in entries):
+                raise ConfigError(f"{path}: [replies] needs '{section}' as a list of at least one reply.")
+            for entry in entries:
+                fields = {name for _, name, _, _ in string.Formatter().parse(entry) if name is not None}
+                unknown = fields - PLACEHOLDERS
+                if unknown:
+                    raise ConfigError(
+                        f"{path}: the reply \"{entry[:60]}\" uses {{{sorted(unknown)[0]}}}; "
+                        f"the placeholders are {', '.join('{' + p + '}' for p in sorted(PLACEHOLDERS))}."
+                    )
+        topics = {
+            str(name): [str(w).lower() for w in words]
+            for name, words in data.get("topics", {}).items()
+            if isinstance(words, list)
+        }
+        return cls(replies={s: list(replies[s]) for s in SECTIONS}, topics=topics)
+
+    def topic_of(self, text: str) -> str | None:
+        lowered = text.lower()
+        for name, words in self.topics.items():
+            if any(re.search(rf"\b{re.escape(w)}\b", lowered) for w in words):
+                return name
+        return None
+
+    def suggest(
+        self, *, intent: str, handle: str, name: str, text: str, business: str,
+        limit: int, allow_links: bool, english: bool = True, count: int = 3,
+    ) -> list[str]:
+        section = intent if english else "not_english"
+        templates = self.replies.get(section) or self.replies["other"]
+        values = {
+            "handle": handle or "there",
+            "first_name": first_name(name, handle),
+            "topic": self.topic_of(text),
+            "business": business,
+        }
+        # Start at a place that depends on the text, so a busy channel doesn't show
+        # the same three replies on every card, yet a card's suggestions never change.
+        start = zlib.crc32(text.encode("utf-8")) % len(templates)
+        chosen: list[str] = []
+        for template in templates[start:] + templates[:start]:
+            reply = fill(template, values, allow_links)
+            if reply and len(reply) <= limit and reply not in chosen:
+                chosen.append(reply)
+            if len(chosen) == count:
+                break
+        return chosen
+
+
+def first_name(name: str, handle: str) -> str:
+    words = name.split()
+    if words and words[0].isalpha() and len(words[0]) > 1:
+        return words[0].capitalize() if words[0].islower() else words[0]
+    return handle or "there"
+
+
+def fill(template: str, values: dict[str, str | None], allow_links: bool) -> str | None:
+    """The filled reply, or None when it needs a placeholder we have no value for."""
+    needed = {n for _, n, _, _ in string.Formatter().parse(template) if n}
+    if any(not values.get(n) for n in needed):
+        return None
+    reply = template.format(**values)
+    if not allow_links:
+        reply = _URL.sub("", reply)
+    return _SPACES.sub(" ", reply).strip()

@@ -1,0 +1,73 @@
+"""Opens the SQLite database (WAL, busy timeout) and applies its migrations."""
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import sqlite_utils
+from sqlite_utils import Migrations
+
+migrations = Migrations("listening_post")
+
+
+@migrations()
+def m001_core_tables(db: sqlite_utils.Database) -> None:
+    db["mentions"].create(
+        {
+            "id": str, "source": str, "external_id": str,
+            "author_handle": str, "author_name": str, "author_followers": int,
+            "text": str, "url": str, "lang": str, "created_at": str, "in_reply_to": str,
+            "raw": str,
+            "sentiment": float, "label": str, "intent": str, "urgency": str,
+            "suggestions": str, "spam": int, "scored": int,
+            "status": str, "fetched_at": str,
+            "chat_platform": str, "chat_channel": str, "chat_message_id": str, "posted_at": str,
+        },
+        pk="id",
+        not_null={"source", "external_id", "text", "created_at", "status", "fetched_at"},
+        defaults={"status": "new", "spam": 0, "scored": 1},
+    )
+    # Cards still to post, oldest first: the query every poll cycle runs.
+    db["mentions"].create_index(["posted_at", "status", "created_at"], index_name="idx_mentions_unposted")
+    db["mentions"].create_index(["created_at"], index_name="idx_mentions_created")
+    db["events"].create(
+        {
+            "id": int, "mention_id": str, "actor_id": str, "actor_name": str,
+            "action": str, "via": str, "reply_text": str, "reply_external_id": str, "at": str,
+        },
+        pk="id",
+        not_null={"mention_id", "action", "at"},
+        foreign_keys=[("mention_id", "mentions", "id")],
+    )
+    db["events"].create_index(["mention_id", "at"], index_name="idx_events_mention")
+    db["cursors"].create(
+        {"source": str, "key": str, "value": str, "updated_at": str},
+        pk=("source", "key"),
+        not_null={"value", "updated_at"},
+    )
+    db["source_status"].create(
+        {
+            "source": str, "last_success_at": str, "last_error": str,
+            "last_error_at": str, "retry_at": str,
+        },
+        pk="source",
+    )
+
+
+def open_db(path: str | Path) -> sqlite_utils.Database:
+    """Open (creating if needed) and migrate the database.
+
+    A connection belongs to the thread that made it: call this once per thread.
+    """
+    path = Path(path)
+    if str(path) != ":memory:":
+        path.parent.mkdir(parents=True, exist_ok=True)
+    # timeout= sets SQLite's busy timeout: a writer in another thread waits, not fails.
+    conn = sqlite3.connect(str(path), timeout=10)
+    db = sqlite_utils.Database(conn, execute_plugins=False)
+    if str(path) != ":memory:":
+        db.enable_wal()
+    with db.ensure_autocommit_on():
+        db.execute("PRAGMA synchronous = NORMAL")  # safe with WAL; a crash loses no committed row
+    migrations.apply(db)
+    return db

@@ -1,0 +1,148 @@
+"""Writes and reads mentions, cursors and per-source status."""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from typing import Iterable
+
+import sqlite_utils
+
+from bot.models import ChatRef, Mention, Triage
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def iso(moment: datetime) -> str:
+    """UTC ISO-8601 with a fixed width, so text order is time order in SQL."""
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def parse_iso(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def save_mentions(db: sqlite_utils.Database, triaged: Iterable[tuple[Mention, Triage]]) -> int:
+    """Store mentions not seen before; return how many were new. A mention seen again is ignored."""
+    fetched_at = iso(utc_now())
+    rows = [
+        {
+            "id": m.id, "source": m.source, "external_id": m.external_id,
+            "author_handle": m.author_handle, "author_name": m.author_name,
+            "author_followers": m.author_followers, "text": m.text, "url": m.url,
+            "lang": m.lang, "created_at": iso(m.created_at), "in_reply_to": m.in_reply_to,
+            "raw": json.dumps(m.raw, ensure_ascii=False, separators=(",", ":")),
+            "sentiment": t.sentiment, "label": t.label, "intent": t.intent,
+            "urgency": t.urgency, "suggestions": json.dumps(list(t.suggestions), ensure_ascii=False),
+            "spam": int(t.spam), "scored": int(t.scored),
+            # Spam is kept and counted, but held back from the channel.
+            "status": "held" if t.spam else "new", "fetched_at": fetched_at,
+        }
+        for m, t in triaged
+    ]
+    if not rows:
+        return 0
+    before = db.conn.total_changes
+    with db.atomic():
+        db["mentions"].insert_all(rows, ignore=True, batch_size=500)
+    return db.conn.total_changes - before
+
+
+def known_ids(db: sqlite_utils.Database, mention_ids: list[str]) -> set[str]:
+    if not mention_ids:
+        return set()
+    marks = ",".join("?" * len(mention_ids))
+    return {r[0] for r in db.execute(f"select id from mentions where id in ({marks})", mention_ids)}
+
+
+def unposted(db: sqlite_utils.Database, limit: int = 500) -> list[tuple[Mention, Triage]]:
+    """Mentions stored but not yet shown in chat, oldest first."""
+    rows = db.query(
+        "select * from mentions where posted_at is null and status != 'held' "
+        "order by created_at limit ?",
+        [limit],
+    )
+    return [(row_to_mention(r), row_to_triage(r)) for r in rows]
+
+
+def mark_posted(db: sqlite_utils.Database, mention_id: str, ref: ChatRef) -> None:
+    with db.atomic():
+        db["mentions"].update(
+            mention_id,
+            {
+                "chat_platform": ref.platform, "chat_channel": ref.channel,
+                "chat_message_id": ref.message_id, "posted_at": iso(utc_now()),
+            },
+        )
+
+
+def row_to_mention(row: dict) -> Mention:
+    return Mention(
+        source=row["source"], external_id=row["external_id"],
+        author_handle=row["author_handle"] or "", author_name=row["author_name"] or "",
+        text=row["text"], url=row["url"] or "", created_at=parse_iso(row["created_at"]),
+        in_reply_to=row["in_reply_to"], author_followers=row["author_followers"],
+        lang=row["lang"], raw=json.loads(row["raw"] or "{}"),
+    )
+
+
+def row_to_triage(row: dict) -> Triage:
+    return Triage(
+        sentiment=row["sentiment"] or 0.0, label=row["label"] or "neutral",
+        intent=row["intent"] or "other", urgency=row["urgency"] or "normal",
+        suggestions=tuple(json.loads(row["suggestions"] or "[]")),
+        spam=bool(row["spam"]), scored=bool(row["scored"]),
+    )
+
+
+def get_cursors(db: sqlite_utils.Database, source: str) -> dict[str, str]:
+    return {r["key"]: r["value"] for r in db["cursors"].rows_where("source = ?", [source])}
+
+
+def set_cursor(db: sqlite_utils.Database, source: str, key: str, value: str) -> None:
+    with db.atomic():
+        db["cursors"].upsert(
+            {"source": source, "key": key, "value": value, "updated_at": iso(utc_now())},
+            pk=("source", "key"),
+        )
+
+
+def source_status(db: sqlite_utils.Database, source: str) -> dict:
+    rows = list(db["source_status"].rows_where("source = ?", [source]))
+    return rows[0] if rows else {"source": source}
+
+
+def record_source_result(
+    db: sqlite_utils.Database, source: str, error: str | None = None, retry_at: datetime | None = None
+) -> None:
+    now = iso(utc_now())
+    row: dict = {"source": source, "retry_at": iso(retry_at) if retry_at else None}
+    if error is None:
+        row.update(last_success_at=now, last_error=None, last_error_at=None)
+    else:
+        row.update(last_error=error, last_error_at=now)
+    with db.atomic():
+        db["source_status"].upsert(row, pk="source")
+
+
+def counts(db: sqlite_utils.Database) -> dict[str, int]:
+    """Totals for the end-of-run summary."""
+    row = next(
+        db.query(
+            "select count(*) as total,"
+            " sum(posted_at is not null) as posted,"
+            " sum(status = 'held') as held,"
+            " sum(posted_at is null and status != 'held') as waiting"
+            " from mentions"
+        )
+    )
+    return {k: int(v or 0) for k, v in row.items()}
+
+
+def breakdown(db: sqlite_utils.Database, column: str) -> dict[str, int]:
+    """Mentions shown in chat, counted by `label` or `intent`."""
+    if column not in ("label", "intent", "urgency", "source"):
+        raise ValueError(f"cannot break down by {column!r}")
+    sql = f"select {column} as k, count(*) as n from mentions where status != 'held' group by {column}"
+    return {r["k"]: r["n"] for r in db.query(sql)}
