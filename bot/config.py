@@ -94,7 +94,7 @@ def load(env: Mapping[str, str] | None = None, env_file: str | Path = ".env") ->
         slack_signing_secret=get("SLACK_SIGNING_SECRET"),
         slack_app_token=get("SLACK_APP_TOKEN"),
         slack_channel=get("SLACK_CHANNEL"),
-        slack_api_url=get("SLACK_API_URL", DEFAULT_SLACK_API_URL),
+        slack_api_url=get("SLACK_API_URL", DEFAULT_SLACK_API_URL).rstrip("/") + "/",
         slack_post_interval=_number(env, "SLACK_POST_INTERVAL_SECONDS", 1.0, float, 0),
         x_bearer_token=get("X_BEARER_TOKEN"),
         x_username=get("X_USERNAME").lstrip("@"),

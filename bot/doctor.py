@@ -81,14 +81,14 @@ def _x(settings: Settings):
 
     client = make_client(settings.x_bearer_token, settings.x_api_url)
     try:
-        user = client.get_user(username=settings.x_username).data
+        user = client.get_user(username=settings.x_username).get("data")
     except Exception as exc:  # explain() turns tweepy and network errors into words
         yield PROBLEM, str(explain(exc, settings.x_api_url, settings.x_username))
         return
-    if user is None:
+    if not user:
         yield PROBLEM, f"X account @{settings.x_username} was not found. Check X_USERNAME."
         return
-    yield OK, f"X works: listening for mentions of @{user.username}" + (
+    yield OK, f"X works: listening for mentions of @{user['username']}" + (
         f" and posts matching “{settings.x_search_query}”." if settings.x_search_query else "."
     )
 

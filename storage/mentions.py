@@ -60,7 +60,7 @@ def unposted(db: sqlite_utils.Database, limit: int = 500) -> list[tuple[Mention,
     """Mentions stored but not yet shown in chat, oldest first."""
     rows = db.query(
         "select * from mentions where posted_at is null and status != 'held' "
-        "order by created_at limit ?",
+        "order by created_at, id limit ?",
         [limit],
     )
     return [(row_to_mention(r), row_to_triage(r)) for r in rows]

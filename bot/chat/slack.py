@@ -75,10 +75,10 @@ class SlackSink:
             )
         except SlackApiError as exc:
             status = exc.response.status_code
-            error = exc.response.get("error") if isinstance(exc.response.data, dict) else None
-            if error:
-                raise PostError(explain(error, self.channel, exc.response.get("needed", ""))) from None
-            raise PostError(f"Slack answered HTTP {status}; the card goes out on the next poll.") from None
+            if status >= 500 or not isinstance(exc.response.data, dict):
+                raise PostError(f"Slack is having trouble (HTTP {status}); the card goes out on the next poll.") from None
+            error = exc.response.get("error") or f"HTTP {status}"
+            raise PostError(explain(error, self.channel, exc.response.get("needed", ""))) from None
         except (URLError, OSError) as exc:
             raise PostError(f"Could not reach Slack ({type(exc).__name__}); the card goes out on the next poll.") from None
         finally:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import html
 import logging
+import math
 from datetime import datetime, timedelta, timezone
 from typing import Callable, Iterator
 
@@ -45,7 +46,8 @@ class XTransport(HTTPAdapter):
 
 def make_client(bearer_token: str, api_url: str = DEFAULT_X_API_URL, **user_keys: str) -> tweepy.Client:
     # wait_on_rate_limit stays off: without a reset header tweepy retries in a tight loop.
-    client = tweepy.Client(bearer_token=bearer_token, wait_on_rate_limit=False, **user_keys)
+    # Raw dicts (not tweepy's models) so one malformed post can be skipped, not fail the page.
+    client = tweepy.Client(bearer_token=bearer_token, wait_on_rate_limit=False, return_type=dict, **user_keys)
     client.session.mount(DEFAULT_X_API_URL + "/", XTransport(api_url))
     return client
 
@@ -82,7 +84,7 @@ def explain(exc: Exception, api_url: str, username: str = "") -> SourceError:
         return SourceError(f"X is having trouble (HTTP {exc.response.status_code}); will try again next poll.")
     if isinstance(exc, tweepy.HTTPException):
         return SourceError(f"X answered HTTP {exc.response.status_code}: {_detail(exc)}")
-    if isinstance(exc, requests.RequestException):
+    if isinstance(exc, requests.RequestException) and not isinstance(exc, ValueError):  # JSON errors are both
         return SourceError(f"Could not reach X at {api_url} ({type(exc).__name__}); will try again next poll.")
     return SourceError("X sent a response Listening Post could not read; will try again next poll.")
 
@@ -119,10 +121,10 @@ class XSource:
         user_id = cursors.get(user_key)
         if not user_id:
             # Resolved once and kept in the database: every X call costs a small shop money.
-            user = self.client.get_user(username=self.username).data
-            if user is None:  # X answers 200 with an `errors` list for an unknown name
+            user = self.client.get_user(username=self.username).get("data")
+            if not user:  # X answers 200 with an `errors` list for an unknown name
                 raise SourceError(f"X account @{self.username} was not found. Check X_USERNAME.")
-            user_id = str(user.id)
+            user_id = str(user["id"])
             yield Page(user_key, [], cursor=user_id)
         yield from self._read("mentions", self.client.get_users_mentions, user_id, cursors.get("mentions"), user_id)
         if self.search_query:
@@ -136,23 +138,28 @@ class XSource:
         else:
             params.update(max_results=FIRST_POLL_SIZE)
         newest = None
-        for response in tweepy.Paginator(method, arg, limit=None if since_id else 1, **params):
+        for body in tweepy.Paginator(method, arg, limit=math.inf if since_id else 1, **params):
+            if not isinstance(body, dict):
+                raise ValueError("X page is not a JSON object")
             # With since_id, X pages from newest to oldest: the first page's newest_id is the cursor.
-            newest = newest or (response.meta or {}).get("newest_id")
-            yield Page(key, parse_response(response, own_id))
+            newest = newest or (body.get("meta") or {}).get("newest_id")
+            yield Page(key, parse_page(body, own_id))
         if newest:
             yield Page(key, [], cursor=newest)
 
 
-def parse_response(response: tweepy.Response, own_id: str | None = None) -> list[Mention]:
-    users = {str(u.id): u.data for u in (response.includes or {}).get("users", [])}
+def parse_page(body: dict, own_id: str | None = None) -> list[Mention]:
+    """Mentions in one page of X's JSON; a malformed post is logged and skipped, not fatal."""
+    users = {str(u.get("id")): u for u in (body.get("includes") or {}).get("users", []) if isinstance(u, dict)}
     mentions = []
-    for tweet in response.data or []:
-        raw = tweet.data
-        author_id = str(raw.get("author_id") or "")
-        if own_id and author_id == own_id:
-            continue  # the business's own posts are not mentions to answer
-        mentions.append(to_mention(raw, users.get(author_id, {})))
+    for raw in body.get("data") or []:
+        try:
+            author_id = str(raw.get("author_id") or "")
+            if own_id and author_id == own_id:
+                continue  # the business's own posts are not mentions to answer
+            mentions.append(to_mention(raw, users.get(author_id, {})))
+        except (AttributeError, KeyError, TypeError, ValueError):
+            log.warning("Skipped a post from X that could not be read: %.200r", raw)
     return mentions
 
 

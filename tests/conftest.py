@@ -1,0 +1,58 @@
+"""Shared fixtures: fake X and Slack servers on 127.0.0.1, settings pointing at them, a database."""
+from __future__ import annotations
+
+import pytest
+
+from bot import config, wiring
+from storage import open_db
+from tests.fakes import slack_api, x_api
+
+
+@pytest.fixture
+def fake_x():
+    server = x_api.FakeX().start()
+    server.add_user("1001", "maria_eats", "Maria López", followers=812)
+    server.add_user("1002", "tomwrites", "Tom Becker", followers=15300)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def fake_slack():
+    server = slack_api.FakeSlack().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def env(tmp_path, fake_x, fake_slack) -> dict[str, str]:
+    return {
+        "SLACK_BOT_TOKEN": slack_api.BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": "test-signing-secret-abc",
+        "SLACK_CHANNEL": slack_api.CHANNEL,
+        "SLACK_API_URL": fake_slack.api_url,
+        "SLACK_POST_INTERVAL_SECONDS": "0",
+        "X_BEARER_TOKEN": x_api.BEARER,
+        "X_USERNAME": "bramblecafe",
+        "X_API_URL": fake_x.url,
+        "DATABASE_PATH": str(tmp_path / "listening.db"),
+    }
+
+
+@pytest.fixture
+def settings(env) -> config.Settings:
+    return config.load(env)
+
+
+@pytest.fixture
+def poll(settings):
+    """Run one real poll cycle (X source → triage → SQLite → Slack), as `python -m bot poll` does."""
+    sink = wiring.slack_sink(settings)
+    return wiring.cycle_runner(settings, sink)
+
+
+@pytest.fixture
+def db(settings):
+    database = open_db(settings.database_path)
+    yield database
+    database.close()

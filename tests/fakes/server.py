@@ -1,0 +1,104 @@
+"""A small recording HTTP server on 127.0.0.1 that fakes route handlers answer from."""
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+
+@dataclass
+class Request:
+    method: str
+    path: str
+    query: dict[str, list[str]]
+    headers: dict[str, str]
+    body: bytes
+
+    def json(self):
+        return json.loads(self.body or b"{}")
+
+    def form(self) -> dict[str, str]:
+        return {k: v[0] for k, v in parse_qs(self.body.decode()).items()}
+
+    def param(self, name: str, default: str | None = None) -> str | None:
+        return self.query.get(name, [default])[0]
+
+
+@dataclass
+class Reply:
+    status: int = 200
+    body: object = None  # dict/list (sent as JSON) or str/bytes (sent as is)
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class FakeServer:
+    """Subclasses implement `answer(request) -> Reply`; `fail_next` queues scripted replies."""
+
+    def __init__(self):
+        self.requests: list[Request] = []
+        self._scripted: list[list] = []  # [path part, normal answers first, reply]
+        self._lock = threading.Lock()
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def _serve(self):
+                parts = urlsplit(self.path)
+                length = int(self.headers.get("Content-Length") or 0)
+                request = Request(self.command, parts.path, parse_qs(parts.query), dict(self.headers), self.rfile.read(length))
+                reply = fake._dispatch(request)
+                body = reply.body
+                if isinstance(body, (dict, list)):
+                    body = json.dumps(body).encode()
+                elif isinstance(body, str):
+                    body = body.encode()
+                self.send_response(reply.status)
+                headers = {"Content-Type": "application/json; charset=utf-8", **reply.headers}
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(body or b"")))
+                self.end_headers()
+                self.wfile.write(body or b"")
+
+            do_GET = do_POST = _serve
+
+            def log_message(self, *args):  # keep test output clean
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def start(self) -> "FakeServer":
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+    def fail_next(self, path_part: str, *replies: Reply, after: int = 0) -> None:
+        """The next requests whose path contains `path_part` get these replies, in order,
+        once `after` such requests have been answered normally."""
+        with self._lock:
+            for i, reply in enumerate(replies):
+                self._scripted.append([path_part, after if i == 0 else 0, reply])
+
+    def calls(self, path_part: str) -> list[Request]:
+        return [r for r in self.requests if path_part in r.path]
+
+    def _dispatch(self, request: Request) -> Reply:
+        with self._lock:
+            self.requests.append(request)
+            for i, (part, skip, reply) in enumerate(self._scripted):
+                if part in request.path:
+                    if skip:
+                        self._scripted[i][1] -= 1
+                        break
+                    del self._scripted[i]
+                    return reply
+        return self.answer(request)
+
+    def answer(self, request: Request) -> Reply:
+        raise NotImplementedError
