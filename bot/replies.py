@@ -84,7 +84,7 @@ class ReplyTemplates:
 
 def first_name(name: str, handle: str) -> str:
     words = name.split()
-    if words and words[0].isalpha() and len(words[0]) > 1:
+    if words and words[0].isalpha() and 1 < len(words[0]) <= 20:
         return words[0].capitalize() if words[0].islower() else words[0]
     return handle or "there"
 

@@ -103,13 +103,13 @@ def build_app(client: WebClient, signing_secret: str, status_lines: Callable[[],
     @app.action(slack_cards.CLAIM)
     @app.action(slack_cards.REPLY)
     @app.action(slack_cards.DISMISS)
-    def mention_button(ack, respond):
+    def mention_button(ack, body, client):
         ack()
-        respond(
+        client.chat_postEphemeral(
+            channel=body["channel"]["id"],
+            user=body["user"]["id"],
             text="Claim, Reply… and No reply needed start working in the next release of Listening Post. "
             "For now, answer on the network and leave a note in this card's thread.",
-            response_type="ephemeral",
-            replace_original=False,
         )
 
     return app

@@ -15,6 +15,7 @@ class FakeSlack(FakeServer):
         super().__init__()
         self.channels = {CHANNEL: {"id": CHANNEL, "name": "mentions", "is_member": True}}
         self.posted: list[dict] = []
+        self.ephemeral: list[dict] = []
         self._ts = itertools.count(1)
 
     @property
@@ -41,6 +42,9 @@ class FakeSlack(FakeServer):
             ts = f"1700000000.{next(self._ts):06d}"
             self.posted.append({**args, "ts": ts})
             return Reply(200, {"ok": True, "channel": channel["id"], "ts": ts, "message": {"text": args.get("text"), "ts": ts}})
+        if method == "chat.postEphemeral":
+            self.ephemeral.append(args)
+            return Reply(200, {"ok": True, "message_ts": "1700000000.999999"})
         return Reply(200, {"ok": False, "error": "unknown_method"})
 
     @staticmethod

@@ -1,0 +1,91 @@
+"""The command line as a user runs it: demo, triage, poll and doctor, in real subprocesses."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.fakes import slack_api
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def bot(*args, env=None, stdin="", cwd=None):
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "X_"))}
+    full_env.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args], input=stdin, capture_output=True, text=True,
+        env={**full_env, "PYTHONPATH": str(ROOT)}, cwd=cwd or ROOT, timeout=120,
+    )
+
+
+def test_demo_runs_without_credentials_and_never_posts_twice(tmp_path):
+    database = tmp_path / "demo.db"
+    first = bot("demo", "--database", str(database), cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.count("[ Claim ]  [ Reply… ]  [ No reply needed ]") == 26
+    assert "Held back as spam (stored, counted, not posted): 2" in first.stdout
+    assert "Suggested replies" in first.stdout and "Not in English" in first.stdout
+
+    second = bot("demo", "--database", str(database), cwd=tmp_path)
+    assert second.returncode == 0
+    assert "[ Claim ]" not in second.stdout
+    assert "never posts one twice" in second.stdout
+
+
+def test_triage_reads_lines_and_writes_json_lines():
+    result = bot("triage", stdin="Ugh, the delivery took forever\nDo you have oat milk?\n\nLove this place ❤️\n")
+    assert result.returncode == 0, result.stderr
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [(r["label"], r["intent"]) for r in rows] == [("negative", "complaint"), ("neutral", "question"), ("positive", "praise")]
+    assert all({"label", "intent", "sentiment", "urgency", "suggestions"} <= set(r) for r in rows)
+
+
+def test_poll_succeeds_against_the_services_and_says_what_it_did(env, fake_x, fake_slack):
+    fake_x.tweet("@bramblecafe do you deliver?", author_id="1001")
+    result = bot("poll", env=env)
+    assert result.returncode == 0, result.stderr
+    assert "1 cards posted" in result.stdout and len(fake_slack.posted) == 1
+
+
+def test_poll_fails_with_one_line_reason_and_never_echoes_secrets(env, fake_x, fake_slack):
+    result = bot("poll", env={**env, "X_BEARER_TOKEN": "wrong-token-secret-xyz"})
+    assert result.returncode == 1
+    assert "X rejected the bearer token (401)" in result.stderr
+    assert "wrong-token-secret-xyz" not in result.stderr + result.stdout
+    missing = bot("poll", env={"DATABASE_PATH": env["DATABASE_PATH"]})
+    assert missing.returncode == 2 and "SLACK_BOT_TOKEN is not set" in missing.stderr
+    typo = bot("poll", env={**env, "POLL_INTERVAL_SECONDS": "5 min"})
+    assert typo.returncode == 2 and "POLL_INTERVAL_SECONDS must be a number" in typo.stderr
+
+
+def test_poll_fails_when_slack_refuses_the_card(env, fake_x, fake_slack):
+    fake_slack.channels[slack_api.CHANNEL]["is_member"] = False
+    fake_x.tweet("@bramblecafe hello", author_id="1001")
+    result = bot("poll", env=env)
+    assert result.returncode == 1
+    assert "/invite @Listening Post" in result.stderr
+
+
+def test_doctor_says_all_set_when_everything_works(env, fake_x, fake_slack):
+    result = bot("doctor", env=env)
+    assert result.returncode == 0, result.stdout
+    assert "Slack token works" in result.stdout and "X works: listening for mentions of @bramblecafe" in result.stdout
+    assert result.stdout.strip().endswith("All set.")
+
+
+def test_doctor_names_each_problem_in_plain_words(env, fake_x, fake_slack):
+    fake_slack.channels[slack_api.CHANNEL]["is_member"] = False
+    result = bot("doctor", env={**env, "X_USERNAME": "nosuchshop"})
+    assert result.returncode == 1
+    assert "The bot is not in #mentions" in result.stdout
+    assert "X account @nosuchshop was not found" in result.stdout
+
+    bad_token = bot("doctor", env={**env, "SLACK_BOT_TOKEN": "xoxb-revoked-1234567", "SLACK_CHANNEL": "C0NOPE"})
+    assert "Slack rejected SLACK_BOT_TOKEN (invalid_auth)" in bad_token.stdout
+    assert "xoxb-revoked-1234567" not in bad_token.stdout
+
+    no_channel = bot("doctor", env={**env, "SLACK_CHANNEL": "C0NOPE"})
+    assert "Slack has no channel C0NOPE" in no_channel.stdout
