@@ -6,6 +6,7 @@ import string
 import tomllib
 import zlib
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from bot.config import ConfigError
@@ -19,7 +20,7 @@ _SPACES = re.compile(r"[ \t]{2,}")
 @dataclass(frozen=True)
 class ReplyTemplates:
     replies: dict[str, list[str]]
-    topics: dict[str, list[str]]
+    topics: dict[str, re.Pattern]  # topic name -> one pattern for all its words
 
     @classmethod
     def load(cls, path: str | Path) -> "ReplyTemplates":
@@ -36,26 +37,21 @@ class ReplyTemplates:
             if not isinstance(entries, list) or not entries or not all(isinstance(e, str) for e in entries):
                 raise ConfigError(f"{path}: [replies] needs '{section}' as a list of at least one reply.")
             for entry in entries:
-                fields = {name for _, name, _, _ in string.Formatter().parse(entry) if name is not None}
-                unknown = fields - PLACEHOLDERS
+                unknown = placeholders(entry) - PLACEHOLDERS
                 if unknown:
                     raise ConfigError(
                         f"{path}: the reply \"{entry[:60]}\" uses {{{sorted(unknown)[0]}}}; "
                         f"the placeholders are {', '.join('{' + p + '}' for p in sorted(PLACEHOLDERS))}."
                     )
         topics = {
-            str(name): [str(w).lower() for w in words]
+            str(name): re.compile(r"\b(?:" + "|".join(re.escape(str(w)) for w in words) + r")\b", re.IGNORECASE)
             for name, words in data.get("topics", {}).items()
-            if isinstance(words, list)
+            if isinstance(words, list) and words
         }
         return cls(replies={s: list(replies[s]) for s in SECTIONS}, topics=topics)
 
     def topic_of(self, text: str) -> str | None:
-        lowered = text.lower()
-        for name, words in self.topics.items():
-            if any(re.search(rf"\b{re.escape(w)}\b", lowered) for w in words):
-                return name
-        return None
+        return next((name for name, pattern in self.topics.items() if pattern.search(text)), None)
 
     def suggest(
         self, *, intent: str, handle: str, name: str, text: str, business: str,
@@ -89,12 +85,17 @@ def first_name(name: str, handle: str) -> str:
     return handle or "there"
 
 
+@lru_cache(maxsize=512)
+def placeholders(template: str) -> frozenset[str]:
+    return frozenset(name for _, name, _, _ in string.Formatter().parse(template) if name is not None)
+
+
 def fill(template: str, values: dict[str, str | None], allow_links: bool) -> str | None:
     """The filled reply, or None when it needs a placeholder we have no value for."""
-    needed = {n for _, n, _, _ in string.Formatter().parse(template) if n}
-    if any(not values.get(n) for n in needed):
+    if any(not values.get(n) for n in placeholders(template)):
         return None
     reply = template.format(**values)
-    if not allow_links:
+    if not allow_links and ("http" in reply or "www." in reply):
         reply = _URL.sub("", reply)
-    return _SPACES.sub(" ", reply).strip()
+        reply = _SPACES.sub(" ", reply)
+    return reply.strip()

@@ -9,7 +9,7 @@ import math
 import re
 from functools import lru_cache
 
-from textblob import TextBlob
+from textblob.en import sentiment as pattern_sentiment
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 # Phrases customers use when something went wrong, which general-purpose lexicons
@@ -40,7 +40,8 @@ _CUES: list[tuple[str, float]] = [
     (r"\b(recommend|highly recommend|5 stars|five stars|well done|great job|made my day)\b", 0.4),
     (r"[❤💕💖😍🥰😊🙏👏🙌👍✨🎉💯☺😀😃😁]", 0.4),
 ]
-_CUE_RES = [(re.compile(pattern, re.IGNORECASE), weight) for pattern, weight in _CUES]
+# Matched against lower-cased text: IGNORECASE makes each search about 50 % slower.
+_CUE_RES = [(re.compile(pattern), weight) for pattern, weight in _CUES]
 _MENTION_OR_URL = re.compile(r"(@\w+|https?://\S+)")
 
 NEGATIVE_BELOW = -0.05
@@ -79,14 +80,17 @@ def looks_english(text: str) -> bool:
 
 
 def cue_score(text: str) -> float:
-    return sum(weight for pattern, weight in _CUE_RES if pattern.search(text))
+    lowered = text.lower()
+    return sum(weight for pattern, weight in _CUE_RES if pattern.search(lowered))
 
 
 def score(text: str) -> float:
     """Polarity in -1..1: VADER and TextBlob blended, nudged by customer-service cues."""
     clean = _MENTION_OR_URL.sub(" ", text)
     vader = _vader().polarity_scores(clean)["compound"]
-    blob = TextBlob(clean).sentiment.polarity
+    # The analyzer behind TextBlob(text).sentiment, called directly: building a TextBlob
+    # (and PatternAnalyzer's per-call namedtuple) doubles the cost and adds nothing here.
+    blob = pattern_sentiment(clean)[0]
     # tanh keeps strong mentions apart (-0.8 vs -1.0) instead of clipping them all to -1.
     return math.tanh(0.55 * vader + 0.45 * blob + cue_score(clean))
 

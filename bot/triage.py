@@ -76,7 +76,8 @@ class Triager:
     def triage(self, mention: Mention, reply_limit: int = 280, allow_links: bool = False) -> Triage:
         text = mention.text
         spam = is_spam(text)
-        scored = (mention.lang in (None, "", "en", "und", "qme", "zxx")) and sentiment.looks_english(text)
+        # Trust the network's language tag when it has one; guess only when it has none.
+        scored = mention.lang == "en" or (mention.lang in (None, "", "und", "qme", "zxx") and sentiment.looks_english(text))
         value = sentiment.score(text) if scored else 0.0
         label = sentiment.label_for(value) if scored else "neutral"
         intent = intent_for(text, label) if scored else ("question" if "?" in text else "other")
