@@ -61,7 +61,7 @@ class ReplyTemplates:
         templates = self.replies.get(section) or self.replies["other"]
         values = {
             "handle": handle or "there",
-            "first_name": first_name(name, handle),
+            "first_name": first_name(name),
             "topic": self.topic_of(text),
             "business": business,
         }
@@ -78,11 +78,11 @@ class ReplyTemplates:
         return chosen
 
 
-def first_name(name: str, handle: str) -> str:
+def first_name(name: str) -> str:
     words = name.split()
     if words and words[0].isalpha() and 1 < len(words[0]) <= 20:
         return words[0].capitalize() if words[0].islower() else words[0]
-    return handle or "there"
+    return "there"  # "Hi there" reads better than "Hi maria_eats_88"
 
 
 @lru_cache(maxsize=512)
