@@ -1,7 +1,6 @@
 """Slack: the Web API client with retries, the card sink, and the Bolt app with its listeners."""
 from __future__ import annotations
 
-import logging
 import time
 from typing import Callable
 from urllib.error import URLError
@@ -18,8 +17,6 @@ from slack_sdk.http_retry.builtin_handlers import (
 from bot.chat import slack_cards
 from bot.models import ChatRef, Mention, PostError, Triage
 from handlers import commands
-
-log = logging.getLogger(__name__)
 
 _TOKEN_ERRORS = {"invalid_auth", "not_authed", "token_revoked", "token_expired", "account_inactive"}
 
