@@ -58,10 +58,6 @@ class Settings:
         return bool(self.x_bearer_token and self.x_username)
 
     @property
-    def slack_enabled(self) -> bool:
-        return bool(self.slack_bot_token and self.slack_channel)
-
-    @property
     def display_name(self) -> str:
         return self.business_name or (f"@{self.x_username}" if self.x_username else "our team")
 

@@ -41,14 +41,14 @@ def _slack(settings: Settings):
         return
     from slack_sdk.errors import SlackApiError
 
-    from bot.chat.slack import explain, make_client
+    from bot.chat.slack import describe, make_client
 
     client = make_client(settings.slack_bot_token, settings.slack_api_url)
     try:
         auth = client.auth_test()
         yield OK, f"Slack token works: bot @{auth.get('user')} in workspace {auth.get('team')}."
     except SlackApiError as exc:
-        yield PROBLEM, explain(exc.response.get("error") or f"HTTP {exc.response.status_code}")
+        yield PROBLEM, describe(exc)
         return
     except OSError as exc:
         yield PROBLEM, f"Could not reach Slack at {settings.slack_api_url} ({type(exc).__name__}). Check the network or SLACK_API_URL."
@@ -65,7 +65,7 @@ def _slack(settings: Settings):
     try:
         channel = client.conversations_info(channel=settings.slack_channel)["channel"]
     except SlackApiError as exc:
-        yield PROBLEM, explain(exc.response.get("error") or "unknown", settings.slack_channel, exc.response.get("needed", ""))
+        yield PROBLEM, describe(exc, settings.slack_channel)
         return
     if channel.get("is_member"):
         yield OK, f"The bot is in #{channel.get('name')} and will post cards there."
@@ -77,16 +77,17 @@ def _x(settings: Settings):
     if not settings.x_enabled:
         yield NOTE, "X is not set up (X_BEARER_TOKEN and X_USERNAME); no mentions will be read from X."
         return
-    from bot.sources.x import explain, make_client
+    from bot.models import SourceError
+    from bot.sources.x import explain, lookup_account, make_client
 
     client = make_client(settings.x_bearer_token, settings.x_api_url)
     try:
-        user = client.get_user(username=settings.x_username).get("data")
+        user = lookup_account(client, settings.x_username)
+    except SourceError as exc:
+        yield PROBLEM, str(exc)
+        return
     except Exception as exc:  # explain() turns tweepy and network errors into words
         yield PROBLEM, str(explain(exc, settings.x_api_url, settings.x_username))
-        return
-    if not user:
-        yield PROBLEM, f"X account @{settings.x_username} was not found. Check X_USERNAME."
         return
     yield OK, f"X works: listening for mentions of @{user['username']}" + (
         f" and posts matching “{settings.x_search_query}”." if settings.x_search_query else "."

@@ -109,7 +109,7 @@ class Pipeline:
             except PostError as exc:
                 # Leave it unposted: it goes out on the next cycle, in order.
                 report.post_error = str(exc)
-                log.warning("Could not post a card: %s", exc)
+                log.warning("Could not post a card; it goes out on the next poll. %s", exc)
                 return
             store.mark_posted(self.db, mention.id, ref)
             report.posted += 1

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 
 from bot import sentiment
-from bot.models import Mention, Triage
+from bot.models import URGENCIES, Mention, Triage
 from bot.replies import ReplyTemplates
 
 _QUESTION = re.compile(
@@ -63,7 +63,7 @@ def urgency_for(text: str, value: float, intent: str, followers: int | None) -> 
         level += 1
     if followers and followers >= WIDE_REACH:
         level += 1
-    return ("low", "normal", "high")[min(level, 2)]
+    return URGENCIES[min(level, 2)]
 
 
 class Triager:

@@ -5,6 +5,7 @@ import json
 import time
 from pathlib import Path
 
+from bot import config, wiring
 from storage import mentions as store
 from tests.fakes.server import Reply
 
@@ -66,13 +67,8 @@ def test_a_burst_is_read_across_all_pages(fake_x, fake_slack, poll, db):
     assert store.get_cursors(db, "x")["mentions"] == burst[-1]["id"]
 
 
-def test_a_mention_seen_twice_is_one_card_even_across_restarts(fake_x, fake_slack, env, settings):
-    from bot import wiring
-
-    env_with_search = {**env, "X_SEARCH_QUERY": "bramble cafe"}
-    from bot import config
-
-    searching = config.load(env_with_search)
+def test_a_mention_seen_twice_is_one_card_even_across_restarts(fake_x, fake_slack, env):
+    searching = config.load({**env, "X_SEARCH_QUERY": "bramble cafe"})
     fake_x.tweet("@bramblecafe best bramble cafe brownies", author_id="1001", search=True)
     wiring.cycle_runner(searching, wiring.slack_sink(searching))()
     # A restart: new settings, new connections, same database; X answers with the same post.

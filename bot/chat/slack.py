@@ -47,6 +47,14 @@ def explain(error: str, channel: str = "", needed: str = "") -> str:
     return f"Slack answered '{error}'."
 
 
+def describe(exc: SlackApiError, channel: str = "") -> str:
+    """What a failed Web API call means for the owner, whatever the call was."""
+    status = exc.response.status_code
+    if status >= 500 or not isinstance(exc.response.data, dict):
+        return f"Slack is having trouble (HTTP {status})."
+    return explain(exc.response.get("error") or f"HTTP {status}", channel, exc.response.get("needed", ""))
+
+
 class SlackSink:
     """Posts mention cards into one channel, paced to Slack's one message per second."""
 
@@ -71,13 +79,9 @@ class SlackSink:
                 unfurl_media=False,
             )
         except SlackApiError as exc:
-            status = exc.response.status_code
-            if status >= 500 or not isinstance(exc.response.data, dict):
-                raise PostError(f"Slack is having trouble (HTTP {status}); the card goes out on the next poll.") from None
-            error = exc.response.get("error") or f"HTTP {status}"
-            raise PostError(explain(error, self.channel, exc.response.get("needed", ""))) from None
+            raise PostError(describe(exc, self.channel)) from None
         except (URLError, OSError) as exc:
-            raise PostError(f"Could not reach Slack ({type(exc).__name__}); the card goes out on the next poll.") from None
+            raise PostError(f"Could not reach Slack ({type(exc).__name__}).") from None
         finally:
             self._last_post = time.monotonic()
         return ChatRef(self.platform, response["channel"], response["ts"])

@@ -79,7 +79,7 @@ def explain(exc: Exception, api_url: str, username: str = "") -> SourceError:
     if isinstance(exc, tweepy.Forbidden):
         return SourceError(f"X refused the request (403): {_detail(exc)} Your X plan may not include this endpoint.")
     if isinstance(exc, tweepy.NotFound):
-        return SourceError(f"X account @{username} was not found. Check X_USERNAME.")
+        return account_not_found(username)
     if isinstance(exc, tweepy.TwitterServerError):
         return SourceError(f"X is having trouble (HTTP {exc.response.status_code}); will try again next poll.")
     if isinstance(exc, tweepy.HTTPException):
@@ -87,6 +87,18 @@ def explain(exc: Exception, api_url: str, username: str = "") -> SourceError:
     if isinstance(exc, requests.RequestException) and not isinstance(exc, ValueError):  # JSON errors are both
         return SourceError(f"Could not reach X at {api_url} ({type(exc).__name__}); will try again next poll.")
     return SourceError("X sent a response Listening Post could not read; will try again next poll.")
+
+
+def account_not_found(username: str) -> SourceError:
+    return SourceError(f"X account @{username} was not found. Check X_USERNAME.")
+
+
+def lookup_account(client: tweepy.Client, username: str) -> dict:
+    """The account's id, name and username; X answers 200 with an `errors` list for an unknown name."""
+    user = client.get_user(username=username).get("data")
+    if not user:
+        raise account_not_found(username)
+    return user
 
 
 def _detail(exc: tweepy.HTTPException) -> str:
@@ -121,10 +133,7 @@ class XSource:
         user_id = cursors.get(user_key)
         if not user_id:
             # Resolved once and kept in the database: every X call costs a small shop money.
-            user = self.client.get_user(username=self.username).get("data")
-            if not user:  # X answers 200 with an `errors` list for an unknown name
-                raise SourceError(f"X account @{self.username} was not found. Check X_USERNAME.")
-            user_id = str(user["id"])
+            user_id = str(lookup_account(self.client, self.username)["id"])
             yield Page(user_key, [], cursor=user_id)
         yield from self._read("mentions", self.client.get_users_mentions, user_id, cursors.get("mentions"), user_id)
         if self.search_query:
