@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
@@ -35,6 +36,7 @@ class Settings:
     x_api_secret: str = field(default="", repr=False)
     x_access_token: str = field(default="", repr=False)
     x_access_token_secret: str = field(default="", repr=False)
+    reply_approvers: frozenset[str] = frozenset()
     business_name: str = ""
     reply_templates: Path = DEFAULT_TEMPLATES
     database_path: Path = Path("data/listening.db")
@@ -58,6 +60,17 @@ class Settings:
         return bool(self.x_bearer_token and self.x_username)
 
     @property
+    def x_can_reply(self) -> bool:
+        return self.x_enabled and all(self.x_posting_keys.values())
+
+    @property
+    def x_posting_keys(self) -> dict[str, str]:
+        return {
+            "consumer_key": self.x_api_key, "consumer_secret": self.x_api_secret,
+            "access_token": self.x_access_token, "access_token_secret": self.x_access_token_secret,
+        }
+
+    @property
     def display_name(self) -> str:
         return self.business_name or (f"@{self.x_username}" if self.x_username else "our team")
 
@@ -75,6 +88,27 @@ def _number(env: Mapping[str, str], name: str, default, kind, minimum):
     return value
 
 
+_POSTING_KEYS = ("X_API_KEY", "X_API_SECRET", "X_ACCESS_TOKEN", "X_ACCESS_TOKEN_SECRET")
+_SLACK_MEMBER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+
+
+def _posting_keys(env: Mapping[str, str]) -> None:
+    present = [name for name in _POSTING_KEYS if env.get(name, "").strip()]
+    if present and len(present) < len(_POSTING_KEYS):
+        missing = ", ".join(name for name in _POSTING_KEYS if name not in present)
+        raise ConfigError(f"To post replies on X, all four keys are needed; {missing} not set. "
+                          "They are on the X developer portal under Keys and tokens (access token with Read and Write).")
+
+
+def _approvers(raw: str) -> frozenset[str]:
+    ids = [part for part in re.split(r"[\s,]+", raw.strip()) if part]
+    wrong = [part for part in ids if not _SLACK_MEMBER_ID.match(part)]
+    if wrong:
+        raise ConfigError(f"REPLY_APPROVERS must be Slack member IDs like U0123ABCD, separated by commas ('{wrong[0][:30]}' is not one). "
+                          "In Slack: click the person → View full profile → ⋯ → Copy member ID.")
+    return frozenset(ids)
+
+
 def load(env: Mapping[str, str] | None = None, env_file: str | Path = ".env") -> Settings:
     """Read settings; real environment variables win over the `.env` file."""
     if env is None:
@@ -82,6 +116,7 @@ def load(env: Mapping[str, str] | None = None, env_file: str | Path = ".env") ->
         merged.update(os.environ)
         env = merged
     get = lambda name, default="": env.get(name, default).strip() or default  # noqa: E731
+    _posting_keys(env)
     templates = Path(get("REPLY_TEMPLATES", str(DEFAULT_TEMPLATES)))
     if not templates.is_file():
         raise ConfigError(f"REPLY_TEMPLATES points to {templates}, which does not exist.")
@@ -100,6 +135,7 @@ def load(env: Mapping[str, str] | None = None, env_file: str | Path = ".env") ->
         x_api_secret=get("X_API_SECRET"),
         x_access_token=get("X_ACCESS_TOKEN"),
         x_access_token_secret=get("X_ACCESS_TOKEN_SECRET"),
+        reply_approvers=_approvers(get("REPLY_APPROVERS")),
         business_name=get("BUSINESS_NAME"),
         reply_templates=templates,
         database_path=Path(get("DATABASE_PATH", "data/listening.db")),

@@ -8,6 +8,10 @@ from typing import Any, Iterator, Protocol
 LABELS = ("negative", "neutral", "positive")
 INTENTS = ("question", "complaint", "praise", "other")
 URGENCIES = ("low", "normal", "high")
+# held: spam, never shown; pending: a reply waits for an approver.
+STATUSES = ("new", "held", "claimed", "pending", "replied", "dismissed")
+# Characters a reply may have, per network (X also weighs some characters double; see bot/replies.py).
+REPLY_LIMITS = {"x": 280, "bluesky": 300, "mastodon": 500, "reddit": 10000}
 
 
 @dataclass(frozen=True)
@@ -54,6 +58,50 @@ class ChatRef:
 
 
 @dataclass(frozen=True)
+class Actor:
+    """A person (or the business account itself) acting on a mention."""
+
+    id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Handling:
+    """Where the team is with a mention, as its card shows it."""
+
+    status: str  # one of STATUSES
+    actor_name: str = ""  # who claimed, replied, dismissed, reopened or wrote the draft
+    at: datetime | None = None  # when the status last changed
+    note: str = ""  # the reply text, the draft waiting for approval, or the dismissal reason
+    via: str = ""  # how: button, modal, approval, outside, platform
+    reply_url: str = ""
+    approved_by: str = ""
+    response_secs: int | None = None  # first response time; reopening never resets it
+    posted_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class NetworkReply:
+    """A post the business account made on a network in reply to something."""
+
+    source: str
+    external_id: str
+    in_reply_to: str  # the external id of the post it answers
+    text: str
+    url: str
+    created_at: datetime
+    account: str  # the business account's handle, for the card
+
+
+@dataclass(frozen=True)
+class SentReply:
+    """A reply Listening Post posted on a network."""
+
+    external_id: str
+    url: str
+
+
+@dataclass(frozen=True)
 class Page:
     """One page of a source's results for one query (`key`).
 
@@ -64,6 +112,7 @@ class Page:
     key: str
     mentions: list[Mention]
     cursor: str | None = None
+    replies: list[NetworkReply] = field(default_factory=list)
 
 
 class Source(Protocol):
@@ -73,8 +122,11 @@ class Source(Protocol):
     reply_limit: int  # characters a reply may have on this network
 
     def fetch(self, cursors: dict[str, str]) -> Iterator[Page]:
-        """Yield pages of new mentions since the saved cursors (query key -> cursor)."""
+        """Yield pages of new mentions (and the account's own replies) since the saved cursors."""
         ...
+
+    # Sources that can post replies also have:
+    # def reply(self, mention: Mention, text: str) -> SentReply  (raises ReplyError)
 
 
 class ChatSink(Protocol):
@@ -82,7 +134,13 @@ class ChatSink(Protocol):
 
     platform: str
 
-    def post(self, mention: Mention, triage: Triage) -> ChatRef: ...
+    def post(self, mention: Mention, triage: Triage, handling: Handling | None = None) -> ChatRef: ...
+
+    def update(self, ref: ChatRef, mention: Mention, triage: Triage, handling: Handling) -> None:
+        """Redraw a card in place; a failure is logged, never raised (the action is already recorded)."""
+
+    def note(self, ref: ChatRef, text: str) -> None:
+        """Add a line to the card's thread, for the team only."""
 
 
 class SourceError(Exception):
@@ -95,3 +153,14 @@ class SourceError(Exception):
 
 class PostError(Exception):
     """A card could not be posted; the message is written for the business owner."""
+
+
+class ReplyError(Exception):
+    """A reply could not be posted; the message is written for the person replying.
+
+    `unsure` means the network may have posted it anyway (it did not answer in time).
+    """
+
+    def __init__(self, message: str, unsure: bool = False):
+        super().__init__(message)
+        self.unsure = unsure

@@ -14,8 +14,9 @@ from datetime import datetime, timezone
 
 import sqlite_utils
 
-from bot.models import ChatSink, PostError, Source, SourceError
+from bot.models import ChatSink, NetworkReply, PostError, Source, SourceError
 from bot.triage import Triager
+from handlers import actions
 from storage import mentions as store
 
 log = logging.getLogger(__name__)
@@ -29,6 +30,7 @@ class CycleReport:
     source_errors: dict[str, str] = field(default_factory=dict)
     post_error: str | None = None
     sources_polled: int = 0
+    replies_found: int = 0
 
     @property
     def failed(self) -> bool:
@@ -78,6 +80,7 @@ class Pipeline:
         try:
             for page in source.fetch(store.get_cursors(self.db, source.name)):
                 self._store(source, page.mentions, report)
+                self._record_replies(page.replies, report)
                 if page.cursor is not None:
                     store.set_cursor(self.db, source.name, page.key, page.cursor)
         except SourceError as exc:
@@ -99,13 +102,24 @@ class Pipeline:
         triaged = [(m, self.triager.triage(m, source.reply_limit)) for m in fresh]
         report.new += store.save_mentions(self.db, triaged)
 
+    def _record_replies(self, replies: list[NetworkReply], report: CycleReport) -> None:
+        """Replies the business made on the network itself count as responses too."""
+        for reply in replies:
+            outcome = actions.record_network_reply(self.db, reply)
+            if outcome is None:
+                continue
+            report.replies_found += 1
+            log.info("Found a reply made directly on %s to %s.", reply.source, outcome.mention_id)
+            if self.sink is not None:
+                actions.announce(self.db, self.sink, outcome)
+
     def _post_unposted(self, report: CycleReport) -> None:
-        for mention, triage in store.unposted(self.db):
+        for mention, triage, handling in store.unposted(self.db):
             if self.stop.is_set():
                 log.info("Stopping: the remaining cards go out on the next start.")
                 return
             try:
-                ref = self.sink.post(mention, triage)
+                ref = self.sink.post(mention, triage, handling)
             except PostError as exc:
                 # Leave it unposted: it goes out on the next cycle, in order.
                 report.post_error = str(exc)

@@ -99,3 +99,16 @@ def fill(template: str, values: dict[str, str | None], allow_links: bool) -> str
         reply = _URL.sub("", reply)
         reply = _SPACES.sub(" ", reply)
     return reply.strip()
+
+
+# twitter-text v3: these code points weigh 1, every other (CJK, emoji…) 2, and any link 23.
+_X_LIGHT_RANGES = ((0, 4351), (8192, 8205), (8208, 8223), (8242, 8247))
+_LINK = re.compile(r"https?://\S+")
+
+
+def reply_length(network: str, text: str) -> int:
+    """The length the network counts for a reply, to compare with REPLY_LIMITS."""
+    if network != "x":
+        return len(text)
+    text = _LINK.sub("x" * 23, text)
+    return sum(1 if any(lo <= ord(c) <= hi for lo, hi in _X_LIGHT_RANGES) else 2 for c in text)

@@ -44,7 +44,8 @@ def run(settings: Settings) -> None:
 
     stop = threading.Event()
     sink = wiring.slack_sink(settings)
-    cycle = wiring.cycle_runner(settings, sink, stop)
+    the_sources = wiring.sources(settings)
+    cycle = wiring.cycle_runner(settings, sink, stop, the_sources)
 
     def guarded_cycle():
         try:
@@ -56,7 +57,8 @@ def run(settings: Settings) -> None:
             log.warning("Poll cycle: %s", report.reason)
 
     scheduler = start_polling(guarded_cycle, settings.poll_interval)
-    app = build_app(sink.client, settings.slack_signing_secret, lambda: status_lines(settings))
+    desk = wiring.desk(settings, the_sources)
+    app = build_app(sink.client, settings.slack_signing_secret, lambda: status_lines(settings), desk, sink)
 
     def on_term(signum, frame):
         raise KeyboardInterrupt

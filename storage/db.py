@@ -54,6 +54,25 @@ def m001_core_tables(db: sqlite_utils.Database) -> None:
     )
 
 
+@migrations()
+def m002_responses(db: sqlite_utils.Database) -> None:
+    # The current handling of each mention, kept beside it so a card redraws from one row.
+    # The events table stays the append-only record of who did what.
+    mentions = db["mentions"]
+    for column, kind in [
+        ("actor_id", str), ("actor_name", str), ("status_at", str), ("status_note", str),
+        ("reply_via", str), ("reply_external_id", str), ("reply_url", str), ("approved_by", str),
+        ("sending_by", str), ("sending_at", str),
+        # Set once and never reset, so reopening never changes a mention's first response.
+        ("first_action_at", str), ("first_replied_at", str), ("response_secs", int),
+    ]:
+        mentions.add_column(column, kind)
+    db["events"].add_column("note", str)
+    # Finding the mention a network reply answers.
+    mentions.create_index(["source", "external_id"], index_name="idx_mentions_external")
+    db["events"].create_index(["reply_external_id"], index_name="idx_events_reply")
+
+
 def open_db(path: str | Path) -> sqlite_utils.Database:
     """Open (creating if needed) and migrate the database.
 

@@ -7,7 +7,7 @@ from typing import Iterable
 
 import sqlite_utils
 
-from bot.models import ChatRef, Mention, Triage
+from bot.models import ChatRef, Handling, Mention, Triage
 
 
 def utc_now() -> datetime:
@@ -56,14 +56,14 @@ def known_ids(db: sqlite_utils.Database, mention_ids: list[str]) -> set[str]:
     return {r[0] for r in db.execute(f"select id from mentions where id in ({marks})", mention_ids)}
 
 
-def unposted(db: sqlite_utils.Database, limit: int = 500) -> list[tuple[Mention, Triage]]:
-    """Mentions stored but not yet shown in chat, oldest first."""
+def unposted(db: sqlite_utils.Database, limit: int = 500) -> list[tuple[Mention, Triage, Handling]]:
+    """Mentions stored but not yet shown in chat, oldest first (some may already be answered on the network)."""
     rows = db.query(
         "select * from mentions where posted_at is null and status != 'held' "
         "order by created_at, id limit ?",
         [limit],
     )
-    return [(row_to_mention(r), row_to_triage(r)) for r in rows]
+    return [(row_to_mention(r), row_to_triage(r), row_to_handling(r)) for r in rows]
 
 
 def mark_posted(db: sqlite_utils.Database, mention_id: str, ref: ChatRef) -> None:
@@ -93,6 +93,18 @@ def row_to_triage(row: dict) -> Triage:
         intent=row["intent"] or "other", urgency=row["urgency"] or "normal",
         suggestions=tuple(json.loads(row["suggestions"] or "[]")),
         spam=bool(row["spam"]), scored=bool(row["scored"]),
+    )
+
+
+def row_to_handling(row: dict) -> Handling:
+    def when(column: str) -> datetime | None:
+        return parse_iso(row[column]) if row.get(column) else None
+
+    return Handling(
+        status=row["status"], actor_name=row.get("actor_name") or "", at=when("status_at"),
+        note=row.get("status_note") or "", via=row.get("reply_via") or "",
+        reply_url=row.get("reply_url") or "", approved_by=row.get("approved_by") or "",
+        response_secs=row.get("response_secs"), posted_at=when("posted_at"),
     )
 
 

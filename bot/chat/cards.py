@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from bot.models import Mention, Triage
+from bot.models import Handling, Mention, Triage
 
 NETWORKS = {"x": "X", "mastodon": "Mastodon", "bluesky": "Bluesky", "reddit": "Reddit", "rss": "RSS"}
 LABEL_ICONS = {"negative": "😠", "neutral": "😐", "positive": "😊"}
@@ -45,3 +45,41 @@ def reach(mention: Mention) -> str:
     if mention.author_followers is None:
         return ""
     return f"{mention.author_followers:,} followers"
+
+
+def duration(seconds: float) -> str:
+    minutes = int(max(0, seconds) // 60)
+    if minutes < 1:
+        return "under a minute"
+    if minutes < 60:
+        return f"{minutes} min"
+    if minutes < 48 * 60:
+        hours, rest = divmod(minutes, 60)
+        return f"{hours} h {rest} min" if rest else f"{hours} h"
+    return f"{minutes // 1440} days"
+
+
+def status_line(mention: Mention, handling: Handling | None) -> str:
+    """Where the team is with a mention, in one line; '' while nobody has acted."""
+    if handling is None:
+        return ""
+    who = handling.actor_name or "Someone"
+    network = network_name(mention.source)
+    took = duration(handling.response_secs) if handling.response_secs is not None else ""
+    if handling.status == "claimed" and handling.at:
+        arrived = handling.posted_at or mention.created_at
+        return f"🙋 Claimed by {who} · {duration((handling.at - arrived).total_seconds())} after it arrived"
+    if handling.status == "pending":
+        return f"⏳ Reply by {who} waiting for approval"
+    if handling.status == "replied":
+        if handling.via == "platform":
+            return f"✅ Replied on {network}, {took}"
+        if handling.via == "outside":
+            return f"✅ {who} replied on {network} directly · {took}"
+        approved = f", approved by {handling.approved_by}," if handling.approved_by else ""
+        return f"✅ Replied by {who}{approved} in {took}"
+    if handling.status == "dismissed":
+        return f"🚫 No reply needed — {who}" + (f": {handling.note}" if handling.note else "")
+    if handling.status == "new" and handling.actor_name:
+        return f"↩️ Reopened by {who}"
+    return ""

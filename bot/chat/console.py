@@ -7,7 +7,7 @@ import textwrap
 from typing import TextIO
 
 from bot.chat import cards
-from bot.models import ChatRef, Mention, Triage
+from bot.models import ChatRef, Handling, Mention, Triage
 
 
 class ConsoleSink:
@@ -18,11 +18,12 @@ class ConsoleSink:
         self.width = min(88, shutil.get_terminal_size((88, 24)).columns)
         self.count = 0
 
-    def post(self, mention: Mention, triage: Triage) -> ChatRef:
-        self.count += 1
-        def wrap(text: str, first: str = "│ ", rest: str | None = None) -> str:
-            return textwrap.fill(text, self.width, initial_indent=first, subsequent_indent=rest or first)
+    def _wrap(self, text: str, first: str = "│ ", rest: str | None = None) -> str:
+        return textwrap.fill(text, self.width, initial_indent=first, subsequent_indent=rest or first)
 
+    def post(self, mention: Mention, triage: Triage, handling: Handling | None = None) -> ChatRef:
+        self.count += 1
+        wrap = self._wrap
         where = f"on {cards.network_name(mention.source)} · {cards.age(mention.created_at)}"
         lines = [
             "┌" + "─" * (self.width - 1),
@@ -33,6 +34,15 @@ class ConsoleSink:
         if triage.suggestions:
             lines.append("│ Suggested replies:")
             lines += [wrap(s, f"│   {i}. ", "│      ") for i, s in enumerate(triage.suggestions, 1)]
-        lines += ["│ [ Claim ]  [ Reply… ]  [ No reply needed ]", "└" + "─" * (self.width - 1)]
+        status = cards.status_line(mention, handling)
+        lines += [wrap(status) if status else "│ [ Claim ]  [ Reply… ]  [ No reply needed ]", "└" + "─" * (self.width - 1)]
         print("\n".join(lines), file=self.out, flush=True)
         return ChatRef(self.platform, "terminal", str(self.count))
+
+    def update(self, ref: ChatRef, mention: Mention, triage: Triage, handling: Handling) -> None:
+        """A terminal cannot redraw an earlier card, so the new state is printed under it."""
+        print(self._wrap(f"{cards.author(mention)}: {cards.status_line(mention, handling)}", f"card {ref.message_id} ▸ ", "    "),
+              file=self.out, flush=True)
+
+    def note(self, ref: ChatRef, text: str) -> None:
+        print(self._wrap(text, "    thread ▸ ", "             "), file=self.out, flush=True)

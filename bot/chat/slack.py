@@ -1,6 +1,7 @@
 """Slack: the Web API client with retries, the card sink, and the Bolt app with its listeners."""
 from __future__ import annotations
 
+import logging
 import time
 from typing import Callable
 from urllib.error import URLError
@@ -14,9 +15,12 @@ from slack_sdk.http_retry.builtin_handlers import (
     ServerErrorRetryHandler,
 )
 
-from bot.chat import slack_cards
-from bot.models import ChatRef, Mention, PostError, Triage
+from bot.chat import slack_actions, slack_cards
+from bot.models import ChatRef, Handling, Mention, PostError, Triage
 from handlers import commands
+from handlers.desk import Desk
+
+log = logging.getLogger(__name__)
 
 _TOKEN_ERRORS = {"invalid_auth", "not_authed", "token_revoked", "token_expired", "account_inactive"}
 
@@ -66,7 +70,7 @@ class SlackSink:
         self.min_interval = min_interval
         self._last_post = 0.0
 
-    def post(self, mention: Mention, triage: Triage) -> ChatRef:
+    def post(self, mention: Mention, triage: Triage, handling: Handling | None = None) -> ChatRef:
         wait = self._last_post + self.min_interval - time.monotonic()
         if wait > 0:
             time.sleep(wait)
@@ -74,7 +78,7 @@ class SlackSink:
             response = self.client.chat_postMessage(
                 channel=self.channel,
                 text=slack_cards.fallback_text(mention, triage),
-                blocks=slack_cards.card_blocks(mention, triage),
+                blocks=slack_cards.card_blocks(mention, triage, handling),
                 unfurl_links=False,
                 unfurl_media=False,
             )
@@ -87,8 +91,30 @@ class SlackSink:
         return ChatRef(self.platform, response["channel"], response["ts"])
 
 
-def build_app(client: WebClient, signing_secret: str, status_lines: Callable[[], list[str]]) -> App:
-    """The Bolt app: request verification, the card's buttons and `/listen`."""
+    def update(self, ref: ChatRef, mention: Mention, triage: Triage, handling: Handling) -> None:
+        try:
+            self.client.chat_update(
+                channel=ref.channel, ts=ref.message_id,
+                text=slack_cards.fallback_text(mention, triage),
+                blocks=slack_cards.card_blocks(mention, triage, handling),
+            )
+        except SlackApiError as exc:
+            log.warning("Could not redraw the card of %s (the action is recorded): %s", mention.id, describe(exc, ref.channel))
+        except (URLError, OSError) as exc:
+            log.warning("Could not reach Slack to redraw the card of %s (%s); the action is recorded.", mention.id, type(exc).__name__)
+
+    def note(self, ref: ChatRef, text: str) -> None:
+        try:
+            self.client.chat_postMessage(channel=ref.channel, thread_ts=ref.message_id, text=slack_cards.escape(text),
+                                         unfurl_links=False, unfurl_media=False)
+        except SlackApiError as exc:
+            log.warning("Could not write in a card's thread: %s", describe(exc, ref.channel))
+        except (URLError, OSError) as exc:
+            log.warning("Could not reach Slack to write in a card's thread (%s).", type(exc).__name__)
+
+
+def build_app(client: WebClient, signing_secret: str, status_lines: Callable[[], list[str]], desk: Desk, sink: SlackSink) -> App:
+    """The Bolt app: request verification, the card's buttons and modals, and `/listen`."""
     app = App(
         client=client,
         signing_secret=signing_secret,
@@ -101,16 +127,5 @@ def build_app(client: WebClient, signing_secret: str, status_lines: Callable[[],
     def listen_command(ack, command):
         ack(text=commands.listen(command.get("text", ""), status_lines()))
 
-    @app.action(slack_cards.CLAIM)
-    @app.action(slack_cards.REPLY)
-    @app.action(slack_cards.DISMISS)
-    def mention_button(ack, body, client):
-        ack()
-        client.chat_postEphemeral(
-            channel=body["channel"]["id"],
-            user=body["user"]["id"],
-            text="Claim, Reply… and No reply needed start working in the next release of Listening Post. "
-            "For now, answer on the network and leave a note in this card's thread.",
-        )
-
+    slack_actions.register(app, desk, sink)
     return app

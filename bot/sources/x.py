@@ -13,7 +13,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
 from bot.config import DEFAULT_X_API_URL
-from bot.models import Mention, Page, SourceError
+from bot.models import REPLY_LIMITS, Mention, NetworkReply, Page, ReplyError, SentReply, SourceError
 
 log = logging.getLogger(__name__)
 
@@ -61,18 +61,14 @@ def explain(exc: Exception, api_url: str, username: str = "") -> SourceError:
     """Turn a tweepy or network error into words for the owner, with when to try again."""
     now = datetime.now(timezone.utc)
     if isinstance(exc, tweepy.TooManyRequests):
-        try:
-            title = exc.response.json().get("title", "")
-        except ValueError:
-            title = ""
-        if title == "UsageCapExceeded":
+        if _usage_capped(exc):
             until = start_of_next_month(now)
             return SourceError(
                 "X says this app has used its monthly allowance of posts (usage cap). Listening on X "
                 f"pauses until {until:%d %B %Y}; other sources keep working. Your plan is on the X developer portal.",
                 retry_at=until,
             )
-        reset = datetime.fromtimestamp(exc.reset_time, timezone.utc) if exc.reset_time else now + RATE_WINDOW
+        reset = _reset_at(exc, now)
         return SourceError(f"X rate limit reached; trying X again at {reset:%H:%M} UTC.", retry_at=reset)
     if isinstance(exc, tweepy.Unauthorized):
         return SourceError("X rejected the bearer token (401). Copy the Bearer Token again from the X developer portal into X_BEARER_TOKEN.")
@@ -89,6 +85,17 @@ def explain(exc: Exception, api_url: str, username: str = "") -> SourceError:
     return SourceError("X sent a response Listening Post could not read; will try again next poll.")
 
 
+def _usage_capped(exc: tweepy.TooManyRequests) -> bool:
+    try:
+        return exc.response.json().get("title") == "UsageCapExceeded"
+    except (ValueError, AttributeError):
+        return False
+
+
+def _reset_at(exc: tweepy.TooManyRequests, now: datetime) -> datetime:
+    return datetime.fromtimestamp(exc.reset_time, timezone.utc) if exc.reset_time else now + RATE_WINDOW
+
+
 def account_not_found(username: str) -> SourceError:
     return SourceError(f"X account @{username} was not found. Check X_USERNAME.")
 
@@ -99,6 +106,36 @@ def lookup_account(client: tweepy.Client, username: str) -> dict:
     if not user:
         raise account_not_found(username)
     return user
+
+
+def explain_reply(exc: Exception) -> ReplyError:
+    """Why a reply could not be posted, in words for the person who wrote it."""
+    if isinstance(exc, tweepy.TooManyRequests):
+        now = datetime.now(timezone.utc)
+        if _usage_capped(exc):
+            return ReplyError("X says this app has used its monthly allowance (usage cap), so nothing was posted. "
+                              f"Reply on X directly until {start_of_next_month(now):%d %B}.")
+        return ReplyError(f"X is limiting how often the account can post, so nothing was posted. Try again after {_reset_at(exc, now):%H:%M} UTC.")
+    if isinstance(exc, tweepy.Unauthorized):
+        return ReplyError("X rejected the keys for posting (401), so nothing was posted. Check X_API_KEY, X_API_SECRET, "
+                          "X_ACCESS_TOKEN and X_ACCESS_TOKEN_SECRET.")
+    if isinstance(exc, tweepy.Forbidden):
+        detail = _detail(exc)
+        if "duplicate" in detail.lower():
+            return ReplyError("X refused this reply because the account already posted exactly this text. Change a few words and send again.")
+        if "permission" in detail.lower():
+            return ReplyError("X says the access token may only read, so nothing was posted. In the X developer portal set the app "
+                              "to Read and Write, make a new access token and secret, and put them in the settings.")
+        return ReplyError(f"X refused to post this reply (403), so nothing was posted. X said: {detail or 'no reason given'}")
+    if isinstance(exc, tweepy.TwitterServerError):
+        return ReplyError(f"X is having trouble (HTTP {exc.response.status_code}), so nothing was posted. Try again in a few minutes.")
+    if isinstance(exc, tweepy.HTTPException):
+        return ReplyError(f"X did not accept this reply (HTTP {exc.response.status_code}): {_detail(exc)}")
+    if isinstance(exc, requests.ConnectTimeout) or "NewConnectionError" in repr(exc):
+        return ReplyError("Could not reach X, so nothing was posted. Try again in a few minutes.")
+    # Anything else (a read timeout, a dropped connection, an unreadable answer) came after X had the request.
+    return ReplyError("X did not confirm this reply, so it may or may not be on X. Listening Post checks the account's "
+                      "replies on the next poll and records it if it went out; please don't send it again before then.", unsure=True)
 
 
 def _detail(exc: tweepy.HTTPException) -> str:
@@ -113,13 +150,29 @@ class XSource:
     """Reads mentions of one X account (and optionally a recent-search query)."""
 
     name = "x"
-    reply_limit = 280
+    reply_limit = REPLY_LIMITS["x"]
 
-    def __init__(self, client: tweepy.Client, username: str, search_query: str = "", api_url: str = DEFAULT_X_API_URL):
+    def __init__(self, client: tweepy.Client, username: str, search_query: str = "", api_url: str = DEFAULT_X_API_URL,
+                 posting_client: tweepy.Client | None = None):
         self.client = client
         self.username = username.lstrip("@")
         self.search_query = search_query
         self.api_url = api_url
+        self.posting_client = posting_client  # signed as the account (OAuth 1.0a user keys)
+
+    @property
+    def can_reply(self) -> bool:
+        return self.posting_client is not None
+
+    def reply(self, mention: Mention, text: str) -> SentReply:
+        """Post `text` as the account's reply to `mention`."""
+        try:
+            body = self.posting_client.create_tweet(text=text, in_reply_to_tweet_id=mention.external_id, user_auth=True)
+            tweet_id = str(body["data"]["id"])
+        except (tweepy.TweepyException, requests.RequestException, ValueError, KeyError, TypeError) as exc:
+            log.debug("Posting a reply to X failed", exc_info=True)
+            raise explain_reply(exc) from exc
+        return SentReply(tweet_id, f"https://x.com/{self.username}/status/{tweet_id}")
 
     def fetch(self, cursors: dict[str, str]) -> Iterator[Page]:
         try:
@@ -135,13 +188,25 @@ class XSource:
             # Resolved once and kept in the database: every X call costs a small shop money.
             user_id = str(lookup_account(self.client, self.username)["id"])
             yield Page(user_key, [], cursor=user_id)
-        yield from self._read("mentions", self.client.get_users_mentions, user_id, cursors.get("mentions"), user_id)
+
+        def mentions(key: str) -> Callable[[dict], Page]:
+            return lambda body: Page(key, parse_page(body, user_id))
+
+        people = dict(tweet_fields=TWEET_FIELDS, expansions=["author_id"], user_fields=USER_FIELDS)
+        yield from self._read("mentions", self.client.get_users_mentions, user_id, cursors.get("mentions"), mentions("mentions"), people)
         if self.search_query:
             key = f"search:{self.search_query}"
-            yield from self._read(key, self.client.search_recent_tweets, self.search_query, cursors.get(key), user_id)
+            yield from self._read(key, self.client.search_recent_tweets, self.search_query, cursors.get(key), mentions(key), people)
+        # The account's own posts, to count replies made on X directly (read after the mentions they answer).
+        yield from self._read(
+            "own_posts", self.client.get_users_tweets, user_id, cursors.get("own_posts"),
+            lambda body: Page("own_posts", [], replies=parse_own_replies(body, self.username)),
+            dict(tweet_fields=["created_at", "referenced_tweets"], exclude=["retweets"]),
+        )
 
-    def _read(self, key: str, method: Callable, arg: str, since_id: str | None, own_id: str) -> Iterator[Page]:
-        params = dict(tweet_fields=TWEET_FIELDS, expansions=["author_id"], user_fields=USER_FIELDS)
+    def _read(self, key: str, method: Callable, arg: str, since_id: str | None, parse: Callable[[dict], Page],
+              fields: dict) -> Iterator[Page]:
+        params = dict(fields)
         if since_id:
             params.update(since_id=since_id, max_results=PAGE_SIZE)
         else:
@@ -152,7 +217,7 @@ class XSource:
                 raise ValueError("X page is not a JSON object")
             # With since_id, X pages from newest to oldest: the first page's newest_id is the cursor.
             newest = newest or (body.get("meta") or {}).get("newest_id")
-            yield Page(key, parse_page(body, own_id))
+            yield parse(body)
         if newest:
             yield Page(key, [], cursor=newest)
 
@@ -172,11 +237,35 @@ def parse_page(body: dict, own_id: str | None = None) -> list[Mention]:
     return mentions
 
 
+def parse_own_replies(body: dict, account: str) -> list[NetworkReply]:
+    """The account's posts in one page that reply to something; others are skipped."""
+    found = []
+    for raw in body.get("data") or []:
+        try:
+            replied_to = _replied_to(raw)
+            if replied_to:
+                found.append(NetworkReply(
+                    source="x", external_id=str(raw["id"]), in_reply_to=replied_to, text=html.unescape(raw["text"]),
+                    url=f"https://x.com/{account}/status/{raw['id']}", created_at=_created_at(raw), account=account,
+                ))
+        except (AttributeError, KeyError, TypeError, ValueError):
+            log.warning("Skipped one of the account's posts that could not be read: %.200r", raw)
+    return found
+
+
+def _replied_to(raw: dict) -> str | None:
+    replied = next((r["id"] for r in raw.get("referenced_tweets") or [] if r.get("type") == "replied_to"), None)
+    return str(replied) if replied else None
+
+
+def _created_at(raw: dict) -> datetime:
+    created = raw.get("created_at")
+    return datetime.fromisoformat(created.replace("Z", "+00:00")) if created else datetime.now(timezone.utc)
+
+
 def to_mention(raw: dict, user: dict) -> Mention:
     handle = user.get("username", "")
     tweet_id = str(raw["id"])
-    replied_to = next((r["id"] for r in raw.get("referenced_tweets") or [] if r.get("type") == "replied_to"), None)
-    created = raw.get("created_at")
     return Mention(
         source="x",
         external_id=tweet_id,
@@ -184,8 +273,8 @@ def to_mention(raw: dict, user: dict) -> Mention:
         author_name=user.get("name", handle),
         text=html.unescape(raw["text"]),  # X sends &amp; &lt; &gt; escaped
         url=f"https://x.com/{handle}/status/{tweet_id}" if handle else f"https://x.com/i/web/status/{tweet_id}",
-        created_at=datetime.fromisoformat(created.replace("Z", "+00:00")) if created else datetime.now(timezone.utc),
-        in_reply_to=str(replied_to) if replied_to else None,
+        created_at=_created_at(raw),
+        in_reply_to=_replied_to(raw),
         author_followers=(user.get("public_metrics") or {}).get("followers_count"),
         lang=raw.get("lang"),
         raw={**raw, "author": user} if user else raw,

@@ -1,4 +1,4 @@
-"""A fake X API v2: users lookup, mentions timeline and recent search, paged like X pages them."""
+"""A fake X API v2: users lookup, mentions, recent search, the account's own posts, and posting replies."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
@@ -6,6 +6,11 @@ from datetime import datetime, timedelta, timezone
 from tests.fakes.server import FakeServer, Reply, Request
 
 BEARER = "test-bearer-token-123"
+# OAuth 1.0a keys for posting as the account (X_API_KEY, X_API_SECRET, X_ACCESS_TOKEN, X_ACCESS_TOKEN_SECRET).
+POSTING_KEYS = {"X_API_KEY": "test-consumer-key", "X_API_SECRET": "test-consumer-secret",
+                "X_ACCESS_TOKEN": "783214-test-access-token", "X_ACCESS_TOKEN_SECRET": "test-access-secret"}
+DUPLICATE = {"detail": "You are not allowed to create a Tweet with duplicate content.", "type": "about:blank",
+             "title": "Forbidden", "status": 403}
 
 
 class FakeX(FakeServer):
@@ -15,6 +20,8 @@ class FakeX(FakeServer):
         self.users: dict[str, dict] = {user_id: {**self.account, "public_metrics": {"followers_count": 2300}}}
         self.mentions: list[dict] = []
         self.search_results: list[dict] = []
+        self.own_posts: list[dict] = []
+        self.created: list[dict] = []  # bodies of POST /2/tweets that X accepted
         self._next_id = 1578516300000000000
 
     def add_user(self, user_id: str, username: str, name: str, followers: int = 100) -> None:
@@ -37,7 +44,20 @@ class FakeX(FakeServer):
             self.search_results.append(tweet)
         return tweet
 
+    def own_post(self, text: str, in_reply_to: str | None = None, minutes_ago: int = 0) -> dict:
+        """A post by the business account itself (a reply when `in_reply_to` is given)."""
+        self._next_id += 1000
+        created = datetime.now(timezone.utc) - timedelta(minutes=minutes_ago)
+        post = {"id": str(self._next_id), "text": text, "author_id": self.account["id"],
+                "created_at": created.strftime("%Y-%m-%dT%H:%M:%S.000Z"), "edit_history_tweet_ids": [str(self._next_id)]}
+        if in_reply_to:
+            post["referenced_tweets"] = [{"type": "replied_to", "id": in_reply_to}]
+        self.own_posts.append(post)
+        return post
+
     def answer(self, request: Request) -> Reply:
+        if request.method == "POST" and request.path == "/2/tweets":
+            return self._create(request)
         if request.headers.get("Authorization") != f"Bearer {BEARER}":
             return Reply(401, {"title": "Unauthorized", "type": "about:blank", "status": 401, "detail": "Unauthorized"})
         parts = request.path.strip("/").split("/")
@@ -50,9 +70,23 @@ class FakeX(FakeServer):
             return Reply(200, {"data": {k: user[k] for k in ("id", "name", "username")}})
         if len(parts) == 4 and parts[:2] == ["2", "users"] and parts[3] == "mentions":
             return self._timeline(request, self.mentions, "pagination_token")
+        if len(parts) == 4 and parts[:2] == ["2", "users"] and parts[3] == "tweets":
+            return self._timeline(request, self.own_posts, "pagination_token")
         if parts == ["2", "tweets", "search", "recent"]:
             return self._timeline(request, self.search_results, "next_token")
         return Reply(404, {"title": "Not Found Error", "detail": request.path})
+
+    def _create(self, request: Request) -> Reply:
+        auth = request.headers.get("Authorization", "")
+        if not auth.startswith("OAuth ") or f'oauth_consumer_key="{POSTING_KEYS["X_API_KEY"]}"' not in auth:
+            return Reply(401, {"title": "Unauthorized", "type": "about:blank", "status": 401, "detail": "Unauthorized"})
+        body = request.json()
+        if any(p["text"] == body.get("text") for p in self.own_posts):
+            return Reply(403, DUPLICATE)
+        post = self.own_post(body["text"], (body.get("reply") or {}).get("in_reply_to_tweet_id"))
+        self.created.append(body)
+        return Reply(201, {"data": {"id": post["id"], "text": post["text"], "edit_history_tweet_ids": [post["id"]]}},
+                     {"x-rate-limit-limit": "200", "x-rate-limit-remaining": "199"})
 
     def _timeline(self, request: Request, tweets: list[dict], token_param: str) -> Reply:
         since = int(request.param("since_id", "0"))

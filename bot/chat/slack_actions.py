@@ -1,0 +1,193 @@
+"""Bolt listeners for the card's buttons and the modals: translate Slack's payloads, call the desk, show the result.
+
+Every listener calls `ack()` first; the slow part (posting to the network, redrawing the
+card) runs after it, so Slack always hears back within its 3 seconds.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+
+from slack_bolt import App
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.chat import slack_cards as cards
+from bot.chat import slack_views as views
+from bot.chat.cards import network_name
+from bot.models import Actor
+from handlers.actions import GONE, Outcome, check_length
+from handlers.desk import Desk
+
+log = logging.getLogger(__name__)
+
+
+class People:
+    """Display names from `users.info`, remembered for the life of the process."""
+
+    def __init__(self, client: WebClient):
+        self.client = client
+        self._names: dict[str, str] = {}
+        self._lock = threading.Lock()
+
+    def actor(self, user: dict) -> Actor:
+        user_id = user.get("id", "")
+        with self._lock:
+            name = self._names.get(user_id)
+        if name is None:
+            name = self._look_up(user_id) or user.get("name") or user.get("username") or user_id
+            with self._lock:
+                self._names[user_id] = name
+        return Actor(user_id, name)
+
+    def _look_up(self, user_id: str) -> str:
+        try:
+            user = self.client.users_info(user=user_id)["user"]
+        except (SlackApiError, OSError, KeyError, TypeError):
+            log.warning("Could not look up the Slack name of %s; using the name in the request.", user_id)
+            return ""
+        profile = user.get("profile") or {}
+        return profile.get("display_name") or profile.get("real_name") or user.get("real_name") or user.get("name") or ""
+
+
+def register(app: App, desk: Desk, sink) -> None:
+    """Attach the card and modal listeners to `app`; `sink` redraws cards and writes thread notes."""
+    people = People(app.client)
+
+    def button_value(body: dict) -> str:
+        return body["actions"][0].get("value", "")
+
+    def tell(client: WebClient, user_id: str, channel: str, text: str, blocks: list | None = None) -> None:
+        try:
+            client.chat_postEphemeral(channel=channel, user=user_id, text=cards.escape(text), blocks=blocks)
+        except SlackApiError as exc:
+            log.warning("Could not send a private note to %s: %s", user_id, exc.response.get("error"))
+
+    def channel_of(body: dict, mention_id: str) -> str:
+        channel = (body.get("channel") or {}).get("id")
+        if channel:
+            return channel
+        found = desk.card(mention_id)
+        return found[3].channel if found and found[3] else ""
+
+    def show(outcome: Outcome, body: dict, client: WebClient) -> None:
+        desk.announce(sink, outcome)
+        private = outcome.error or outcome.message
+        if private:
+            tell(client, body["user"]["id"], channel_of(body, outcome.mention_id), private)
+
+    @app.action(cards.CLAIM)
+    def on_claim(ack, body, client):
+        ack()
+        outcome = desk.claim(button_value(body), people.actor(body["user"]))
+        if outcome.takeover_from:
+            question = [
+                {"type": "section", "text": {"type": "mrkdwn", "text": cards.escape(outcome.message)}},
+                {"type": "actions", "elements": [{"type": "button", "text": {"type": "plain_text", "text": "Take it over"},
+                                                  "action_id": cards.TAKEOVER, "value": outcome.mention_id, "style": "primary"}]},
+            ]
+            tell(client, body["user"]["id"], channel_of(body, outcome.mention_id), outcome.message, question)
+            return
+        show(outcome, body, client)
+
+    @app.action(cards.TAKEOVER)
+    def on_takeover(ack, body, client, respond):
+        ack()
+        show(desk.claim(button_value(body), people.actor(body["user"]), takeover=True), body, client)
+        if body.get("response_url"):
+            respond(delete_original=True)  # the question has been answered
+
+    @app.action(cards.REOPEN)
+    def on_reopen(ack, body, client):
+        ack()
+        show(desk.reopen(button_value(body), people.actor(body["user"])), body, client)
+
+    @app.action(cards.REJECT)
+    def on_reject(ack, body, client):
+        ack()
+        show(desk.reject(button_value(body), people.actor(body["user"])), body, client)
+
+    @app.action(cards.APPROVE)
+    def on_approve(ack, body, client):
+        ack()
+        show(desk.approve(button_value(body), people.actor(body["user"])), body, client)
+
+    @app.action(cards.DISMISS)
+    def on_dismiss(ack, body, client):
+        ack()
+        mention_id = button_value(body)
+        found = desk.card(mention_id)
+        if found is None or found[2].status not in ("new", "claimed"):
+            # Nothing to ask: the desk explains why it cannot be dismissed.
+            show(desk.dismiss(mention_id, people.actor(body["user"])), body, client)
+            return
+        client.views_open(trigger_id=body["trigger_id"], view=views.dismiss_view(mention_id))
+
+    @app.view(views.DISMISS_VIEW)
+    def on_dismiss_submitted(ack, body, view, client):
+        ack()
+        reason = views.typed_text(view, views.REASON_BLOCK, views.REASON_ACTION)
+        show(desk.dismiss(views.metadata(view).get("id", ""), people.actor(body["user"]), reason), body, client)
+
+    @app.action(cards.REPLY)
+    @app.action(cards.EDIT)
+    def on_reply(ack, body, client):
+        ack()
+        mention_id, actor = button_value(body), people.actor(body["user"])
+        if body["actions"][0]["action_id"] == cards.EDIT and not desk.is_approver(actor):
+            tell(client, actor.id, channel_of(body, mention_id), "Only the people in REPLY_APPROVERS can edit a reply waiting for approval.")
+            return
+        form = desk.reply_form(mention_id, actor)
+        if form is None or form.problem:
+            tell(client, actor.id, channel_of(body, mention_id), form.problem if form else GONE)
+            desk.announce(sink, Outcome(mention_id))  # an old card catches up
+            return
+        client.views_open(trigger_id=body["trigger_id"], view=views.reply_view(form))
+
+    @app.action(views.PICK)
+    def on_pick_suggestion(ack, body, client):
+        ack()
+        view = body["view"]
+        meta = views.metadata(view)
+        form = desk.reply_form(meta.get("id", ""), people.actor(body["user"]))
+        if form is None:
+            return
+        try:
+            text = form.triage.suggestions[int(body["actions"][0]["selected_option"]["value"])]
+        except (KeyError, IndexError, TypeError, ValueError):
+            return
+        # `hash` makes Slack refuse the update if the form changed meanwhile, instead of losing typing.
+        client.views_update(view_id=view["id"], hash=view.get("hash"),
+                            view=views.reply_view(form, text, attempt=meta.get("attempt", 0) + 1))
+
+    @app.view(views.REPLY_VIEW)
+    def on_reply_submitted(ack, body, view, client):
+        meta, actor = views.metadata(view), people.actor(body["user"])
+        mention_id, attempt = meta.get("id", ""), meta.get("attempt", 0)
+        text = views.typed_text(view, views.TEXT_BLOCK, views.TEXT_ACTION)
+        form = desk.reply_form(mention_id, actor)
+        if form is None:
+            ack(response_action="errors", errors={views.text_block_id(view): GONE})
+            return
+        if not form.can_send:
+            ack()
+            show(desk.replied_outside(mention_id, actor, text), body, client)
+            return
+        problem = form.problem or check_length(form.mention, text)
+        if problem:
+            ack(response_action="errors", errors={views.text_block_id(view): problem})
+            return
+        ack(response_action="update", view=views.sending_view(form))
+        outcome = desk.send_reply(mention_id, actor, text)
+        if outcome.error:
+            # Their words stay in the form, with what went wrong above them.
+            client.views_update(view_id=view["id"], view=views.reply_view(form, text, outcome.error, attempt + 1))
+            return
+        found = desk.card(mention_id)
+        handling = found[2] if found else None
+        if handling and handling.status == "pending":
+            done = views.done_view(form, outcome.message or "Sent for approval.")
+        else:
+            done = views.done_view(form, f"Your reply is on {network_name(form.mention.source)}.", handling.reply_url if handling else "")
+        client.views_update(view_id=view["id"], view=done)
+        desk.announce(sink, outcome)

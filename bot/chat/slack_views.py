@@ -1,0 +1,118 @@
+"""Block Kit modals: the reply form (with its sending, sent and error states) and the dismissal reason."""
+from __future__ import annotations
+
+import json
+
+from bot.chat import cards
+from bot.chat.slack_cards import escape, link, quote
+from handlers.actions import ReplyForm
+
+REPLY_VIEW, DISMISS_VIEW = "reply_modal", "dismiss_modal"
+PICK = "reply_pick"  # the "start from a suggestion" menu inside the reply form
+TEXT_BLOCK, TEXT_ACTION = "reply_text", "text"
+REASON_BLOCK, REASON_ACTION = "reason", "reason"
+OPTION_LIMIT = 75  # Slack's limit for an option's text
+
+
+def _plain(text: str) -> dict:
+    return {"type": "plain_text", "text": text, "emoji": True}
+
+
+def _section(text: str) -> dict:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+
+
+def _modal(callback_id: str, title: str, blocks: list[dict], metadata: dict, submit: str | None = None,
+           close: str = "Cancel") -> dict:
+    view = {
+        "type": "modal", "callback_id": callback_id, "title": _plain(title[:24]), "close": _plain(close),
+        "blocks": blocks, "private_metadata": json.dumps(metadata),
+    }
+    if submit:
+        view["submit"] = _plain(submit)
+    return view
+
+
+def metadata(view: dict) -> dict:
+    try:
+        data = json.loads(view.get("private_metadata") or "{}")
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def typed_text(view: dict, block_prefix: str, action_id: str) -> str:
+    """The text a person typed; the input's block id changes whenever the form is redrawn."""
+    for block_id, actions in (view.get("state") or {}).get("values", {}).items():
+        if block_id.startswith(block_prefix) and action_id in actions:
+            return actions[action_id].get("value") or ""
+    return ""
+
+
+def text_block_id(view: dict) -> str:
+    return f"{TEXT_BLOCK}_{metadata(view).get('attempt', 0)}"
+
+
+def _mention_summary(form: ReplyForm) -> dict:
+    mention = form.mention
+    about = f"*{escape(cards.author(mention))}* on {cards.network_name(mention.source)}"
+    text = mention.text if len(mention.text) <= 400 else mention.text[:399] + "…"
+    return _section(f"{about}\n{quote(text)}")
+
+
+def reply_view(form: ReplyForm, text: str | None = None, error: str = "", attempt: int = 0) -> dict:
+    """The reply form; `attempt` gives the text box a fresh block id so Slack shows `text`, not what was typed."""
+    network = cards.network_name(form.mention.source)
+    blocks: list[dict] = []
+    if error:
+        blocks.append(_section(f":warning: *{escape(error)}*"))
+    blocks.append(_mention_summary(form))
+    if form.triage.suggestions and form.can_send:
+        options = [
+            {"text": _plain(s if len(s) <= OPTION_LIMIT else s[: OPTION_LIMIT - 1] + "…"), "value": str(i)}
+            for i, s in enumerate(form.triage.suggestions)
+        ]
+        blocks.append({"type": "actions", "block_id": "pick", "elements": [
+            {"type": "static_select", "action_id": PICK, "placeholder": _plain("Start from a suggestion"), "options": options}
+        ]})
+    element = {"type": "plain_text_input", "action_id": TEXT_ACTION, "multiline": True, "initial_value": text if text is not None else form.draft}
+    if form.can_send:
+        # Slack enforces this as the person types; X's double-weight characters are checked on submit.
+        element["max_length"] = form.limit
+        label, optional = f"Your reply (up to {form.limit} characters on {network})", False
+    else:
+        label, optional = "What you replied (optional, for the log)", True
+    blocks.append({"type": "input", "block_id": f"{TEXT_BLOCK}_{attempt}", "optional": optional, "label": _plain(label), "element": element})
+    if not form.can_send:
+        how = (f"Listening Post cannot post on {network} with the current settings. Copy the text, reply on {network} "
+               "yourself, then press *I replied myself* so it counts.")
+        submit = "I replied myself"
+    elif form.needs_approval:
+        how, submit = "An approver checks this reply before it is posted. Nothing goes out until they approve it.", "Ask for approval"
+    else:
+        handle = f"@{form.mention.author_handle}" if form.mention.author_handle else "the author"
+        how, submit = f"Posted publicly on {network} as a reply to {escape(handle)}.", "Send reply"
+    blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": how}]})
+    return _modal(REPLY_VIEW, f"Reply on {network}", blocks, {"id": form.mention.id, "attempt": attempt}, submit)
+
+
+def sending_view(form: ReplyForm) -> dict:
+    network = cards.network_name(form.mention.source)
+    return _modal(REPLY_VIEW, f"Reply on {network}", [_section(f":hourglass_flowing_sand: Sending your reply to {network}…")],
+                  {"id": form.mention.id}, close="Close")
+
+
+def done_view(form: ReplyForm, message: str, url: str = "") -> dict:
+    text = f":white_check_mark: {escape(message)}"
+    if url:
+        text += "\n" + link(url, "View it")
+    return _modal(REPLY_VIEW, f"Reply on {cards.network_name(form.mention.source)}", [_section(text)], {"id": form.mention.id}, close="Done")
+
+
+def dismiss_view(mention_id: str) -> dict:
+    reason = {
+        "type": "input", "block_id": REASON_BLOCK, "optional": True, "label": _plain("Why? (optional)"),
+        "element": {"type": "plain_text_input", "action_id": REASON_ACTION, "max_length": 300,
+                    "placeholder": _plain("e.g. not about us, a bot, already sorted by phone")},
+    }
+    return _modal(DISMISS_VIEW, "No reply needed", [reason], {"id": mention_id}, submit="Mark it")

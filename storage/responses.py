@@ -1,0 +1,101 @@
+"""Records what the team did with each mention: its current handling and the append-only events log."""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Iterator
+
+import sqlite_utils
+
+from bot.models import Actor, ChatRef, Handling, Mention, Triage
+from storage.mentions import iso, parse_iso, row_to_handling, row_to_mention, row_to_triage
+
+
+@contextmanager
+def exclusive(db: sqlite_utils.Database) -> Iterator[None]:
+    """A read-decide-write transaction that holds the write lock from its first read.
+
+    BEGIN IMMEDIATE makes two people clicking at once (two threads, two connections)
+    run one after the other: the second sees what the first wrote, never a stale row.
+    """
+    db.conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        db.conn.rollback()
+        raise
+    db.conn.commit()
+
+
+def mention_row(db: sqlite_utils.Database, mention_id: str) -> dict | None:
+    rows = list(db.query("select * from mentions where id = ?", [mention_id]))
+    return rows[0] if rows else None
+
+
+def find_by_external_id(db: sqlite_utils.Database, source: str, external_id: str) -> dict | None:
+    rows = list(db.query("select * from mentions where source = ? and external_id = ?", [source, external_id]))
+    return rows[0] if rows else None
+
+
+def reply_known(db: sqlite_utils.Database, reply_external_id: str) -> bool:
+    """Whether this network reply is already in the log (sent by us, or detected before)."""
+    return bool(list(db.query("select 1 from events where reply_external_id = ? limit 1", [reply_external_id])))
+
+
+def record(
+    db: sqlite_utils.Database,
+    row: dict,
+    action: str,
+    actor: Actor,
+    via: str,
+    at: datetime,
+    status: str,
+    note: str = "",
+    reply_text: str | None = None,
+    reply_external_id: str | None = None,
+    **columns,
+) -> None:
+    """Log one action and move the mention to `status`; call inside `exclusive()`.
+
+    `columns` may override the handling shown on the card (e.g. who holds it after a rejection).
+    """
+    changes = {
+        "status": status, "actor_id": actor.id, "actor_name": actor.name, "status_at": iso(at),
+        "status_note": reply_text if reply_text is not None else note, **columns,
+    }
+    if row["first_action_at"] is None:
+        changes["first_action_at"] = iso(at)
+    if action == "replied":
+        changes.update(reply_via=via, reply_external_id=reply_external_id, sending_by=None, sending_at=None)
+        if row["first_replied_at"] is None:
+            changes["first_replied_at"] = iso(at)
+            changes["response_secs"] = max(0, int((at - parse_iso(row["created_at"])).total_seconds()))
+    db["mentions"].update(row["id"], changes)
+    db["events"].insert(
+        {
+            "mention_id": row["id"], "actor_id": actor.id, "actor_name": actor.name, "action": action,
+            "via": via, "reply_text": reply_text, "reply_external_id": reply_external_id,
+            "note": note or None, "at": iso(at),
+        }
+    )
+    row.update(changes)
+
+
+def reserve_sending(db: sqlite_utils.Database, row: dict, actor: Actor, at: datetime) -> None:
+    """Mark a reply as on its way, so a second click cannot send another; call inside `exclusive()`."""
+    db["mentions"].update(row["id"], {"sending_by": actor.name, "sending_at": iso(at)})
+    row.update(sending_by=actor.name, sending_at=iso(at))
+
+
+def release_sending(db: sqlite_utils.Database, mention_id: str) -> None:
+    with exclusive(db):
+        db["mentions"].update(mention_id, {"sending_by": None, "sending_at": None})
+
+
+def card(db: sqlite_utils.Database, mention_id: str) -> tuple[Mention, Triage, Handling, ChatRef | None] | None:
+    """Everything needed to draw a mention's card as it stands now."""
+    row = mention_row(db, mention_id)
+    if row is None:
+        return None
+    ref = ChatRef(row["chat_platform"], row["chat_channel"], row["chat_message_id"]) if row["chat_message_id"] else None
+    return row_to_mention(row), row_to_triage(row), row_to_handling(row), ref
