@@ -30,6 +30,14 @@ def status_lines(settings: Settings) -> list[str]:
         db.close()
 
 
+def slack_app(settings: Settings, sink, the_sources: list):
+    """The Bolt app with `/listen` and the card actions, posting replies through `the_sources`."""
+    from bot.chat.slack import build_app
+
+    desk = wiring.desk(settings, the_sources)
+    return build_app(sink.client, settings.slack_signing_secret, lambda: status_lines(settings), desk, sink)
+
+
 def run(settings: Settings) -> None:
     problems = missing_for_service(settings)
     if not settings.slack_app_token and not settings.slack_signing_secret:
@@ -39,7 +47,6 @@ def run(settings: Settings) -> None:
 
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-    from bot.chat.slack import build_app
     from bot.scheduler import start_polling
 
     stop = threading.Event()
@@ -57,8 +64,7 @@ def run(settings: Settings) -> None:
             log.warning("Poll cycle: %s", report.reason)
 
     scheduler = start_polling(guarded_cycle, settings.poll_interval)
-    desk = wiring.desk(settings, the_sources)
-    app = build_app(sink.client, settings.slack_signing_secret, lambda: status_lines(settings), desk, sink)
+    app = slack_app(settings, sink, the_sources)
 
     def on_term(signum, frame):
         raise KeyboardInterrupt

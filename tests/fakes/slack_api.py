@@ -1,4 +1,4 @@
-"""A fake Slack Web API: the methods Listening Post calls, answering as Slack does."""
+"""A fake Slack Web API (and response_url endpoint): the methods Listening Post calls, answering as Slack does."""
 from __future__ import annotations
 
 import itertools
@@ -8,21 +8,42 @@ from tests.fakes.server import FakeServer, Reply, Request
 
 BOT_TOKEN = "xoxb-test-token-0000"
 CHANNEL = "C0MENTIONS"
+# Members of the test workspace, as users.info describes them.
+PEOPLE = {
+    "U0MARIA": {"name": "maria", "real_name": "Maria Okafor", "display_name": "Maria"},
+    "U0TOM": {"name": "tom", "real_name": "Tom Reyes", "display_name": ""},
+    "U0OWNER": {"name": "sam", "real_name": "Sam Bramble", "display_name": "Sam (owner)"},
+}
 
 
 class FakeSlack(FakeServer):
     def __init__(self):
         super().__init__()
         self.channels = {CHANNEL: {"id": CHANNEL, "name": "mentions", "is_member": True}}
-        self.posted: list[dict] = []
+        self.posted: list[dict] = []  # cards: top-level messages
+        self.thread_notes: list[dict] = []
+        self.updated: list[dict] = []  # chat.update calls
         self.ephemeral: list[dict] = []
+        self.views_opened: list[dict] = []
+        self.views_updated: list[dict] = []
+        self.responses: list[dict] = []  # bodies posted to response_url
         self._ts = itertools.count(1)
 
     @property
     def api_url(self) -> str:
         return self.url + "/api/"
 
+    def response_url(self, name: str = "1") -> str:
+        return f"{self.url}/respond/{name}"
+
+    def card_update(self, ts: str) -> dict | None:
+        """The latest chat.update of the card posted at `ts`."""
+        return next((u for u in reversed(self.updated) if u["ts"] == ts), None)
+
     def answer(self, request: Request) -> Reply:
+        if request.path.startswith("/respond/"):
+            self.responses.append(request.json())
+            return Reply(200, "ok")
         if request.headers.get("Authorization") != f"Bearer {BOT_TOKEN}":
             return Reply(200, {"ok": False, "error": "invalid_auth"})
         method = request.path.rsplit("/", 1)[-1]
@@ -40,8 +61,26 @@ class FakeSlack(FakeServer):
             if not channel["is_member"]:
                 return Reply(200, {"ok": False, "error": "not_in_channel"})
             ts = f"1700000000.{next(self._ts):06d}"
-            self.posted.append({**args, "ts": ts})
+            (self.thread_notes if args.get("thread_ts") else self.posted).append({**args, "ts": ts})
             return Reply(200, {"ok": True, "channel": channel["id"], "ts": ts, "message": {"text": args.get("text"), "ts": ts}})
+        if method == "chat.update":
+            if not any(p["ts"] == args.get("ts") and p["channel"] == args.get("channel") for p in self.posted):
+                return Reply(200, {"ok": False, "error": "message_not_found"})
+            self.updated.append(args)
+            return Reply(200, {"ok": True, "channel": args["channel"], "ts": args["ts"], "text": args.get("text")})
+        if method in ("views.open", "views.update"):
+            if method == "views.open" and not args.get("trigger_id"):
+                return Reply(200, {"ok": False, "error": "invalid_arguments"})
+            view = args.get("view")
+            view = json.loads(view) if isinstance(view, str) else view
+            (self.views_opened if method == "views.open" else self.views_updated).append({**args, "view": view})
+            return Reply(200, {"ok": True, "view": {**view, "id": args.get("view_id") or "V0MODAL", "hash": "1700000000.abc"}})
+        if method == "users.info":
+            person = PEOPLE.get(args.get("user", ""))
+            if person is None:
+                return Reply(200, {"ok": False, "error": "user_not_found"})
+            return Reply(200, {"ok": True, "user": {"id": args["user"], "name": person["name"], "real_name": person["real_name"],
+                                                    "profile": {"display_name": person["display_name"], "real_name": person["real_name"]}}})
         if method == "chat.postEphemeral":
             self.ephemeral.append(args)
             return Reply(200, {"ok": True, "message_ts": "1700000000.999999"})

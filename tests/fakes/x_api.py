@@ -1,11 +1,14 @@
 """A fake X API v2: users lookup, mentions, recent search, the account's own posts, and posting replies."""
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 from tests.fakes.server import FakeServer, Reply, Request
 
 BEARER = "test-bearer-token-123"
+CREATED = Path(__file__).parents[1] / "fixtures" / "x_create_tweet.json"
 # OAuth 1.0a keys for posting as the account (X_API_KEY, X_API_SECRET, X_ACCESS_TOKEN, X_ACCESS_TOKEN_SECRET).
 POSTING_KEYS = {"X_API_KEY": "test-consumer-key", "X_API_SECRET": "test-consumer-secret",
                 "X_ACCESS_TOKEN": "783214-test-access-token", "X_ACCESS_TOKEN_SECRET": "test-access-secret"}
@@ -85,8 +88,10 @@ class FakeX(FakeServer):
             return Reply(403, DUPLICATE)
         post = self.own_post(body["text"], (body.get("reply") or {}).get("in_reply_to_tweet_id"))
         self.created.append(body)
-        return Reply(201, {"data": {"id": post["id"], "text": post["text"], "edit_history_tweet_ids": [post["id"]]}},
-                     {"x-rate-limit-limit": "200", "x-rate-limit-remaining": "199"})
+        recorded = json.loads(CREATED.read_text())  # X's real answer, with this post's id and text
+        recorded["response_body"]["data"].update(id=post["id"], text=post["text"])
+        return Reply(recorded["status"], recorded["response_body"],
+                     {"x-rate-limit-limit": recorded["x-rate-limit-limit"], "x-rate-limit-remaining": recorded["x-rate-limit-remaining"]})
 
     def _timeline(self, request: Request, tweets: list[dict], token_param: str) -> Reply:
         since = int(request.param("since_id", "0"))
