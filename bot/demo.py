@@ -2,15 +2,49 @@
 from __future__ import annotations
 
 from pathlib import Path
+from statistics import median
 from typing import TextIO
 
 from bot import wiring
+from bot.chat.cards import duration
 from bot.chat.console import ConsoleSink
 from bot.config import Settings
+from bot.models import Actor, Mention, SentReply
 from bot.pipeline import Pipeline
 from bot.sources.sample import SampleSource
+from handlers import actions
 from storage import mentions as store
 from storage import open_db
+from storage import responses
+
+SAM, ALEX = Actor("U0DEMOSAM", "Sam"), Actor("U0DEMOALEX", "Alex")
+
+
+def pretend_to_post(mention: Mention, text: str) -> SentReply:
+    """The demo's stand-in for a network: nothing leaves the machine."""
+    return SentReply(f"demo-reply-{mention.external_id}", "")
+
+
+def act_as_the_team(db, sink: ConsoleSink, out: TextIO) -> None:
+    """A few clicks through the same handlers Slack uses, so the summary has response times."""
+    repliers = {"x": pretend_to_post}
+
+    def suggestion(mention_id: str) -> str:
+        found = responses.card(db, mention_id)
+        return found[1].suggestions[0] if found and found[1].suggestions else "Thank you!"
+
+    steps = [
+        lambda: actions.claim(db, "x:sample-01", SAM),
+        lambda: actions.send_reply(db, "x:sample-01", SAM, suggestion("x:sample-01"), repliers, frozenset()),
+        lambda: actions.send_reply(db, "x:sample-02", ALEX, suggestion("x:sample-02"), repliers, frozenset()),
+        lambda: actions.dismiss(db, "x:sample-12", ALEX, "just a mention, nothing to answer"),
+        lambda: actions.claim(db, "x:sample-14", SAM),
+    ]
+    print("\nThe team at work (simulated clicks, nothing is posted anywhere):", file=out)
+    for step in steps:
+        outcome = step()
+        if outcome.changed:
+            actions.announce(db, sink, outcome)
 
 
 def run(settings: Settings, database: Path, out: TextIO) -> int:
@@ -18,6 +52,8 @@ def run(settings: Settings, database: Path, out: TextIO) -> int:
     try:
         sink = ConsoleSink(out)
         report = Pipeline(db, [SampleSource()], sink, wiring.triager(settings)).run_cycle()
+        if report.posted:
+            act_as_the_team(db, sink, out)
         totals = store.counts(db)
         print(f"\nSummary — demo database {database}", file=out)
         if report.posted == 0 and totals["posted"]:
@@ -32,6 +68,11 @@ def run(settings: Settings, database: Path, out: TextIO) -> int:
         print(f"  Sentiment: {_line(store.breakdown(db, 'label'))}", file=out)
         print(f"  Intent:    {_line(store.breakdown(db, 'intent'))}", file=out)
         print(f"  Urgency:   {_line(store.breakdown(db, 'urgency'))}", file=out)
+        team = {("waiting" if k == "new" else k): v for k, v in store.breakdown(db, "status").items()}
+        print(f"  Team:      {_line(team)}", file=out)
+        times = responses.response_times(db)
+        if times:
+            print(f"  Response time (to the first reply): median {duration(median(times))} over {len(times)} replied", file=out)
         print("  Next: put your keys in .env and run `python -m bot doctor` (see README).", file=out)
         return 1 if report.failed else 0
     finally:

@@ -154,7 +154,7 @@ def counts(db: sqlite_utils.Database) -> dict[str, int]:
 
 def breakdown(db: sqlite_utils.Database, column: str) -> dict[str, int]:
     """Mentions shown in chat, counted by `label` or `intent`."""
-    if column not in ("label", "intent", "urgency", "source"):
+    if column not in ("label", "intent", "urgency", "source", "status"):
         raise ValueError(f"cannot break down by {column!r}")
     sql = f"select {column} as k, count(*) as n from mentions where status != 'held' group by {column}"
     return {r["k"]: r["n"] for r in db.query(sql)}

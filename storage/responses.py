@@ -99,3 +99,8 @@ def card(db: sqlite_utils.Database, mention_id: str) -> tuple[Mention, Triage, H
         return None
     ref = ChatRef(row["chat_platform"], row["chat_channel"], row["chat_message_id"]) if row["chat_message_id"] else None
     return row_to_mention(row), row_to_triage(row), row_to_handling(row), ref
+
+
+def response_times(db: sqlite_utils.Database) -> list[int]:
+    """Seconds from each replied mention's arrival on its network to its first reply."""
+    return [r[0] for r in db.execute("select response_secs from mentions where response_secs is not null")]
