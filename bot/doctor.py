@@ -59,6 +59,7 @@ def _slack(settings: Settings):
         yield OK, f"HTTP mode: Slack must reach this server at https://<your-host>/slack/events (port {settings.port})."
     else:
         yield PROBLEM, "Set SLACK_APP_TOKEN (Socket Mode, easiest) or SLACK_SIGNING_SECRET (HTTP mode) so buttons and /listen work."
+    yield from _approvers(settings, client)
     if not settings.slack_channel:
         yield PROBLEM, "SLACK_CHANNEL is not set: use the channel ID, like C0123456789 (channel name → About, at the bottom)."
         return
@@ -71,6 +72,23 @@ def _slack(settings: Settings):
         yield OK, f"The bot is in #{channel.get('name')} and will post cards there."
     else:
         yield PROBLEM, f"The bot is not in #{channel.get('name')}. In that channel, type: /invite @Listening Post"
+
+
+def _approvers(settings: Settings, client):
+    from slack_sdk.errors import SlackApiError
+
+    if not settings.reply_approvers:
+        yield NOTE, "Anyone in the channel can send replies (set REPLY_APPROVERS to have staff replies approved first)."
+        return
+    names = []
+    for user_id in sorted(settings.reply_approvers):
+        try:
+            user = client.users_info(user=user_id)["user"]
+        except SlackApiError as exc:
+            yield PROBLEM, f"REPLY_APPROVERS lists {user_id}, but Slack says '{exc.response.get('error')}'. Copy the member ID again from their profile."
+            return
+        names.append((user.get("profile") or {}).get("display_name") or user.get("real_name") or user.get("name") or user_id)
+    yield OK, f"Replies by anyone but {', '.join(names)} wait for their approval."
 
 
 def _x(settings: Settings):
@@ -92,6 +110,32 @@ def _x(settings: Settings):
     yield OK, f"X works: listening for mentions of @{user['username']}" + (
         f" and posts matching “{settings.x_search_query}”." if settings.x_search_query else "."
     )
+    yield from _x_posting(settings)
+
+
+def _x_posting(settings: Settings):
+    if not settings.x_can_reply:
+        yield NOTE, ("Replies are not posted from Slack (X_API_KEY, X_API_SECRET, X_ACCESS_TOKEN, X_ACCESS_TOKEN_SECRET not set); "
+                     "the reply form records replies your team makes on X by hand.")
+        return
+    import tweepy
+
+    from bot.sources.x import explain, make_client
+
+    client = make_client("", settings.x_api_url, **settings.x_posting_keys)
+    try:
+        me = client.get_me(user_auth=True)["data"]
+    except tweepy.Unauthorized:
+        yield PROBLEM, "X rejected the keys for posting replies (401): check X_API_KEY, X_API_SECRET, X_ACCESS_TOKEN and X_ACCESS_TOKEN_SECRET."
+        return
+    except Exception as exc:  # explain() turns tweepy and network errors into words
+        yield PROBLEM, str(explain(exc, settings.x_api_url, settings.x_username))
+        return
+    if me["username"].lower() != settings.x_username.lower():
+        yield PROBLEM, (f"The posting keys belong to @{me['username']}, not @{settings.x_username}: replies would come from the wrong "
+                        f"account. Make the access token while logged in to X as @{settings.x_username}.")
+        return
+    yield OK, f"Replies sent from Slack will be posted on X as @{me['username']}."
 
 
 def run(settings: Settings, out) -> int:

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.fakes import slack_api
+from tests.fakes import slack_api, x_api
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -78,7 +78,25 @@ def test_doctor_says_all_set_when_everything_works(env, fake_x, fake_slack):
     result = bot("doctor", env=env)
     assert result.returncode == 0, result.stdout
     assert "Slack token works" in result.stdout and "X works: listening for mentions of @bramblecafe" in result.stdout
+    assert "Replies are not posted from Slack" in result.stdout
     assert result.stdout.strip().endswith("All set.")
+
+    posting = bot("doctor", env={**env, **x_api.POSTING_KEYS, "REPLY_APPROVERS": "U0OWNER, U0MARIA"})
+    assert posting.returncode == 0, posting.stdout
+    assert "Replies sent from Slack will be posted on X as @bramblecafe." in posting.stdout
+    assert "Replies by anyone but Maria, Sam (owner) wait for their approval." in posting.stdout
+
+
+def test_reply_settings_mistakes_are_explained_before_anything_starts(env, fake_x, fake_slack):
+    half = bot("doctor", env={**env, "X_API_KEY": "only-this-one"})
+    assert half.returncode == 2
+    assert "X_API_SECRET, X_ACCESS_TOKEN, X_ACCESS_TOKEN_SECRET not set" in half.stderr and "only-this-one" not in half.stderr
+    names = bot("doctor", env={**env, "REPLY_APPROVERS": "maria"})
+    assert names.returncode == 2 and "REPLY_APPROVERS must be Slack member IDs" in names.stderr
+    unknown = bot("doctor", env={**env, "REPLY_APPROVERS": "U0NOBODY"})
+    assert unknown.returncode == 1 and "REPLY_APPROVERS lists U0NOBODY" in unknown.stdout
+    wrong_keys = bot("doctor", env={**env, **x_api.POSTING_KEYS, "X_API_KEY": "someone-elses-key"})
+    assert wrong_keys.returncode == 1 and "X rejected the keys for posting replies (401)" in wrong_keys.stdout
 
 
 def test_doctor_names_each_problem_in_plain_words(env, fake_x, fake_slack):

@@ -60,9 +60,11 @@ class FakeX(FakeServer):
 
     def answer(self, request: Request) -> Reply:
         if request.method == "POST" and request.path == "/2/tweets":
-            return self._create(request)
+            return self._create(request) if self._signed(request) else self._unauthorized()
+        if request.path == "/2/users/me":
+            return Reply(200, {"data": self.account}) if self._signed(request) else self._unauthorized()
         if request.headers.get("Authorization") != f"Bearer {BEARER}":
-            return Reply(401, {"title": "Unauthorized", "type": "about:blank", "status": 401, "detail": "Unauthorized"})
+            return self._unauthorized()
         parts = request.path.strip("/").split("/")
         if parts[:4] == ["2", "users", "by", "username"]:
             user = next((u for u in self.users.values() if u["username"].lower() == parts[4].lower()), None)
@@ -79,10 +81,17 @@ class FakeX(FakeServer):
             return self._timeline(request, self.search_results, "next_token")
         return Reply(404, {"title": "Not Found Error", "detail": request.path})
 
-    def _create(self, request: Request) -> Reply:
+    @staticmethod
+    def _signed(request: Request) -> bool:
+        """Signed with OAuth 1.0a by the posting keys (the signature itself is not checked)."""
         auth = request.headers.get("Authorization", "")
-        if not auth.startswith("OAuth ") or f'oauth_consumer_key="{POSTING_KEYS["X_API_KEY"]}"' not in auth:
-            return Reply(401, {"title": "Unauthorized", "type": "about:blank", "status": 401, "detail": "Unauthorized"})
+        return auth.startswith("OAuth ") and f'oauth_consumer_key="{POSTING_KEYS["X_API_KEY"]}"' in auth
+
+    @staticmethod
+    def _unauthorized() -> Reply:
+        return Reply(401, {"title": "Unauthorized", "type": "about:blank", "status": 401, "detail": "Unauthorized"})
+
+    def _create(self, request: Request) -> Reply:
         body = request.json()
         if any(p["text"] == body.get("text") for p in self.own_posts):
             return Reply(403, DUPLICATE)
