@@ -92,15 +92,23 @@ def claim(db: sqlite_utils.Database, mention_id: str, actor: Actor, takeover: bo
     return Outcome(mention_id, changed=True, note=note)
 
 
+def dismissal_problem(row: dict | None, now: datetime) -> str:
+    """Why this mention cannot be set aside now, or ''."""
+    if row is None:
+        return GONE
+    if row["status"] not in ("new", "claimed") or _sending(row, now):
+        return _where_it_stands(row, now)
+    return ""
+
+
 def dismiss(db: sqlite_utils.Database, mention_id: str, actor: Actor, reason: str = "") -> Outcome:
     now = utc_now()
     reason = " ".join(reason.split())[:300]
     with store.exclusive(db):
         row = store.mention_row(db, mention_id)
-        if row is None:
-            return Outcome(mention_id, message=GONE)
-        if row["status"] not in ("new", "claimed") or _sending(row, now):
-            return Outcome(mention_id, message=_where_it_stands(row, now))
+        problem = dismissal_problem(row, now)
+        if problem:
+            return Outcome(mention_id, message=problem)
         store.record(db, row, "dismissed", actor, "button", now, "dismissed", note=reason)
     return Outcome(mention_id, changed=True, note=f"🚫 {actor.name}: no reply needed" + (f" — {reason}" if reason else "."))
 

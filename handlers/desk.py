@@ -14,6 +14,7 @@ from bot.models import Actor, ChatSink
 from handlers import actions
 from handlers.actions import Outcome, Replier, ReplyForm
 from storage import responses
+from storage.mentions import utc_now
 
 
 class Desk:
@@ -41,6 +42,10 @@ class Desk:
     def dismiss(self, mention_id: str, actor: Actor, reason: str = "") -> Outcome:
         with self._db() as db:
             return actions.dismiss(db, mention_id, actor, reason)
+
+    def dismissal_problem(self, mention_id: str) -> str:
+        with self._db() as db:
+            return actions.dismissal_problem(responses.mention_row(db, mention_id), utc_now())
 
     def reopen(self, mention_id: str, actor: Actor) -> Outcome:
         with self._db() as db:

@@ -380,3 +380,49 @@ def test_dismiss_with_a_reason_then_reopen_and_a_click_on_an_old_card(workspace_
     assert wait_for(lambda: "Reopened by Tom Reyes" in card_text(fake_slack.card_update(ts)))
     assert buttons(fake_slack.card_update(ts)) == ["mention_claim", "mention_reply", "mention_dismiss"]
     assert [e["action"] for e in ws.events(mention_id)] == ["dismissed", "reopened"]
+
+
+def test_an_approver_can_edit_a_draft_and_send_it(workspace_for, card, fake_x, fake_slack):
+    ws = workspace_for(**POSTING, REPLY_APPROVERS="U0OWNER")
+    mention_id, ts, tweet = card(ws)
+    ws.click("U0TOM", "mention_reply", mention_id, ts)
+    assert wait_for(lambda: fake_slack.views_opened)
+    ws.submit("U0TOM", fake_slack.views_opened[0]["view"], "sorry!!! our bad lol")
+    assert wait_for(lambda: ws.mention(mention_id)["status"] == "pending")
+
+    ws.click("U0TOM", "mention_edit", mention_id, ts)  # only approvers may edit
+    assert wait_for(lambda: any("Only the people in REPLY_APPROVERS can edit" in e["text"] for e in fake_slack.ephemeral))
+    ws.click("U0OWNER", "mention_edit", mention_id, ts)
+    assert wait_for(lambda: len(fake_slack.views_opened) == 2)
+    form = fake_slack.views_opened[1]["view"]
+    assert next(b for b in form["blocks"] if b["type"] == "input")["element"]["initial_value"] == "sorry!!! our bad lol"
+    assert form["submit"]["text"] == "Send reply"
+    ws.submit("U0OWNER", form, "We're sorry, Maria. Could you DM us your order number?")
+    assert wait_for(lambda: fake_x.created)
+    assert fake_x.created[0]["text"] == "We're sorry, Maria. Could you DM us your order number?"
+    assert wait_for(lambda: any("Sam (owner) edited Tom Reyes's draft and replied" in n["text"] for n in fake_slack.thread_notes))
+    assert [e["action"] for e in ws.events(mention_id)] == ["submitted", "replied"]
+
+
+def test_a_reply_x_never_confirmed_is_not_sent_again_and_is_found_on_the_next_poll(workspace_for, card, fake_x, fake_slack):
+    ws = workspace_for(**POSTING)
+    mention_id, ts, tweet = card(ws)
+    ws.click("U0MARIA", "mention_reply", mention_id, ts)
+    assert wait_for(lambda: fake_slack.views_opened)
+    form = fake_slack.views_opened[0]["view"]
+    fake_x.fail_next("/2/tweets", Reply(201, "<html>upstream connect error</html>"))  # an answer that cannot be read
+    ws.submit("U0MARIA", form, "Sorry Maria, we're on it")
+    assert wait_for(lambda: fake_slack.views_updated)
+    assert "may or may not be on X" in json.dumps(fake_slack.views_updated[-1]["view"])
+    assert ws.events(mention_id) == []
+
+    # Sending again now could post it twice, so it is refused until X has been checked.
+    again = ws.submit("U0MARIA", form, "Sorry Maria, we're on it")
+    assert again["response_action"] == "errors" and "sending a reply right now" in next(iter(again["errors"].values()))
+    ws.click("U0TOM", "mention_dismiss", mention_id, ts)
+    assert wait_for(lambda: any("sending a reply right now" in e["text"] for e in fake_slack.ephemeral))
+
+    fake_x.own_post("Sorry Maria, we're on it", in_reply_to=tweet["id"])  # it did go out
+    assert ws.poll().replies_found == 1
+    assert [(e["action"], e["via"]) for e in ws.events(mention_id)] == [("replied", "platform")]
+    assert ws.mention(mention_id)["sending_at"] is None

@@ -116,10 +116,10 @@ def register(app: App, desk: Desk, sink) -> None:
     def on_dismiss(ack, body, client):
         ack()
         mention_id = button_value(body)
-        found = desk.card(mention_id)
-        if found is None or found[2].status not in ("new", "claimed"):
-            # Nothing to ask: the desk explains why it cannot be dismissed.
-            show(desk.dismiss(mention_id, people.actor(body["user"])), body, client)
+        problem = desk.dismissal_problem(mention_id)
+        if problem:  # nothing to ask a reason for
+            tell(client, body["user"]["id"], channel_of(body, mention_id), problem)
+            desk.announce(sink, Outcome(mention_id))  # an old card catches up
             return
         client.views_open(trigger_id=body["trigger_id"], view=views.dismiss_view(mention_id))
 
