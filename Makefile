@@ -27,6 +27,7 @@ bench: $(VENV)/.installed-dev
 	$(PY) bench/pipeline.py --mentions 10000
 	$(PY) bench/triage_quality.py
 	$(PY) bench/memory.py
+	$(PY) bench/clicks.py --cards 200
 
 clean:
 	rm -rf $(VENV) data/demo.db*

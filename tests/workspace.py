@@ -1,0 +1,111 @@
+"""Listening Post's Slack app served on 127.0.0.1 through Bolt's WSGI adapter, and signed clicks and form submissions as Slack sends them."""
+from __future__ import annotations
+
+import copy
+import json
+import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from socketserver import ThreadingMixIn
+from urllib.parse import urlencode
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+
+from bot import config, service, wiring
+from storage import open_db
+from tests.fakes import slack_api
+from tests.slack_signing import signed_headers
+
+FIXTURES = Path(__file__).parent / "fixtures"
+PEOPLE = {uid: person["name"] for uid, person in slack_api.PEOPLE.items()}
+
+
+class _ThreadingServer(ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+
+
+class _Quiet(WSGIRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+class Workspace:
+    """Listening Post's Slack app served on 127.0.0.1, and the team members who click in it."""
+
+    def __init__(self, settings: config.Settings, fake_slack: slack_api.FakeSlack):
+        self.settings = settings
+        self.slack = fake_slack
+        sink = wiring.slack_sink(settings)
+        sources = wiring.sources(settings)
+        self.poll = wiring.cycle_runner(settings, sink, None, sources)
+        app = service.slack_app(settings, sink, sources)
+        self.server = make_server("127.0.0.1", 0, SlackRequestHandler(app), server_class=_ThreadingServer, handler_class=_Quiet)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/slack/events"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def send(self, payload: dict, secret: str | None = None, timestamp: int | None = None) -> tuple[int, str]:
+        body = urlencode({"payload": json.dumps(payload)})
+        headers = signed_headers(secret or self.settings.slack_signing_secret, body, timestamp)
+        request = urllib.request.Request(self.url, data=body.encode(), headers=headers, method="POST")
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return response.status, response.read().decode()
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.read().decode()
+
+    def _user(self, user_id: str) -> dict:
+        return {"id": user_id, "username": PEOPLE[user_id], "name": PEOPLE[user_id], "team_id": "T0TEAM"}
+
+    def click_payload(self, user_id: str, action_id: str, mention_id: str, card_ts: str) -> dict:
+        payload = json.loads(FIXTURES.joinpath("slack_block_actions_button.json").read_text())
+        payload["user"] = self._user(user_id)
+        payload["channel"] = {"id": slack_api.CHANNEL, "name": "mentions"}
+        payload["container"].update(message_ts=card_ts, channel_id=slack_api.CHANNEL)
+        payload["message"]["ts"] = card_ts
+        payload["response_url"] = self.slack.response_url(f"{user_id}-{action_id}")
+        payload["trigger_id"] = f"{time.time()}.trigger"
+        payload["actions"] = [{"action_id": action_id, "block_id": "mention_actions", "type": "button", "value": mention_id,
+                               "text": {"type": "plain_text", "text": "button"}, "action_ts": str(time.time())}]
+        return payload
+
+    def click(self, user_id: str, action_id: str, mention_id: str, card_ts: str = "", **signing) -> int:
+        return self.send(self.click_payload(user_id, action_id, mention_id, card_ts), **signing)[0]
+
+    def submit(self, user_id: str, view: dict, typed: str | None = None) -> dict:
+        """Submit a modal the app opened, as Slack does: the view comes back with what was typed in its state."""
+        payload = json.loads(FIXTURES.joinpath("slack_view_submission.json").read_text())
+        payload["user"] = self._user(user_id)
+        submitted = copy.deepcopy(view)
+        submitted.update(id="V0MODAL", hash="1700000000.abc", team_id="T0TEAM")
+        values = {}
+        for block in submitted["blocks"]:
+            if block["type"] == "input":
+                element = block["element"]
+                value = typed if typed is not None else element.get("initial_value")
+                values[block["block_id"]] = {element["action_id"]: {"type": element["type"], "value": value}}
+        submitted["state"] = {"values": values}
+        payload["view"] = submitted
+        status, body = self.send(payload)
+        assert status == 200, body
+        return json.loads(body) if body else {}
+
+    def events(self, mention_id: str) -> list[dict]:
+        db = open_db(self.settings.database_path)
+        try:
+            return list(db.query("select * from events where mention_id = ? order by id", [mention_id]))
+        finally:
+            db.close()
+
+    def mention(self, mention_id: str) -> dict:
+        db = open_db(self.settings.database_path)
+        try:
+            return db["mentions"].get(mention_id)
+        finally:
+            db.close()
