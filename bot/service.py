@@ -75,8 +75,14 @@ def run(settings: Settings) -> None:
             log.info("Connecting to Slack in Socket Mode.")
             SocketModeHandler(app, settings.slack_app_token).start()
         else:
+            from bot.chat.slack import http_server
+
+            server = http_server(app, settings.port)
             log.info("Listening for Slack on port %d at /slack/events.", settings.port)
-            app.start(port=settings.port, path="/slack/events")
+            try:
+                server.serve_forever()
+            finally:
+                server.server_close()
     except KeyboardInterrupt:
         log.info("Shutting down: finishing the card being posted, nothing is lost.")
     finally:

@@ -1,4 +1,4 @@
-"""Listening Post's Slack app served on 127.0.0.1 through Bolt's WSGI adapter, and signed clicks and form submissions as Slack sends them."""
+"""Listening Post's Slack app served on 127.0.0.1 as `python -m bot run` serves it, and signed clicks and form submissions as Slack sends them."""
 from __future__ import annotations
 
 import copy
@@ -8,28 +8,16 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
-from socketserver import ThreadingMixIn
 from urllib.parse import urlencode
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
-
-from slack_bolt.adapter.wsgi import SlackRequestHandler
 
 from bot import config, service, wiring
+from bot.chat.slack import http_server
 from storage import open_db
 from tests.fakes import slack_api
 from tests.slack_signing import signed_headers
 
 FIXTURES = Path(__file__).parent / "fixtures"
 PEOPLE = {uid: person["name"] for uid, person in slack_api.PEOPLE.items()}
-
-
-class _ThreadingServer(ThreadingMixIn, WSGIServer):
-    daemon_threads = True
-
-
-class _Quiet(WSGIRequestHandler):
-    def log_message(self, *args):
-        pass
 
 
 class Workspace:
@@ -42,7 +30,7 @@ class Workspace:
         sources = wiring.sources(settings)
         self.poll = wiring.cycle_runner(settings, sink, None, sources)
         app = service.slack_app(settings, sink, sources)
-        self.server = make_server("127.0.0.1", 0, SlackRequestHandler(app), server_class=_ThreadingServer, handler_class=_Quiet)
+        self.server = http_server(app, 0, host="127.0.0.1")  # what `python -m bot run` serves in HTTP mode
         self.url = f"http://127.0.0.1:{self.server.server_port}/slack/events"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
