@@ -182,10 +182,7 @@ def send_reply(db: sqlite_utils.Database, mention_id: str, actor: Actor, text: s
                            message="Your reply is waiting for an approver. It goes out when they approve it.")
         edited_from = row["actor_name"] if row["status"] == "pending" else ""
         store.reserve_sending(db, row, actor, now)
-    outcome = _post(db, mention, replier, text, writer=actor)
-    if edited_from and outcome.changed:
-        outcome.note = outcome.note.replace(f"{actor.name} replied", f"{actor.name} edited {edited_from}'s draft and replied", 1)
-    return outcome
+    return _post(db, mention, replier, text, writer=actor, edited_from=edited_from)
 
 
 def approve(db: sqlite_utils.Database, mention_id: str, approver: Actor, repliers: dict[str, Replier],
@@ -227,7 +224,7 @@ def reject(db: sqlite_utils.Database, mention_id: str, approver: Actor, approver
 
 
 def _post(db: sqlite_utils.Database, mention: Mention, replier: Replier, text: str, writer: Actor,
-          approver: Actor | None = None) -> Outcome:
+          approver: Actor | None = None, edited_from: str = "") -> Outcome:
     try:
         sent = replier(mention, text)
     except ReplyError as exc:
@@ -246,7 +243,8 @@ def _post(db: sqlite_utils.Database, mention: Mention, replier: Replier, text: s
     network = network_name(mention.source)
     by = f", approved by {approver.name}" if approver else ""
     link = f" {sent.url}" if sent.url else ""
-    return Outcome(mention.id, changed=True, note=f"✅ {writer.name} replied on {network}{by}: {quoted(text)}{link}")
+    edited = f" edited {edited_from}'s draft and" if edited_from else ""
+    return Outcome(mention.id, changed=True, note=f"✅ {writer.name}{edited} replied on {network}{by}: {quoted(text)}{link}")
 
 
 def record_outside_reply(db: sqlite_utils.Database, mention_id: str, actor: Actor, text: str = "") -> Outcome:

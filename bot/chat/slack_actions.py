@@ -133,7 +133,8 @@ def register(app: App, desk: Desk, sink) -> None:
     @app.action(cards.EDIT)
     def on_reply(ack, body, client):
         ack()
-        mention_id, actor = button_value(body), people.actor(body["user"])
+        # No name lookup here: views.open must happen within 3 seconds of the click (trigger_id).
+        mention_id, actor = button_value(body), Actor(body["user"]["id"], "")
         if body["actions"][0]["action_id"] == cards.EDIT and not desk.is_approver(actor):
             tell(client, actor.id, channel_of(body, mention_id), "Only the people in REPLY_APPROVERS can edit a reply waiting for approval.")
             return
@@ -149,7 +150,7 @@ def register(app: App, desk: Desk, sink) -> None:
         ack()
         view = body["view"]
         meta = views.metadata(view)
-        form = desk.reply_form(meta.get("id", ""), people.actor(body["user"]))
+        form = desk.reply_form(meta.get("id", ""), Actor(body["user"]["id"], ""))
         if form is None:
             return
         try:
@@ -162,23 +163,24 @@ def register(app: App, desk: Desk, sink) -> None:
 
     @app.view(views.REPLY_VIEW)
     def on_reply_submitted(ack, body, view, client):
-        meta, actor = views.metadata(view), people.actor(body["user"])
+        meta = views.metadata(view)
         mention_id, attempt = meta.get("id", ""), meta.get("attempt", 0)
         text = views.typed_text(view, views.TEXT_BLOCK, views.TEXT_ACTION)
-        form = desk.reply_form(mention_id, actor)
+        # Only the id is needed before the ack; the name (a users.info call) is looked up after it.
+        form = desk.reply_form(mention_id, Actor(body["user"]["id"], ""))
         if form is None:
             ack(response_action="errors", errors={views.text_block_id(view): GONE})
             return
         if not form.can_send:
             ack()
-            show(desk.replied_outside(mention_id, actor, text), body, client)
+            show(desk.replied_outside(mention_id, people.actor(body["user"]), text), body, client)
             return
         problem = form.problem or check_length(form.mention, text)
         if problem:
             ack(response_action="errors", errors={views.text_block_id(view): problem})
             return
         ack(response_action="update", view=views.sending_view(form))
-        outcome = desk.send_reply(mention_id, actor, text)
+        outcome = desk.send_reply(mention_id, people.actor(body["user"]), text)
         if outcome.error:
             # Their words stay in the form, with what went wrong above them.
             client.views_update(view_id=view["id"], view=views.reply_view(form, text, outcome.error, attempt + 1))
