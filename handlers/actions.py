@@ -85,20 +85,28 @@ def claim(db: sqlite_utils.Database, mention_id: str, actor: Actor, takeover: bo
             return Outcome(mention_id, message="This one is already yours.")
         if holder and not takeover:
             return Outcome(mention_id, takeover_from=holder, message=f"{_where_it_stands(row, now)} Take it over?")
-        if row["status"] not in ("new", "claimed") or _sending(row, now):
+        if row["status"] not in OPEN or _sending(row, now):
             return Outcome(mention_id, message=_where_it_stands(row, now))
         store.record(db, row, "claimed", actor, "takeover" if holder else "button", now, "claimed")
     note = f"🙋 {actor.name} took this over from {holder}." if holder else f"🙋 {actor.name} claimed this."
     return Outcome(mention_id, changed=True, note=note)
 
 
-def dismissal_problem(row: dict | None, now: datetime) -> str:
-    """Why this mention cannot be set aside now, or ''."""
+OPEN = ("new", "claimed")
+
+
+def _problem(row: dict | None, now: datetime, allowed: tuple[str, ...]) -> str:
+    """Why an action that needs one of the `allowed` statuses cannot apply now, or ''."""
     if row is None:
         return GONE
-    if row["status"] not in ("new", "claimed") or _sending(row, now):
+    if row["status"] not in allowed or _sending(row, now):
         return _where_it_stands(row, now)
     return ""
+
+
+def dismissal_problem(row: dict | None, now: datetime) -> str:
+    """Why this mention cannot be set aside now, or ''."""
+    return _problem(row, now, OPEN)
 
 
 def dismiss(db: sqlite_utils.Database, mention_id: str, actor: Actor, reason: str = "") -> Outcome:
@@ -117,10 +125,9 @@ def reopen(db: sqlite_utils.Database, mention_id: str, actor: Actor) -> Outcome:
     now = utc_now()
     with store.exclusive(db):
         row = store.mention_row(db, mention_id)
-        if row is None:
-            return Outcome(mention_id, message=GONE)
-        if row["status"] not in ("claimed", "dismissed", "replied") or _sending(row, now):
-            return Outcome(mention_id, message=_where_it_stands(row, now))
+        problem = _problem(row, now, ("claimed", "dismissed", "replied"))
+        if problem:
+            return Outcome(mention_id, message=problem)
         store.record(db, row, "reopened", actor, "button", now, "new")
     return Outcome(mention_id, changed=True, note=f"↩️ {actor.name} reopened this.")
 
@@ -141,11 +148,8 @@ def reply_form(db: sqlite_utils.Database, mention_id: str, actor: Actor, replier
 
 
 def _cannot_reply(row: dict, is_approver: bool, now: datetime) -> str:
-    if _sending(row, now):
-        return _where_it_stands(row, now)
-    if row["status"] in ("new", "claimed") or (row["status"] == "pending" and is_approver):
-        return ""
-    return _where_it_stands(row, now)
+    # An approver may reply to a mention whose draft waits for approval: that is "Edit…".
+    return _problem(row, now, OPEN + ("pending",) if is_approver else OPEN)
 
 
 def check_length(mention: Mention, text: str) -> str:
@@ -192,10 +196,9 @@ def approve(db: sqlite_utils.Database, mention_id: str, approver: Actor, replier
     now = utc_now()
     with store.exclusive(db):
         row = store.mention_row(db, mention_id)
-        if row is None:
-            return Outcome(mention_id, message=GONE)
-        if row["status"] != "pending" or _sending(row, now):
-            return Outcome(mention_id, message=_where_it_stands(row, now))
+        problem = _problem(row, now, ("pending",))
+        if problem:
+            return Outcome(mention_id, message=problem)
         mention = row_to_mention(row)
         replier = repliers.get(mention.source)
         if replier is None:
@@ -212,10 +215,9 @@ def reject(db: sqlite_utils.Database, mention_id: str, approver: Actor, approver
     now = utc_now()
     with store.exclusive(db):
         row = store.mention_row(db, mention_id)
-        if row is None:
-            return Outcome(mention_id, message=GONE)
-        if row["status"] != "pending" or _sending(row, now):
-            return Outcome(mention_id, message=_where_it_stands(row, now))
+        problem = _problem(row, now, ("pending",))
+        if problem:
+            return Outcome(mention_id, message=problem)
         writer, draft = row["actor_name"], row["status_note"]
         store.record(db, row, "rejected", approver, "button", now, "claimed", reply_text=draft,
                      actor_id=row["actor_id"], actor_name=writer)
@@ -253,10 +255,9 @@ def record_outside_reply(db: sqlite_utils.Database, mention_id: str, actor: Acto
     text = text.strip()
     with store.exclusive(db):
         row = store.mention_row(db, mention_id)
-        if row is None:
-            return Outcome(mention_id, error=GONE)
-        if row["status"] not in ("new", "claimed") or _sending(row, now):
-            return Outcome(mention_id, error=_where_it_stands(row, now))
+        problem = _problem(row, now, OPEN)
+        if problem:
+            return Outcome(mention_id, error=problem)
         store.record(db, row, "replied", actor, "outside", now, "replied", reply_text=text)
         network = network_name(row["source"])
     return Outcome(mention_id, changed=True, note=f"✅ {actor.name} replied on {network} directly" + (f": {quoted(text)}" if text else "."))

@@ -97,20 +97,14 @@ def register(app: App, desk: Desk, sink) -> None:
         if body.get("response_url"):
             respond(delete_original=True)  # the question has been answered
 
-    @app.action(cards.REOPEN)
-    def on_reopen(ack, body, client):
-        ack()
-        show(desk.reopen(button_value(body), people.actor(body["user"])), body, client)
+    def one_click(act):
+        def listener(ack, body, client):
+            ack()
+            show(act(button_value(body), people.actor(body["user"])), body, client)
+        return listener
 
-    @app.action(cards.REJECT)
-    def on_reject(ack, body, client):
-        ack()
-        show(desk.reject(button_value(body), people.actor(body["user"])), body, client)
-
-    @app.action(cards.APPROVE)
-    def on_approve(ack, body, client):
-        ack()
-        show(desk.approve(button_value(body), people.actor(body["user"])), body, client)
+    for action_id, act in ((cards.REOPEN, desk.reopen), (cards.APPROVE, desk.approve), (cards.REJECT, desk.reject)):
+        app.action(action_id)(one_click(act))
 
     @app.action(cards.DISMISS)
     def on_dismiss(ack, body, client):
