@@ -328,3 +328,13 @@ def test_a_reply_x_never_confirmed_is_not_sent_again_and_is_found_on_the_next_po
     assert ws.poll().replies_found == 1
     assert [(e["action"], e["via"]) for e in ws.events(mention_id)] == [("replied", "platform")]
     assert ws.mention(mention_id)["sending_at"] is None
+
+
+def test_a_form_slack_could_not_open_in_time_says_to_click_again(workspace_for, card, fake_slack):
+    ws = workspace_for()
+    mention_id, ts, _ = card(ws)
+    fake_slack.fail_next("views.open", Reply(200, {"ok": False, "error": "expired_trigger_id"}))
+    ws.click("U0MARIA", "mention_reply", mention_id, ts)
+    assert wait_for(lambda: fake_slack.ephemeral)
+    assert "click the button again" in fake_slack.ephemeral[0]["text"] and fake_slack.ephemeral[0]["user"] == "U0MARIA"
+    assert ws.events(mention_id) == []

@@ -60,8 +60,16 @@ def register(app: App, desk: Desk, sink) -> None:
     def tell(client: WebClient, user_id: str, channel: str, text: str, blocks: list | None = None) -> None:
         try:
             client.chat_postEphemeral(channel=channel, user=user_id, text=cards.escape(text), blocks=blocks)
-        except SlackApiError as exc:
-            log.warning("Could not send a private note to %s: %s", user_id, exc.response.get("error"))
+        except (SlackApiError, OSError) as exc:
+            log.warning("Could not send a private note to %s (%s).", user_id, type(exc).__name__)
+
+    def open_form(client: WebClient, body: dict, mention_id: str, view: dict) -> None:
+        try:
+            client.views_open(trigger_id=body["trigger_id"], view=view)
+        except (SlackApiError, OSError) as exc:
+            # Most often expired_trigger_id: Slack allows 3 seconds between the click and the form.
+            log.warning("Could not open a form (%s).", exc.response.get("error") if isinstance(exc, SlackApiError) else type(exc).__name__)
+            tell(client, body["user"]["id"], channel_of(body, mention_id), "Slack could not open the form in time. Please click the button again.")
 
     def channel_of(body: dict, mention_id: str) -> str:
         channel = (body.get("channel") or {}).get("id")
@@ -115,7 +123,7 @@ def register(app: App, desk: Desk, sink) -> None:
             tell(client, body["user"]["id"], channel_of(body, mention_id), problem)
             desk.announce(sink, Outcome(mention_id))  # an old card catches up
             return
-        client.views_open(trigger_id=body["trigger_id"], view=views.dismiss_view(mention_id))
+        open_form(client, body, mention_id, views.dismiss_view(mention_id))
 
     @app.view(views.DISMISS_VIEW)
     def on_dismiss_submitted(ack, body, view, client):
@@ -137,7 +145,7 @@ def register(app: App, desk: Desk, sink) -> None:
             tell(client, actor.id, channel_of(body, mention_id), form.problem if form else GONE)
             desk.announce(sink, Outcome(mention_id))  # an old card catches up
             return
-        client.views_open(trigger_id=body["trigger_id"], view=views.reply_view(form))
+        open_form(client, body, mention_id, views.reply_view(form))
 
     @app.action(views.PICK)
     def on_pick_suggestion(ack, body, client):
