@@ -10,6 +10,9 @@ from typing import Mapping
 
 from dotenv import dotenv_values
 
+from bot.hours import BusinessHours, HoursError
+from bot.hours import parse as parse_hours
+
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_X_API_URL = "https://api.twitter.com"
 DEFAULT_TEMPLATES = Path(__file__).with_name("reply_templates.toml")
@@ -37,6 +40,7 @@ class Settings:
     x_access_token: str = field(default="", repr=False)
     x_access_token_secret: str = field(default="", repr=False)
     reply_approvers: frozenset[str] = frozenset()
+    business_hours: BusinessHours = field(default_factory=lambda: parse_hours("", "UTC"))
     business_name: str = ""
     reply_templates: Path = DEFAULT_TEMPLATES
     database_path: Path = Path("data/listening.db")
@@ -117,6 +121,10 @@ def load(env: Mapping[str, str] | None = None, env_file: str | Path = ".env") ->
         env = merged
     get = lambda name, default="": env.get(name, default).strip() or default  # noqa: E731
     _posting_keys(env)
+    try:
+        hours = parse_hours(get("BUSINESS_HOURS"), get("BUSINESS_TZ", "UTC"))
+    except HoursError as exc:
+        raise ConfigError(str(exc)) from None
     templates = Path(get("REPLY_TEMPLATES", str(DEFAULT_TEMPLATES)))
     if not templates.is_file():
         raise ConfigError(f"REPLY_TEMPLATES points to {templates}, which does not exist.")
@@ -136,6 +144,7 @@ def load(env: Mapping[str, str] | None = None, env_file: str | Path = ".env") ->
         x_access_token=get("X_ACCESS_TOKEN"),
         x_access_token_secret=get("X_ACCESS_TOKEN_SECRET"),
         reply_approvers=_approvers(get("REPLY_APPROVERS")),
+        business_hours=hours,
         business_name=get("BUSINESS_NAME"),
         reply_templates=templates,
         database_path=Path(get("DATABASE_PATH", "data/listening.db")),
