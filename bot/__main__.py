@@ -1,4 +1,4 @@
-"""The command line: run, poll, demo, triage, doctor."""
+"""The command line: run, poll, demo, triage, doctor, stats."""
 from __future__ import annotations
 
 import argparse
@@ -17,6 +17,7 @@ COMMANDS = {
     "demo": "the whole loop on bundled sample mentions, no credentials needed",
     "triage": "read one text per line on stdin, write one JSON triage per line",
     "doctor": "check settings and connections, and say what to fix",
+    "stats": "the team's numbers: mentions, reply rate, response times, who answered",
 }
 
 
@@ -27,6 +28,9 @@ def main(argv: list[str] | None = None) -> int:
         command = sub.add_parser(name, help=help_text, description=help_text)
         if name == "demo":
             command.add_argument("--database", type=Path, default=Path("data/demo.db"), help="demo database (default data/demo.db)")
+        if name == "stats":
+            command.add_argument("--days", type=int, default=7, choices=range(1, 366), metavar="N", help="the last N days (default 7)")
+            command.add_argument("--csv", action="store_true", help="one row per day, for a spreadsheet")
         if name in ("run", "poll"):
             command.add_argument("--verbose", action="store_true", help="log more detail")
     args = parser.parse_args(argv)
@@ -102,7 +106,26 @@ def _doctor(settings, args) -> int:
     return doctor.run(settings, sys.stdout)
 
 
-HANDLERS = {"run": _run, "poll": _poll, "demo": _demo, "triage": _triage, "doctor": _doctor}
+def _stats(settings, args) -> int:
+    from bot import wiring
+    from handlers import stats
+    from storage import open_db
+
+    if args.csv:
+        db = open_db(settings.database_path)
+        try:
+            sys.stdout.write(stats.daily_csv(db, args.days, settings.business_hours))
+        finally:
+            db.close()
+        return 0
+    reports = wiring.reports(settings)
+    when = stats.period(f"{args.days}d", settings.business_hours)
+    for report in (reports.stats(when), reports.leaders(when), reports.queue()):
+        print(report.replace("*", "") + "\n")
+    return 0
+
+
+HANDLERS = {"run": _run, "poll": _poll, "demo": _demo, "triage": _triage, "doctor": _doctor, "stats": _stats}
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -63,6 +63,7 @@ class Actor:
 
     id: str
     name: str
+    is_bot: bool = False  # a bot's clicks are logged but never count as a response
 
 
 @dataclass(frozen=True)

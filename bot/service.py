@@ -32,10 +32,11 @@ def status_lines(settings: Settings) -> list[str]:
 
 def slack_app(settings: Settings, sink, the_sources: list):
     """The Bolt app with `/listen` and the card actions, posting replies through `the_sources`."""
-    from bot.chat.slack import build_app
+    from bot.chat.slack import build_app, card_links
 
     desk = wiring.desk(settings, the_sources)
-    return build_app(sink.client, settings.slack_signing_secret, lambda: status_lines(settings), desk, sink)
+    reports = wiring.reports(settings, card_links(sink.client))
+    return build_app(sink.client, settings.slack_signing_secret, lambda: status_lines(settings), desk, sink, reports)
 
 
 def run(settings: Settings) -> None:

@@ -11,6 +11,7 @@ from bot.sources import x
 from bot.triage import Triager
 from handlers.actions import Replier
 from handlers.desk import Desk
+from handlers.stats import Reports
 from storage import open_db
 
 
@@ -30,6 +31,10 @@ def sources(settings: Settings) -> list[Source]:
 def repliers(found: list[Source]) -> dict[str, Replier]:
     """The networks Listening Post can post replies on, by source name."""
     return {s.name: s.reply for s in found if getattr(s, "can_reply", False)}
+
+
+def reports(settings: Settings, card_link=None) -> Reports:
+    return Reports(lambda: open_db(settings.database_path), settings.business_hours, card_link)
 
 
 def desk(settings: Settings, found: list[Source]) -> Desk:

@@ -1,21 +1,52 @@
-"""The `/listen` slash command: parses the sub-command and answers in plain text."""
+"""The `/listen` slash command: parses the sub-command and says what to answer."""
 from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from handlers.stats import PERIODS, PeriodError, Reports, period
 
 HELP = (
     "*Listening Post* — what you can ask:\n"
-    "• `/listen help` — this message\n"
-    "• `/listen status` — how many mentions are waiting and when each source last answered\n"
-    "Stats (`stats`, `queue`, `leaders`) are coming in the next release."
+    "• `/listen stats [today|7d|30d|90d]` — mentions, reply rate, response and pick-up times, sentiment (default 7d); "
+    "add `public` to post it in the channel\n"
+    "• `/listen queue` — what is still waiting for an answer, oldest first\n"
+    "• `/listen leaders [today|7d|30d|90d]` — who answered, how many and how fast\n"
+    "• `/listen status` — cards waiting to be posted and when each source last answered\n"
+    "• `/listen help` — this message"
 )
-USAGE = "I don't know `/listen {word}`. Try `/listen help` for what I can do."
+USAGE = "I don't know `/listen {word}`. Try `/listen stats`, `/listen queue`, `/listen leaders` or `/listen help`."
 
 
-def listen(text: str, status_lines: list[str]) -> str:
-    """Answer `/listen <text>`; `status_lines` is what `/listen status` reports."""
-    words = text.strip().split()
-    command = words[0].lower() if words else "help"
-    if command == "help":
-        return HELP
-    if command == "status":
-        return "\n".join(status_lines) or "Nothing to report yet: no poll has run."
-    return USAGE.format(word=command.replace("`", "'")[:40])
+@dataclass(frozen=True)
+class Answer:
+    """What to say: `text` at once, or `report()` computed after Slack has been acknowledged."""
+
+    text: str = ""
+    report: Callable[[], str] | None = None
+    public: bool = False
+
+
+def listen(text: str, status_lines: Callable[[], list[str]], reports: Reports) -> Answer:
+    words = text.strip().lower().split()
+    command, rest = (words[0], words[1:]) if words else ("help", [])
+    public = "public" in rest
+    rest = [w for w in rest if w != "public"]
+    try:
+        if command == "help":
+            return Answer(HELP)
+        if command == "status":
+            return Answer("\n".join(status_lines()) or "Nothing to report yet: no poll has run.")
+        if command == "stats" and len(rest) <= 1:
+            when = period(rest[0] if rest else "7d", reports.hours)
+            return Answer(report=lambda: reports.stats(when), public=public)
+        if command == "leaders" and len(rest) <= 1:
+            when = period(rest[0] if rest else "7d", reports.hours)
+            return Answer(report=lambda: reports.leaders(when), public=public)
+        if command == "queue" and not rest:
+            return Answer(report=reports.queue, public=public)
+    except PeriodError as exc:
+        return Answer(str(exc))
+    if command in ("stats", "leaders", "queue"):
+        return Answer(f"Try `/listen {command}" + (f" [{PERIODS.replace(' or ', ', ')}]`" if command != "queue" else "`") + " — see `/listen help`.")
+    return Answer(USAGE.format(word=command.replace("`", "'")[:40]))

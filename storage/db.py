@@ -73,6 +73,22 @@ def m002_responses(db: sqlite_utils.Database) -> None:
     db["events"].create_index(["reply_external_id"], index_name="idx_events_reply")
 
 
+@migrations()
+def m003_stats(db: sqlite_utils.Database) -> None:
+    mentions = db["mentions"]
+    mentions.add_column("pickup_secs", int)  # posted in chat → first action by a person
+    mentions.add_column("response_open_secs", int)  # response time counting business hours only
+    mentions.add_column("first_replier_id", str)
+    mentions.add_column("first_replier_name", str)
+    # Every stats report is a range scan of this one covering index, never a walk over the table.
+    mentions.create_index(
+        ["created_at", "status", "label", "source", "response_secs", "response_open_secs", "pickup_secs", "first_replier_id"],
+        index_name="idx_mentions_stats",
+    )
+    mentions.create_index(["status", "created_at"], index_name="idx_mentions_queue")  # waiting, oldest first
+    db["meta"].create({"key": str, "value": str}, pk="key")
+
+
 def open_db(path: str | Path) -> sqlite_utils.Database:
     """Open (creating if needed) and migrate the database.
 

@@ -63,13 +63,15 @@ def record(
         "status": status, "actor_id": actor.id, "actor_name": actor.name, "status_at": iso(at),
         "status_note": reply_text if reply_text is not None else note, **columns,
     }
-    if row["first_action_at"] is None:
+    if row["first_action_at"] is None and not actor.is_bot:
         changes["first_action_at"] = iso(at)
+        if row["posted_at"]:
+            changes["pickup_secs"] = max(0, int((at - parse_iso(row["posted_at"])).total_seconds()))
     if action == "replied":
         changes.update(reply_via=via, reply_external_id=reply_external_id, sending_by=None, sending_at=None)
-        if row["first_replied_at"] is None:
-            changes["first_replied_at"] = iso(at)
-            changes["response_secs"] = max(0, int((at - parse_iso(row["created_at"])).total_seconds()))
+        if row["first_replied_at"] is None and not actor.is_bot:
+            changes.update(first_replied_at=iso(at), first_replier_id=actor.id, first_replier_name=actor.name,
+                           response_secs=max(0, int((at - parse_iso(row["created_at"])).total_seconds())))
     db["mentions"].update(row["id"], changes)
     db["events"].insert(
         {

@@ -6,6 +6,7 @@ import pytest
 from bot import config, wiring
 from storage import open_db
 from tests.fakes import slack_api, x_api
+from tests.workspace import Workspace
 
 
 @pytest.fixture
@@ -56,3 +57,29 @@ def db(settings):
     database = open_db(settings.database_path)
     yield database
     database.close()
+
+
+@pytest.fixture
+def workspace_for(env, fake_slack):
+    started = []
+
+    def start(**extra: str) -> Workspace:
+        workspace = Workspace(config.load({**env, **extra}), fake_slack)
+        started.append(workspace)
+        return workspace
+
+    yield start
+    for workspace in started:
+        workspace.stop()
+
+
+@pytest.fixture
+def card(fake_x, fake_slack):
+    """Polls one complaint into the channel; returns (mention id, card ts, tweet)."""
+    def make(workspace: Workspace, text: str = "@bramblecafe my latte was cold and nobody answered the phone", author: str = "1001"):
+        tweet = fake_x.tweet(text, author_id=author)
+        before = len(fake_slack.posted)
+        assert not workspace.poll().failed
+        assert len(fake_slack.posted) == before + 1
+        return f"x:{tweet['id']}", fake_slack.posted[-1]["ts"], tweet
+    return make

@@ -11,11 +11,9 @@ from urllib.parse import urlencode
 
 import pytest
 
-from bot import config
 from tests.fakes import slack_api, x_api
 from tests.fakes.server import Reply
 from tests.helpers import wait_for
-from tests.workspace import Workspace
 
 def card_text(update: dict | None) -> str:
     return json.dumps(update["blocks"], ensure_ascii=False) if update else ""
@@ -23,32 +21,6 @@ def card_text(update: dict | None) -> str:
 
 def buttons(update: dict) -> list[str]:
     return [e["action_id"] for b in update["blocks"] if b["type"] == "actions" for e in b["elements"]]
-
-
-@pytest.fixture
-def workspace_for(env, fake_slack):
-    started = []
-
-    def start(**extra: str) -> Workspace:
-        workspace = Workspace(config.load({**env, **extra}), fake_slack)
-        started.append(workspace)
-        return workspace
-
-    yield start
-    for workspace in started:
-        workspace.stop()
-
-
-@pytest.fixture
-def card(fake_x, fake_slack):
-    """Polls one complaint into the channel; returns (mention id, card ts, tweet)."""
-    def make(workspace: Workspace, text: str = "@bramblecafe my latte was cold and nobody answered the phone", author: str = "1001"):
-        tweet = fake_x.tweet(text, author_id=author)
-        before = len(fake_slack.posted)
-        assert not workspace.poll().failed
-        assert len(fake_slack.posted) == before + 1
-        return f"x:{tweet['id']}", fake_slack.posted[-1]["ts"], tweet
-    return make
 
 
 POSTING = x_api.POSTING_KEYS

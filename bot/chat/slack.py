@@ -22,6 +22,7 @@ from bot.chat import slack_actions, slack_cards
 from bot.models import ChatRef, Handling, Mention, PostError, Triage
 from handlers import commands
 from handlers.desk import Desk
+from handlers.stats import Reports
 
 log = logging.getLogger(__name__)
 
@@ -116,7 +117,23 @@ class SlackSink:
             log.warning("Could not reach Slack to write in a card's thread (%s).", type(exc).__name__)
 
 
-def build_app(client: WebClient, signing_secret: str, status_lines: Callable[[], list[str]], desk: Desk, sink: SlackSink) -> App:
+def card_links(client: WebClient) -> Callable[[str, str], str]:
+    """Links to cards, in Slack's permalink form; the workspace address is asked for once, when first needed."""
+    workspace: list[str] = []
+
+    def link(channel: str, ts: str) -> str:
+        if not workspace:
+            try:
+                workspace.append(client.auth_test()["url"])
+            except (SlackApiError, OSError, KeyError):
+                return ""
+        return f"{workspace[0]}archives/{channel}/p{ts.replace('.', '')}"
+
+    return link
+
+
+def build_app(client: WebClient, signing_secret: str, status_lines: Callable[[], list[str]], desk: Desk, sink: SlackSink,
+              reports: Reports) -> App:
     """The Bolt app: request verification, the card's buttons and modals, and `/listen`."""
     app = App(
         client=client,
@@ -127,8 +144,13 @@ def build_app(client: WebClient, signing_secret: str, status_lines: Callable[[],
     )
 
     @app.command("/listen")
-    def listen_command(ack, command):
-        ack(text=commands.listen(command.get("text", ""), status_lines()))
+    def listen_command(ack, command, respond):
+        answer = commands.listen(command.get("text", ""), status_lines, reports)
+        if answer.report is None:
+            ack(text=slack_cards.escape(answer.text))
+            return
+        ack()  # reports are computed after the acknowledgement, and sent through response_url
+        respond(text=slack_cards.escape(answer.report()), response_type="in_channel" if answer.public else "ephemeral")
 
     slack_actions.register(app, desk, sink)
     return app

@@ -1,0 +1,144 @@
+"""The read-only queries behind every report: totals, response-time histograms, the queue, per-person numbers.
+
+Percentiles come from per-minute histograms computed in SQL over one covering index, so a
+report reads a few hundred (minute, count) rows however many mentions there are.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import sqlite_utils
+
+from bot.hours import BusinessHours
+from storage.mentions import iso, parse_iso
+
+WAITING = ("new", "claimed", "pending")
+_RANGE = "created_at >= :since and created_at < :until and status != 'held'"
+
+
+@dataclass
+class Histogram:
+    """How many values fell in each whole minute."""
+
+    counts: dict[int, int] = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    def percentile(self, share: float) -> int | None:
+        """Nearest-rank percentile in seconds, to the minute; None when empty."""
+        total = self.total
+        if not total:
+            return None
+        rank = max(1, -(-int(share * total * 1000) // 1000))  # ceil(share * total), float-safe
+        seen = 0
+        for minute in sorted(self.counts):
+            seen += self.counts[minute]
+            if seen >= rank:
+                return minute * 60
+        return max(self.counts) * 60
+
+
+@dataclass
+class Totals:
+    received: int = 0
+    replied: int = 0
+    dismissed: int = 0
+    waiting: int = 0
+    labels: dict[str, int] = field(default_factory=dict)
+    sources: dict[str, int] = field(default_factory=dict)
+    response: Histogram = field(default_factory=Histogram)
+    response_open: Histogram = field(default_factory=Histogram)
+    pickup: Histogram = field(default_factory=Histogram)
+
+    @property
+    def reply_rate(self) -> float | None:
+        """Replied ÷ (all mentions − dismissed), DESIGN.md's definition."""
+        answerable = self.received - self.dismissed
+        return self.replied / answerable if answerable > 0 else None
+
+
+def _histogram(db: sqlite_utils.Database, column: str, params: dict, group: str = "") -> dict:
+    sql = (f"select {group + ', ' if group else ''}{column} / 60 as minute, count(*) as n from mentions "
+           f"where {_RANGE} and {column} is not null group by {group + ', ' if group else ''}minute")
+    found: dict = {}
+    for row in db.query(sql, params):
+        key = row[group] if group else None
+        found.setdefault(key, Histogram()).counts[row["minute"]] = row["n"]
+    return found
+
+
+def totals(db: sqlite_utils.Database, since: datetime, until: datetime) -> Totals:
+    params = {"since": iso(since), "until": iso(until)}
+    row = next(db.query(
+        f"select count(*) as received, count(response_secs) as replied, coalesce(sum(status = 'dismissed'), 0) as dismissed, "
+        f"coalesce(sum(status in {WAITING}), 0) as waiting from mentions where {_RANGE}", params))
+    result = Totals(received=row["received"], replied=row["replied"], dismissed=row["dismissed"], waiting=row["waiting"])
+    result.labels = {r["label"]: r["n"] for r in db.query(f"select label, count(*) as n from mentions where {_RANGE} group by label", params)}
+    result.sources = {r["source"]: r["n"] for r in db.query(f"select source, count(*) as n from mentions where {_RANGE} group by source", params)}
+    result.response = _histogram(db, "response_secs", params).get(None, Histogram())
+    result.response_open = _histogram(db, "response_open_secs", params).get(None, Histogram())
+    result.pickup = _histogram(db, "pickup_secs", params).get(None, Histogram())
+    return result
+
+
+@dataclass
+class Person:
+    id: str
+    name: str
+    replied: int = 0
+    response: Histogram = field(default_factory=Histogram)
+    claimed_open: int = 0
+
+
+def people(db: sqlite_utils.Database, since: datetime, until: datetime) -> list[Person]:
+    """Per person: mentions they replied to first, their response times, and what they claimed but left open."""
+    params = {"since": iso(since), "until": iso(until)}
+    found: dict[str, Person] = {}
+    names = {r["first_replier_id"]: r["first_replier_name"] for r in db.query(
+        f"select first_replier_id, max(first_replier_name) as first_replier_name from mentions "
+        f"where {_RANGE} and response_secs is not null group by first_replier_id", params)}
+    for person_id, histogram in _histogram(db, "response_secs", params, group="first_replier_id").items():
+        found[person_id] = Person(person_id, names.get(person_id) or person_id, histogram.total, histogram)
+    for row in db.query(f"select actor_id, max(actor_name) as name, count(*) as n from mentions "
+                        f"where {_RANGE} and status = 'claimed' group by actor_id", params):
+        person = found.setdefault(row["actor_id"], Person(row["actor_id"], row["name"] or row["actor_id"]))
+        person.claimed_open = row["n"]
+    return sorted(found.values(), key=lambda p: (-p.replied, p.response.percentile(0.5) or 0, p.name))
+
+
+def queue(db: sqlite_utils.Database, limit: int = 15) -> tuple[int, list[dict]]:
+    """How many mentions wait for an answer, and the oldest `limit` of them."""
+    marks = ",".join("?" * len(WAITING))
+    total = next(db.query(f"select count(*) as n from mentions where status in ({marks})", list(WAITING)))["n"]
+    rows = list(db.query(
+        f"select id, source, author_handle, author_name, text, created_at, label, scored, status, actor_name, "
+        f"chat_channel, chat_message_id from mentions where status in ({marks}) order by created_at limit ?",
+        [*WAITING, limit]))
+    return total, rows
+
+
+def fill_business_times(db: sqlite_utils.Database, hours: BusinessHours, signature: str) -> int:
+    """Cache each replied mention's business-hours response time; all are recounted when the hours change.
+
+    Returns how many were computed. Called before reports, so only new replies cost anything.
+    """
+    with db.atomic():
+        stored = db.execute("select value from meta where key = 'business_hours'").fetchone()
+        if stored is None or stored[0] != signature:
+            db.execute("update mentions set response_open_secs = null where response_open_secs is not null")
+            db["meta"].upsert({"key": "business_hours", "value": signature}, pk="key")
+        rows = db.execute("select id, created_at, first_replied_at from mentions "
+                          "where response_secs is not null and response_open_secs is null").fetchall()
+        db.conn.executemany(
+            "update mentions set response_open_secs = ? where id = ?",
+            [(int(hours.open_seconds(parse_iso(created), parse_iso(replied))), mention_id) for mention_id, created, replied in rows],
+        )
+    return len(rows)
+
+
+def hours_signature(hours: BusinessHours) -> str:
+    return json.dumps([hours.tz.key, [[[a.isoformat(), b.isoformat()] for a, b in day] for day in hours.shifts]])

@@ -1,0 +1,182 @@
+"""Stats on hand-built timelines with known answers: every metric as DESIGN.md defines it."""
+from __future__ import annotations
+
+import csv
+import io
+from datetime import datetime, timedelta, timezone
+from urllib.parse import urlencode
+
+import pytest
+
+from bot.hours import parse
+from bot.models import Actor, ChatRef, Mention, Triage
+from handlers import stats
+from storage import mentions as store
+from storage import open_db
+from storage import responses
+from tests.helpers import wait_for
+from tests.slack_signing import signed_headers
+
+UTC = timezone.utc
+WEEK = stats.Period("the test week", datetime(2026, 11, 9, tzinfo=UTC), datetime(2026, 11, 16, tzinfo=UTC))
+HOURS = parse("mon-fri 09:00-17:00", "UTC")
+MARIA, TOM, BOT = Actor("U0MARIA", "Maria"), Actor("U0TOM", "Tom"), Actor("B0ZAPIER", "Zapier", is_bot=True)
+
+
+def at(day: int, hour: int, minute: int = 0) -> datetime:
+    return datetime(2026, 11, day, hour, minute, tzinfo=UTC)
+
+
+class Timeline:
+    def __init__(self, db):
+        self.db = db
+        self.count = 0
+
+    def mention(self, created: datetime, label: str = "neutral", spam: bool = False, posted_after: int = 1) -> str:
+        self.count += 1
+        mention = Mention("x", str(self.count), f"customer{self.count}", "", f"mention {self.count}", "", created)
+        store.save_mentions(self.db, [(mention, Triage(0.0, label, "other", "normal", (), spam=spam))])
+        if not spam:
+            store.mark_posted(self.db, mention.id, ChatRef("slack", "C0MENTIONS", f"1700000000.{self.count:06d}"))
+            self.db["mentions"].update(mention.id, {"posted_at": store.iso(created + timedelta(minutes=posted_after))})
+        return mention.id
+
+    def act(self, mention_id: str, action: str, actor: Actor, when: datetime, status: str) -> None:
+        with responses.exclusive(self.db):
+            row = responses.mention_row(self.db, mention_id)
+            responses.record(self.db, row, action, actor, "button", when, status)
+
+
+@pytest.fixture
+def week(tmp_path):
+    db = open_db(tmp_path / "stats.db")
+    t = Timeline(db)
+    a = t.mention(at(9, 10), "negative")  # Monday: picked up in 4 min, replied in 20
+    t.act(a, "claimed", MARIA, at(9, 10, 5), "claimed")
+    t.act(a, "replied", MARIA, at(9, 10, 20), "replied")
+    b = t.mention(at(13, 16, 45), "negative")  # Friday 16:45, answered Monday 09:15: 30 business minutes
+    t.act(b, "replied", TOM, at(16, 9, 15), "replied")
+    c = t.mention(at(10, 12), "neutral")  # dismissed: not in the reply rate
+    t.act(c, "dismissed", TOM, at(10, 12, 30), "dismissed")
+    d = t.mention(at(11, 9), "positive")  # still waiting, claimed by Tom
+    t.act(d, "claimed", TOM, at(11, 9, 10), "claimed")
+    t.mention(at(11, 9, 30), spam=True)  # spam: counted nowhere
+    e = t.mention(at(12, 11), "positive")  # a bot's clicks count for nothing
+    t.act(e, "claimed", BOT, at(12, 11, 1), "claimed")
+    t.act(e, "replied", MARIA, at(12, 11, 40), "replied")
+    f = t.mention(at(12, 14), "neutral")  # replied, reopened, replied again: the first reply stands
+    t.act(f, "replied", MARIA, at(12, 14, 30), "replied")
+    t.act(f, "reopened", TOM, at(12, 15), "new")
+    t.act(f, "replied", TOM, at(12, 16), "replied")
+    g = t.mention(at(14, 10), "negative")  # Saturday, still waiting
+    t.mention(at(3, 10), "positive")  # the week before: for the sentiment change
+    yield t, {"a": a, "b": b, "c": c, "d": d, "e": e, "f": f, "g": g}
+    db.close()
+
+
+def test_totals_follow_the_definitions(week):
+    t, _ = week
+    totals = stats.store.totals(t.db, WEEK.since, WEEK.until)
+    assert (totals.received, totals.replied, totals.dismissed, totals.waiting) == (7, 4, 1, 2)
+    assert totals.reply_rate == pytest.approx(4 / 6)
+    # Response times: a 20 min, e 40 min, f 30 min (the first reply), b 2 days 16 h 30 min.
+    assert sorted(m * 60 for m, n in totals.response.counts.items() for _ in range(n)) == [1200, 1800, 2400, 232200]
+    assert totals.response.percentile(0.5) == 1800 and totals.response.percentile(0.9) == 232200
+    # Pick-up: a 4 min (claim), b 3 days…, c 29 min, d 9 min, e 39 min (the bot's claim did not count), f 29 min.
+    assert totals.pickup.percentile(0.5) == 29 * 60
+
+
+def test_business_hours_count_only_open_time(week):
+    t, ids = week
+    assert stats.store.fill_business_times(t.db, HOURS, stats.store.hours_signature(HOURS)) == 4
+    assert t.db["mentions"].get(ids["b"])["response_open_secs"] == 30 * 60
+    # Nothing to recompute next time; everything when the hours change.
+    assert stats.store.fill_business_times(t.db, HOURS, stats.store.hours_signature(HOURS)) == 0
+    late = parse("mon-fri 10:00-18:00", "UTC")
+    assert stats.store.fill_business_times(t.db, late, stats.store.hours_signature(late)) == 4
+    assert t.db["mentions"].get(ids["b"])["response_open_secs"] == 75 * 60  # Fri 16:45–18:00, none of Mon before 10
+
+
+def test_the_stats_report_reads_like_a_person_wrote_it(week):
+    t, _ = week
+    report = stats.stats_report(t.db, WEEK, HOURS)
+    assert "• Received 7 · replied 4 · no reply needed 1 · still waiting 2" in report
+    assert "• Reply rate 67 %" in report
+    assert "• Response time: median 30 min, 90 % within 2 days" in report
+    assert "• Response time in business hours: median 30 min, 90 % within 40 min" in report
+    assert "😊 2 (29 %, -71 pts)" in report and "vs the period before" in report
+    assert "• By source: X 7" in report
+    empty = stats.Period("last year", datetime(2025, 1, 1, tzinfo=UTC), datetime(2025, 1, 8, tzinfo=UTC))
+    assert "No mentions in this period." in stats.stats_report(t.db, empty, HOURS)
+
+
+def test_leaders_and_queue(week):
+    t, ids = week
+    leaders = stats.leaders_report(t.db, WEEK)
+    assert leaders.splitlines()[1:] == [
+        "1. Maria — 3 replied, median 30 min",
+        "2. Tom — 1 replied, median 2 days, 1 claimed and not answered yet",
+    ]
+    queue = stats.queue_report(t.db, lambda channel, ts: f"https://bramble.slack.com/archives/{channel}/p{ts.replace('.', '')}")
+    lines = queue.splitlines()
+    assert lines[0] == "*3 mentions waiting*, oldest first:"  # the queue is not limited to a period
+    assert "@customer9" in lines[1]  # from the week before
+    assert "@customer4" in lines[2] and "claimed by Tom" in lines[2] and lines[2].endswith("/archives/C0MENTIONS/p1700000000000004")
+    assert "@customer8" in lines[3]
+
+
+def test_periods_are_understood_or_explained():
+    now = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
+    tokyo = parse("", "Asia/Tokyo")
+    today = stats.period("today", tokyo, now)
+    assert today.since == datetime(2026, 11, 21, 15, 0, tzinfo=UTC)  # midnight in Tokyo
+    assert stats.period("30d", tokyo, now).since == now - timedelta(days=30)
+    with pytest.raises(stats.PeriodError, match="today, 7d, 30d or 90d"):
+        stats.period("lastweek", tokyo, now)
+
+
+def test_stats_on_the_command_line_and_as_csv(env, tmp_path):
+    from tests.test_commands import bot
+
+    db = open_db(env["DATABASE_PATH"])
+    t = Timeline(db)
+    now = datetime.now(UTC)
+    m = t.mention(now - timedelta(hours=3), "negative")
+    t.act(m, "replied", MARIA, now - timedelta(hours=2), "replied")
+    db.close()
+    text = bot("stats", "--days", "7", env=env)
+    assert text.returncode == 0, text.stderr
+    assert "Received 1 · replied 1" in text.stdout and "median 1 h" in text.stdout and "Maria — 1 replied" in text.stdout
+    table = bot("stats", "--days", "3", "--csv", env=env)
+    rows = list(csv.DictReader(io.StringIO(table.stdout)))
+    assert len(rows) == 3 and sum(int(r["received"]) for r in rows) == 1
+    assert any(r["response_median_min"] == "60" for r in rows)
+
+
+def test_listen_stats_through_slack_answers_after_the_ack(workspace_for, card, fake_slack, env):
+    ws = workspace_for()
+    mention_id, ts, _ = card(ws)
+    ws.click("U0MARIA", "mention_claim", mention_id, ts)
+    assert wait_for(lambda: ws.events(mention_id))
+
+    def command(text: str) -> tuple[int, str]:
+        fields = {"token": "legacy", "team_id": "T0TEAM", "channel_id": "C0MENTIONS", "user_id": "U0MARIA",
+                  "command": "/listen", "text": text, "response_url": fake_slack.response_url("cmd"), "trigger_id": "1.2"}
+        body = urlencode(fields)
+        import urllib.request
+        request = urllib.request.Request(ws.url, data=body.encode(), headers=signed_headers(env["SLACK_SIGNING_SECRET"], body), method="POST")
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, response.read().decode()
+
+    assert command("stats 30d public")[0] == 200
+    assert wait_for(lambda: fake_slack.responses)
+    answer = fake_slack.responses[-1]
+    assert answer["response_type"] == "in_channel" and "Received 1 · replied 0" in answer["text"]
+    assert command("queue")[0] == 200
+    assert wait_for(lambda: len(fake_slack.responses) == 2)
+    assert fake_slack.responses[-1]["response_type"] == "ephemeral"
+    assert "claimed by Maria" in fake_slack.responses[-1]["text"] and "https://bramble.slack.com/archives/C0MENTIONS/p" in fake_slack.responses[-1]["text"]
+    status, body = command("leaders sometime")
+    assert status == 200 and "I don't know the period `sometime`" in body
+    status, body = command("stast")
+    assert "I don't know `/listen stast`" in body
