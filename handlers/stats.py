@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -36,21 +37,23 @@ class Period:
 
     def before(self) -> "Period":
         """The period of the same length just before this one, for comparisons."""
-        return Period("the period before", self.since - (self.until - self.since), self.since)
+        days = math.ceil((self.until - self.since).total_seconds() / 86400)
+        return Period("the period before", self.since - timedelta(days=days), self.since)
 
 
 def period(word: str, hours: BusinessHours, now: datetime | None = None) -> Period:
     now = now or utc_now()
     word = (word or "7d").lower()
     if word == "today":
-        local = now.astimezone(hours.tz)
-        midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
-        return Period("today", midnight.astimezone(now.tzinfo), now)
+        word = "1d"
     match = _DAYS.match(word)
     if not match or not 1 <= int(match.group(1)) <= 365:
         raise PeriodError(f"I don't know the period `{word[:20]}`. Use {PERIODS}.")
     days = int(match.group(1))
-    return Period(f"last {days} days" if days > 1 else "last 24 hours", now - timedelta(days=days), now)
+    # Whole local days, today included: "7d" is today and the six days before it.
+    midnight = now.astimezone(hours.tz).replace(hour=0, minute=0, second=0, microsecond=0).replace(tzinfo=None)
+    first = (midnight - timedelta(days=days - 1)).replace(tzinfo=hours.tz)
+    return Period(f"last {days} days" if days > 1 else "today", first.astimezone(now.tzinfo), now)
 
 
 def _time(seconds: int | None) -> str:
@@ -68,8 +71,8 @@ def _share(part: int, whole: int) -> float:
 
 
 def stats_report(db: sqlite_utils.Database, when: Period, hours: BusinessHours, tz_note: str = "") -> str:
-    store.fill_business_times(db, hours, store.hours_signature(hours))
-    now, before = store.totals(db, when.since, when.until), store.totals(db, when.before().since, when.before().until)
+    now, _ = store.summary(db, when.since, when.until, hours)
+    before, _ = store.summary(db, when.before().since, when.before().until, hours)
     title = f"*Mentions, {when.label}*{tz_note}"
     if not now.received:
         return f"{title}\nNo mentions in this period."
@@ -96,8 +99,8 @@ def stats_report(db: sqlite_utils.Database, when: Period, hours: BusinessHours, 
     return "\n".join(lines)
 
 
-def leaders_report(db: sqlite_utils.Database, when: Period) -> str:
-    people = store.people(db, when.since, when.until)
+def leaders_report(db: sqlite_utils.Database, when: Period, hours: BusinessHours) -> str:
+    _, people = store.summary(db, when.since, when.until, hours)
     if not people:
         return f"*Who answered, {when.label}*\nNobody has replied or claimed anything in this period yet."
     lines = [f"*Who answered, {when.label}*"]
@@ -189,7 +192,7 @@ class Reports:
         return self._run(lambda db: stats_report(db, when, self.hours, note))
 
     def leaders(self, when: Period) -> str:
-        return self._run(lambda db: leaders_report(db, when))
+        return self._run(lambda db: leaders_report(db, when, self.hours))
 
     def queue(self) -> str:
         return self._run(lambda db: queue_report(db, self.card_link))

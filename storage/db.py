@@ -89,6 +89,17 @@ def m003_stats(db: sqlite_utils.Database) -> None:
     db["meta"].create({"key": str, "value": str}, pk="key")
 
 
+@migrations()
+def m004_daily_stats(db: sqlite_utils.Database) -> None:
+    # Reports add up one cached summary per local day; a day is summarised again only after
+    # a mention created that day changed (the `changes` table says when).
+    db["stats_days"].create({"day": str, "signature": str, "computed_at": str, "data": str}, pk="day")
+    db["changes"].create({"utc_day": str, "changed_at": str}, pk="utc_day")
+    # Replies whose business-hours time is not computed yet: a tiny index, however big the table.
+    db.execute("create index idx_mentions_open_missing on mentions (created_at) "
+               "where response_secs is not null and response_open_secs is null")
+
+
 def open_db(path: str | Path) -> sqlite_utils.Database:
     """Open (creating if needed) and migrate the database.
 

@@ -43,10 +43,21 @@ def save_mentions(db: sqlite_utils.Database, triaged: Iterable[tuple[Mention, Tr
     ]
     if not rows:
         return 0
-    before = db.conn.total_changes
     with db.atomic():
+        before = db.conn.total_changes
         db["mentions"].insert_all(rows, ignore=True, batch_size=500)
-    return db.conn.total_changes - before
+        added = db.conn.total_changes - before
+        touch(db, [r["created_at"] for r in rows])
+    return added
+
+
+def touch(db: sqlite_utils.Database, created_ats: Iterable[str]) -> None:
+    """Note that mentions created on these (UTC) days changed, so cached daily stats for them are redone."""
+    now = iso(utc_now())
+    db.conn.executemany(
+        "insert into changes (utc_day, changed_at) values (?, ?) on conflict(utc_day) do update set changed_at = excluded.changed_at",
+        [(day, now) for day in sorted({c[:10] for c in created_ats})],
+    )
 
 
 def known_ids(db: sqlite_utils.Database, mention_ids: list[str]) -> set[str]:

@@ -8,7 +8,7 @@ from typing import Iterator
 import sqlite_utils
 
 from bot.models import Actor, ChatRef, Handling, Mention, Triage
-from storage.mentions import iso, parse_iso, row_to_handling, row_to_mention, row_to_triage
+from storage.mentions import iso, parse_iso, row_to_handling, row_to_mention, row_to_triage, touch
 
 
 @contextmanager
@@ -73,6 +73,7 @@ def record(
             changes.update(first_replied_at=iso(at), first_replier_id=actor.id, first_replier_name=actor.name,
                            response_secs=max(0, int((at - parse_iso(row["created_at"])).total_seconds())))
     db["mentions"].update(row["id"], changes)
+    touch(db, [row["created_at"]])
     db["events"].insert(
         {
             "mention_id": row["id"], "actor_id": actor.id, "actor_name": actor.name, "action": action,

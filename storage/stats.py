@@ -1,18 +1,19 @@
-"""The read-only queries behind every report: totals, response-time histograms, the queue, per-person numbers.
+"""The queries behind every report: totals, response-time histograms, the queue, per-person numbers.
 
-Percentiles come from per-minute histograms computed in SQL over one covering index, so a
-report reads a few hundred (minute, count) rows however many mentions there are.
+Percentiles come from per-minute histograms computed in SQL over one covering index. Each
+local day's summary is cached in `stats_days` and redone only after a mention created that
+day changed, so a 30-day report adds up 30 small summaries instead of scanning every mention.
 """
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, timedelta, timezone
 
 import sqlite_utils
 
 from bot.hours import BusinessHours
-from storage.mentions import iso, parse_iso
+from storage.mentions import iso, parse_iso, touch, utc_now
 
 WAITING = ("new", "claimed", "pending")
 _RANGE = "created_at >= :since and created_at < :until and status != 'held'"
@@ -20,7 +21,7 @@ _RANGE = "created_at >= :since and created_at < :until and status != 'held'"
 
 @dataclass
 class Histogram:
-    """How many values fell in each whole minute."""
+    """How many values fell in each bucket, keyed by the bucket's first minute."""
 
     counts: dict[int, int] = field(default_factory=dict)
 
@@ -28,8 +29,12 @@ class Histogram:
     def total(self) -> int:
         return sum(self.counts.values())
 
+    def add(self, other: "Histogram") -> None:
+        for minute, n in other.counts.items():
+            self.counts[minute] = self.counts.get(minute, 0) + n
+
     def percentile(self, share: float) -> int | None:
-        """Nearest-rank percentile in seconds, to the minute; None when empty."""
+        """Nearest-rank percentile in seconds, to the bucket's precision; None when empty."""
         total = self.total
         if not total:
             return None
@@ -54,6 +59,18 @@ class Totals:
     response_open: Histogram = field(default_factory=Histogram)
     pickup: Histogram = field(default_factory=Histogram)
 
+    def add(self, other: "Totals") -> None:
+        self.received += other.received
+        self.replied += other.replied
+        self.dismissed += other.dismissed
+        self.waiting += other.waiting
+        for mine, theirs in ((self.labels, other.labels), (self.sources, other.sources)):
+            for key, n in theirs.items():
+                mine[key] = mine.get(key, 0) + n
+        self.response.add(other.response)
+        self.response_open.add(other.response_open)
+        self.pickup.add(other.pickup)
+
     @property
     def reply_rate(self) -> float | None:
         """Replied ÷ (all mentions − dismissed), DESIGN.md's definition."""
@@ -61,8 +78,14 @@ class Totals:
         return self.replied / answerable if answerable > 0 else None
 
 
+# Minute buckets: whole minutes under 2 hours, 5 minutes under 2 days, hours beyond. That is
+# the precision a report shows, and it keeps every histogram to a few hundred buckets.
+_BUCKET = ("case when {c} < 7200 then {c} / 60 when {c} < 172800 then ({c} / 300) * 5 "
+           "else ({c} / 3600) * 60 end")
+
+
 def _histogram(db: sqlite_utils.Database, column: str, params: dict, group: str = "") -> dict:
-    sql = (f"select {group + ', ' if group else ''}{column} / 60 as minute, count(*) as n from mentions "
+    sql = (f"select {group + ', ' if group else ''}{_BUCKET.format(c=column)} as minute, count(*) as n from mentions "
            f"where {_RANGE} and {column} is not null group by {group + ', ' if group else ''}minute")
     found: dict = {}
     for row in db.query(sql, params):
@@ -137,8 +160,71 @@ def fill_business_times(db: sqlite_utils.Database, hours: BusinessHours, signatu
             "update mentions set response_open_secs = ? where id = ?",
             [(int(hours.open_seconds(parse_iso(created), parse_iso(replied))), mention_id) for mention_id, created, replied in rows],
         )
+        touch(db, [created for _, created, _ in rows])
     return len(rows)
 
 
 def hours_signature(hours: BusinessHours) -> str:
     return json.dumps([hours.tz.key, [[[a.isoformat(), b.isoformat()] for a, b in day] for day in hours.shifts]])
+
+
+# ---- cached daily summaries ----
+
+def _histogram_from(data: dict) -> Histogram:
+    return Histogram({int(k): v for k, v in data["counts"].items()})
+
+
+def _totals_from(data: dict) -> Totals:
+    return Totals(
+        received=data["received"], replied=data["replied"], dismissed=data["dismissed"], waiting=data["waiting"],
+        labels=data["labels"], sources=data["sources"], response=_histogram_from(data["response"]),
+        response_open=_histogram_from(data["response_open"]), pickup=_histogram_from(data["pickup"]),
+    )
+
+
+def _day_bounds(day: date, tz) -> tuple[datetime, datetime]:
+    start = datetime.combine(day, datetime.min.time(), tz)
+    end = datetime.combine(day + timedelta(days=1), datetime.min.time(), tz)
+    return start.astimezone(timezone.utc), end.astimezone(timezone.utc)
+
+
+def _day(db: sqlite_utils.Database, day: date, hours: BusinessHours, signature: str) -> tuple[Totals, list[Person]]:
+    start, end = _day_bounds(day, hours.tz)
+    utc_days = sorted({start.date().isoformat(), (end - timedelta(microseconds=1)).date().isoformat()})
+    marks = ",".join("?" * len(utc_days))
+    changed = db.execute(f"select max(changed_at) from changes where utc_day in ({marks})", utc_days).fetchone()[0]
+    cached = db.execute("select signature, computed_at, data from stats_days where day = ?", [day.isoformat()]).fetchone()
+    if cached and cached[0] == signature and (changed is None or cached[1] > changed):
+        data = json.loads(cached[2])
+        people_ = [Person(p["id"], p["name"], p["replied"], _histogram_from(p["response"]), p["claimed_open"]) for p in data["people"]]
+        return _totals_from(data["totals"]), people_
+    computed_at = iso(utc_now())  # before reading: a change made meanwhile makes this summary stale
+    day_totals, day_people = totals(db, start, end), people(db, start, end)
+    data = {"totals": asdict(day_totals), "people": [asdict(p) for p in day_people]}
+    with db.atomic():
+        db["stats_days"].upsert({"day": day.isoformat(), "signature": signature, "computed_at": computed_at,
+                                 "data": json.dumps(data, separators=(",", ":"))}, pk="day")
+    return day_totals, day_people
+
+
+def summary(db: sqlite_utils.Database, since: datetime, until: datetime, hours: BusinessHours) -> tuple[Totals, list[Person]]:
+    """Totals and per-person numbers for [since, until), from cached daily summaries where whole days allow."""
+    signature = hours_signature(hours)
+    fill_business_times(db, hours, signature)
+    result, everyone = Totals(), {}
+    day, last = since.astimezone(hours.tz).date(), (until - timedelta(microseconds=1)).astimezone(hours.tz).date()
+    now = utc_now()
+    while day <= last:
+        start, end = _day_bounds(day, hours.tz)
+        whole = start >= since and (end <= until or until >= now)  # the rest of today has not happened yet
+        day_totals, day_people = _day(db, day, hours, signature) if whole else (
+            totals(db, max(start, since), min(end, until)), people(db, max(start, since), min(end, until)))
+        result.add(day_totals)
+        for person in day_people:
+            mine = everyone.setdefault(person.id, Person(person.id, person.name))
+            mine.replied += person.replied
+            mine.claimed_open += person.claimed_open
+            mine.response.add(person.response)
+        day += timedelta(days=1)
+    ranked = sorted(everyone.values(), key=lambda p: (-p.replied, p.response.percentile(0.5) or 0, p.name))
+    return result, ranked

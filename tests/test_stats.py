@@ -79,9 +79,9 @@ def test_totals_follow_the_definitions(week):
     totals = stats.store.totals(t.db, WEEK.since, WEEK.until)
     assert (totals.received, totals.replied, totals.dismissed, totals.waiting) == (7, 4, 1, 2)
     assert totals.reply_rate == pytest.approx(4 / 6)
-    # Response times: a 20 min, e 40 min, f 30 min (the first reply), b 2 days 16 h 30 min.
-    assert sorted(m * 60 for m, n in totals.response.counts.items() for _ in range(n)) == [1200, 1800, 2400, 232200]
-    assert totals.response.percentile(0.5) == 1800 and totals.response.percentile(0.9) == 232200
+    # Response times: a 20 min, e 40 min, f 30 min (the first reply), b 2 days 16 h 30 min (kept to the hour, 64 h).
+    assert sorted(m * 60 for m, n in totals.response.counts.items() for _ in range(n)) == [1200, 1800, 2400, 64 * 3600]
+    assert totals.response.percentile(0.5) == 1800 and totals.response.percentile(0.9) == 64 * 3600
     # Pick-up: a 4 min (claim), b 3 days…, c 29 min, d 9 min, e 39 min (the bot's claim did not count), f 29 min.
     assert totals.pickup.percentile(0.5) == 29 * 60
 
@@ -112,7 +112,7 @@ def test_the_stats_report_reads_like_a_person_wrote_it(week):
 
 def test_leaders_and_queue(week):
     t, ids = week
-    leaders = stats.leaders_report(t.db, WEEK)
+    leaders = stats.leaders_report(t.db, WEEK, HOURS)
     assert leaders.splitlines()[1:] == [
         "1. Maria — 3 replied, median 30 min",
         "2. Tom — 1 replied, median 2 days, 1 claimed and not answered yet",
@@ -130,7 +130,8 @@ def test_periods_are_understood_or_explained():
     tokyo = parse("", "Asia/Tokyo")
     today = stats.period("today", tokyo, now)
     assert today.since == datetime(2026, 11, 21, 15, 0, tzinfo=UTC)  # midnight in Tokyo
-    assert stats.period("30d", tokyo, now).since == now - timedelta(days=30)
+    # Whole local days, today included: 30d starts at midnight in Tokyo 29 days ago.
+    assert stats.period("30d", tokyo, now).since == datetime(2026, 10, 23, 15, 0, tzinfo=UTC)
     with pytest.raises(stats.PeriodError, match="today, 7d, 30d or 90d"):
         stats.period("lastweek", tokyo, now)
 
@@ -180,3 +181,15 @@ def test_listen_stats_through_slack_answers_after_the_ack(workspace_for, card, f
     assert status == 200 and "I don't know the period `sometime`" in body
     status, body = command("stast")
     assert "I don't know `/listen stast`" in body
+
+
+def test_cached_daily_summaries_are_redone_when_a_mention_of_that_day_changes(week):
+    t, ids = week
+    first = stats.stats_report(t.db, WEEK, HOURS)
+    assert t.db["stats_days"].count >= 7  # the week's days are cached now
+    assert stats.stats_report(t.db, WEEK, HOURS) == first  # and give the same answer
+    t.act(ids["g"], "replied", TOM, at(16, 10), "replied")  # Saturday's mention answered on Monday
+    again = stats.stats_report(t.db, WEEK, HOURS)
+    assert "• Received 7 · replied 5 · no reply needed 1 · still waiting 1" in again
+    assert stats.store.summary(t.db, WEEK.since, WEEK.until, HOURS)[0].replied == 5
+    assert "Tom — 2 replied" in stats.leaders_report(t.db, WEEK, HOURS)
