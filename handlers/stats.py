@@ -71,8 +71,8 @@ def _share(part: int, whole: int) -> float:
 
 
 def stats_report(db: sqlite_utils.Database, when: Period, hours: BusinessHours, tz_note: str = "") -> str:
-    now, _ = store.summary(db, when.since, when.until, hours)
-    before, _ = store.summary(db, when.before().since, when.before().until, hours)
+    now, _ = store.summary(db, when.since, when.until, hours, detail="times")
+    before, _ = store.summary(db, when.before().since, when.before().until, hours, detail="counts")
     title = f"*Mentions, {when.label}*{tz_note}"
     if not now.received:
         return f"{title}\nNo mentions in this period."
@@ -100,7 +100,7 @@ def stats_report(db: sqlite_utils.Database, when: Period, hours: BusinessHours, 
 
 
 def leaders_report(db: sqlite_utils.Database, when: Period, hours: BusinessHours) -> str:
-    _, people = store.summary(db, when.since, when.until, hours)
+    _, people = store.summary(db, when.since, when.until, hours, detail="people")
     if not people:
         return f"*Who answered, {when.label}*\nNobody has replied or claimed anything in this period yet."
     lines = [f"*Who answered, {when.label}*"]

@@ -93,7 +93,15 @@ def m003_stats(db: sqlite_utils.Database) -> None:
 def m004_daily_stats(db: sqlite_utils.Database) -> None:
     # Reports add up one cached summary per local day; a day is summarised again only after
     # a mention created that day changed (the `changes` table says when).
-    db["stats_days"].create({"day": str, "signature": str, "computed_at": str, "data": str}, pk="day")
+    db["stats_days"].create(
+        {"day": str, "signature": str, "computed_at": str, "received": int, "replied": int, "dismissed": int, "waiting": int},
+        pk="day",
+    )
+    # kind: label, source (counts), claimed (per person, still open), replier (names of who replied)
+    db["stats_day_counts"].create({"day": str, "kind": str, "key": str, "name": str, "n": int}, pk=("day", "kind", "key"))
+    # metric: response, response_open, pickup (key ''), person (key = person id): a histogram per day
+    db["stats_day_buckets"].create({"day": str, "metric": str, "key": str, "bucket": int, "n": int},
+                                   pk=("day", "metric", "key", "bucket"))
     db["changes"].create({"utc_day": str, "changed_at": str}, pk="utc_day")
     # Replies whose business-hours time is not computed yet: a tiny index, however big the table.
     db.execute("create index idx_mentions_open_missing on mentions (created_at) "

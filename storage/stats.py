@@ -7,7 +7,7 @@ day changed, so a 30-day report adds up 30 small summaries instead of scanning e
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 
 import sqlite_utils
@@ -78,10 +78,12 @@ class Totals:
         return self.replied / answerable if answerable > 0 else None
 
 
-# Minute buckets: whole minutes under 2 hours, 5 minutes under 2 days, hours beyond. That is
-# the precision a report shows, and it keeps every histogram to a few hundred buckets.
-_BUCKET = ("case when {c} < 7200 then {c} / 60 when {c} < 172800 then ({c} / 300) * 5 "
-           "else ({c} / 3600) * 60 end")
+# Buckets, keyed by their first minute: whole minutes under half an hour, 5 minutes under 3 hours,
+# 15 minutes under 12 hours, hours under 3 days, days beyond. Finer than anyone reads a median,
+# and it keeps a histogram to at most a couple of hundred buckets however many mentions there are.
+_BUCKET = ("case when {c} < 1800 then {c} / 60 when {c} < 10800 then ({c} / 300) * 5 "
+           "when {c} < 43200 then ({c} / 900) * 15 when {c} < 259200 then ({c} / 3600) * 60 "
+           "else ({c} / 86400) * 1440 end")
 
 
 def _histogram(db: sqlite_utils.Database, column: str, params: dict, group: str = "") -> dict:
@@ -170,18 +172,7 @@ def hours_signature(hours: BusinessHours) -> str:
 
 
 # ---- cached daily summaries ----
-
-def _histogram_from(data: dict) -> Histogram:
-    return Histogram({int(k): v for k, v in data["counts"].items()})
-
-
-def _totals_from(data: dict) -> Totals:
-    return Totals(
-        received=data["received"], replied=data["replied"], dismissed=data["dismissed"], waiting=data["waiting"],
-        labels=data["labels"], sources=data["sources"], response=_histogram_from(data["response"]),
-        response_open=_histogram_from(data["response_open"]), pickup=_histogram_from(data["pickup"]),
-    )
-
+# Each local day is summarised into three small tables; a report adds the days up in SQL.
 
 def _day_bounds(day: date, tz) -> tuple[datetime, datetime]:
     start = datetime.combine(day, datetime.min.time(), tz)
@@ -189,43 +180,87 @@ def _day_bounds(day: date, tz) -> tuple[datetime, datetime]:
     return start.astimezone(timezone.utc), end.astimezone(timezone.utc)
 
 
-def _day(db: sqlite_utils.Database, day: date, hours: BusinessHours, signature: str) -> tuple[Totals, list[Person]]:
-    start, end = _day_bounds(day, hours.tz)
+def _fresh(db: sqlite_utils.Database, day: date, start: datetime, end: datetime, signature: str) -> bool:
     utc_days = sorted({start.date().isoformat(), (end - timedelta(microseconds=1)).date().isoformat()})
     marks = ",".join("?" * len(utc_days))
     changed = db.execute(f"select max(changed_at) from changes where utc_day in ({marks})", utc_days).fetchone()[0]
-    cached = db.execute("select signature, computed_at, data from stats_days where day = ?", [day.isoformat()]).fetchone()
-    if cached and cached[0] == signature and (changed is None or cached[1] > changed):
-        data = json.loads(cached[2])
-        people_ = [Person(p["id"], p["name"], p["replied"], _histogram_from(p["response"]), p["claimed_open"]) for p in data["people"]]
-        return _totals_from(data["totals"]), people_
-    computed_at = iso(utc_now())  # before reading: a change made meanwhile makes this summary stale
-    day_totals, day_people = totals(db, start, end), people(db, start, end)
-    data = {"totals": asdict(day_totals), "people": [asdict(p) for p in day_people]}
+    cached = db.execute("select signature, computed_at from stats_days where day = ?", [day.isoformat()]).fetchone()
+    return bool(cached) and cached[0] == signature and (changed is None or cached[1] > changed)
+
+
+def _summarise_day(db: sqlite_utils.Database, day: date, start: datetime, end: datetime, signature: str) -> None:
+    computed_at = iso(utc_now())  # taken before reading: a change made meanwhile leaves the day stale
+    t, everyone = totals(db, start, end), people(db, start, end)
+    key = day.isoformat()
+    counts = [(key, "label", k, None, n) for k, n in t.labels.items()] + [(key, "source", k, None, n) for k, n in t.sources.items()]
+    counts += [(key, "claimed", p.id, p.name, p.claimed_open) for p in everyone if p.claimed_open]
+    counts += [(key, "replier", p.id, p.name, 0) for p in everyone if p.replied]
+    buckets = [(key, metric, "", b, n) for metric, h in (("response", t.response), ("response_open", t.response_open),
+                                                         ("pickup", t.pickup)) for b, n in h.counts.items()]
+    buckets += [(key, "person", p.id, b, n) for p in everyone for b, n in p.response.counts.items()]
     with db.atomic():
-        db["stats_days"].upsert({"day": day.isoformat(), "signature": signature, "computed_at": computed_at,
-                                 "data": json.dumps(data, separators=(",", ":"))}, pk="day")
-    return day_totals, day_people
+        for table in ("stats_days", "stats_day_counts", "stats_day_buckets"):
+            db.execute(f"delete from {table} where day = ?", [key])
+        db.execute("insert into stats_days values (?, ?, ?, ?, ?, ?, ?)",
+                   [key, signature, computed_at, t.received, t.replied, t.dismissed, t.waiting])
+        db.conn.executemany("insert into stats_day_counts values (?, ?, ?, ?, ?)", counts)
+        db.conn.executemany("insert into stats_day_buckets values (?, ?, ?, ?, ?)", buckets)
 
 
-def summary(db: sqlite_utils.Database, since: datetime, until: datetime, hours: BusinessHours) -> tuple[Totals, list[Person]]:
-    """Totals and per-person numbers for [since, until), from cached daily summaries where whole days allow."""
+def _add_days(db: sqlite_utils.Database, first: str, last: str, result: Totals, everyone: dict[str, Person],
+              detail: str) -> None:
+    span = [first, last]
+    row = db.execute("select coalesce(sum(received), 0), coalesce(sum(replied), 0), coalesce(sum(dismissed), 0), "
+                     "coalesce(sum(waiting), 0) from stats_days where day between ? and ?", span).fetchone()
+    result.add(Totals(*row))
+    for kind, key, name, n in db.execute("select kind, key, max(name), sum(n) from stats_day_counts "
+                                         "where day between ? and ? group by kind, key", span):
+        if kind in ("label", "source"):
+            target = result.labels if kind == "label" else result.sources
+            target[key] = target.get(key, 0) + n
+        else:
+            person = everyone.setdefault(key, Person(key, name or key))
+            person.claimed_open += n if kind == "claimed" else 0
+    if detail == "counts":
+        return
+    wanted = "metric = 'person'" if detail == "people" else "metric != 'person'"
+    for metric, key, bucket, n in db.execute("select metric, key, bucket, sum(n) from stats_day_buckets "
+                                             f"where day between ? and ? and {wanted} group by metric, key, bucket", span):
+        if metric == "person":
+            person = everyone.setdefault(key, Person(key, key))
+            person.replied += n
+            histogram = person.response
+        else:
+            histogram = getattr(result, metric)
+        histogram.counts[bucket] = histogram.counts.get(bucket, 0) + n
+
+
+def summary(db: sqlite_utils.Database, since: datetime, until: datetime, hours: BusinessHours,
+            detail: str = "all") -> tuple[Totals, list[Person]]:
+    """Totals and per-person numbers for [since, until), from the daily summaries where whole days allow.
+
+    `detail` skips what a report does not show: "counts" (no time histograms), "times" (no
+    per-person histograms), "people" (no overall histograms), or "all".
+    """
     signature = hours_signature(hours)
     fill_business_times(db, hours, signature)
-    result, everyone = Totals(), {}
+    result, everyone, whole_days = Totals(), {}, []
     day, last = since.astimezone(hours.tz).date(), (until - timedelta(microseconds=1)).astimezone(hours.tz).date()
     now = utc_now()
     while day <= last:
         start, end = _day_bounds(day, hours.tz)
-        whole = start >= since and (end <= until or until >= now)  # the rest of today has not happened yet
-        day_totals, day_people = _day(db, day, hours, signature) if whole else (
-            totals(db, max(start, since), min(end, until)), people(db, max(start, since), min(end, until)))
-        result.add(day_totals)
-        for person in day_people:
-            mine = everyone.setdefault(person.id, Person(person.id, person.name))
-            mine.replied += person.replied
-            mine.claimed_open += person.claimed_open
-            mine.response.add(person.response)
+        if start >= since and (end <= until or until >= now):  # the rest of today has not happened yet
+            if not _fresh(db, day, start, end, signature):
+                _summarise_day(db, day, start, end, signature)
+            whole_days.append(day.isoformat())
+        else:  # a period that starts or ends mid-day: that part is counted directly
+            result.add(totals(db, max(start, since), min(end, until)))
+            for p in people(db, max(start, since), min(end, until)):
+                mine = everyone.setdefault(p.id, Person(p.id, p.name))
+                mine.replied, mine.claimed_open = mine.replied + p.replied, mine.claimed_open + p.claimed_open
+                mine.response.add(p.response)
         day += timedelta(days=1)
+    if whole_days:
+        _add_days(db, whole_days[0], whole_days[-1], result, everyone, detail)
     ranked = sorted(everyone.values(), key=lambda p: (-p.replied, p.response.percentile(0.5) or 0, p.name))
     return result, ranked
