@@ -5,6 +5,7 @@ import logging
 import os
 import re
 from dataclasses import dataclass, field
+from datetime import time
 from pathlib import Path
 from typing import Mapping
 
@@ -42,6 +43,8 @@ class Settings:
     reply_approvers: frozenset[str] = frozenset()
     business_hours: BusinessHours = field(default_factory=lambda: parse_hours("", "UTC"))
     business_name: str = ""
+    reply_target_minutes: int = 60  # 0: no reminders
+    digest_time: time | None = time(9, 0)  # None: no digest
     reply_templates: Path = DEFAULT_TEMPLATES
     database_path: Path = Path("data/listening.db")
     poll_interval: int = 300
@@ -113,6 +116,18 @@ def _approvers(raw: str) -> frozenset[str]:
     return frozenset(ids)
 
 
+_CLOCK = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+
+
+def _digest_time(raw: str) -> time | None:
+    if raw.lower() in ("off", "none", "no"):
+        return None
+    match = _CLOCK.match(raw)
+    if not match:
+        raise ConfigError(f"DIGEST_TIME must be a 24-hour time like 09:00, or off (it is set to '{raw[:20]}').")
+    return time(int(match.group(1)), int(match.group(2)))
+
+
 def load(env: Mapping[str, str] | None = None, env_file: str | Path = ".env") -> Settings:
     """Read settings; real environment variables win over the `.env` file."""
     if env is None:
@@ -146,6 +161,8 @@ def load(env: Mapping[str, str] | None = None, env_file: str | Path = ".env") ->
         reply_approvers=_approvers(get("REPLY_APPROVERS")),
         business_hours=hours,
         business_name=get("BUSINESS_NAME"),
+        reply_target_minutes=_number(env, "REPLY_TARGET_MINUTES", 60, int, 0),
+        digest_time=_digest_time(get("DIGEST_TIME", "09:00")),
         reply_templates=templates,
         database_path=Path(get("DATABASE_PATH", "data/listening.db")),
         poll_interval=_number(env, "POLL_INTERVAL_SECONDS", 300, int, 10),

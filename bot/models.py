@@ -140,8 +140,14 @@ class ChatSink(Protocol):
     def update(self, ref: ChatRef, mention: Mention, triage: Triage, handling: Handling) -> None:
         """Redraw a card in place; a failure is logged, never raised (the action is already recorded)."""
 
-    def note(self, ref: ChatRef, text: str) -> None:
-        """Add a line to the card's thread, for the team only."""
+    def note(self, ref: ChatRef, text: str, notify: tuple[str, ...] = ()) -> bool:
+        """Add a line to the card's thread, for the team only, calling on `notify` (member ids, or "channel").
+
+        Returns whether it was written; a failure is logged, never raised.
+        """
+
+    def say(self, text: str) -> bool:
+        """Post a message (a digest) in the channel; returns whether it was posted."""
 
 
 class SourceError(Exception):

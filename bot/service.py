@@ -48,7 +48,7 @@ def run(settings: Settings) -> None:
 
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-    from bot.scheduler import start_polling
+    from bot.scheduler import start_jobs
 
     stop = threading.Event()
     sink = wiring.slack_sink(settings)
@@ -64,7 +64,9 @@ def run(settings: Settings) -> None:
         if report.failed:
             log.warning("Poll cycle: %s", report.reason)
 
-    scheduler = start_polling(guarded_cycle, settings.poll_interval)
+    scheduler = start_jobs(guarded_cycle, settings.poll_interval, settings.business_hours.tz,
+                           reminders=wiring.reminder_job(settings, sink),
+                           digest=wiring.digest_job(settings, sink), digest_at=settings.digest_time)
     app = slack_app(settings, sink, the_sources)
 
     def on_term(signum, frame):

@@ -9,6 +9,7 @@ from bot.pipeline import Pipeline
 from bot.replies import ReplyTemplates
 from bot.sources import x
 from bot.triage import Triager
+from handlers import digest, reminders
 from handlers.actions import Replier
 from handlers.desk import Desk
 from handlers.stats import Reports
@@ -48,17 +49,36 @@ def slack_sink(settings: Settings):
     return SlackSink(client, settings.slack_channel, settings.slack_post_interval)
 
 
+def _on_own_connection(settings: Settings, job):
+    """`job(db)` on a connection of its own: each scheduler run may be on another thread."""
+    def run():
+        db = open_db(settings.database_path)
+        try:
+            return job(db)
+        finally:
+            db.close()
+    return run
+
+
+def reminder_job(settings: Settings, sink: ChatSink):
+    """Nudges mentions past REPLY_TARGET_MINUTES; None when reminders are off."""
+    if settings.reply_target_minutes <= 0:
+        return None
+    return _on_own_connection(settings, lambda db: reminders.send_reminders(
+        db, sink, settings.business_hours, settings.reply_target_minutes, settings.reply_approvers))
+
+
+def digest_job(settings: Settings, sink: ChatSink):
+    """Posts the day's digest when due; None when DIGEST_TIME is off."""
+    if settings.digest_time is None:
+        return None
+    return _on_own_connection(settings, lambda db: digest.send_digest(db, sink, settings.business_hours, settings.digest_time))
+
+
 def cycle_runner(settings: Settings, sink: ChatSink | None, stop: threading.Event | None = None,
                  the_sources: list[Source] | None = None):
     """A function that runs one poll cycle on its own database connection (one per thread)."""
     the_sources = sources(settings) if the_sources is None else the_sources
     the_triager = triager(settings)
 
-    def run_cycle():
-        db = open_db(settings.database_path)
-        try:
-            return Pipeline(db, the_sources, sink, the_triager, stop).run_cycle()
-        finally:
-            db.close()
-
-    return run_cycle
+    return _on_own_connection(settings, lambda db: Pipeline(db, the_sources, sink, the_triager, stop).run_cycle())

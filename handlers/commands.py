@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
+from handlers.chart import Chart
 from handlers.stats import PERIODS, PeriodError, Reports, period
 
 HELP = (
@@ -12,19 +13,21 @@ HELP = (
     "add `public` to post it in the channel\n"
     "• `/listen queue` — what is still waiting for an answer, oldest first\n"
     "• `/listen leaders [today|7d|30d|90d]` — who answered, how many and how fast\n"
+    "• `/listen chart [today|7d|30d|90d]` — a picture of mentions per day by sentiment, with the median response time\n"
     "• `/listen status` — cards waiting to be posted and when each source last answered\n"
     "• `/listen help` — this message"
 )
-USAGE = "I don't know `/listen {word}`. Try `/listen stats`, `/listen queue`, `/listen leaders` or `/listen help`."
+USAGE = "I don't know `/listen {word}`. Try `/listen stats`, `/listen queue`, `/listen leaders`, `/listen chart` or `/listen help`."
 
 
 @dataclass(frozen=True)
 class Answer:
-    """What to say: `text` at once, or `report()` computed after Slack has been acknowledged."""
+    """What to say: `text` at once, or `report()` (text) or `chart()` (a picture) computed after Slack has been acknowledged."""
 
     text: str = ""
     report: Callable[[], str] | None = None
     public: bool = False
+    chart: Callable[[], Chart] | None = None
 
 
 def listen(text: str, status_lines: Callable[[], list[str]], reports: Reports) -> Answer:
@@ -43,10 +46,13 @@ def listen(text: str, status_lines: Callable[[], list[str]], reports: Reports) -
         if command == "leaders" and len(rest) <= 1:
             when = period(rest[0] if rest else "7d", reports.hours)
             return Answer(report=lambda: reports.leaders(when), public=public)
+        if command == "chart" and len(rest) <= 1:
+            when = period(rest[0] if rest else "7d", reports.hours)
+            return Answer(chart=lambda: reports.chart(when), public=True)
         if command == "queue" and not rest:
             return Answer(report=reports.queue, public=public)
     except PeriodError as exc:
         return Answer(str(exc))
-    if command in ("stats", "leaders", "queue"):
+    if command in ("stats", "leaders", "queue", "chart"):
         return Answer(f"Try `/listen {command}" + (f" [{PERIODS.replace(' or ', ', ')}]`" if command != "queue" else "`") + " — see `/listen help`.")
     return Answer(USAGE.format(word=command.replace("`", "'")[:40]))

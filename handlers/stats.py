@@ -180,19 +180,32 @@ class Reports:
         self.hours = hours
         self.card_link = card_link
 
-    def _run(self, report: Callable[[sqlite_utils.Database], str]) -> str:
+    def _run(self, report: Callable[[sqlite_utils.Database], object]):
         db = self.open_db()
         try:
             return report(db)
         finally:
             db.close()
 
+    @property
+    def _tz_note(self) -> str:
+        return f" (times in {self.hours.tz.key})" if self.hours.tz.key != "UTC" else ""
+
     def stats(self, when: Period) -> str:
-        note = f" (times in {self.hours.tz.key})" if self.hours.tz.key != "UTC" else ""
-        return self._run(lambda db: stats_report(db, when, self.hours, note))
+        return self._run(lambda db: stats_report(db, when, self.hours, self._tz_note))
 
     def leaders(self, when: Period) -> str:
         return self._run(lambda db: leaders_report(db, when, self.hours))
 
     def queue(self) -> str:
         return self._run(lambda db: queue_report(db, self.card_link))
+
+    def home(self) -> tuple[str, str]:
+        """The App Home tab's two parts: the last 7 days' numbers, and the queue."""
+        when = period("7d", self.hours)
+        return self._run(lambda db: (stats_report(db, when, self.hours, self._tz_note), queue_report(db, self.card_link, 10)))
+
+    def chart(self, when: Period):
+        from handlers.chart import chart  # matplotlib is loaded only when someone asks for a chart
+
+        return self._run(lambda db: chart(db, when.since, when.until, when.label, self.hours))

@@ -108,6 +108,17 @@ def m004_daily_stats(db: sqlite_utils.Database) -> None:
                "where response_secs is not null and response_open_secs is null")
 
 
+@migrations()
+def m005_reminders(db: sqlite_utils.Database) -> None:
+    db["mentions"].add_column("reminded_at", str)  # set once: a mention is nudged at most once
+    # Mentions that may still need a nudge: only the waiting, un-nudged ones, however big the table.
+    db.execute("create index idx_mentions_unreminded on mentions (created_at) "
+               "where reminded_at is null and status in ('new', 'claimed', 'pending')")
+    # On an upgrade, a backlog older than a day is not nudged all at once: /listen queue lists it.
+    db.execute("update mentions set reminded_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') "
+               "where status in ('new', 'claimed', 'pending') and created_at < strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-1 day')")
+
+
 def open_db(path: str | Path) -> sqlite_utils.Database:
     """Open (creating if needed) and migrate the database.
 

@@ -3,48 +3,18 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime, timedelta, timezone
-from urllib.parse import urlencode
+from datetime import datetime, timedelta
 
 import pytest
 
 from bot.hours import parse
-from bot.models import Actor, ChatRef, Mention, Triage
 from handlers import stats
-from storage import mentions as store
 from storage import open_db
-from storage import responses
 from tests.helpers import wait_for
-from tests.slack_signing import signed_headers
+from tests.timeline import BOT, MARIA, TOM, UTC, Timeline, at
 
-UTC = timezone.utc
 WEEK = stats.Period("the test week", datetime(2026, 11, 9, tzinfo=UTC), datetime(2026, 11, 16, tzinfo=UTC))
 HOURS = parse("mon-fri 09:00-17:00", "UTC")
-MARIA, TOM, BOT = Actor("U0MARIA", "Maria"), Actor("U0TOM", "Tom"), Actor("B0ZAPIER", "Zapier", is_bot=True)
-
-
-def at(day: int, hour: int, minute: int = 0) -> datetime:
-    return datetime(2026, 11, day, hour, minute, tzinfo=UTC)
-
-
-class Timeline:
-    def __init__(self, db):
-        self.db = db
-        self.count = 0
-
-    def mention(self, created: datetime, label: str = "neutral", spam: bool = False, posted_after: int = 1) -> str:
-        self.count += 1
-        mention = Mention("x", str(self.count), f"customer{self.count}", "", f"mention {self.count}", "", created)
-        store.save_mentions(self.db, [(mention, Triage(0.0, label, "other", "normal", (), spam=spam))])
-        if not spam:
-            store.mark_posted(self.db, mention.id, ChatRef("slack", "C0MENTIONS", f"1700000000.{self.count:06d}"))
-            self.db["mentions"].update(mention.id, {"posted_at": store.iso(created + timedelta(minutes=posted_after))})
-        return mention.id
-
-    def act(self, mention_id: str, action: str, actor: Actor, when: datetime, status: str) -> None:
-        with responses.exclusive(self.db):
-            row = responses.mention_row(self.db, mention_id)
-            responses.record(self.db, row, action, actor, "button", when, status)
 
 
 @pytest.fixture
@@ -161,13 +131,7 @@ def test_listen_stats_through_slack_answers_after_the_ack(workspace_for, card, f
     assert wait_for(lambda: ws.events(mention_id))
 
     def command(text: str) -> tuple[int, str]:
-        fields = {"token": "legacy", "team_id": "T0TEAM", "channel_id": "C0MENTIONS", "user_id": "U0MARIA",
-                  "command": "/listen", "text": text, "response_url": fake_slack.response_url("cmd"), "trigger_id": "1.2"}
-        body = urlencode(fields)
-        import urllib.request
-        request = urllib.request.Request(ws.url, data=body.encode(), headers=signed_headers(env["SLACK_SIGNING_SECRET"], body), method="POST")
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, response.read().decode()
+        return ws.command("U0MARIA", text)
 
     assert command("stats 30d public")[0] == 200
     assert wait_for(lambda: fake_slack.responses)

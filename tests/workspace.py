@@ -39,8 +39,25 @@ class Workspace:
         self.server.server_close()
 
     def send(self, payload: dict, secret: str | None = None, timestamp: int | None = None) -> tuple[int, str]:
-        body = urlencode({"payload": json.dumps(payload)})
-        headers = signed_headers(secret or self.settings.slack_signing_secret, body, timestamp)
+        """A click or a form submission: Slack posts these as a form with one `payload` field."""
+        return self._post(urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded", secret, timestamp)
+
+    def command(self, user_id: str, text: str, channel: str = slack_api.CHANNEL) -> tuple[int, str]:
+        """`/listen <text>` typed by `user_id`, with the slash command's form fields."""
+        fields = {"token": "legacy", "team_id": "T0TEAM", "channel_id": channel, "user_id": user_id,
+                  "user_name": PEOPLE[user_id], "command": "/listen", "text": text,
+                  "response_url": self.slack.response_url("cmd"), "trigger_id": f"{time.time()}.trigger"}
+        return self._post(urlencode(fields), "application/x-www-form-urlencoded")
+
+    def event(self, event: dict) -> tuple[int, str]:
+        """An Events API callback, as JSON in the envelope Slack wraps every event in."""
+        body = {"token": "legacy", "team_id": "T0TEAM", "api_app_id": "A0APP", "type": "event_callback",
+                "event_id": f"Ev{time.time_ns()}", "event_time": int(time.time()), "event": event,
+                "authorizations": [{"team_id": "T0TEAM", "user_id": "U0BOT", "is_bot": True}]}
+        return self._post(json.dumps(body), "application/json")
+
+    def _post(self, body: str, content_type: str, secret: str | None = None, timestamp: int | None = None) -> tuple[int, str]:
+        headers = {**signed_headers(secret or self.settings.slack_signing_secret, body, timestamp), "Content-Type": content_type}
         request = urllib.request.Request(self.url, data=body.encode(), headers=headers, method="POST")
         try:
             with urllib.request.urlopen(request, timeout=10) as response:

@@ -44,5 +44,11 @@ class ConsoleSink:
         print(self._wrap(f"{cards.author(mention)}: {cards.status_line(mention, handling)}", f"card {ref.message_id} ▸ ", "    "),
               file=self.out, flush=True)
 
-    def note(self, ref: ChatRef, text: str) -> None:
-        print(self._wrap(text, "    thread ▸ ", "             "), file=self.out, flush=True)
+    def note(self, ref: ChatRef, text: str, notify: tuple[str, ...] = ()) -> bool:
+        called = "".join(f"@{who} " for who in notify)
+        print(self._wrap(called + text, "    thread ▸ ", "             "), file=self.out, flush=True)
+        return True
+
+    def say(self, text: str) -> bool:
+        print(text, file=self.out, flush=True)
+        return True

@@ -18,15 +18,13 @@ from slack_sdk.http_retry.builtin_handlers import (
     ServerErrorRetryHandler,
 )
 
-from bot.chat import slack_actions, slack_cards
+from bot.chat import slack_actions, slack_cards, slack_reports
+from bot.chat.slack_errors import describe
 from bot.models import ChatRef, Handling, Mention, PostError, Triage
-from handlers import commands
 from handlers.desk import Desk
 from handlers.stats import Reports
 
 log = logging.getLogger(__name__)
-
-_TOKEN_ERRORS = {"invalid_auth", "not_authed", "token_revoked", "token_expired", "account_inactive"}
 
 
 def make_client(token: str, base_url: str) -> WebClient:
@@ -36,31 +34,6 @@ def make_client(token: str, base_url: str) -> WebClient:
     if not any(isinstance(h, ConnectionErrorRetryHandler) for h in client.retry_handlers):
         client.retry_handlers.append(ConnectionErrorRetryHandler())
     return client
-
-
-def explain(error: str, channel: str = "", needed: str = "") -> str:
-    """Slack's error code, in words that say what to do."""
-    if error in _TOKEN_ERRORS:
-        return f"Slack rejected SLACK_BOT_TOKEN ({error}). Reinstall the app to your workspace and copy the Bot User OAuth Token (xoxb-…) again."
-    if error == "channel_not_found":
-        return f"Slack has no channel {channel} that the bot can see. SLACK_CHANNEL must be the channel ID, like C0123456789 (channel name → About, at the bottom)."
-    if error == "not_in_channel":
-        return f"The bot is not in channel {channel}. In that channel, type: /invite @Listening Post"
-    if error == "is_archived":
-        return f"Channel {channel} is archived. Unarchive it or set SLACK_CHANNEL to another channel."
-    if error == "missing_scope":
-        return f"The Slack app is missing a permission ({needed or 'see manifest.yml'}). Add it under OAuth & Permissions, then reinstall the app."
-    if error == "ratelimited":
-        return "Slack is rate limiting the bot; the remaining cards go out on the next poll."
-    return f"Slack answered '{error}'."
-
-
-def describe(exc: SlackApiError, channel: str = "") -> str:
-    """What a failed Web API call means for the owner, whatever the call was."""
-    status = exc.response.status_code
-    if status >= 500 or not isinstance(exc.response.data, dict):
-        return f"Slack is having trouble (HTTP {status})."
-    return explain(exc.response.get("error") or f"HTTP {status}", channel, exc.response.get("needed", ""))
 
 
 class SlackSink:
@@ -107,14 +80,23 @@ class SlackSink:
         except (URLError, OSError) as exc:
             log.warning("Could not reach Slack to redraw the card of %s (%s); the action is recorded.", mention.id, type(exc).__name__)
 
-    def note(self, ref: ChatRef, text: str) -> None:
+    def note(self, ref: ChatRef, text: str, notify: tuple[str, ...] = ()) -> bool:
+        called = "".join("<!channel> " if who == "channel" else f"<@{who}> " for who in notify)
+        return self._send("write in a card's thread", channel=ref.channel, thread_ts=ref.message_id,
+                          text=called + slack_cards.escape(text))
+
+    def say(self, text: str) -> bool:
+        return self._send("post the digest", channel=self.channel, text=slack_cards.escape(text))
+
+    def _send(self, what: str, **message) -> bool:
         try:
-            self.client.chat_postMessage(channel=ref.channel, thread_ts=ref.message_id, text=slack_cards.escape(text),
-                                         unfurl_links=False, unfurl_media=False)
+            self.client.chat_postMessage(**message, unfurl_links=False, unfurl_media=False)
+            return True
         except SlackApiError as exc:
-            log.warning("Could not write in a card's thread: %s", describe(exc, ref.channel))
+            log.warning("Could not %s: %s", what, describe(exc, message["channel"]))
         except (URLError, OSError) as exc:
-            log.warning("Could not reach Slack to write in a card's thread (%s).", type(exc).__name__)
+            log.warning("Could not reach Slack to %s (%s).", what, type(exc).__name__)
+        return False
 
 
 def card_links(client: WebClient) -> Callable[[str, str], str]:
@@ -134,7 +116,7 @@ def card_links(client: WebClient) -> Callable[[str, str], str]:
 
 def build_app(client: WebClient, signing_secret: str, status_lines: Callable[[], list[str]], desk: Desk, sink: SlackSink,
               reports: Reports) -> App:
-    """The Bolt app: request verification, the card's buttons and modals, and `/listen`."""
+    """The Bolt app: request verification, the card's buttons and modals, `/listen` and the App Home tab."""
     app = App(
         client=client,
         signing_secret=signing_secret,
@@ -143,16 +125,8 @@ def build_app(client: WebClient, signing_secret: str, status_lines: Callable[[],
         process_before_response=False,
     )
 
-    @app.command("/listen")
-    def listen_command(ack, command, respond):
-        answer = commands.listen(command.get("text", ""), status_lines, reports)
-        if answer.report is None:
-            ack(text=slack_cards.escape(answer.text))
-            return
-        ack()  # reports are computed after the acknowledgement, and sent through response_url
-        respond(text=slack_cards.escape(answer.report()), response_type="in_channel" if answer.public else "ephemeral")
-
     slack_actions.register(app, desk, sink)
+    slack_reports.register(app, status_lines, reports)
     return app
 
 

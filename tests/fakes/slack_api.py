@@ -27,6 +27,9 @@ class FakeSlack(FakeServer):
         self.views_opened: list[dict] = []
         self.views_updated: list[dict] = []
         self.responses: list[dict] = []  # bodies posted to response_url
+        self.home_views: list[dict] = []  # views.publish calls
+        self.files: dict[str, dict] = {}  # file id -> what files.getUploadURLExternal was told, and the bytes uploaded
+        self.shared: list[dict] = []  # files.completeUploadExternal calls
         self._ts = itertools.count(1)
 
     @property
@@ -44,6 +47,12 @@ class FakeSlack(FakeServer):
         if request.path.startswith("/respond/"):
             self.responses.append(request.json())
             return Reply(200, "ok")
+        if request.path.startswith("/upload/"):  # files.slack.com's upload URL: raw bytes, answered in plain text
+            upload = self.files.get(request.path.rsplit("/", 1)[-1])
+            if upload is None:
+                return Reply(404, "Not Found")
+            upload["data"] = request.body
+            return Reply(200, f"OK - {len(request.body)}", {"Content-Type": "text/plain; charset=utf-8"})
         if request.headers.get("Authorization") != f"Bearer {BOT_TOKEN}":
             return Reply(200, {"ok": False, "error": "invalid_auth"})
         method = request.path.rsplit("/", 1)[-1]
@@ -81,6 +90,27 @@ class FakeSlack(FakeServer):
                 return Reply(200, {"ok": False, "error": "user_not_found"})
             return Reply(200, {"ok": True, "user": {"id": args["user"], "name": person["name"], "real_name": person["real_name"],
                                                     "profile": {"display_name": person["display_name"], "real_name": person["real_name"]}}})
+        if method == "views.publish":
+            view = args.get("view")
+            self.home_views.append({**args, "view": json.loads(view) if isinstance(view, str) else view})
+            return Reply(200, {"ok": True, "view": {"id": "V0HOME", "type": "home"}})
+        if method == "files.getUploadURLExternal":
+            if not args.get("filename") or not str(args.get("length", "")).isdigit():
+                return Reply(200, {"ok": False, "error": "invalid_arguments"})
+            file_id = f"F0{len(self.files) + 1:08d}"
+            self.files[file_id] = {"filename": args["filename"], "length": int(args["length"]), "data": None}
+            return Reply(200, {"ok": True, "upload_url": f"{self.url}/upload/{file_id}", "file_id": file_id})
+        if method == "files.completeUploadExternal":
+            files = json.loads(args["files"]) if isinstance(args.get("files"), str) else args.get("files", [])
+            channel = self.channels.get(args.get("channel_id", ""))
+            if channel is None:
+                return Reply(200, {"ok": False, "error": "channel_not_found"})
+            if not channel["is_member"]:
+                return Reply(200, {"ok": False, "error": "not_in_channel"})
+            if any(self.files.get(f["id"], {}).get("data") is None for f in files):
+                return Reply(200, {"ok": False, "error": "file_not_found"})
+            self.shared.append({**args, "files": files})
+            return Reply(200, {"ok": True, "files": [{"id": f["id"], "title": f.get("title", "")} for f in files]})
         if method == "chat.postEphemeral":
             self.ephemeral.append(args)
             return Reply(200, {"ok": True, "message_ts": "1700000000.999999"})
