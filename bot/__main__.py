@@ -31,6 +31,7 @@ def main(argv: list[str] | None = None) -> int:
         if name == "stats":
             command.add_argument("--days", type=int, default=7, choices=range(1, 366), metavar="N", help="the last N days (default 7)")
             command.add_argument("--csv", action="store_true", help="one row per day, for a spreadsheet")
+            command.add_argument("--chart", type=Path, metavar="FILE.png", help="also draw the chart /listen chart posts, into this file")
         if name in ("run", "poll"):
             command.add_argument("--verbose", action="store_true", help="log more detail")
     args = parser.parse_args(argv)
@@ -120,6 +121,9 @@ def _stats(settings, args) -> int:
         return 0
     reports = wiring.reports(settings)
     when = stats.period(f"{args.days}d", settings.business_hours)
+    if args.chart:
+        args.chart.write_bytes(reports.chart(when).png)
+        print(f"Chart ({when.label}) written to {args.chart}.\n")
     for report in (reports.stats(when), reports.leaders(when), reports.queue()):
         print(report.replace("*", "") + "\n")
     return 0

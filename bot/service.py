@@ -50,6 +50,8 @@ def run(settings: Settings) -> None:
 
     from bot.scheduler import start_jobs
 
+    # Migrate once, here, before the jobs and listeners open connections of their own on other threads.
+    open_db(settings.database_path).close()
     stop = threading.Event()
     sink = wiring.slack_sink(settings)
     the_sources = wiring.sources(settings)

@@ -122,6 +122,9 @@ def test_stats_on_the_command_line_and_as_csv(env, tmp_path):
     rows = list(csv.DictReader(io.StringIO(table.stdout)))
     assert len(rows) == 3 and sum(int(r["received"]) for r in rows) == 1
     assert any(r["response_median_min"] == "60" for r in rows)
+    picture = bot("stats", "--days", "30", "--chart", str(tmp_path / "chart.png"), env=env)
+    assert picture.returncode == 0 and "Chart (last 30 days) written to" in picture.stdout
+    assert (tmp_path / "chart.png").read_bytes()[:4] == b"\x89PNG"
 
 
 def test_listen_stats_through_slack_answers_after_the_ack(workspace_for, card, fake_slack, env):

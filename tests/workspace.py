@@ -49,12 +49,12 @@ class Workspace:
                   "response_url": self.slack.response_url("cmd"), "trigger_id": f"{time.time()}.trigger"}
         return self._post(urlencode(fields), "application/x-www-form-urlencoded")
 
-    def event(self, event: dict) -> tuple[int, str]:
+    def event(self, event: dict, secret: str | None = None) -> tuple[int, str]:
         """An Events API callback, as JSON in the envelope Slack wraps every event in."""
         body = {"token": "legacy", "team_id": "T0TEAM", "api_app_id": "A0APP", "type": "event_callback",
                 "event_id": f"Ev{time.time_ns()}", "event_time": int(time.time()), "event": event,
                 "authorizations": [{"team_id": "T0TEAM", "user_id": "U0BOT", "is_bot": True}]}
-        return self._post(json.dumps(body), "application/json")
+        return self._post(json.dumps(body), "application/json", secret)
 
     def _post(self, body: str, content_type: str, secret: str | None = None, timestamp: int | None = None) -> tuple[int, str]:
         headers = {**signed_headers(secret or self.settings.slack_signing_secret, body, timestamp), "Content-Type": content_type}
