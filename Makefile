@@ -28,6 +28,7 @@ bench: $(VENV)/.installed-dev
 	$(PY) bench/triage_quality.py
 	$(PY) bench/memory.py
 	$(PY) bench/clicks.py --cards 200
+	$(PY) bench/stats_latency.py --mentions 10000
 
 clean:
 	rm -rf $(VENV) data/demo.db*

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import statistics
 import sys
@@ -23,7 +24,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bot.chat.console import ConsoleSink  # noqa: E402
 from bot.hours import parse  # noqa: E402
+from handlers.digest import digest_text  # noqa: E402
+from handlers.reminders import send_reminders  # noqa: E402
 from handlers import stats  # noqa: E402
 from handlers.stats import Reports  # noqa: E402
 from storage import open_db  # noqa: E402
@@ -77,6 +81,28 @@ def build(path: Path, count: int, now: datetime) -> None:
     db.close()
 
 
+def _timed(call) -> float:
+    t0 = time.perf_counter()
+    call()
+    return (time.perf_counter() - t0) * 1000
+
+
+def extras(path: Path, reports: Reports, month, now: datetime) -> None:
+    """What runs after the ack or on the scheduler: the Home tab, the chart, a reminder check, the digest."""
+    print(f"App Home tab (7 days + queue): {min(_timed(reports.home) for _ in range(5)):.1f} ms")
+    print(f"/listen chart 30d, first (loads matplotlib): {_timed(lambda: reports.chart(month)):.0f} ms; "
+          f"then {min(_timed(lambda: reports.chart(month)) for _ in range(3)):.0f} ms")
+    db = open_db(path)
+    try:
+        sink = ConsoleSink(out=open(os.devnull, "w"))
+        print(f"reminder check (nudging up to 20): {_timed(lambda: send_reminders(db, sink, HOURS, 60, now=now)):.1f} ms; "
+              f"next check: {_timed(lambda: send_reminders(db, sink, HOURS, 60, now=now)):.1f} ms")
+        moment = now.astimezone(HOURS.tz).replace(hour=9, minute=0, second=0, microsecond=0)
+        print(f"daily digest text: {_timed(lambda: digest_text(db, HOURS, moment, now)):.1f} ms")
+    finally:
+        db.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mentions", type=int, default=10_000)
@@ -108,6 +134,7 @@ def main() -> None:
                 timings[name].append((time.perf_counter() - t0) * 1000)
         for name, values in timings.items():
             print(f"{name}: median {statistics.median(values):.1f} ms, max {max(values):.1f} ms")
+        extras(path, reports, month, now)
         every = sorted(v for values in timings.values() for v in values)
         p99 = every[min(len(every) - 1, int(round(0.99 * (len(every) - 1))))]
         size = sum(f.stat().st_size for f in Path(tmp).glob("stats.db*")) / 1e6

@@ -28,8 +28,10 @@ def _guarded(job: Callable[[], object], what: str) -> Callable[[], object]:
 
 def start_jobs(cycle: Callable[[], object], interval_seconds: int, tz: tzinfo = timezone.utc,
                reminders: Callable[[], object] | None = None,
-               digest: Callable[[], bool | None] | None = None, digest_at: time | None = None) -> BackgroundScheduler:
-    """Start the jobs: `cycle` now and every `interval_seconds`; `reminders` every minute; `digest` daily at `digest_at`.
+               digest: Callable[[], bool | None] | None = None, digest_at: time | None = None,
+               warm: Callable[[], object] | None = None) -> BackgroundScheduler:
+    """Start the jobs: `cycle` now and every `interval_seconds`; `reminders` every minute; `digest` daily at `digest_at`;
+    `warm` once, now (it prepares the stats so the first `/listen stats` is as quick as the rest).
 
     Jobs live in memory and their state in our database (cursors, reminder marks, the last
     digest day), so there is one scheduler per database, nothing to clean up after a crash,
@@ -53,6 +55,8 @@ def start_jobs(cycle: Callable[[], object], interval_seconds: int, tz: tzinfo = 
         # so one missed while the service was down goes out now.
         scheduler.add_job(daily_digest, CronTrigger(hour=digest_at.hour, minute=digest_at.minute, timezone=tz),
                           id="digest", name="daily digest", next_run_time=now, misfire_grace_time=3600, **_ONE_AT_A_TIME)
+    if warm is not None:
+        scheduler.add_job(_guarded(warm, "Preparing the stats"), id="warm", name="prepare daily stats")  # once, now
     scheduler.start()
     log.info("Polling every %d seconds.%s%s", interval_seconds, " Reminders on." if reminders else "",
              f" Daily digest at {digest_at:%H:%M}." if digest and digest_at else "")

@@ -68,7 +68,8 @@ def run(settings: Settings) -> None:
 
     scheduler = start_jobs(guarded_cycle, settings.poll_interval, settings.business_hours.tz,
                            reminders=wiring.reminder_job(settings, sink),
-                           digest=wiring.digest_job(settings, sink), digest_at=settings.digest_time)
+                           digest=wiring.digest_job(settings, sink), digest_at=settings.digest_time,
+                           warm=wiring.reports(settings).warm)
     app = slack_app(settings, sink, the_sources)
 
     def on_term(signum, frame):

@@ -12,7 +12,7 @@ from bot.models import ChatSink
 from handlers.stats import Period, leaders_report, stats_report
 from storage import stats as store
 from storage.mentions import iso, parse_iso, utc_now
-from storage.responses import exclusive
+from storage.db import exclusive
 
 log = logging.getLogger(__name__)
 

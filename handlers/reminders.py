@@ -10,7 +10,7 @@ from bot.chat.cards import duration
 from bot.hours import BusinessHours
 from bot.models import ChatRef, ChatSink
 from storage.mentions import iso, parse_iso, utc_now
-from storage.responses import exclusive
+from storage.db import exclusive
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +61,7 @@ def send_reminders(db: sqlite_utils.Database, sink: ChatSink, hours: BusinessHou
             tuple(sorted(approvers)) if row["status"] == "pending" and approvers else (CHANNEL,))
         ref = ChatRef(row["chat_platform"], row["chat_channel"], row["chat_message_id"])
         if not sink.note(ref, nudge_text(row, waited, target_minutes, hours), notify):
-            with db.atomic():
+            with exclusive(db):
                 db.execute("update mentions set reminded_at = null where id = ?", [row["id"]])
             log.warning("Could not send a reminder; trying again at the next check.")
             break

@@ -200,6 +200,11 @@ class Reports:
     def queue(self) -> str:
         return self._run(lambda db: queue_report(db, self.card_link))
 
+    def warm(self) -> None:
+        """Summarise the last 90 days now, so the first report after a start is as quick as later ones."""
+        when = period("90d", self.hours)
+        self._run(lambda db: store.summary(db, when.since, when.until, self.hours))
+
     def home(self) -> tuple[str, str]:
         """The App Home tab's two parts: the last 7 days' numbers, and the queue."""
         when = period("7d", self.hours)

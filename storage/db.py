@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import sqlite3
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import sqlite_utils
 from sqlite_utils import Migrations
@@ -117,6 +119,29 @@ def m005_reminders(db: sqlite_utils.Database) -> None:
     # On an upgrade, a backlog older than a day is not nudged all at once: /listen queue lists it.
     db.execute("update mentions set reminded_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') "
                "where status in ('new', 'claimed', 'pending') and created_at < strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-1 day')")
+
+
+@contextmanager
+def exclusive(db: sqlite_utils.Database) -> Iterator[None]:
+    """A transaction that holds the write lock from its first statement; use it for every write.
+
+    BEGIN IMMEDIATE makes two writers (two threads or processes, two connections) run one
+    after the other: the second waits (busy timeout) and then sees what the first wrote.
+    A plain BEGIN, as sqlite-utils' atomic() uses, reads first and fails at once with
+    "database is locked" when another connection wrote meanwhile (WAL mode cannot upgrade a
+    stale snapshot). Inside a transaction already, it is a savepoint.
+    """
+    if db.conn.in_transaction:
+        with db.atomic():
+            yield
+        return
+    db.conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        db.conn.rollback()
+        raise
+    db.conn.commit()
 
 
 def open_db(path: str | Path) -> sqlite_utils.Database:

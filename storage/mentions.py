@@ -8,6 +8,7 @@ from typing import Iterable
 import sqlite_utils
 
 from bot.models import ChatRef, Handling, Mention, Triage
+from storage.db import exclusive
 
 
 def utc_now() -> datetime:
@@ -43,7 +44,7 @@ def save_mentions(db: sqlite_utils.Database, triaged: Iterable[tuple[Mention, Tr
     ]
     if not rows:
         return 0
-    with db.atomic():
+    with exclusive(db):
         before = db.conn.total_changes
         db["mentions"].insert_all(rows, ignore=True, batch_size=500)
         added = db.conn.total_changes - before
@@ -78,7 +79,7 @@ def unposted(db: sqlite_utils.Database, limit: int = 500) -> list[tuple[Mention,
 
 
 def mark_posted(db: sqlite_utils.Database, mention_id: str, ref: ChatRef) -> None:
-    with db.atomic():
+    with exclusive(db):
         db["mentions"].update(
             mention_id,
             {
@@ -124,7 +125,7 @@ def get_cursors(db: sqlite_utils.Database, source: str) -> dict[str, str]:
 
 
 def set_cursor(db: sqlite_utils.Database, source: str, key: str, value: str) -> None:
-    with db.atomic():
+    with exclusive(db):
         db["cursors"].upsert(
             {"source": source, "key": key, "value": value, "updated_at": iso(utc_now())},
             pk=("source", "key"),
@@ -145,7 +146,7 @@ def record_source_result(
         row.update(last_success_at=now, last_error=None, last_error_at=None)
     else:
         row.update(last_error=error, last_error_at=now)
-    with db.atomic():
+    with exclusive(db):
         db["source_status"].upsert(row, pk="source")
 
 

@@ -1,30 +1,13 @@
 """Records what the team did with each mention: its current handling and the append-only events log."""
 from __future__ import annotations
 
-from contextlib import contextmanager
 from datetime import datetime
-from typing import Iterator
 
 import sqlite_utils
 
 from bot.models import Actor, ChatRef, Handling, Mention, Triage
+from storage.db import exclusive
 from storage.mentions import iso, parse_iso, row_to_handling, row_to_mention, row_to_triage, touch
-
-
-@contextmanager
-def exclusive(db: sqlite_utils.Database) -> Iterator[None]:
-    """A read-decide-write transaction that holds the write lock from its first read.
-
-    BEGIN IMMEDIATE makes two people clicking at once (two threads, two connections)
-    run one after the other: the second sees what the first wrote, never a stale row.
-    """
-    db.conn.execute("BEGIN IMMEDIATE")
-    try:
-        yield
-    except BaseException:
-        db.conn.rollback()
-        raise
-    db.conn.commit()
 
 
 def mention_row(db: sqlite_utils.Database, mention_id: str) -> dict | None:

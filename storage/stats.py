@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta, timezone
 import sqlite_utils
 
 from bot.hours import BusinessHours
+from storage.db import exclusive
 from storage.mentions import iso, parse_iso, touch, utc_now
 
 WAITING = ("new", "claimed", "pending")
@@ -151,7 +152,7 @@ def fill_business_times(db: sqlite_utils.Database, hours: BusinessHours, signatu
 
     Returns how many were computed. Called before reports, so only new replies cost anything.
     """
-    with db.atomic():
+    with exclusive(db):
         stored = db.execute("select value from meta where key = 'business_hours'").fetchone()
         if stored is None or stored[0] != signature:
             db.execute("update mentions set response_open_secs = null where response_open_secs is not null")
@@ -198,7 +199,7 @@ def _summarise_day(db: sqlite_utils.Database, day: date, start: datetime, end: d
     buckets = [(key, metric, "", b, n) for metric, h in (("response", t.response), ("response_open", t.response_open),
                                                          ("pickup", t.pickup)) for b, n in h.counts.items()]
     buckets += [(key, "person", p.id, b, n) for p in everyone for b, n in p.response.counts.items()]
-    with db.atomic():
+    with exclusive(db):
         for table in ("stats_days", "stats_day_counts", "stats_day_buckets"):
             db.execute(f"delete from {table} where day = ?", [key])
         db.execute("insert into stats_days values (?, ?, ?, ?, ?, ?, ?)",

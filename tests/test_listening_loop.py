@@ -219,3 +219,29 @@ def test_spam_is_stored_and_counted_but_not_posted(fake_x, fake_slack, poll, db)
 
     assert report.new == 2 and report.posted == 1
     assert store.counts(db)["held"] == 1
+
+
+def test_a_write_waits_for_another_connections_write_instead_of_failing(settings):
+    """The poll, the clicks, reminders and the stats write from different threads at once."""
+    import threading
+
+    from storage import open_db
+
+    mine = open_db(settings.database_path)
+    holding, done = threading.Event(), threading.Event()
+
+    def click_elsewhere():
+        other = open_db(settings.database_path)  # a connection belongs to its thread
+        other.conn.execute("BEGIN IMMEDIATE")
+        other.execute("insert into meta (key, value) values ('elsewhere', '1')")
+        holding.set()
+        time.sleep(0.5)
+        other.conn.commit()
+        other.close()
+        done.set()
+
+    threading.Thread(target=click_elsewhere).start()
+    assert holding.wait(5)
+    store.set_cursor(mine, "x", "mentions", "1234")  # reads the table, then writes: it must wait, not fail
+    assert done.is_set() and store.get_cursors(mine, "x") == {"mentions": "1234"}
+    mine.close()
