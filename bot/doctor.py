@@ -13,6 +13,7 @@ def checks(settings: Settings) -> Iterator[tuple[str, str]]:
     """Yield (mark, sentence) pairs; any PROBLEM means the service will not work as set up."""
     yield from _storage(settings)
     yield from _templates(settings)
+    yield from _schedule(settings)
     yield from _slack(settings)
     yield from _x(settings)
 
@@ -35,6 +36,25 @@ def _templates(settings: Settings):
         yield PROBLEM, str(exc)
 
 
+def _schedule(settings: Settings):
+    from bot.chat.cards import duration
+
+    hours = settings.business_hours
+    if settings.reply_target_minutes:
+        counted = "" if hours.always_open else " of business hours"
+        yield OK, f"Reminders: a mention unanswered after {duration(settings.reply_target_minutes * 60)}{counted} gets one nudge in its thread."
+    else:
+        yield OK, "Reminders are off (REPLY_TARGET_MINUTES=0)."
+    if settings.digest_time:
+        yield OK, f"Daily digest at {settings.digest_time:%H:%M} ({hours.tz.key}), with last week's numbers on Mondays."
+    else:
+        yield OK, "The daily digest is off (DIGEST_TIME=off)."
+
+
+# The bot scopes manifest.yml asks for.
+SCOPES = ("chat:write", "commands", "channels:read", "groups:read", "users:read", "files:write")
+
+
 def _slack(settings: Settings):
     if not settings.slack_bot_token:
         yield PROBLEM, "SLACK_BOT_TOKEN is not set: create the app from manifest.yml (see README), install it, and copy the Bot User OAuth Token (xoxb-…)."
@@ -47,6 +67,13 @@ def _slack(settings: Settings):
     try:
         auth = client.auth_test()
         yield OK, f"Slack token works: bot @{auth.get('user')} in workspace {auth.get('team')}."
+        # Slack lists the token's scopes in a header on every answer.
+        granted = next((v for k, v in auth.headers.items() if k.lower() == "x-oauth-scopes"), None)
+        missing = [scope for scope in SCOPES if granted is not None and scope not in granted.replace(" ", "").split(",")]
+        if missing:
+            yield PROBLEM, (f"The Slack app lacks the permission{'s' if len(missing) > 1 else ''} {', '.join(missing)}. "
+                            "Paste the current manifest.yml under App Manifest (or add them under OAuth & Permissions), "
+                            "then Reinstall to Workspace.")
     except SlackApiError as exc:
         yield PROBLEM, describe(exc)
         return

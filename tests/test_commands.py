@@ -79,6 +79,8 @@ def test_doctor_says_all_set_when_everything_works(env, fake_x, fake_slack):
     assert result.returncode == 0, result.stdout
     assert "Slack token works" in result.stdout and "X works: listening for mentions of @bramblecafe" in result.stdout
     assert "Replies are not posted from Slack" in result.stdout
+    assert "Reminders: a mention unanswered after 1 h gets one nudge in its thread." in result.stdout
+    assert "Daily digest at 09:00 (UTC), with last week's numbers on Mondays." in result.stdout
     assert result.stdout.strip().endswith("All set.")
 
     posting = bot("doctor", env={**env, **x_api.POSTING_KEYS, "REPLY_APPROVERS": "U0OWNER, U0MARIA"})
@@ -105,6 +107,10 @@ def test_doctor_names_each_problem_in_plain_words(env, fake_x, fake_slack):
     assert result.returncode == 1
     assert "The bot is not in #mentions" in result.stdout
     assert "X account @nosuchshop was not found" in result.stdout
+
+    fake_slack.scopes = "chat:write,commands,channels:read,groups:read,users:read"  # an app made from an older manifest
+    old_app = bot("doctor", env=env)
+    assert old_app.returncode == 1 and "The Slack app lacks the permission files:write." in old_app.stdout
 
     bad_token = bot("doctor", env={**env, "SLACK_BOT_TOKEN": "xoxb-revoked-1234567", "SLACK_CHANNEL": "C0NOPE"})
     assert "Slack rejected SLACK_BOT_TOKEN (invalid_auth)" in bad_token.stdout

@@ -31,6 +31,7 @@ class FakeSlack(FakeServer):
         self.files: dict[str, dict] = {}  # file id -> what files.getUploadURLExternal was told, and the bytes uploaded
         self.shared: list[dict] = []  # files.completeUploadExternal calls
         self._ts = itertools.count(1)
+        self.scopes = "chat:write,commands,channels:read,groups:read,users:read,files:write"  # sent as x-oauth-scopes
 
     @property
     def api_url(self) -> str:
@@ -59,7 +60,8 @@ class FakeSlack(FakeServer):
         args = self._args(request)
         if method == "auth.test":
             return Reply(200, {"ok": True, "url": "https://bramble.slack.com/", "team": "Bramble Café", "user": "listening_post",
-                               "team_id": "T0TEAM", "user_id": "U0BOT", "bot_id": "B0BOT", "is_enterprise_install": False})
+                               "team_id": "T0TEAM", "user_id": "U0BOT", "bot_id": "B0BOT", "is_enterprise_install": False},
+                         {"x-oauth-scopes": self.scopes})
         if method == "conversations.info":
             channel = self.channels.get(args.get("channel", ""))
             return Reply(200, {"ok": True, "channel": channel} if channel else {"ok": False, "error": "channel_not_found"})
