@@ -12,10 +12,12 @@ from bot.config import Settings
 from bot.models import Actor, Mention, SentReply
 from bot.pipeline import Pipeline
 from bot.sources.sample import SampleSource
-from handlers import actions
+from handlers import actions, reminders
+from handlers.digest import digest_text
 from storage import mentions as store
 from storage import open_db
 from storage import responses
+from storage.mentions import utc_now
 
 SAM, ALEX = Actor("U0DEMOSAM", "Sam"), Actor("U0DEMOALEX", "Alex")
 
@@ -47,6 +49,15 @@ def act_as_the_team(db, sink: ConsoleSink, out: TextIO) -> None:
             actions.announce(db, sink, outcome)
 
 
+def show_reminders_and_digest(db, sink: ConsoleSink, settings: Settings, out: TextIO) -> None:
+    """What the scheduler's jobs would send now: the first few nudges, and the digest."""
+    print(f"\nReminders (one nudge per mention waiting over {settings.reply_target_minutes or 60} min; the first three):", file=out)
+    reminders.send_reminders(db, sink, settings.business_hours, settings.reply_target_minutes or 60, limit=3)
+    now = utc_now().astimezone(settings.business_hours.tz)
+    print("\nThe daily digest, as it would be posted now:", file=out)
+    print(digest_text(db, settings.business_hours, now, now).replace("*", ""), file=out)
+
+
 def run(settings: Settings, database: Path, out: TextIO) -> int:
     db = open_db(database)
     try:
@@ -54,6 +65,7 @@ def run(settings: Settings, database: Path, out: TextIO) -> int:
         report = Pipeline(db, [SampleSource()], sink, wiring.triager(settings)).run_cycle()
         if report.posted:
             act_as_the_team(db, sink, out)
+            show_reminders_and_digest(db, sink, settings, out)
         totals = store.counts(db)
         print(f"\nSummary — demo database {database}", file=out)
         if report.posted == 0 and totals["posted"]:

@@ -63,7 +63,8 @@ def _time(seconds: int | None) -> str:
 def _spread(histogram: store.Histogram) -> str:
     if not histogram.total:
         return "no data yet"
-    return f"median {_time(histogram.percentile(0.5))}, 90 % within {_time(histogram.percentile(0.9))}"
+    p90 = _time(histogram.percentile(0.9))
+    return f"median {_time(histogram.percentile(0.5))}, 90 % " + ("in under a minute" if p90 == "under a minute" else f"within {p90}")
 
 
 def _share(part: int, whole: int) -> float:
