@@ -24,7 +24,7 @@ _SECTION_LIMIT = 3000  # Slack's limit for a section's text
 def upload_chart(client: WebClient, channel: str, chart: Chart, user: str) -> str:
     """Upload the chart into `channel`; returns '' when done, or what went wrong in words."""
     try:
-        client.files_upload_v2(channel=channel, content=chart.png, filename=chart.filename, title=chart.title,
+        client.files_upload_v2(channel=channel, file=chart.png, filename=chart.filename, title=chart.title,
                                initial_comment=f"<@{user}> asked for this chart.")
         return ""
     except SlackApiError as exc:
