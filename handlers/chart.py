@@ -29,12 +29,13 @@ class Chart:
 
 def daily(db: sqlite_utils.Database, since: datetime, until: datetime, hours: BusinessHours) -> list[Day]:
     """One entry per local day in [since, until), each from the cached daily summaries."""
+    store.fill_business_times(db, hours, store.hours_signature(hours))  # once for the whole series
     days = []
     day, last = since.astimezone(hours.tz).date(), (until - timedelta(microseconds=1)).astimezone(hours.tz).date()
     while day <= last:
         start = max(since, datetime.combine(day, time(0), hours.tz))
         end = min(until, datetime.combine(day + timedelta(days=1), time(0), hours.tz))
-        totals, _ = store.summary(db, start, end, hours, detail="times")
+        totals, _ = store.summary(db, start, end, hours, detail="times", fill=False)
         days.append(Day(day, totals.labels, totals.response.percentile(0.5)))
         day += timedelta(days=1)
     return days
@@ -61,7 +62,7 @@ def draw(days: list[Day], title: str) -> bytes:
     timed = [(i, d.median_secs) for i, d in zip(x, days) if d.median_secs is not None]
     if timed:
         in_hours = max(s for _, s in timed) > 3 * 3600
-        line = figure.axes[0].twinx()
+        line = bars.twinx()
         line.plot([i for i, _ in timed], [s / (3600 if in_hours else 60) for _, s in timed], color="#1f2d3d",
                   marker="o", linewidth=2, label="median response time")
         line.set_ylabel(f"median response time ({'hours' if in_hours else 'minutes'})")

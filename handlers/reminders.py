@@ -30,6 +30,15 @@ def nudge_text(row: dict, waited: float, target_minutes: int, hours: BusinessHou
     return f"⏰ Nobody has answered this after {how_long} ({target}). Can someone claim it?"
 
 
+def _called_on(row: dict, approvers: frozenset[str]) -> tuple[str, ...]:
+    """Whoever can move the mention on: its claimer, the approvers of a waiting reply, else the channel."""
+    if row["status"] == "claimed" and row["actor_id"]:
+        return (row["actor_id"],)
+    if row["status"] == "pending" and approvers:
+        return tuple(sorted(approvers))
+    return (CHANNEL,)
+
+
 def send_reminders(db: sqlite_utils.Database, sink: ChatSink, hours: BusinessHours, target_minutes: int,
                    approvers: frozenset[str] = frozenset(), now: datetime | None = None, limit: int = 20) -> int:
     """Nudge, oldest first, up to `limit` waiting mentions past the target; returns how many were nudged.
@@ -57,10 +66,8 @@ def send_reminders(db: sqlite_utils.Database, sink: ChatSink, hours: BusinessHou
             if not db.execute(f"select 1 from mentions where id = ? and {_UNREMINDED}", [row["id"]]).fetchone():
                 continue
             db.execute("update mentions set reminded_at = ? where id = ?", [iso(now), row["id"]])
-        notify = (row["actor_id"],) if row["status"] == "claimed" and row["actor_id"] else (
-            tuple(sorted(approvers)) if row["status"] == "pending" and approvers else (CHANNEL,))
         ref = ChatRef(row["chat_platform"], row["chat_channel"], row["chat_message_id"])
-        if not sink.note(ref, nudge_text(row, waited, target_minutes, hours), notify):
+        if not sink.note(ref, nudge_text(row, waited, target_minutes, hours), _called_on(row, approvers)):
             with exclusive(db):
                 db.execute("update mentions set reminded_at = null where id = ?", [row["id"]])
             log.warning("Could not send a reminder; trying again at the next check.")

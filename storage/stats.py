@@ -237,14 +237,16 @@ def _add_days(db: sqlite_utils.Database, first: str, last: str, result: Totals, 
 
 
 def summary(db: sqlite_utils.Database, since: datetime, until: datetime, hours: BusinessHours,
-            detail: str = "all") -> tuple[Totals, list[Person]]:
+            detail: str = "all", fill: bool = True) -> tuple[Totals, list[Person]]:
     """Totals and per-person numbers for [since, until), from the daily summaries where whole days allow.
 
     `detail` skips what a report does not show: "counts" (no time histograms), "times" (no
-    per-person histograms), "people" (no overall histograms), or "all".
+    per-person histograms), "people" (no overall histograms), or "all". `fill=False` when the
+    caller has just run `fill_business_times` (a series of summaries needs it once).
     """
     signature = hours_signature(hours)
-    fill_business_times(db, hours, signature)
+    if fill:
+        fill_business_times(db, hours, signature)
     result, everyone, whole_days = Totals(), {}, []
     day, last = since.astimezone(hours.tz).date(), (until - timedelta(microseconds=1)).astimezone(hours.tz).date()
     now = utc_now()
