@@ -16,6 +16,8 @@ from bot.hours import parse as parse_hours
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_X_API_URL = "https://api.twitter.com"
+DEFAULT_BLUESKY_SERVICE_URL = "https://bsky.social"
+DEFAULT_REDDIT_URL = "https://www.reddit.com"
 DEFAULT_TEMPLATES = Path(__file__).with_name("reply_templates.toml")
 
 
@@ -40,6 +42,21 @@ class Settings:
     x_api_secret: str = field(default="", repr=False)
     x_access_token: str = field(default="", repr=False)
     x_access_token_secret: str = field(default="", repr=False)
+    mastodon_base_url: str = ""
+    mastodon_access_token: str = field(default="", repr=False)
+    mastodon_hashtags: tuple[str, ...] = ()
+    bluesky_handle: str = ""
+    bluesky_app_password: str = field(default="", repr=False)
+    bluesky_search: str = ""
+    bluesky_service_url: str = DEFAULT_BLUESKY_SERVICE_URL
+    reddit_client_id: str = ""
+    reddit_client_secret: str = field(default="", repr=False)
+    reddit_username: str = ""
+    reddit_password: str = field(default="", repr=False)
+    reddit_query: str = ""
+    reddit_subreddits: tuple[str, ...] = ()
+    reddit_url: str = DEFAULT_REDDIT_URL  # also where its OAuth API is, in tests
+    rss_feeds: tuple[str, ...] = ()
     reply_approvers: frozenset[str] = frozenset()
     business_hours: BusinessHours = field(default_factory=lambda: parse_hours("", "UTC"))
     business_name: str = ""
@@ -57,7 +74,8 @@ class Settings:
             for s in (
                 self.slack_bot_token, self.slack_signing_secret, self.slack_app_token,
                 self.x_bearer_token, self.x_api_key, self.x_api_secret,
-                self.x_access_token, self.x_access_token_secret,
+                self.x_access_token, self.x_access_token_secret, self.mastodon_access_token,
+                self.bluesky_app_password, self.reddit_client_secret, self.reddit_password,
             )
             if s
         ]
@@ -65,6 +83,26 @@ class Settings:
     @property
     def x_enabled(self) -> bool:
         return bool(self.x_bearer_token and self.x_username)
+
+    @property
+    def mastodon_enabled(self) -> bool:
+        return bool(self.mastodon_base_url and self.mastodon_access_token)
+
+    @property
+    def bluesky_enabled(self) -> bool:
+        return bool(self.bluesky_handle and self.bluesky_app_password)
+
+    @property
+    def reddit_enabled(self) -> bool:
+        return bool(self.reddit_client_id and self.reddit_client_secret and self.reddit_query)
+
+    @property
+    def reddit_can_reply(self) -> bool:
+        return self.reddit_enabled and bool(self.reddit_username and self.reddit_password)
+
+    @property
+    def any_source(self) -> bool:
+        return any((self.x_enabled, self.mastodon_enabled, self.bluesky_enabled, self.reddit_enabled, self.rss_feeds))
 
     @property
     def x_can_reply(self) -> bool:
@@ -107,6 +145,39 @@ def _posting_keys(env: Mapping[str, str]) -> None:
                           "They are on the X developer portal under Keys and tokens (access token with Read and Write).")
 
 
+# Settings that only work together: when some of a group are set, the others are needed too.
+_GROUPS = {
+    "Mastodon": (("MASTODON_BASE_URL", "MASTODON_ACCESS_TOKEN"), "Preferences → Development → New application, then copy "
+                 "'Your access token'; the base URL is your server's address, like https://mastodon.social"),
+    "Bluesky": (("BLUESKY_HANDLE", "BLUESKY_APP_PASSWORD"), "the handle is like bramblecafe.bsky.social; make an app "
+                "password under Settings → Privacy and security → App passwords"),
+    "Reddit": (("REDDIT_CLIENT_ID", "REDDIT_CLIENT_SECRET", "REDDIT_QUERY"), "create a 'script' app at reddit.com/prefs/apps; "
+               "REDDIT_QUERY is what to look for, like \"Bramble Café\""),
+    "replies on Reddit": (("REDDIT_USERNAME", "REDDIT_PASSWORD"), "the Reddit account that owns the script app"),
+}
+
+
+def _groups(env: Mapping[str, str]) -> None:
+    for what, (names, where) in _GROUPS.items():
+        present = [name for name in names if env.get(name, "").strip()]
+        if present and len(present) < len(names):
+            missing = ", ".join(name for name in names if name not in present)
+            raise ConfigError(f"To listen on {what}, {missing} must be set too ({where})." if not what.startswith("replies")
+                              else f"For {what}, {missing} must be set too ({where}).")
+
+
+def _list(raw: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in raw.split(",") if part.strip())
+
+
+def _urls(name: str, raw: str) -> tuple[str, ...]:
+    urls = _list(raw)
+    wrong = [u for u in urls if not re.match(r"^https?://[^\s/]+", u)]
+    if wrong:
+        raise ConfigError(f"{name} must be web addresses starting with https://, separated by commas ('{wrong[0][:60]}' is not one).")
+    return urls
+
+
 def _approvers(raw: str) -> frozenset[str]:
     ids = [part for part in re.split(r"[\s,]+", raw.strip()) if part]
     wrong = [part for part in ids if not _SLACK_MEMBER_ID.match(part)]
@@ -136,6 +207,7 @@ def load(env: Mapping[str, str] | None = None, env_file: str | Path = ".env") ->
         env = merged
     get = lambda name, default="": env.get(name, default).strip() or default  # noqa: E731
     _posting_keys(env)
+    _groups(env)
     try:
         hours = parse_hours(get("BUSINESS_HOURS"), get("BUSINESS_TZ", "UTC"))
     except HoursError as exc:
@@ -158,6 +230,21 @@ def load(env: Mapping[str, str] | None = None, env_file: str | Path = ".env") ->
         x_api_secret=get("X_API_SECRET"),
         x_access_token=get("X_ACCESS_TOKEN"),
         x_access_token_secret=get("X_ACCESS_TOKEN_SECRET"),
+        mastodon_base_url=(_urls("MASTODON_BASE_URL", get("MASTODON_BASE_URL")) or ("",))[0].rstrip("/"),
+        mastodon_access_token=get("MASTODON_ACCESS_TOKEN"),
+        mastodon_hashtags=tuple(tag.lstrip("#") for tag in _list(get("MASTODON_HASHTAGS"))),
+        bluesky_handle=get("BLUESKY_HANDLE").lstrip("@"),
+        bluesky_app_password=get("BLUESKY_APP_PASSWORD"),
+        bluesky_search=get("BLUESKY_SEARCH"),
+        bluesky_service_url=_urls("BLUESKY_SERVICE_URL", get("BLUESKY_SERVICE_URL", DEFAULT_BLUESKY_SERVICE_URL))[0].rstrip("/"),
+        reddit_client_id=get("REDDIT_CLIENT_ID"),
+        reddit_client_secret=get("REDDIT_CLIENT_SECRET"),
+        reddit_username=get("REDDIT_USERNAME"),
+        reddit_password=get("REDDIT_PASSWORD"),
+        reddit_query=get("REDDIT_QUERY"),
+        reddit_subreddits=tuple(sub.removeprefix("r/") for sub in _list(get("REDDIT_SUBREDDITS"))),
+        reddit_url=_urls("REDDIT_URL", get("REDDIT_URL", DEFAULT_REDDIT_URL))[0].rstrip("/"),
+        rss_feeds=_urls("RSS_FEEDS", get("RSS_FEEDS")),
         reply_approvers=_approvers(get("REPLY_APPROVERS")),
         business_hours=hours,
         business_name=get("BUSINESS_NAME"),
@@ -177,8 +264,10 @@ def missing_for_service(settings: Settings) -> list[str]:
         problems.append("SLACK_BOT_TOKEN is not set (Slack app → OAuth & Permissions → Bot User OAuth Token, starts with xoxb-).")
     if not settings.slack_channel:
         problems.append("SLACK_CHANNEL is not set (the channel ID, like C0123456789: open the channel → its name → About, at the bottom).")
-    if not settings.x_enabled:
-        problems.append("No source is set up: set X_BEARER_TOKEN and X_USERNAME to listen on X.")
+    if not settings.any_source:
+        problems.append("No source is set up. Set at least one: X_BEARER_TOKEN and X_USERNAME (X), MASTODON_BASE_URL and "
+                        "MASTODON_ACCESS_TOKEN, BLUESKY_HANDLE and BLUESKY_APP_PASSWORD, REDDIT_CLIENT_ID, "
+                        "REDDIT_CLIENT_SECRET and REDDIT_QUERY, or RSS_FEEDS. The README's 'Sources' section says where to find each.")
     return problems
 
 

@@ -99,7 +99,7 @@ class Pipeline:
         # Triage only what we have not stored before: a re-read burst costs nothing twice.
         known = store.known_ids(self.db, [m.id for m in mentions])
         fresh = {m.id: m for m in mentions if m.id not in known}.values()
-        triaged = [(m, self.triager.triage(m, source.reply_limit)) for m in fresh]
+        triaged = [(m, self.triager.triage(m)) for m in fresh]
         report.new += store.save_mentions(self.db, triaged)
 
     def _record_replies(self, replies: list[NetworkReply], report: CycleReport) -> None:

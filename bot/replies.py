@@ -9,9 +9,14 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+import regex
+
 from bot.config import ConfigError
+from bot.models import REPLY_LIMITS
 
 PLACEHOLDERS = {"handle", "first_name", "topic", "business"}
+NO_LINKS = {"x"}  # a reply with a link costs the business about 13 times more on X
+ADDRESS = {"reddit": "u/{handle}"}  # how a reply addresses the person, where it is not @handle
 SECTIONS = ("complaint", "question", "praise", "other", "not_english")
 _URL = re.compile(r"\s*(https?://|www\.)\S+", re.IGNORECASE)
 _SPACES = re.compile(r"[ \t]{2,}")
@@ -55,10 +60,13 @@ class ReplyTemplates:
 
     def suggest(
         self, *, intent: str, handle: str, name: str, text: str, business: str,
-        limit: int, allow_links: bool, english: bool = True, count: int = 3,
+        network: str = "x", english: bool = True, count: int = 3,
     ) -> list[str]:
+        """Up to `count` replies that fit the network's length limit and conventions."""
         section = intent if english else "not_english"
         templates = self.replies.get(section) or self.replies["other"]
+        limit = REPLY_LIMITS.get(network, REPLY_LIMITS["x"])
+        allow_links = network not in NO_LINKS
         values = {
             "handle": handle or "there",
             "first_name": first_name(name),
@@ -70,8 +78,8 @@ class ReplyTemplates:
         start = zlib.crc32(text.encode("utf-8")) % len(templates)
         chosen: list[str] = []
         for template in templates[start:] + templates[:start]:
-            reply = fill(template, values, allow_links)
-            if reply and len(reply) <= limit and reply not in chosen:
+            reply = fill(template.replace("@{handle}", ADDRESS.get(network, "@{handle}")), values, allow_links)
+            if reply and reply_length(network, reply) <= limit and reply not in chosen:
                 chosen.append(reply)
             if len(chosen) == count:
                 break
@@ -106,8 +114,15 @@ _X_LIGHT_RANGES = ((0, 4351), (8192, 8205), (8208, 8223), (8242, 8247))
 _LINK = re.compile(r"https?://\S+")
 
 
+_GRAPHEME = regex.compile(r"\X")
+
+
 def reply_length(network: str, text: str) -> int:
     """The length the network counts for a reply, to compare with REPLY_LIMITS."""
+    if network == "bluesky":
+        return len(_GRAPHEME.findall(text))  # Bluesky counts what a reader sees as one character
+    if network == "mastodon":
+        return len(_LINK.sub("x" * 23, text))  # any link counts 23
     if network != "x":
         return len(text)
     text = _LINK.sub("x" * 23, text)

@@ -73,7 +73,7 @@ class Triager:
         self.templates = templates
         self.business = business
 
-    def triage(self, mention: Mention, reply_limit: int = 280, allow_links: bool = False) -> Triage:
+    def triage(self, mention: Mention) -> Triage:
         text = mention.text
         spam = is_spam(text)
         # Trust the network's language tag when it has one; guess only when it has none.
@@ -84,8 +84,7 @@ class Triager:
         urgency = urgency_for(text, value, intent, mention.author_followers)
         suggestions = () if spam else self.templates.suggest(
             intent=intent, handle=mention.author_handle, name=mention.author_name, text=text,
-            business=self.business, limit=reply_limit, allow_links=allow_links,
-            english=scored,
+            business=self.business, network=mention.source, english=scored,
         )
         return Triage(
             sentiment=round(value, 3), label=label, intent=intent, urgency=urgency,

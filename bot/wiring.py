@@ -26,6 +26,22 @@ def sources(settings: Settings) -> list[Source]:
         client = x.make_client(settings.x_bearer_token, settings.x_api_url)
         posting = x.make_client("", settings.x_api_url, **settings.x_posting_keys) if settings.x_can_reply else None
         found.append(x.XSource(client, settings.x_username, settings.x_search_query, settings.x_api_url, posting))
+    # Each network's library is imported only when it is set up: atproto alone costs ~40 MB.
+    if settings.mastodon_enabled:
+        from bot.sources import mastodon
+        found.append(mastodon.MastodonSource(mastodon.make_client(settings.mastodon_base_url, settings.mastodon_access_token),
+                                             settings.mastodon_hashtags))
+    if settings.bluesky_enabled:
+        from bot.sources import bluesky
+        found.append(bluesky.BlueskySource(settings.bluesky_service_url, settings.bluesky_handle,
+                                           settings.bluesky_app_password, settings.bluesky_search))
+    if settings.reddit_enabled:
+        from bot.sources import reddit
+        found.append(reddit.RedditSource(reddit.make_client(settings), settings.reddit_query, settings.reddit_subreddits,
+                                         can_reply=settings.reddit_can_reply))
+    if settings.rss_feeds:
+        from bot.sources import rss
+        found.append(rss.RssSource(settings.rss_feeds))
     return found
 
 

@@ -5,7 +5,7 @@ import pytest
 
 from bot import config, wiring
 from storage import open_db
-from tests.fakes import slack_api, x_api
+from tests.fakes import mastodon_api, slack_api, x_api
 from tests.workspace import Workspace
 
 
@@ -50,6 +50,22 @@ def poll(settings):
     """Run one real poll cycle (X source → triage → SQLite → Slack), as `python -m bot poll` does."""
     sink = wiring.slack_sink(settings)
     return wiring.cycle_runner(settings, sink)
+
+
+@pytest.fixture
+def poll_for(env):
+    """A poll cycle for settings without X and with these settings added (another network's)."""
+    def make(**extra: str):
+        chosen = config.load({**{k: v for k, v in env.items() if not k.startswith("X_")}, **extra})
+        return wiring.cycle_runner(chosen, wiring.slack_sink(chosen))
+    return make
+
+
+@pytest.fixture
+def fake_mastodon():
+    server = mastodon_api.FakeMastodon().start()
+    yield server
+    server.stop()
 
 
 @pytest.fixture

@@ -1,0 +1,37 @@
+"""Small helpers every network source shares: first-poll size, times, and HTML to plain text."""
+from __future__ import annotations
+
+import html
+import re
+from datetime import datetime, timezone
+
+FIRST_POLL_SIZE = 20  # on the very first poll, show recent mentions without flooding the channel
+
+_BREAKS = re.compile(r"<br\s*/?>|</p>\s*<p[^>]*>|</li>|</div>", re.IGNORECASE)
+_TAGS = re.compile(r"<[^>]+>")
+_BLANK_LINES = re.compile(r"\n{3,}")
+
+
+def html_to_text(markup: str) -> str:
+    """Mastodon statuses and feed summaries arrive as HTML; a card shows plain text.
+
+    No named dependency turns HTML into text, and these fragments are small and simple
+    (paragraphs, line breaks, links), so a few patterns do it.
+    """
+    text = _TAGS.sub("", _BREAKS.sub("\n", markup or ""))
+    return _BLANK_LINES.sub("\n\n", html.unescape(text)).strip()
+
+
+def utc(moment: datetime | str | None) -> datetime:
+    """A timezone-aware UTC time from a datetime or an ISO-8601 string; now when there is none."""
+    if moment is None or moment == "":
+        return datetime.now(timezone.utc)
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment.replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc)
+
+
+def iso(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")

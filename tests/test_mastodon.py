@@ -1,0 +1,147 @@
+"""Mastodon through Mastodon.py against a fake server speaking Mastodon's JSON, Link paging and rate-limit headers."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from bot.models import ReplyError
+from bot.sources import mastodon
+from storage import mentions as store
+from tests.fakes.mastodon_api import TOKEN, rate_limited
+from tests.fakes.server import Reply
+
+
+@pytest.fixture
+def poll(poll_for, fake_mastodon):
+    return poll_for(MASTODON_BASE_URL=fake_mastodon.url, MASTODON_ACCESS_TOKEN=TOKEN, MASTODON_HASHTAGS="#BrambleCafe")
+
+
+def texts(fake_slack) -> list[str]:
+    return [m["blocks"][1]["text"]["text"] for m in fake_slack.posted]
+
+
+def test_first_poll_posts_mentions_as_cards_with_links_to_the_post(fake_mastodon, fake_slack, poll):
+    fake_mastodon.mention("@bramblecafe the oat flat white was cold again", minutes_ago=20)
+    fake_mastodon.mention("@bramblecafe are you open on Sunday?", acct="tom@fosstodon.org", name="Tom", minutes_ago=5)
+
+    report = poll()
+
+    assert (report.new, report.posted, report.failed) == (2, 2, False)
+    assert texts(fake_slack) == ["> @bramblecafe the oat flat white was cold again", "> @bramblecafe are you open on Sunday?"]
+    header = fake_slack.posted[0]["blocks"][0]["text"]["text"]
+    assert "Maria López" in header and "@maria@mastodon.social" in header and "Mastodon" in header
+    assert "https://mastodon.social/@maria/" in header
+    [call] = fake_mastodon.calls("/api/v1/notifications")
+    assert call.query["types[]"] == ["mention"] and call.param("limit") == "20"
+
+
+def test_a_restart_resumes_from_the_saved_cursor_and_never_reposts(fake_mastodon, fake_slack, poll, db):
+    first = fake_mastodon.mention("@bramblecafe lovely scones")
+    poll()
+    newer = fake_mastodon.mention("@bramblecafe is there parking nearby?")
+
+    report = poll()
+
+    assert (report.new, report.posted) == (1, 1)
+    assert fake_mastodon.calls("/api/v1/notifications")[1].param("min_id") == first["id"]
+    assert store.get_cursors(db, "mastodon")["mentions"] == newer["id"]
+    assert poll().posted == 0 and len(fake_slack.posted) == 2
+
+
+def test_a_burst_is_read_page_by_page_following_the_link_header(fake_mastodon, fake_slack, poll, db):
+    fake_mastodon.mention("@bramblecafe first")
+    poll()
+    burst = [fake_mastodon.mention(f"@bramblecafe message {i}") for i in range(95)]
+
+    report = poll()
+
+    assert (report.new, report.posted) == (95, 95)
+    assert texts(fake_slack)[1:] == [f"> @bramblecafe message {i}" for i in range(95)]
+    pages = fake_mastodon.calls("/api/v1/notifications")[1:]
+    assert len(pages) == 4  # 40 + 40 + 15, then an empty page says there is no more
+    assert all(p.query["types[]"] == ["mention"] for p in pages)
+    assert store.get_cursors(db, "mastodon")["mentions"] == burst[-1]["id"]
+
+
+def test_an_interrupted_burst_resumes_after_the_last_stored_page(fake_mastodon, fake_slack, poll, db):
+    fake_mastodon.mention("@bramblecafe first")
+    poll()
+    for i in range(60):
+        fake_mastodon.mention(f"@bramblecafe message {i}")
+    fake_mastodon.fail_next("/api/v1/notifications", Reply(503, {"error": "Service Unavailable"}), after=1)
+
+    report = poll()
+
+    assert report.new == 40 and "mastodon" in report.source_errors
+    assert poll().new == 20
+    assert len(fake_slack.posted) == 61 and len(set(texts(fake_slack))) == 61
+
+
+def test_hashtag_timeline_and_a_mention_of_the_same_post_make_one_card(fake_mastodon, fake_slack, poll):
+    tagged = fake_mastodon.tagged("bramblecafe", "Best cinnamon bun in town #BrambleCafe")
+    notification = fake_mastodon.mention("@bramblecafe also hi")
+    notification["status"] = tagged  # the tagged post also mentions the account
+
+    report = poll()
+
+    assert report.posted == 1 and texts(fake_slack) == ["> Best cinnamon bun in town #BrambleCafe"]
+    assert fake_mastodon.calls("/api/v1/timelines/tag/BrambleCafe")
+
+
+def test_a_rate_limit_pauses_mastodon_until_the_iso_reset_time(fake_mastodon, fake_slack, poll, db):
+    reset = datetime.now(timezone.utc) + timedelta(minutes=4)
+    fake_mastodon.fail_next("/api/v1/notifications", rate_limited(reset))
+    fake_mastodon.mention("@bramblecafe hello")
+
+    report = poll()
+
+    assert "rate limit" in report.source_errors["mastodon"] and f"{reset:%H:%M}" in report.source_errors["mastodon"]
+    retry_at = store.parse_iso(store.source_status(db, "mastodon")["retry_at"])
+    assert abs((retry_at - reset).total_seconds()) < 5
+    calls = len(fake_mastodon.requests)
+    poll()  # still waiting: Mastodon is not asked again before the reset
+    assert len(fake_mastodon.requests) == calls and fake_slack.posted == []
+
+
+def test_a_malformed_notification_is_skipped_and_the_rest_are_posted(fake_mastodon, fake_slack, poll):
+    broken = fake_mastodon.mention("@bramblecafe this one is broken")
+    del broken["status"]["account"]
+    fake_mastodon.mention("@bramblecafe this one is fine")
+
+    report = poll()
+
+    assert (report.posted, report.failed) == (1, False) and texts(fake_slack) == ["> @bramblecafe this one is fine"]
+
+
+def test_a_wrong_token_says_where_to_get_the_right_one(poll_for, fake_mastodon, fake_slack):
+    report = poll_for(MASTODON_BASE_URL=fake_mastodon.url, MASTODON_ACCESS_TOKEN="wrong-token")()
+
+    assert report.failed and "MASTODON_ACCESS_TOKEN" in report.reason and "wrong-token" not in report.reason
+
+
+def test_a_reply_addresses_the_author_in_the_mentions_visibility(fake_mastodon, fake_slack, poll, db):
+    fake_mastodon.mention("@bramblecafe can I book for six?", visibility="unlisted")
+    poll()
+    [row] = list(db["mentions"].rows)
+    source = mastodon.MastodonSource(mastodon.make_client(fake_mastodon.url, TOKEN))
+
+    sent = source.reply(store.row_to_mention(row), "Yes! Send us a DM with the time.")
+
+    [form] = fake_mastodon.posted
+    assert form["status"] == "@maria@mastodon.social Yes! Send us a DM with the time."
+    assert form["in_reply_to_id"] == row["external_id"] and form["visibility"] == "unlisted"
+    assert sent.url.startswith("https://mastodon.social/@bramblecafe/")
+
+
+def test_a_refused_reply_says_nothing_was_posted(fake_mastodon, fake_slack, poll, db):
+    fake_mastodon.mention("@bramblecafe hi")
+    poll()
+    [row] = list(db["mentions"].rows)
+    fake_mastodon.fail_next("/api/v1/statuses", Reply(422, {"error": "Validierung fehlgeschlagen: Text ist zu lang"}))
+    source = mastodon.MastodonSource(mastodon.make_client(fake_mastodon.url, TOKEN))
+
+    with pytest.raises(ReplyError) as refused:
+        source.reply(store.row_to_mention(row), "Thanks!")
+
+    assert "422" in str(refused.value) and "Validierung" in str(refused.value) and fake_mastodon.posted == []
