@@ -5,7 +5,7 @@ import pytest
 
 from bot import config, wiring
 from storage import open_db
-from tests.fakes import mastodon_api, slack_api, x_api
+from tests.fakes import bluesky_api, mastodon_api, slack_api, x_api
 from tests.workspace import Workspace
 
 
@@ -64,6 +64,13 @@ def poll_for(env):
 @pytest.fixture
 def fake_mastodon():
     server = mastodon_api.FakeMastodon().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def fake_bluesky():
+    server = bluesky_api.FakeBluesky().start()
     yield server
     server.stop()
 
