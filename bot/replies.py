@@ -63,9 +63,11 @@ class ReplyTemplates:
         network: str = "x", english: bool = True, count: int = 3,
     ) -> list[str]:
         """Up to `count` replies that fit the network's length limit and conventions."""
+        if network not in REPLY_LIMITS:
+            return []  # a feed entry cannot be answered from here, so there is nothing to suggest
         section = intent if english else "not_english"
         templates = self.replies.get(section) or self.replies["other"]
-        limit = REPLY_LIMITS.get(network, REPLY_LIMITS["x"])
+        limit = REPLY_LIMITS[network]
         allow_links = network not in NO_LINKS
         values = {
             "handle": handle or "there",

@@ -5,7 +5,7 @@ import pytest
 
 from bot import config, wiring
 from storage import open_db
-from tests.fakes import bluesky_api, mastodon_api, slack_api, x_api
+from tests.fakes import bluesky_api, feeds, mastodon_api, slack_api, x_api
 from tests.workspace import Workspace
 
 
@@ -71,6 +71,13 @@ def fake_mastodon():
 @pytest.fixture
 def fake_bluesky():
     server = bluesky_api.FakeBluesky().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def fake_feeds():
+    server = feeds.FakeFeeds().start()
     yield server
     server.stop()
 

@@ -14,6 +14,15 @@ def network_name(source: str) -> str:
     return NETWORKS.get(source, source.capitalize())
 
 
+def where_to_answer(mention: Mention) -> str:
+    """For a mention that cannot be answered through Listening Post, where the team can answer it; '' otherwise."""
+    if mention.source != "rss":
+        return ""
+    feed = mention.raw.get("feed_title") or "a feed"
+    return (f"📰 From {feed}. A feed cannot be answered from here: answer on the page itself if it takes comments, "
+            "then press Reply… → I replied myself so it counts; or No reply needed.")
+
+
 def verdict(triage: Triage) -> str:
     """One line a person can take in at a glance: sentiment, intent, urgency."""
     if triage.scored:

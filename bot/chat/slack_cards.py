@@ -51,6 +51,8 @@ def card_blocks(mention: Mention, triage: Triage, handling: Handling | None = No
         {"type": "section", "text": {"type": "mrkdwn", "text": quote(mention.text)}},
         {"type": "context", "elements": [{"type": "mrkdwn", "text": escape(cards.verdict(triage))}]},
     ]
+    if cards.where_to_answer(mention):
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": escape(cards.where_to_answer(mention))}]})
     status = handling.status if handling else "new"
     if triage.suggestions and status in ("new", "claimed"):
         lines = "\n".join(f"{i}. {escape(s)}" for i, s in enumerate(triage.suggestions, 1))
