@@ -5,7 +5,7 @@ import pytest
 
 from bot import config, wiring
 from storage import open_db
-from tests.fakes import bluesky_api, feeds, mastodon_api, slack_api, x_api
+from tests.fakes import bluesky_api, feeds, mastodon_api, reddit_api, slack_api, x_api
 from tests.workspace import Workspace
 
 
@@ -78,6 +78,13 @@ def fake_bluesky():
 @pytest.fixture
 def fake_feeds():
     server = feeds.FakeFeeds().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def fake_reddit():
+    server = reddit_api.FakeReddit().start()
     yield server
     server.stop()
 

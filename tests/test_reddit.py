@@ -1,0 +1,125 @@
+"""Reddit through praw against a fake Reddit speaking its OAuth and Listing JSON."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from bot import config
+from bot.models import ReplyError
+from bot.sources import reddit
+from storage import mentions as store
+from tests.fakes.reddit_api import CLIENT_ID, CLIENT_SECRET, PASSWORD, USERNAME, rate_limited
+from tests.fakes.server import Reply
+
+
+@pytest.fixture
+def reddit_env(fake_reddit):
+    return dict(REDDIT_CLIENT_ID=CLIENT_ID, REDDIT_CLIENT_SECRET=CLIENT_SECRET, REDDIT_USERNAME=USERNAME,
+                REDDIT_PASSWORD=PASSWORD, REDDIT_QUERY='"Bramble Café"', REDDIT_SUBREDDITS="r/london, cafes",
+                REDDIT_URL=fake_reddit.url)
+
+
+@pytest.fixture
+def poll(poll_for, reddit_env):
+    return poll_for(**reddit_env)
+
+
+def texts(fake_slack) -> list[str]:
+    return [m["blocks"][1]["text"]["text"] for m in fake_slack.posted]
+
+
+def test_first_poll_posts_matching_posts_and_comments(fake_reddit, fake_slack, poll):
+    post = fake_reddit.post("Bramble Café brunch worth the queue?", "Thinking of going Saturday", minutes_ago=30)
+    fake_reddit.post("Best bakery in Hackney", minutes_ago=20)  # does not name the business
+    fake_reddit.comment("Bramble Café does a great flat white", minutes_ago=10)
+    fake_reddit.comment("I prefer tea", minutes_ago=5)
+
+    report = poll()
+
+    assert (report.posted, report.failed) == (2, False)
+    assert texts(fake_slack) == ["> Bramble Café brunch worth the queue?\n> Thinking of going Saturday",
+                                 "> Bramble Café does a great flat white"]
+    assert f"https://www.reddit.com{post['data']['permalink']}" in fake_slack.posted[0]["blocks"][0]["text"]["text"]
+    [search] = fake_reddit.calls("/search")
+    assert search.path.startswith("/r/london+cafes/") and search.param("sort") == "new" and search.param("q") == '"Bramble Café"'
+    assert len(fake_reddit.calls("/api/v1/access_token")) == 1
+
+
+def test_a_restart_resumes_after_the_newest_seen_and_never_reposts(fake_reddit, fake_slack, poll_for, reddit_env, db):
+    fake_reddit.post("Bramble Café opening hours?", minutes_ago=10)
+    poll_for(**reddit_env)()
+    fake_reddit.post("Bramble Café has a new cake", minutes_ago=1)
+
+    report = poll_for(**reddit_env)()  # a new process: cursors come from the database
+
+    assert (report.new, report.posted) == (1, 1) and texts(fake_slack)[-1] == "> Bramble Café has a new cake"
+    assert float(store.get_cursors(db, "reddit")['posts:london+cafes:"Bramble Café"']) == fake_reddit.posts[-1]["data"]["created_utc"]
+
+
+def test_a_burst_is_read_across_pages(fake_reddit, fake_slack, poll):
+    fake_reddit.post("Bramble Café first", minutes_ago=300)
+    poll()
+    for i in range(150):
+        fake_reddit.post(f"Bramble Café thread {i}", minutes_ago=200 - i)
+
+    report = poll()
+
+    assert report.posted == 150 and texts(fake_slack)[1:] == [f"> Bramble Café thread {i}" for i in range(150)]
+    assert [c.param("after") for c in fake_reddit.calls("/search")[1:]] == [None, fake_reddit.posts[-100]["data"]["name"]]
+
+
+def test_a_rate_limit_pauses_reddit_until_the_reset(fake_reddit, fake_slack, poll, db):
+    fake_reddit.fail_next("/search", rate_limited(420))
+
+    report = poll()
+
+    reset = datetime.now(timezone.utc) + timedelta(seconds=420)
+    assert "Reddit rate limit reached" in report.source_errors["reddit"]
+    retry_at = store.parse_iso(store.source_status(db, "reddit")["retry_at"])
+    assert abs((retry_at - reset).total_seconds()) < 5
+
+
+def test_a_deleted_post_is_skipped_and_the_rest_are_posted(fake_reddit, fake_slack, poll):
+    gone = fake_reddit.post("Bramble Café [deleted]", minutes_ago=10)
+    gone["data"]["author"] = "[deleted]"  # how Reddit shows a deleted account
+    fake_reddit.post("Bramble Café is lovely", minutes_ago=5)
+
+    report = poll()
+
+    assert (report.posted, report.failed) == (1, False) and texts(fake_slack) == ["> Bramble Café is lovely"]
+
+
+def test_wrong_app_credentials_say_where_to_find_them(poll_for, reddit_env, fake_slack):
+    report = poll_for(**{**reddit_env, "REDDIT_CLIENT_SECRET": "not-the-secret"})()
+
+    assert report.failed and "REDDIT_CLIENT_ID" in report.reason and "not-the-secret" not in report.reason
+
+
+def test_a_reply_is_a_comment_under_the_post(fake_reddit, fake_slack, poll, db, reddit_env, env):
+    post = fake_reddit.post("Bramble Café open on bank holiday?")
+    poll()
+    [row] = list(db["mentions"].rows)
+    settings = config.load({**env, **reddit_env})
+    source = reddit.RedditSource(reddit.make_client(settings), settings.reddit_query, can_reply=True)
+
+    sent = source.reply(store.row_to_mention(row), "Yes, 9 to 3!")
+
+    [form] = fake_reddit.replies
+    assert form["thing_id"] == post["data"]["name"] and form["text"] == "Yes, 9 to 3!"
+    assert sent.external_id.startswith("t1_") and sent.url.startswith("https://www.reddit.com/r/london/comments/")
+    assert row["suggestions"] and "@maria_eats" not in row["suggestions"]  # Reddit says u/name, not @name
+
+
+def test_a_refused_reply_says_nothing_was_posted(fake_reddit, fake_slack, poll, db, reddit_env, env):
+    fake_reddit.post("Bramble Café review")
+    poll()
+    [row] = list(db["mentions"].rows)
+    settings = config.load({**env, **reddit_env})
+    source = reddit.RedditSource(reddit.make_client(settings), settings.reddit_query, can_reply=True)
+    fake_reddit.fail_next("/api/comment", Reply(200, {"json": {"errors": [["THREAD_LOCKED", "that thread is locked", "parent"]]}}))
+
+    with pytest.raises(ReplyError) as refused:
+        source.reply(store.row_to_mention(row), "Thanks!")
+
+    assert "nothing was posted" in str(refused.value) and "locked" in str(refused.value)
