@@ -257,6 +257,23 @@ def load(env: Mapping[str, str] | None = None, env_file: str | Path = ".env") ->
     )
 
 
+# How to turn on each network, for doctor and `/listen sources`.
+SETUP = {
+    "x": "set X_BEARER_TOKEN and X_USERNAME",
+    "mastodon": "set MASTODON_BASE_URL and MASTODON_ACCESS_TOKEN",
+    "bluesky": "set BLUESKY_HANDLE and BLUESKY_APP_PASSWORD",
+    "reddit": "set REDDIT_CLIENT_ID, REDDIT_CLIENT_SECRET and REDDIT_QUERY",
+    "rss": "set RSS_FEEDS",
+}
+
+
+def networks(settings: Settings) -> dict[str, str | None]:
+    """Each network, mapped to None when it is set up, or to how to set it up."""
+    enabled = {"x": settings.x_enabled, "mastodon": settings.mastodon_enabled, "bluesky": settings.bluesky_enabled,
+               "reddit": settings.reddit_enabled, "rss": bool(settings.rss_feeds)}
+    return {name: None if on else SETUP[name] for name, on in enabled.items()}
+
+
 def missing_for_service(settings: Settings) -> list[str]:
     """What `run` and `poll` need that is not set, each as an instruction."""
     problems = []

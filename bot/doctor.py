@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from bot import wiring
-from bot.config import ConfigError, Settings
+from bot.config import ConfigError, Settings, networks
 
 OK, PROBLEM, NOTE = "✓", "✗", "•"
 
@@ -16,6 +16,7 @@ def checks(settings: Settings) -> Iterator[tuple[str, str]]:
     yield from _schedule(settings)
     yield from _slack(settings)
     yield from _x(settings)
+    yield from _other_networks(settings)
 
 
 def _storage(settings: Settings):
@@ -138,6 +139,38 @@ def _x(settings: Settings):
         f" and posts matching “{settings.x_search_query}”." if settings.x_search_query else "."
     )
     yield from _x_posting(settings)
+
+
+REPLIES = {
+    "mastodon": "replies sent from Slack are posted on Mastodon, addressed to the author",
+    "bluesky": "replies sent from Slack are posted on Bluesky as replies in the thread",
+    "reddit": "replies sent from Slack are posted on Reddit as comments",
+    "rss": "a feed cannot be answered from here; its cards say where to answer",
+}
+
+
+def _other_networks(settings: Settings):
+    """Each network but X: off (and how to turn it on), or a real first read of what it would show."""
+    from bot.chat.cards import network_name
+    from bot.models import SourceError
+
+    states = networks(settings)
+    built = {source.name: source for source in wiring.sources(settings)}
+    for name, how_to_enable in states.items():
+        label = network_name(name)
+        if name == "x":
+            continue
+        if how_to_enable:
+            yield NOTE, f"{label} is not set up ({how_to_enable}); nothing is read from {label}."
+            continue
+        try:
+            found = sum(len(page.mentions) for page in built[name].fetch({}))
+        except SourceError as exc:
+            yield PROBLEM, f"{label}: {exc}"
+            continue
+        replies = REPLIES[name] if name != "reddit" or settings.reddit_can_reply else (
+            "replies on Reddit are recorded by hand (set REDDIT_USERNAME and REDDIT_PASSWORD to send them from Slack)")
+        yield OK, f"{label} works: {found} recent mention{'s' if found != 1 else ''} to show on the first poll; {replies}."
 
 
 def _x_posting(settings: Settings):

@@ -14,6 +14,7 @@ from datetime import datetime, timezone
 
 import sqlite_utils
 
+from bot.chat.cards import network_name
 from bot.models import ChatSink, NetworkReply, PostError, Source, SourceError
 from bot.triage import Triager
 from handlers import actions
@@ -67,6 +68,7 @@ class Pipeline:
             self._poll(source, report)
         if self.sink is not None:
             self._post_unposted(report)
+            self._note_cross_posts()
         log.info("Poll cycle: %d fetched, %d new, %d cards posted.", report.fetched, report.new, report.posted)
         return report
 
@@ -112,6 +114,14 @@ class Pipeline:
             log.info("Found a reply made directly on %s to %s.", reply.source, outcome.mention_id)
             if self.sink is not None:
                 actions.announce(self.db, self.sink, outcome)
+
+    def _note_cross_posts(self) -> None:
+        """A cross-post joins its original's card as a line in the thread, once."""
+        for mention, ref in store.unnoted_duplicates(self.db):
+            who = f"@{mention.author_handle}" if mention.author_handle else mention.author_name
+            line = f"🔁 The same words also arrived on {network_name(mention.source)} from {who}: {mention.url}"
+            if self.sink.note(ref, line):
+                store.mark_duplicate_noted(self.db, mention.id)
 
     def _post_unposted(self, report: CycleReport) -> None:
         for mention, triage, handling in store.unposted(self.db):

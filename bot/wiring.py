@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import threading
 
-from bot.config import Settings
+from bot.config import Settings, networks
 from bot.models import ChatSink, Source
 from bot.pipeline import Pipeline
 from bot.replies import ReplyTemplates
@@ -51,7 +51,7 @@ def repliers(found: list[Source]) -> dict[str, Replier]:
 
 
 def reports(settings: Settings, card_link=None) -> Reports:
-    return Reports(lambda: open_db(settings.database_path), settings.business_hours, card_link)
+    return Reports(lambda: open_db(settings.database_path), settings.business_hours, card_link, networks(settings))
 
 
 def desk(settings: Settings, found: list[Source]) -> Desk:

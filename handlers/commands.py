@@ -14,10 +14,12 @@ HELP = (
     "• `/listen queue` — what is still waiting for an answer, oldest first\n"
     "• `/listen leaders [today|7d|30d|90d]` — who answered, how many and how fast\n"
     "• `/listen chart [today|7d|30d|90d]` — a picture of mentions per day by sentiment, with the median response time\n"
+    "• `/listen sources` — each network: on or off, last good poll, mentions in the last 7 days, last problem\n"
     "• `/listen status` — cards waiting to be posted and when each source last answered\n"
     "• `/listen help` — this message"
 )
-USAGE = "I don't know `/listen {word}`. Try `/listen stats`, `/listen queue`, `/listen leaders`, `/listen chart` or `/listen help`."
+USAGE = ("I don't know `/listen {word}`. Try `/listen stats`, `/listen queue`, `/listen leaders`, `/listen chart`, "
+         "`/listen sources` or `/listen help`.")
 
 
 @dataclass(frozen=True)
@@ -49,10 +51,12 @@ def listen(text: str, status_lines: Callable[[], list[str]], reports: Reports) -
         if command == "chart" and len(rest) <= 1:
             when = period(rest[0] if rest else "7d", reports.hours)
             return Answer(chart=lambda: reports.chart(when), public=True)
+        if command == "sources" and not rest:
+            return Answer(report=reports.sources, public=public)
         if command == "queue" and not rest:
             return Answer(report=reports.queue, public=public)
     except PeriodError as exc:
         return Answer(str(exc))
-    if command in ("stats", "leaders", "queue", "chart"):
-        return Answer(f"Try `/listen {command}" + (f" [{PERIODS.replace(' or ', ', ')}]`" if command != "queue" else "`") + " — see `/listen help`.")
+    if command in ("stats", "leaders", "queue", "chart", "sources"):
+        return Answer(f"Try `/listen {command}" + (f" [{PERIODS.replace(' or ', ', ')}]`" if command not in ("queue", "sources") else "`") + " — see `/listen help`.")
     return Answer(USAGE.format(word=command.replace("`", "'")[:40]))

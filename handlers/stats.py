@@ -176,10 +176,11 @@ class Reports:
     """The reports on a database connection of their own (one per call, as Bolt calls from many threads)."""
 
     def __init__(self, open_db: Callable[[], sqlite_utils.Database], hours: BusinessHours,
-                 card_link: Callable[[str, str], str] | None = None):
+                 card_link: Callable[[str, str], str] | None = None, networks: dict[str, str | None] | None = None):
         self.open_db = open_db
         self.hours = hours
         self.card_link = card_link
+        self.networks = networks or {}  # network -> None when set up, else how to set it up
 
     def _run(self, report: Callable[[sqlite_utils.Database], object]):
         db = self.open_db()
@@ -200,6 +201,11 @@ class Reports:
 
     def queue(self) -> str:
         return self._run(lambda db: queue_report(db, self.card_link))
+
+    def sources(self) -> str:
+        from handlers.sources import sources_report
+
+        return self._run(lambda db: sources_report(db, self.networks, store.utc_now()))
 
     def warm(self) -> None:
         """Summarise the last 90 days now, so the first report after a start is as quick as later ones."""

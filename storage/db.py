@@ -121,6 +121,17 @@ def m005_reminders(db: sqlite_utils.Database) -> None:
                "where status in ('new', 'claimed', 'pending') and created_at < strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-1 day')")
 
 
+@migrations()
+def m006_duplicates(db: sqlite_utils.Database) -> None:
+    mentions = db["mentions"]
+    mentions.add_column("fingerprint", str)  # the text, normalised: a cross-post has the same one
+    mentions.add_column("duplicate_of", str)  # the mention whose card this one joins
+    mentions.add_column("duplicate_noted_at", str)  # when the card's thread was told about it
+    mentions.create_index(["fingerprint", "created_at"], index_name="idx_mentions_fingerprint")
+    db.execute("create index idx_mentions_duplicates on mentions (duplicate_of) "
+               "where duplicate_of is not null and duplicate_noted_at is null")
+
+
 @contextmanager
 def exclusive(db: sqlite_utils.Database) -> Iterator[None]:
     """A transaction that holds the write lock from its first statement; use it for every write.

@@ -1,8 +1,10 @@
 """Writes and reads mentions, cursors and per-source status."""
 from __future__ import annotations
 
+import hashlib
 import json
-from datetime import datetime, timezone
+import re
+from datetime import datetime, timedelta, timezone
 from typing import Iterable
 
 import sqlite_utils
@@ -24,9 +26,54 @@ def parse_iso(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
+_LINKS_AND_HANDLES = re.compile(r"https?://\S+|www\.\S+|(?<!\w)(?:@|u/)[\w.@-]+", re.IGNORECASE)
+_NOT_WORDS = re.compile(r"[\W_]+")
+CROSS_POST_WINDOW = timedelta(days=2)
+MIN_WORDS = 5  # "thank you!" from two people is two mentions, not a cross-post
+
+
+def fingerprint(text: str) -> str | None:
+    """The words of a post without links, handles, case or punctuation; None when too short to tell."""
+    words = _NOT_WORDS.sub(" ", _LINKS_AND_HANDLES.sub(" ", text.lower())).split()
+    if len(words) < MIN_WORDS:
+        return None
+    return hashlib.sha1(" ".join(words).encode("utf-8")).hexdigest()[:20]
+
+
+def _original(db: sqlite_utils.Database, mention: Mention, print_: str, batch: dict[str, Mention]) -> str | None:
+    """The earlier mention this one repeats: the same words on another network, or from the same person."""
+    def same(other_source: str, other_handle: str) -> bool:
+        return other_source != mention.source or other_handle.lower() == mention.author_handle.lower()
+
+    earlier = batch.get(print_)
+    if earlier is not None and same(earlier.source, earlier.author_handle):
+        return earlier.id
+    since, until = iso(mention.created_at - CROSS_POST_WINDOW), iso(mention.created_at + CROSS_POST_WINDOW)
+    for row in db.execute("select id, source, author_handle from mentions where fingerprint = ? and created_at between ? and ? "
+                          "and duplicate_of is null and id != ? order by created_at limit 5", [print_, since, until, mention.id]):
+        if same(row[1], row[2] or ""):
+            return row[0]
+    return None
+
+
 def save_mentions(db: sqlite_utils.Database, triaged: Iterable[tuple[Mention, Triage]]) -> int:
-    """Store mentions not seen before; return how many were new. A mention seen again is ignored."""
+    """Store mentions not seen before; return how many were new. A mention seen again is ignored.
+
+    A cross-post (the same words on another network, or the same person saying it twice) is
+    stored too, but held back: it joins the first one's card as a line in its thread.
+    """
     fetched_at = iso(utc_now())
+    triaged = list(triaged)
+    prints = {m.id: fingerprint(m.text) for m, _ in triaged}
+    batch: dict[str, Mention] = {}
+    originals: dict[str, str] = {}
+    for m, _ in sorted(triaged, key=lambda pair: pair[0].created_at):
+        if prints[m.id]:
+            original = _original(db, m, prints[m.id], batch)
+            if original:
+                originals[m.id] = original
+            else:
+                batch.setdefault(prints[m.id], m)
     rows = [
         {
             "id": m.id, "source": m.source, "external_id": m.external_id,
@@ -37,8 +84,9 @@ def save_mentions(db: sqlite_utils.Database, triaged: Iterable[tuple[Mention, Tr
             "sentiment": t.sentiment, "label": t.label, "intent": t.intent,
             "urgency": t.urgency, "suggestions": json.dumps(list(t.suggestions), ensure_ascii=False),
             "spam": int(t.spam), "scored": int(t.scored),
-            # Spam is kept and counted, but held back from the channel.
-            "status": "held" if t.spam else "new", "fetched_at": fetched_at,
+            # Spam and cross-posts are kept and counted, but held back from the channel.
+            "status": "held" if t.spam or m.id in originals else "new", "fetched_at": fetched_at,
+            "fingerprint": prints[m.id], "duplicate_of": originals.get(m.id),
         }
         for m, t in triaged
     ]
@@ -59,6 +107,21 @@ def touch(db: sqlite_utils.Database, created_ats: Iterable[str]) -> None:
         "insert into changes (utc_day, changed_at) values (?, ?) on conflict(utc_day) do update set changed_at = excluded.changed_at",
         [(day, now) for day in sorted({c[:10] for c in created_ats})],
     )
+
+
+def unnoted_duplicates(db: sqlite_utils.Database) -> list[tuple[Mention, ChatRef]]:
+    """Cross-posts whose original's card is in chat but whose thread has not been told yet."""
+    rows = db.query(
+        "select d.*, o.chat_platform as o_platform, o.chat_channel as o_channel, o.chat_message_id as o_message "
+        "from mentions d join mentions o on o.id = d.duplicate_of "
+        "where d.duplicate_of is not null and d.duplicate_noted_at is null and o.posted_at is not null "
+        "order by d.created_at limit 200")
+    return [(row_to_mention(r), ChatRef(r["o_platform"], r["o_channel"], r["o_message"])) for r in rows]
+
+
+def mark_duplicate_noted(db: sqlite_utils.Database, mention_id: str) -> None:
+    with exclusive(db):
+        db["mentions"].update(mention_id, {"duplicate_noted_at": iso(utc_now())})
 
 
 def known_ids(db: sqlite_utils.Database, mention_ids: list[str]) -> set[str]:
@@ -150,13 +213,19 @@ def record_source_result(
         db["source_status"].upsert(row, pk="source")
 
 
+def recent_by_source(db: sqlite_utils.Database, since: datetime) -> dict[str, int]:
+    """Mentions received since `since` (spam and repeats left out), by source."""
+    sql = "select source, count(*) as n from mentions where created_at >= ? and status != 'held' group by source"
+    return {r["source"]: r["n"] for r in db.query(sql, [iso(since)])}
+
+
 def counts(db: sqlite_utils.Database) -> dict[str, int]:
     """Totals for the end-of-run summary."""
     row = next(
         db.query(
             "select count(*) as total,"
             " sum(posted_at is not null) as posted,"
-            " sum(status = 'held') as held,"
+            " sum(status = 'held' and duplicate_of is null) as held,"
             " sum(posted_at is null and status != 'held') as waiting"
             " from mentions"
         )
