@@ -44,7 +44,9 @@ def age(created_at: datetime, now: datetime | None = None) -> str:
 
 
 def author(mention: Mention) -> str:
-    handle = f"@{mention.author_handle}" if mention.author_handle else "someone"
+    if not mention.author_handle:
+        return mention.author_name or "Someone"  # a feed entry: the feed or the article's author
+    handle = f"@{mention.author_handle}"
     if mention.author_name and mention.author_name != mention.author_handle:
         return f"{mention.author_name} ({handle})"
     return handle

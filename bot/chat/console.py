@@ -31,6 +31,8 @@ class ConsoleSink:
             wrap(mention.text, "│   > "),
             wrap(cards.verdict(triage)),
         ]
+        if cards.where_to_answer(mention):
+            lines.append(wrap(cards.where_to_answer(mention)))
         if triage.suggestions:
             lines.append("│ Suggested replies:")
             lines += [wrap(s, f"│   {i}. ", "│      ") for i, s in enumerate(triage.suggestions, 1)]

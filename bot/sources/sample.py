@@ -9,7 +9,22 @@ from typing import Iterator
 from bot.models import REPLY_LIMITS, Mention, Page
 
 SAMPLE_FILE = Path(__file__).resolve().parents[1] / "sample_mentions.json"
-PROFILE_URLS = {"x": "https://x.com/{handle}/status/{id}"}
+PROFILE_URLS = {
+    "x": "https://x.com/{handle}/status/{id}",
+    "mastodon": "https://{server}/@{user}/{id}",
+    "bluesky": "https://bsky.app/profile/{handle}/post/{rkey}",
+    "reddit": "https://www.reddit.com/comments/{thing}/",
+}
+
+
+def sample_url(entry: dict) -> str:
+    """A realistic link for a sample mention (feeds carry their own)."""
+    if entry.get("url"):
+        return entry["url"]
+    user, _, server = entry["handle"].partition("@")
+    return PROFILE_URLS.get(entry["network"], "").format(
+        handle=entry["handle"], id=entry["id"], user=user, server=server or "mastodon.social",
+        rkey=entry["id"].rsplit("/", 1)[-1], thing=entry["id"].removeprefix("t3_"))
 
 
 class SampleSource:
@@ -28,7 +43,7 @@ class SampleSource:
             Mention(
                 source=e["network"], external_id=e["id"], author_handle=e["handle"],
                 author_name=e["name"], text=e["text"],
-                url=PROFILE_URLS.get(e["network"], "").format(handle=e["handle"], id=e["id"]),
+                url=sample_url(e),
                 created_at=now - timedelta(minutes=e["minutes_ago"]),
                 author_followers=e.get("followers"), lang=e.get("lang"), raw=e,
             )
