@@ -29,6 +29,7 @@ bench: $(VENV)/.installed-dev
 	$(PY) bench/memory.py
 	$(PY) bench/clicks.py --cards 200
 	$(PY) bench/stats_latency.py --mentions 10000
+	$(PY) bench/source_imports.py
 
 clean:
 	rm -rf $(VENV) data/demo.db*
