@@ -9,6 +9,13 @@ from tests.fakes import bluesky_api, feeds, mastodon_api, reddit_api, slack_api,
 from tests.workspace import Workspace
 
 
+def _running(server):
+    """A fake server for one test: started before it, stopped after."""
+    server.start()
+    yield server
+    server.stop()
+
+
 @pytest.fixture
 def fake_x():
     server = x_api.FakeX().start()
@@ -63,30 +70,22 @@ def poll_for(env):
 
 @pytest.fixture
 def fake_mastodon():
-    server = mastodon_api.FakeMastodon().start()
-    yield server
-    server.stop()
+    yield from _running(mastodon_api.FakeMastodon())
 
 
 @pytest.fixture
 def fake_bluesky():
-    server = bluesky_api.FakeBluesky().start()
-    yield server
-    server.stop()
+    yield from _running(bluesky_api.FakeBluesky())
 
 
 @pytest.fixture
 def fake_feeds():
-    server = feeds.FakeFeeds().start()
-    yield server
-    server.stop()
+    yield from _running(feeds.FakeFeeds())
 
 
 @pytest.fixture
 def fake_reddit():
-    server = reddit_api.FakeReddit().start()
-    yield server
-    server.stop()
+    yield from _running(reddit_api.FakeReddit())
 
 
 @pytest.fixture

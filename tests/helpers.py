@@ -12,3 +12,8 @@ def wait_for(condition, seconds: float = 30.0) -> bool:
             return True
         time.sleep(0.05)
     return False
+
+
+def card_texts(fake_slack) -> list[str]:
+    """The quoted text of each card posted to the fake Slack, in order."""
+    return [m["blocks"][1]["text"]["text"] for m in fake_slack.posted]

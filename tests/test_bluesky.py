@@ -10,6 +10,7 @@ from bot.sources import bluesky
 from storage import mentions as store
 from tests.fakes.bluesky_api import APP_PASSWORD, HANDLE, OWN_DID, rate_limited
 from tests.fakes.server import Reply
+from tests.helpers import card_texts
 
 
 @pytest.fixture
@@ -22,9 +23,6 @@ def poll(poll_for, bluesky_env):
     return poll_for(**bluesky_env)
 
 
-def texts(fake_slack) -> list[str]:
-    return [m["blocks"][1]["text"]["text"] for m in fake_slack.posted]
-
 
 def test_first_poll_posts_mentions_replies_and_quotes_linking_to_bsky_app(fake_bluesky, fake_slack, poll):
     fake_bluesky.notify("@bramblecafe.bsky.social the sourdough is back!", minutes_ago=30)
@@ -34,7 +32,7 @@ def test_first_poll_posts_mentions_replies_and_quotes_linking_to_bsky_app(fake_b
     report = poll()
 
     assert (report.new, report.posted, report.failed) == (3, 3, False)
-    assert texts(fake_slack) == ["> @bramblecafe.bsky.social the sourdough is back!", "> was it busy this morning?",
+    assert card_texts(fake_slack) == ["> @bramblecafe.bsky.social the sourdough is back!", "> was it busy this morning?",
                                  "> this place never answers the phone"]
     rkey = quote["uri"].rsplit("/", 1)[1]
     assert f"https://bsky.app/profile/tom.bsky.social/post/{rkey}" in fake_slack.posted[2]["blocks"][0]["text"]["text"]
@@ -51,7 +49,7 @@ def test_the_session_is_reused_and_the_cursor_resumes_without_reposting(fake_blu
 
     report = poll()
 
-    assert (report.new, report.posted) == (1, 1) and texts(fake_slack)[-1] == "> are you open on Sunday?"
+    assert (report.new, report.posted) == (1, 1) and card_texts(fake_slack)[-1] == "> are you open on Sunday?"
     assert len(fake_bluesky.calls("createSession")) == 1
     saved = store.parse_iso(store.get_cursors(db, "bluesky")["notifications"])
     assert saved == store.parse_iso(fake_bluesky.notifications[-1]["indexedAt"])
@@ -67,7 +65,7 @@ def test_a_burst_is_read_across_pages_until_the_last_seen_post(fake_bluesky, fak
     report = poll()
 
     assert (report.new, report.posted) == (230, 230)
-    assert texts(fake_slack)[1:] == [f"> message {i}" for i in range(230)]
+    assert card_texts(fake_slack)[1:] == [f"> message {i}" for i in range(230)]
     pages = fake_bluesky.calls("listNotifications")[1:]
     assert [p.param("cursor") for p in pages] == [None, "100", "200"]
 
@@ -80,7 +78,7 @@ def test_a_quote_and_a_mention_of_the_same_post_and_a_search_hit_make_one_card(f
 
     report = poll_for(**bluesky_env, BLUESKY_SEARCH="bramble cafe")()
 
-    assert report.posted == 1 and texts(fake_slack) == ["> @bramblecafe.bsky.social best croissant, fight me"]
+    assert report.posted == 1 and card_texts(fake_slack) == ["> @bramblecafe.bsky.social best croissant, fight me"]
     assert fake_bluesky.calls("searchPosts")[0].param("q") == "bramble cafe"
 
 
@@ -104,7 +102,7 @@ def test_a_malformed_notification_is_skipped_and_the_rest_are_posted(fake_bluesk
 
     report = poll()
 
-    assert (report.posted, report.failed) == (1, False) and texts(fake_slack) == ["> this one is fine"]
+    assert (report.posted, report.failed) == (1, False) and card_texts(fake_slack) == ["> this one is fine"]
 
 
 def test_the_accounts_own_posts_are_not_cards(fake_bluesky, fake_slack, poll):

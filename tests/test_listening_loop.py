@@ -8,12 +8,10 @@ from pathlib import Path
 from bot import config, wiring
 from storage import mentions as store
 from tests.fakes.server import Reply
+from tests.helpers import card_texts
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
-
-def card_texts(fake_slack) -> list[str]:
-    return [m["blocks"][1]["text"]["text"] for m in fake_slack.posted]
 
 
 def test_first_poll_posts_each_mention_as_a_card_oldest_first(fake_x, fake_slack, poll):

@@ -10,15 +10,13 @@ from bot.sources import mastodon
 from storage import mentions as store
 from tests.fakes.mastodon_api import TOKEN, rate_limited
 from tests.fakes.server import Reply
+from tests.helpers import card_texts
 
 
 @pytest.fixture
 def poll(poll_for, fake_mastodon):
     return poll_for(MASTODON_BASE_URL=fake_mastodon.url, MASTODON_ACCESS_TOKEN=TOKEN, MASTODON_HASHTAGS="#BrambleCafe")
 
-
-def texts(fake_slack) -> list[str]:
-    return [m["blocks"][1]["text"]["text"] for m in fake_slack.posted]
 
 
 def test_first_poll_posts_mentions_as_cards_with_links_to_the_post(fake_mastodon, fake_slack, poll):
@@ -28,7 +26,7 @@ def test_first_poll_posts_mentions_as_cards_with_links_to_the_post(fake_mastodon
     report = poll()
 
     assert (report.new, report.posted, report.failed) == (2, 2, False)
-    assert texts(fake_slack) == ["> @bramblecafe the oat flat white was cold again", "> @bramblecafe are you open on Sunday?"]
+    assert card_texts(fake_slack) == ["> @bramblecafe the oat flat white was cold again", "> @bramblecafe are you open on Sunday?"]
     header = fake_slack.posted[0]["blocks"][0]["text"]["text"]
     assert "Maria López" in header and "@maria@mastodon.social" in header and "Mastodon" in header
     assert "https://mastodon.social/@maria/" in header
@@ -57,7 +55,7 @@ def test_a_burst_is_read_page_by_page_following_the_link_header(fake_mastodon, f
     report = poll()
 
     assert (report.new, report.posted) == (95, 95)
-    assert texts(fake_slack)[1:] == [f"> @bramblecafe message {i}" for i in range(95)]
+    assert card_texts(fake_slack)[1:] == [f"> @bramblecafe message {i}" for i in range(95)]
     pages = fake_mastodon.calls("/api/v1/notifications")[1:]
     assert len(pages) == 4  # 40 + 40 + 15, then an empty page says there is no more
     assert all(p.query["types[]"] == ["mention"] for p in pages)
@@ -75,7 +73,7 @@ def test_an_interrupted_burst_resumes_after_the_last_stored_page(fake_mastodon, 
 
     assert report.new == 40 and "mastodon" in report.source_errors
     assert poll().new == 20
-    assert len(fake_slack.posted) == 61 and len(set(texts(fake_slack))) == 61
+    assert len(fake_slack.posted) == 61 and len(set(card_texts(fake_slack))) == 61
 
 
 def test_hashtag_timeline_and_a_mention_of_the_same_post_make_one_card(fake_mastodon, fake_slack, poll):
@@ -85,7 +83,7 @@ def test_hashtag_timeline_and_a_mention_of_the_same_post_make_one_card(fake_mast
 
     report = poll()
 
-    assert report.posted == 1 and texts(fake_slack) == ["> Best cinnamon bun in town #BrambleCafe"]
+    assert report.posted == 1 and card_texts(fake_slack) == ["> Best cinnamon bun in town #BrambleCafe"]
     assert fake_mastodon.calls("/api/v1/timelines/tag/BrambleCafe")
 
 
@@ -111,7 +109,7 @@ def test_a_malformed_notification_is_skipped_and_the_rest_are_posted(fake_mastod
 
     report = poll()
 
-    assert (report.posted, report.failed) == (1, False) and texts(fake_slack) == ["> @bramblecafe this one is fine"]
+    assert (report.posted, report.failed) == (1, False) and card_texts(fake_slack) == ["> @bramblecafe this one is fine"]
 
 
 def test_a_wrong_token_says_where_to_get_the_right_one(poll_for, fake_mastodon, fake_slack):

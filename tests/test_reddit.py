@@ -11,6 +11,7 @@ from bot.sources import reddit
 from storage import mentions as store
 from tests.fakes.reddit_api import CLIENT_ID, CLIENT_SECRET, PASSWORD, USERNAME, rate_limited
 from tests.fakes.server import Reply
+from tests.helpers import card_texts
 
 
 @pytest.fixture
@@ -25,9 +26,6 @@ def poll(poll_for, reddit_env):
     return poll_for(**reddit_env)
 
 
-def texts(fake_slack) -> list[str]:
-    return [m["blocks"][1]["text"]["text"] for m in fake_slack.posted]
-
 
 def test_first_poll_posts_matching_posts_and_comments(fake_reddit, fake_slack, poll):
     post = fake_reddit.post("Bramble Café brunch worth the queue?", "Thinking of going Saturday", minutes_ago=30)
@@ -38,7 +36,7 @@ def test_first_poll_posts_matching_posts_and_comments(fake_reddit, fake_slack, p
     report = poll()
 
     assert (report.posted, report.failed) == (2, False)
-    assert texts(fake_slack) == ["> Bramble Café brunch worth the queue?\n> Thinking of going Saturday",
+    assert card_texts(fake_slack) == ["> Bramble Café brunch worth the queue?\n> Thinking of going Saturday",
                                  "> Bramble Café does a great flat white"]
     assert f"https://www.reddit.com{post['data']['permalink']}" in fake_slack.posted[0]["blocks"][0]["text"]["text"]
     [search] = fake_reddit.calls("/search")
@@ -53,7 +51,7 @@ def test_a_restart_resumes_after_the_newest_seen_and_never_reposts(fake_reddit, 
 
     report = poll_for(**reddit_env)()  # a new process: cursors come from the database
 
-    assert (report.new, report.posted) == (1, 1) and texts(fake_slack)[-1] == "> Bramble Café has a new cake"
+    assert (report.new, report.posted) == (1, 1) and card_texts(fake_slack)[-1] == "> Bramble Café has a new cake"
     assert float(store.get_cursors(db, "reddit")['posts:london+cafes:"Bramble Café"']) == fake_reddit.posts[-1]["data"]["created_utc"]
 
 
@@ -65,7 +63,7 @@ def test_a_burst_is_read_across_pages(fake_reddit, fake_slack, poll):
 
     report = poll()
 
-    assert report.posted == 150 and texts(fake_slack)[1:] == [f"> Bramble Café thread {i}" for i in range(150)]
+    assert report.posted == 150 and card_texts(fake_slack)[1:] == [f"> Bramble Café thread {i}" for i in range(150)]
     assert [c.param("after") for c in fake_reddit.calls("/search")[1:]] == [None, fake_reddit.posts[-100]["data"]["name"]]
 
 
@@ -87,7 +85,7 @@ def test_a_deleted_post_is_skipped_and_the_rest_are_posted(fake_reddit, fake_sla
 
     report = poll()
 
-    assert (report.posted, report.failed) == (1, False) and texts(fake_slack) == ["> Bramble Café is lovely"]
+    assert (report.posted, report.failed) == (1, False) and card_texts(fake_slack) == ["> Bramble Café is lovely"]
 
 
 def test_wrong_app_credentials_say_where_to_find_them(poll_for, reddit_env, fake_slack):

@@ -6,15 +6,13 @@ import json
 import pytest
 
 from storage import mentions as store
+from tests.helpers import card_texts
 
 
 @pytest.fixture
 def poll(poll_for, fake_feeds):
     return poll_for(RSS_FEEDS=f"{fake_feeds.url}/alerts.atom")
 
-
-def texts(fake_slack) -> list[str]:
-    return [m["blocks"][1]["text"]["text"] for m in fake_slack.posted]
 
 
 def test_each_new_entry_is_a_card_that_links_to_the_page_itself(fake_feeds, fake_slack, poll):
@@ -24,7 +22,7 @@ def test_each_new_entry_is_a_card_that_links_to_the_page_itself(fake_feeds, fake
 
     assert (report.posted, report.failed) == (1, False)
     card = fake_slack.posted[0]
-    assert texts(fake_slack) == ["> Bramble Café wins best brunch\n> The Bramble Café on Mill Lane took the prize."]
+    assert card_texts(fake_slack) == ["> Bramble Café wins best brunch\n> The Bramble Café on Mill Lane took the prize."]
     assert entry["url"] in card["blocks"][0]["text"]["text"] and "google.com/url" not in json.dumps(card)
     assert 'Google Alert - "Bramble Café"' in card["blocks"][0]["text"]["text"]
     assert any("answer on the page itself" in json.dumps(b) for b in card["blocks"] if b["type"] == "context")
@@ -50,7 +48,7 @@ def test_the_first_poll_shows_only_the_newest_twenty_and_never_the_older_ones_la
     assert poll().posted == 20
     fake_feeds.alert("A brand new story", minutes_ago=0)
 
-    assert poll().posted == 1 and texts(fake_slack)[-1] == "> A brand new story"
+    assert poll().posted == 1 and card_texts(fake_slack)[-1] == "> A brand new story"
 
 
 def test_a_broken_feed_is_named_and_the_other_feeds_still_post(fake_feeds, fake_slack, poll_for, db):
@@ -71,7 +69,7 @@ def test_a_malformed_entry_is_skipped(fake_feeds, fake_slack, poll):
 
     report = poll()
 
-    assert (report.posted, report.failed) == (1, False) and texts(fake_slack) == ["> Bramble Café hires a new baker"]
+    assert (report.posted, report.failed) == (1, False) and card_texts(fake_slack) == ["> Bramble Café hires a new baker"]
 
 
 def test_a_feed_that_is_down_says_so(poll_for, fake_slack):
