@@ -113,9 +113,8 @@ def fill(template: str, values: dict[str, str | None], allow_links: bool) -> str
 
 # twitter-text v3: these code points weigh 1, every other (CJK, emoji…) 2, and any link 23.
 _X_LIGHT_RANGES = ((0, 4351), (8192, 8205), (8208, 8223), (8242, 8247))
+_X_HEAVY = re.compile("[^" + "".join(f"{chr(lo)}-{chr(hi)}" for lo, hi in _X_LIGHT_RANGES) + "]")
 _LINK = re.compile(r"https?://\S+")
-
-
 _GRAPHEME = regex.compile(r"\X")
 
 
@@ -128,4 +127,4 @@ def reply_length(network: str, text: str) -> int:
     if network != "x":
         return len(text)
     text = _LINK.sub("x" * 23, text)
-    return sum(1 if any(lo <= ord(c) <= hi for lo, hi in _X_LIGHT_RANGES) else 2 for c in text)
+    return len(text) + len(_X_HEAVY.findall(text))  # heavy characters count twice

@@ -18,6 +18,7 @@ import sqlite_utils
 
 from bot.chat.cards import LABEL_ICONS, age, duration, network_name
 from bot.hours import BusinessHours
+from handlers.sources import sources_report
 from storage import stats as store
 from storage.mentions import parse_iso, utc_now
 
@@ -203,9 +204,7 @@ class Reports:
         return self._run(lambda db: queue_report(db, self.card_link))
 
     def sources(self) -> str:
-        from handlers.sources import sources_report
-
-        return self._run(lambda db: sources_report(db, self.networks, store.utc_now()))
+        return self._run(lambda db: sources_report(db, self.networks, utc_now()))
 
     def warm(self) -> None:
         """Summarise the last 90 days now, so the first report after a start is as quick as later ones."""
@@ -218,6 +217,8 @@ class Reports:
         return self._run(lambda db: (stats_report(db, when, self.hours, self._tz_note), queue_report(db, self.card_link, 10)))
 
     def chart(self, when: Period):
-        from handlers.chart import chart  # matplotlib is loaded only when someone asks for a chart
+        from handlers.chart import (
+            chart,  # matplotlib is loaded only when someone asks for a chart
+        )
 
         return self._run(lambda db: chart(db, when.since, when.until, when.label, self.hours))

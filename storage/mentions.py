@@ -40,20 +40,31 @@ def fingerprint(text: str) -> str | None:
     return hashlib.sha1(" ".join(words).encode("utf-8")).hexdigest()[:20]
 
 
-def _original(db: sqlite_utils.Database, mention: Mention, print_: str, batch: dict[str, Mention]) -> str | None:
-    """The earlier mention this one repeats: the same words on another network, or from the same person."""
-    def same(other_source: str, other_handle: str) -> bool:
-        return other_source != mention.source or other_handle.lower() == mention.author_handle.lower()
-
-    earlier = batch.get(print_)
-    if earlier is not None and same(earlier.source, earlier.author_handle):
-        return earlier.id
-    since, until = iso(mention.created_at - CROSS_POST_WINDOW), iso(mention.created_at + CROSS_POST_WINDOW)
-    for row in db.execute("select id, source, author_handle from mentions where fingerprint = ? and created_at between ? and ? "
-                          "and duplicate_of is null and id != ? order by created_at limit 5", [print_, since, until, mention.id]):
-        if same(row[1], row[2] or ""):
-            return row[0]
-    return None
+def _originals(db: sqlite_utils.Database, mentions: list[Mention], prints: dict[str, str | None]) -> dict[str, str]:
+    """For each mention that repeats an earlier one (the same words on another network, or from
+    the same person, within two days), the id of the first: one query for the whole batch."""
+    wanted = sorted({p for p in prints.values() if p})
+    earlier: dict[str, list[tuple[str, str, str, datetime]]] = {}
+    for i in range(0, len(wanted), 500):
+        chunk = wanted[i:i + 500]
+        for print_, id_, source, handle, created in db.execute(
+                f"select fingerprint, id, source, author_handle, created_at from mentions where fingerprint in "
+                f"({','.join('?' * len(chunk))}) and duplicate_of is null order by created_at", chunk):
+            earlier.setdefault(print_, []).append((id_, source, (handle or "").lower(), parse_iso(created)))
+    originals = {}
+    for m in sorted(mentions, key=lambda m: m.created_at):
+        print_ = prints[m.id]
+        if not print_:
+            continue
+        handle = m.author_handle.lower()
+        first = next((id_ for id_, source, other, created in earlier.get(print_, ())
+                      if id_ != m.id and (source != m.source or other == handle)
+                      and abs(created - m.created_at) <= CROSS_POST_WINDOW), None)
+        if first:
+            originals[m.id] = first
+        else:
+            earlier.setdefault(print_, []).append((m.id, m.source, handle, m.created_at))
+    return originals
 
 
 def save_mentions(db: sqlite_utils.Database, triaged: Iterable[tuple[Mention, Triage]]) -> int:
@@ -65,15 +76,7 @@ def save_mentions(db: sqlite_utils.Database, triaged: Iterable[tuple[Mention, Tr
     fetched_at = iso(utc_now())
     triaged = list(triaged)
     prints = {m.id: fingerprint(m.text) for m, _ in triaged}
-    batch: dict[str, Mention] = {}
-    originals: dict[str, str] = {}
-    for m, _ in sorted(triaged, key=lambda pair: pair[0].created_at):
-        if prints[m.id]:
-            original = _original(db, m, prints[m.id], batch)
-            if original:
-                originals[m.id] = original
-            else:
-                batch.setdefault(prints[m.id], m)
+    originals = _originals(db, [m for m, _ in triaged], prints)
     rows = [
         {
             "id": m.id, "source": m.source, "external_id": m.external_id,
