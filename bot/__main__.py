@@ -9,7 +9,7 @@ import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
-from bot import config
+from bot import config, logs
 
 COMMANDS = {
     "run": "run the service: poll on a schedule and answer Slack",
@@ -40,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         settings = config.load()
-        config.setup_logging(settings, logging.DEBUG if getattr(args, "verbose", False) else logging.INFO)
+        logs.setup_logging(settings, logging.DEBUG if getattr(args, "verbose", False) else logging.INFO)
         if args.command not in ("run", "poll"):
             logging.getLogger().setLevel(logging.WARNING)  # the output is for people, not logs
         return HANDLERS[args.command](settings, args)

@@ -1,7 +1,6 @@
 """Settings from the environment and an optional `.env` file, checked with plain-language errors."""
 from __future__ import annotations
 
-import logging
 import os
 import re
 from dataclasses import dataclass, field
@@ -286,31 +285,3 @@ def missing_for_service(settings: Settings) -> list[str]:
                         "MASTODON_ACCESS_TOKEN, BLUESKY_HANDLE and BLUESKY_APP_PASSWORD, REDDIT_CLIENT_ID, "
                         "REDDIT_CLIENT_SECRET and REDDIT_QUERY, or RSS_FEEDS. The README's 'Sources' section says where to find each.")
     return problems
-
-
-class RedactSecrets(logging.Filter):
-    """Replaces any configured secret in a log line with '***' (a last line of defence)."""
-
-    def __init__(self, secrets: list[str]):
-        super().__init__()
-        self._secrets = [s for s in secrets if len(s) >= 6]
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if self._secrets:
-            message = record.getMessage()
-            for secret in self._secrets:
-                message = message.replace(secret, "***")
-            record.msg, record.args = message, None
-        return True
-
-
-def setup_logging(settings: Settings, level: int = logging.INFO) -> None:
-    handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    handler.addFilter(RedactSecrets(settings.secrets))
-    root = logging.getLogger()
-    root.handlers[:] = [handler]
-    root.setLevel(level)
-    # These libraries log full request headers (bearer tokens included) at DEBUG.
-    for noisy in ("tweepy", "urllib3", "slack_sdk", "slack_bolt", "apscheduler"):
-        logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
