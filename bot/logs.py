@@ -29,6 +29,7 @@ def setup_logging(settings: Settings, level: int = logging.INFO) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    # These libraries log full request headers (bearer tokens included) at DEBUG.
-    for noisy in ("tweepy", "urllib3", "slack_sdk", "slack_bolt", "apscheduler"):
+    # These libraries log full request headers (bearer tokens included) or form data (Reddit's
+    # password) at DEBUG; httpx (under atproto) logs every request at INFO.
+    for noisy in ("tweepy", "urllib3", "slack_sdk", "slack_bolt", "apscheduler", "httpx", "httpcore", "prawcore", "praw"):
         logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
