@@ -50,7 +50,6 @@ class ReplayX:
     """A source that parses pre-fetched X pages with the real parser."""
 
     name = "x"
-    reply_limit = 280
 
     def __init__(self, bodies: list[dict]):
         self.bodies = [json.dumps(b) for b in bodies]  # parsed inside the timed part, like a response

@@ -144,25 +144,24 @@ def _posting_keys(env: Mapping[str, str]) -> None:
                           "They are on the X developer portal under Keys and tokens (access token with Read and Write).")
 
 
-# Settings that only work together: when some of a group are set, the others are needed too.
+# Settings that only work together (what they are for → names, where to find them): some set means all are needed.
 _GROUPS = {
-    "Mastodon": (("MASTODON_BASE_URL", "MASTODON_ACCESS_TOKEN"), "Preferences → Development → New application, then copy "
+    "To listen on Mastodon": (("MASTODON_BASE_URL", "MASTODON_ACCESS_TOKEN"), "Preferences → Development → New application, then copy "
                  "'Your access token'; the base URL is your server's address, like https://mastodon.social"),
-    "Bluesky": (("BLUESKY_HANDLE", "BLUESKY_APP_PASSWORD"), "the handle is like bramblecafe.bsky.social; make an app "
+    "To listen on Bluesky": (("BLUESKY_HANDLE", "BLUESKY_APP_PASSWORD"), "the handle is like bramblecafe.bsky.social; make an app "
                 "password under Settings → Privacy and security → App passwords"),
-    "Reddit": (("REDDIT_CLIENT_ID", "REDDIT_CLIENT_SECRET", "REDDIT_QUERY"), "create a 'script' app at reddit.com/prefs/apps; "
+    "To listen on Reddit": (("REDDIT_CLIENT_ID", "REDDIT_CLIENT_SECRET", "REDDIT_QUERY"), "create a 'script' app at reddit.com/prefs/apps; "
                "REDDIT_QUERY is what to look for, like \"Bramble Café\""),
-    "replies on Reddit": (("REDDIT_USERNAME", "REDDIT_PASSWORD"), "the Reddit account that owns the script app"),
+    "For replies on Reddit": (("REDDIT_USERNAME", "REDDIT_PASSWORD"), "the Reddit account that owns the script app"),
 }
 
 
 def _groups(env: Mapping[str, str]) -> None:
-    for what, (names, where) in _GROUPS.items():
+    for purpose, (names, where) in _GROUPS.items():
         present = [name for name in names if env.get(name, "").strip()]
         if present and len(present) < len(names):
             missing = ", ".join(name for name in names if name not in present)
-            raise ConfigError(f"To listen on {what}, {missing} must be set too ({where})." if not what.startswith("replies")
-                              else f"For {what}, {missing} must be set too ({where}).")
+            raise ConfigError(f"{purpose}, {missing} must be set too ({where}).")
 
 
 def _list(raw: str) -> tuple[str, ...]:

@@ -120,7 +120,6 @@ class Source(Protocol):
     """A social network (or feed) that mentions come from."""
 
     name: str
-    reply_limit: int  # characters a reply may have on this network
 
     def fetch(self, cursors: dict[str, str]) -> Iterator[Page]:
         """Yield pages of new mentions (and the account's own replies) since the saved cursors."""

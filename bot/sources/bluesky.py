@@ -12,7 +12,7 @@ from atproto.exceptions import (
 )
 from atproto_client.utils.facet_detection import detect_facets
 
-from bot.models import REPLY_LIMITS, Mention, Page, ReplyError, SentReply, SourceError
+from bot.models import Mention, Page, ReplyError, SentReply, SourceError
 from bot.sources.common import FIRST_POLL_SIZE, iso, utc
 
 log = logging.getLogger(__name__)
@@ -72,7 +72,6 @@ class BlueskySource:
     """Reads what Bluesky notifies the account of (mentions, replies, quotes), and optionally a search."""
 
     name = "bluesky"
-    reply_limit = REPLY_LIMITS["bluesky"]
     can_reply = True
 
     def __init__(self, service_url: str, handle: str, app_password: str, search: str = ""):

@@ -10,7 +10,7 @@ from mastodon import (
     MastodonServerError, MastodonUnauthorizedError,
 )
 
-from bot.models import REPLY_LIMITS, Mention, Page, ReplyError, SentReply, SourceError
+from bot.models import Mention, Page, ReplyError, SentReply, SourceError
 from bot.sources.common import FIRST_POLL_SIZE, html_to_text, utc
 
 log = logging.getLogger(__name__)
@@ -83,7 +83,6 @@ class MastodonSource:
     """Reads mentions of one Mastodon account (and optionally hashtag timelines)."""
 
     name = "mastodon"
-    reply_limit = REPLY_LIMITS["mastodon"]
     can_reply = True
 
     def __init__(self, client: Mastodon, hashtags: tuple[str, ...] = ()):

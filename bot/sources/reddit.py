@@ -11,7 +11,7 @@ import praw
 import prawcore
 
 from bot.config import Settings
-from bot.models import REPLY_LIMITS, Mention, Page, ReplyError, SentReply, SourceError
+from bot.models import Mention, Page, ReplyError, SentReply, SourceError
 from bot.sources.common import FIRST_POLL_SIZE
 
 log = logging.getLogger(__name__)
@@ -91,7 +91,6 @@ class RedditSource:
     """New posts matching REDDIT_QUERY (Reddit's search) and new comments naming it, in some subreddits or all."""
 
     name = "reddit"
-    reply_limit = REPLY_LIMITS["reddit"]
 
     def __init__(self, client: praw.Reddit, query: str, subreddits: tuple[str, ...] = (), can_reply: bool = False):
         self.client = client

@@ -24,7 +24,6 @@ class RssSource:
     """Each new entry of each feed is a mention; nobody can be answered through a feed."""
 
     name = "rss"
-    reply_limit = 0
     can_reply = False
 
     def __init__(self, feeds: tuple[str, ...], timeout: float = 20.0):

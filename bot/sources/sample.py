@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Iterator
 
-from bot.models import REPLY_LIMITS, Mention, Page
+from bot.models import Mention, Page
 
 SAMPLE_FILE = Path(__file__).resolve().parents[1] / "sample_mentions.json"
 PROFILE_URLS = {
@@ -31,7 +31,6 @@ class SampleSource:
     """Every bundled mention, timed as if it arrived minutes ago; storage drops repeats."""
 
     name = "sample"
-    reply_limit = REPLY_LIMITS["x"]
 
     def __init__(self, path: Path = SAMPLE_FILE):
         self.path = path

@@ -13,7 +13,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
 from bot.config import DEFAULT_X_API_URL
-from bot.models import REPLY_LIMITS, Mention, NetworkReply, Page, ReplyError, SentReply, SourceError
+from bot.models import Mention, NetworkReply, Page, ReplyError, SentReply, SourceError
 
 log = logging.getLogger(__name__)
 
@@ -150,7 +150,6 @@ class XSource:
     """Reads mentions of one X account (and optionally a recent-search query)."""
 
     name = "x"
-    reply_limit = REPLY_LIMITS["x"]
 
     def __init__(self, client: tweepy.Client, username: str, search_query: str = "", api_url: str = DEFAULT_X_API_URL,
                  posting_client: tweepy.Client | None = None):
