@@ -5,6 +5,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Iterator, Protocol
 
+from bot.text import clean, one_line
+
 LABELS = ("negative", "neutral", "positive")
 INTENTS = ("question", "complaint", "praise", "other")
 URGENCIES = ("low", "normal", "high")
@@ -29,6 +31,13 @@ class Mention:
     author_followers: int | None = None
     lang: str | None = None
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self):
+        # Every mention is cleaned where it is made, whichever network it came from: one bad
+        # character must never stop triage, storage or a card.
+        for name in ("external_id", "author_handle", "author_name", "url"):
+            object.__setattr__(self, name, one_line(getattr(self, name)))
+        object.__setattr__(self, "text", clean(self.text))
 
     @property
     def id(self) -> str:
@@ -134,7 +143,14 @@ class ChatSink(Protocol):
 
     platform: str
 
-    def post(self, mention: Mention, triage: Triage, handling: Handling | None = None) -> ChatRef: ...
+    def post(self, mention: Mention, triage: Triage, handling: Handling | None = None) -> ChatRef:
+        """Show a card; raises PostError (CardRefused: never postable; PostUnconfirmed: may have been shown)."""
+
+    def find_posted(self, mention_id: str, since: datetime) -> ChatRef | None:
+        """The card of `mention_id` if an earlier, unconfirmed attempt since `since` did get posted.
+
+        Raises PostError when it cannot tell (then nothing is posted until it can).
+        """
 
     def update(self, ref: ChatRef, mention: Mention, triage: Triage, handling: Handling) -> None:
         """Redraw a card in place; a failure is logged, never raised (the action is already recorded)."""
@@ -159,6 +175,17 @@ class SourceError(Exception):
 
 class PostError(Exception):
     """A card could not be posted; the message is written for the business owner."""
+
+
+class CardRefused(PostError):
+    """The chat platform refused this card for good, even in its minimal form: set it aside and move on."""
+
+
+class PostUnconfirmed(PostError):
+    """The chat platform may have accepted the card without saying so (a timeout or a 5xx after sending).
+
+    The attempt stays recorded; before posting it again, `find_posted` looks for it.
+    """
 
 
 class ReplyError(Exception):

@@ -81,7 +81,7 @@ def run(settings: Settings) -> None:
             log.info("Connecting to Slack in Socket Mode.")
             SocketModeHandler(app, settings.slack_app_token).start()
         else:
-            from bot.chat.slack import http_server
+            from bot.chat.slack_http import http_server
 
             server = http_server(app, settings.port)
             log.info("Listening for Slack on port %d at /slack/events.", settings.port)

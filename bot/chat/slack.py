@@ -3,13 +3,10 @@ from __future__ import annotations
 
 import logging
 import time
-from socketserver import ThreadingMixIn
 from typing import Callable
 from urllib.error import URLError
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from slack_bolt import App
-from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import (
@@ -128,26 +125,3 @@ def build_app(client: WebClient, signing_secret: str, status_lines: Callable[[],
     slack_actions.register(app, desk, sink)
     slack_reports.register(app, status_lines, reports)
     return app
-
-
-class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
-    daemon_threads = True
-
-
-class _QuietRequests(WSGIRequestHandler):
-    def log_message(self, *args) -> None:  # one line per request is noise for a shop owner
-        pass
-
-
-EVENTS_PATH = "/slack/events"
-
-
-def http_server(app: App, port: int, host: str = "0.0.0.0") -> WSGIServer:
-    """Serve Slack's requests at /slack/events through Bolt's WSGI adapter.
-
-    Bolt's own `app.start()` is a single-threaded development server; this standard-library
-    one gives each request its own thread, so a slow request never holds up another's ack.
-    Call `serve_forever()` on the result.
-    """
-    return make_server(host, port, SlackRequestHandler(app, path=EVENTS_PATH),
-                       server_class=_ThreadingWSGIServer, handler_class=_QuietRequests)

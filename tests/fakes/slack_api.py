@@ -7,6 +7,7 @@ import json
 from tests.fakes.server import FakeServer, Reply, Request
 
 BOT_TOKEN = "xoxb-test-token-0000"
+APP_TOKEN = "xapp-1-A0APP-0000-test"  # the app-level token that opens Socket Mode connections
 CHANNEL = "C0MENTIONS"
 # Members of the test workspace, as users.info describes them.
 PEOPLE = {
@@ -54,6 +55,10 @@ class FakeSlack(FakeServer):
                 return Reply(404, "Not Found")
             upload["data"] = request.body
             return Reply(200, f"OK - {len(request.body)}", {"Content-Type": "text/plain; charset=utf-8"})
+        if request.path.endswith("/apps.connections.open"):  # the only method taking the app-level token
+            if request.headers.get("Authorization") != f"Bearer {APP_TOKEN}":
+                return Reply(200, {"ok": False, "error": "invalid_auth"})
+            return Reply(200, {"ok": True, "url": self.url.replace("http", "ws", 1) + "/link/?ticket=t0"})
         if request.headers.get("Authorization") != f"Bearer {BOT_TOKEN}":
             return Reply(200, {"ok": False, "error": "invalid_auth"})
         method = request.path.rsplit("/", 1)[-1]
