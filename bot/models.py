@@ -74,6 +74,9 @@ class Actor:
     name: str
     is_bot: bool = False  # a bot's clicks are logged but never count as a response
 
+    def __post_init__(self):
+        object.__setattr__(self, "name", one_line(self.name))  # a display name is one line of plain text
+
 
 @dataclass(frozen=True)
 class Handling:
@@ -161,8 +164,8 @@ class ChatSink(Protocol):
         Returns whether it was written; a failure is logged, never raised.
         """
 
-    def say(self, text: str) -> bool:
-        """Post a message (a digest) in the channel; returns whether it was posted."""
+    def say(self, text: str, notify: tuple[str, ...] = ()) -> bool:
+        """Post a message (a digest, a reminder) in the channel, calling on `notify`; returns whether it was posted."""
 
 
 class SourceError(Exception):

@@ -3,24 +3,33 @@
 The order is what makes it safe: a mention is stored before its card is posted, a cursor
 is saved only after the pages before it are stored, and a card is marked posted only
 after the chat platform accepted it. A crash anywhere re-posts at most one card and
-never loses a mention.
+never loses a mention; a card whose posting was not confirmed is looked for in chat
+before it is sent again, and only one process posts from a database at a time.
 """
 from __future__ import annotations
 
 import logging
+import queue
+import sqlite3
 import threading
+import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import sqlite_utils
 
 from bot.chat.cards import network_name
-from bot.models import ChatSink, NetworkReply, PostError, Source, SourceError
+from bot.models import CardRefused, ChatSink, Mention, NetworkReply, PostError, PostUnconfirmed, Source, SourceError, Triage
 from bot.triage import Triager
 from handlers import actions
 from storage import mentions as store
+from storage.db import DatabaseProblem
 
 log = logging.getLogger(__name__)
+
+CYCLE_DEADLINE = 180.0  # seconds a whole cycle may take before slow sources are left for the next one
+HISTORY_AGE = timedelta(hours=1)  # first-poll mentions older than this are history: carded, never nudged
+_NOT_SCORED = Triage(sentiment=0.0, label="neutral", intent="other", urgency="normal", suggestions=(), scored=False)
 
 
 @dataclass
@@ -32,6 +41,9 @@ class CycleReport:
     post_error: str | None = None
     sources_polled: int = 0
     replies_found: int = 0
+    refused: int = 0  # cards the chat platform will never accept, set aside
+    reconciled: int = 0  # cards found already in chat after an unconfirmed attempt
+    poster_elsewhere: str = ""  # another process holds the posting lease: it posts, this one only stored
 
     @property
     def failed(self) -> bool:
@@ -46,6 +58,44 @@ class CycleReport:
         return "; ".join(f"{name}: {error}" for name, error in self.source_errors.items())
 
 
+class _Fetch(threading.Thread):
+    """One source's fetch, on a thread of its own, so a source that hangs can be left behind.
+
+    Pages go to the pipeline through a queue and are stored there; a fetch that is abandoned
+    (the cycle's deadline passed, or the service is stopping) hands over nothing more, so no
+    cursor is saved for what it was reading.
+    """
+
+    _running: dict[int, "_Fetch"] = {}  # the last fetch of each source object, while it runs
+    _lock = threading.Lock()
+
+    def __init__(self, source: Source, cursors: dict[str, str], out: queue.Queue):
+        super().__init__(name=f"fetch-{source.name}", daemon=True)
+        self.source, self.cursors, self.out = source, cursors, out
+        self.abandoned = threading.Event()
+
+    @classmethod
+    def still_running(cls, source: Source) -> bool:
+        with cls._lock:
+            last = cls._running.get(id(source))
+            return bool(last and last.is_alive())
+
+    def start(self) -> None:
+        with self._lock:
+            self._running[id(self.source)] = self
+        super().start()
+
+    def run(self) -> None:
+        try:
+            for page in self.source.fetch(self.cursors):
+                if self.abandoned.is_set():
+                    return
+                self.out.put((self, page))
+            self.out.put((self, None))
+        except BaseException as exc:  # noqa: BLE001 — any failure of one network stays with that network
+            self.out.put((self, exc))
+
+
 class Pipeline:
     def __init__(
         self,
@@ -54,55 +104,126 @@ class Pipeline:
         sink: ChatSink | None,
         triager: Triager,
         stop: threading.Event | None = None,
+        deadline: float = CYCLE_DEADLINE,
     ):
         self.db = db
         self.sources = sources
         self.sink = sink
         self.triager = triager
         self.stop = stop or threading.Event()
+        self.deadline = deadline
 
     def run_cycle(self) -> CycleReport:
         report = CycleReport()
-        for source in self.sources:
-            report.sources_polled += 1
-            self._poll(source, report)
-        if self.sink is not None:
-            self._post_unposted(report)
+        self._poll_all(report, time.monotonic() + self.deadline)
+        if self.sink is not None and not self.stop.is_set():
+            self._post_unposted(report, time.monotonic() + self.deadline)
             self._note_cross_posts()
         log.info("Poll cycle: %d fetched, %d new, %d cards posted.", report.fetched, report.new, report.posted)
         return report
 
-    def _poll(self, source: Source, report: CycleReport) -> None:
-        status = store.source_status(self.db, source.name)
-        retry_at = status.get("retry_at")
-        if retry_at and store.parse_iso(retry_at) > datetime.now(timezone.utc):
-            # Backing off after a rate limit or usage cap; the reason was logged when it began.
-            report.source_errors[source.name] = status.get("last_error") or f"waiting until {retry_at}"
-            return
-        try:
-            for page in source.fetch(store.get_cursors(self.db, source.name)):
-                self._store(source, page.mentions, report)
-                self._record_replies(page.replies, report)
-                if page.cursor is not None:
-                    store.set_cursor(self.db, source.name, page.key, page.cursor)
-        except SourceError as exc:
-            message = str(exc)
-            report.source_errors[source.name] = message
-            if message != status.get("last_error"):  # say it once, not every cycle
-                log.warning("%s: %s", source.name, message)
-            store.record_source_result(self.db, source.name, error=message, retry_at=exc.retry_at)
-            return
-        if status.get("last_error"):
-            log.info("%s is working again.", source.name)
-        store.record_source_result(self.db, source.name)
+    def _poll_all(self, report: CycleReport, ends_at: float) -> None:
+        """Fetch every source at once, each on its own thread, storing pages here as they come."""
+        pages: queue.Queue = queue.Queue()
+        fetching: dict[_Fetch, dict] = {}
+        for source in self.sources:
+            report.sources_polled += 1
+            status = store.source_status(self.db, source.name)
+            retry_at = status.get("retry_at")
+            if retry_at and store.parse_iso(retry_at) > datetime.now(timezone.utc):
+                # Backing off after a rate limit or usage cap; the reason was logged when it began.
+                report.source_errors[source.name] = status.get("last_error") or f"waiting until {retry_at}"
+                continue
+            if _Fetch.still_running(source):
+                self._failed(source, status, report, f"{network_name(source.name)} is still answering the last poll; "
+                                                     "skipped this time.")
+                continue
+            fetch = _Fetch(source, store.get_cursors(self.db, source.name), pages)
+            fetching[fetch] = status
+            fetch.start()
+        while fetching:
+            if self.stop.is_set():
+                self._abandon(fetching, report, None)
+                return
+            try:
+                fetch, item = pages.get(timeout=min(0.2, max(0.0, ends_at - time.monotonic())))
+            except queue.Empty:
+                if time.monotonic() >= ends_at:
+                    self._abandon(fetching, report, ends_at)
+                    return
+                continue
+            if fetch not in fetching:
+                continue
+            source, status = fetch.source, fetching[fetch]
+            if item is None:  # read to the end
+                del fetching[fetch]
+                if status.get("last_error"):
+                    log.info("%s is working again.", source.name)
+                store.record_source_result(self.db, source.name)
+            elif isinstance(item, BaseException):
+                del fetching[fetch]
+                self._fetch_failed(source, status, report, item)
+            else:
+                try:
+                    self._store(source, item, report)
+                except (DatabaseProblem, sqlite3.Error):
+                    self._abandon(fetching, report, None)
+                    raise
+                except Exception as exc:  # a page this code could not handle stays with its network
+                    fetch.abandoned.set()
+                    del fetching[fetch]
+                    self._fetch_failed(source, status, report, exc)
 
-    def _store(self, source: Source, mentions: list, report: CycleReport) -> None:
+    def _abandon(self, fetching: dict, report: CycleReport, ends_at: float | None) -> None:
+        """Leave the fetches still running: nothing more they read is stored, and no cursor moves."""
+        for fetch, status in fetching.items():
+            fetch.abandoned.set()
+            if ends_at is not None:
+                self._failed(fetch.source, status, report, f"{network_name(fetch.source.name)} did not finish within "
+                             f"{self.deadline:.0f} s; what it sent so far is stored and the rest is read next poll.")
+        fetching.clear()
+
+    def _fetch_failed(self, source: Source, status: dict, report: CycleReport, exc: BaseException) -> None:
+        if isinstance(exc, SourceError):
+            self._failed(source, status, report, str(exc), exc.retry_at)
+            return
+        message = (f"{network_name(source.name)} sent something Listening Post could not handle "
+                   f"({type(exc).__name__}); the other networks carry on, and it is tried again next poll.")
+        if message != status.get("last_error"):  # with its traceback, once, for whoever fixes it
+            log.warning("%s: %s", source.name, message, exc_info=(type(exc), exc, exc.__traceback__))
+        self._failed(source, {**status, "last_error": message}, report, message)
+
+    def _failed(self, source: Source, status: dict, report: CycleReport, message: str,
+                retry_at: datetime | None = None) -> None:
+        report.source_errors[source.name] = message
+        if message != status.get("last_error"):  # say it once, not every cycle
+            log.warning("%s: %s", source.name, message)
+        store.record_source_result(self.db, source.name, error=message, retry_at=retry_at)
+
+    def _store(self, source: Source, page, report: CycleReport) -> None:
+        mentions = page.mentions
         report.fetched += len(mentions)
         # Triage only what we have not stored before: a re-read burst costs nothing twice.
         known = store.known_ids(self.db, [m.id for m in mentions])
         fresh = {m.id: m for m in mentions if m.id not in known}.values()
-        triaged = [(m, self.triager.triage(m)) for m in fresh]
-        report.new += store.save_mentions(self.db, triaged)
+        triaged = [(m, self._triage(m)) for m in fresh]
+        first_poll = page.key not in self._cursors(source)
+        history = datetime.now(timezone.utc) - HISTORY_AGE if first_poll else None
+        report.new += store.save_mentions(self.db, triaged, history_before=history)
+        self._record_replies(page.replies, report)
+        if page.cursor is not None:
+            store.set_cursor(self.db, source.name, page.key, page.cursor)
+
+    def _cursors(self, source: Source) -> dict[str, str]:
+        return store.get_cursors(self.db, source.name)
+
+    def _triage(self, mention: Mention) -> Triage:
+        """A mention whose text trips up triage still gets its card, unscored: it is never lost."""
+        try:
+            return self.triager.triage(mention)
+        except Exception:  # noqa: BLE001
+            log.warning("Could not triage %s; its card goes out without suggestions.", mention.id, exc_info=True)
+            return _NOT_SCORED
 
     def _record_replies(self, replies: list[NetworkReply], report: CycleReport) -> None:
         """Replies the business made on the network itself count as responses too."""
@@ -123,17 +244,55 @@ class Pipeline:
             if self.sink.note(ref, line):
                 store.mark_duplicate_noted(self.db, mention.id)
 
-    def _post_unposted(self, report: CycleReport) -> None:
-        for mention, triage, handling in store.unposted(self.db):
-            if self.stop.is_set():
-                log.info("Stopping: the remaining cards go out on the next start.")
-                return
-            try:
-                ref = self.sink.post(mention, triage, handling)
-            except PostError as exc:
-                # Leave it unposted: it goes out on the next cycle, in order.
-                report.post_error = str(exc)
-                log.warning("Could not post a card; it goes out on the next poll. %s", exc)
-                return
-            store.mark_posted(self.db, mention.id, ref)
-            report.posted += 1
+    def _post_unposted(self, report: CycleReport, ends_at: float) -> None:
+        other = store.take_posting_lease(self.db)
+        if other:
+            report.poster_elsewhere = other
+            log.info("Another Listening Post (%s) is posting cards from this database; this one leaves it to it.",
+                     other.rsplit(":", 1)[0])
+            return
+        try:
+            for mention, triage, handling in store.unposted(self.db):
+                if self.stop.is_set() or time.monotonic() >= ends_at:
+                    log.info("Stopping for now: the remaining cards go out next time.")
+                    return
+                if store.take_posting_lease(self.db):  # renewed per card; lost only if it expired meanwhile
+                    return
+                if not self._post_one(mention, triage, handling, report):
+                    return
+        finally:
+            store.release_posting_lease(self.db)
+
+    def _post_one(self, mention: Mention, triage: Triage, handling, report: CycleReport) -> bool:
+        """Post one card; False when posting should stop for this cycle (it is tried again, in order, next time)."""
+        attempted = store.post_attempted_at(self.db, mention.id)
+        try:
+            if attempted:
+                # An earlier attempt was never confirmed: it may be in the channel already.
+                ref = self.sink.find_posted(mention.id, attempted)
+                if ref is not None:
+                    store.mark_posted(self.db, mention.id, ref)
+                    report.reconciled += 1
+                    log.info("The card of %s was already in chat (its post was not confirmed); not posting it again.", mention.id)
+                    return True
+            store.mark_post_attempt(self.db, mention.id)
+            ref = self.sink.post(mention, triage, handling)
+        except CardRefused as exc:
+            store.mark_refused(self.db, mention.id, str(exc))
+            report.refused += 1
+            log.warning("Set aside the card of %s, which Slack refused even in its simplest form (%s); the next cards "
+                        "go out as usual. Its mention is kept and counted: see /listen queue.", mention.id, exc)
+            return True
+        except PostUnconfirmed as exc:
+            report.post_error = str(exc)
+            log.warning("A card may or may not have been posted; it is looked for before being sent again. %s", exc)
+            return False
+        except PostError as exc:
+            if not attempted:
+                store.clear_post_attempt(self.db, mention.id)
+            report.post_error = str(exc)
+            log.warning("Could not post a card; it goes out on the next poll. %s", exc)
+            return False
+        store.mark_posted(self.db, mention.id, ref)
+        report.posted += 1
+        return True

@@ -1,27 +1,37 @@
 """`python -m bot run`: the scheduler polling in the background and the Slack app in front."""
 from __future__ import annotations
 
+import errno
 import logging
+import os
 import signal
+import sys
 import threading
 
 from bot import wiring
 from bot.config import ConfigError, Settings, missing_for_service
-from bot.chat.cards import network_name
+from bot.chat.cards import age, network_name
+from storage import DatabaseProblem
 from storage import mentions as store
-from storage import open_db
+
+STOP_WITHIN = 8.0  # seconds SIGTERM waits for the cycle in progress; platforms kill at 10
 
 log = logging.getLogger(__name__)
 
 
 def status_lines(settings: Settings) -> list[str]:
     """What `/listen status` says: cards waiting, and each source's last poll."""
-    db = open_db(settings.database_path)
+    db = wiring.open_db(settings)
     try:
         totals = store.counts(db)
         lines = [f"{totals['posted']} cards posted, {totals['waiting']} waiting to be posted, {totals['held']} held back as spam."]
+        refused = store.refused_count(db)
+        if refused:
+            lines.append(f"{refused} card(s) Slack refused even in their simplest form were set aside (the log says which); "
+                         "their mentions are kept and counted.")
         for row in db["source_status"].rows:
-            line = f"{network_name(row['source'])}: last good poll {row['last_success_at'] or 'never'}"
+            good = age(store.parse_iso(row["last_success_at"])) if row["last_success_at"] else "never"
+            line = f"{network_name(row['source'])}: last good poll {good}"
             if row["last_error"]:
                 line += f"; last problem: {row['last_error']}"
             lines.append(line)
@@ -39,30 +49,63 @@ def slack_app(settings: Settings, sink, the_sources: list):
     return build_app(sink.client, settings.slack_signing_secret, lambda: status_lines(settings), desk, sink, reports)
 
 
+def _listener(settings: Settings, app):
+    """Slack's way in, opened before anything is polled: a port in use or a bad app token stops the start here."""
+    if settings.slack_app_token:
+        from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+        handler = SocketModeHandler(app, settings.slack_app_token)
+        try:
+            handler.connect()
+        except Exception as exc:  # noqa: BLE001 — slack_sdk raises several types here; each means the same to the owner
+            error = getattr(getattr(exc, "response", None), "get", lambda _k: None)("error") or type(exc).__name__
+            raise ConfigError(f"Slack refused to open a Socket Mode connection ({error}). Check SLACK_APP_TOKEN: Slack app → "
+                              "Basic Information → App-Level Tokens, a token starting with xapp- with the "
+                              "connections:write scope. Or remove it to use HTTP mode.") from None
+        return handler
+    from bot.chat.slack_http import http_server
+
+    try:
+        return http_server(app, settings.port, settings.slack_signing_secret)
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise ConfigError(f"Port {settings.port} is already in use (another program, or Listening Post running twice). "
+                              "Stop the other one, or set PORT to a free port.") from None
+        raise ConfigError(f"Could not listen on port {settings.port} ({exc.strerror}). Set PORT to a free port above 1024.") from None
+
+
 def run(settings: Settings) -> None:
     problems = missing_for_service(settings)
     if not settings.slack_app_token and not settings.slack_signing_secret:
         problems.append("Set SLACK_APP_TOKEN (Socket Mode, no public URL needed) or SLACK_SIGNING_SECRET (HTTP mode).")
     if problems:
-        raise ConfigError(" ".join(problems))
-
-    from slack_bolt.adapter.socket_mode import SocketModeHandler
+        raise ConfigError(problems)
 
     from bot.scheduler import start_jobs
 
-    # Migrate once, here, before the jobs and listeners open connections of their own on other threads.
-    open_db(settings.database_path).close()
+    # Made (or migrated) once, here, before the jobs and listeners open connections of their own on other threads.
+    try:
+        wiring.open_db(settings).close()
+    except DatabaseProblem as exc:
+        raise ConfigError(str(exc)) from None
     stop = threading.Event()
     sink = wiring.slack_sink(settings)
     the_sources = wiring.sources(settings)
+    app = slack_app(settings, sink, the_sources)
+    listener = _listener(settings, app)
     cycle = wiring.cycle_runner(settings, sink, stop, the_sources)
+    cycle_done = threading.Event()
+    cycle_done.set()
 
     def guarded_cycle():
+        cycle_done.clear()
         try:
             report = cycle()
         except Exception:  # keep the service alive; the next cycle tries again
             log.exception("A poll cycle failed unexpectedly; trying again in %d seconds.", settings.poll_interval)
             return
+        finally:
+            cycle_done.set()
         if report.failed:
             log.warning("Poll cycle: %s", report.reason)
 
@@ -70,7 +113,6 @@ def run(settings: Settings) -> None:
                            reminders=wiring.reminder_job(settings, sink),
                            digest=wiring.digest_job(settings, sink), digest_at=settings.digest_time,
                            warm=wiring.reports(settings).warm)
-    app = slack_app(settings, sink, the_sources)
 
     def on_term(signum, frame):
         raise KeyboardInterrupt
@@ -78,20 +120,24 @@ def run(settings: Settings) -> None:
     signal.signal(signal.SIGTERM, on_term)
     try:
         if settings.slack_app_token:
-            log.info("Connecting to Slack in Socket Mode.")
-            SocketModeHandler(app, settings.slack_app_token).start()
+            log.info("Connected to Slack in Socket Mode.")
+            stop.wait()
         else:
-            from bot.chat.slack_http import http_server
-
-            server = http_server(app, settings.port)
             log.info("Listening for Slack on port %d at /slack/events.", settings.port)
             try:
-                server.serve_forever()
+                listener.serve_forever()
             finally:
-                server.server_close()
+                listener.server_close()
     except KeyboardInterrupt:
         log.info("Shutting down: finishing the card being posted, nothing is lost.")
     finally:
         stop.set()
-        scheduler.shutdown(wait=True)
+        scheduler.shutdown(wait=False)
+        if not cycle_done.wait(STOP_WITHIN):
+            # A network is still answering slowly. What it sent is either stored or read again next
+            # start (no cursor moves for an abandoned read), so it is safe to leave now.
+            log.info("Stopped (a slow network's answer was left; it is read again next start).")
+            logging.shutdown()
+            sys.stdout.flush()
+            os._exit(0)
         log.info("Stopped.")

@@ -1,11 +1,13 @@
 """Builds the sources, triager and chat sink that the settings ask for."""
 from __future__ import annotations
 
+import logging
+import sqlite3
 import threading
 
 from bot.config import Settings, networks
 from bot.models import ChatSink, Source
-from bot.pipeline import Pipeline
+from bot.pipeline import CycleReport, Pipeline
 from bot.replies import ReplyTemplates
 from bot.sources import x
 from bot.triage import Triager
@@ -13,7 +15,23 @@ from handlers import digest, reminders
 from handlers.actions import Replier
 from handlers.desk import Desk
 from handlers.stats import Reports
-from storage import open_db
+from storage import DatabaseFile, DatabaseProblem
+from storage.db import explain as explain_db_error
+
+log = logging.getLogger(__name__)
+_databases: dict[str, DatabaseFile] = {}
+_db_lock = threading.Lock()
+
+
+def database(settings: Settings) -> DatabaseFile:
+    """The database file of this process: created when first opened, after that never silently replaced."""
+    key = str(settings.database_path.resolve()) if str(settings.database_path) != ":memory:" else ":memory:"
+    with _db_lock:
+        return _databases.setdefault(key, DatabaseFile(settings.database_path))
+
+
+def open_db(settings: Settings):
+    return database(settings).open()
 
 
 def triager(settings: Settings) -> Triager:
@@ -51,11 +69,11 @@ def repliers(found: list[Source]) -> dict[str, Replier]:
 
 
 def reports(settings: Settings, card_link=None) -> Reports:
-    return Reports(lambda: open_db(settings.database_path), settings.business_hours, card_link, networks(settings))
+    return Reports(database(settings).open, settings.business_hours, card_link, networks(settings))
 
 
 def desk(settings: Settings, found: list[Source]) -> Desk:
-    return Desk(lambda: open_db(settings.database_path), repliers(found), settings.reply_approvers)
+    return Desk(database(settings).open, repliers(found), settings.reply_approvers)
 
 
 def slack_sink(settings: Settings):
@@ -65,14 +83,31 @@ def slack_sink(settings: Settings):
     return SlackSink(client, settings.slack_channel, settings.slack_post_interval)
 
 
-def _on_own_connection(settings: Settings, job):
-    """`job(db)` on a connection of its own: each scheduler run may be on another thread."""
+def _on_own_connection(settings: Settings, job, on_problem=lambda message: None):
+    """`job(db)` on a connection of its own: each scheduler run may be on another thread.
+
+    A database that has gone, been replaced, filled the disk or broken stops the job with one
+    clear log line (said again only when it changes) instead of a traceback every run.
+    """
+    said: list[str] = []
+
     def run():
-        db = open_db(settings.database_path)
         try:
-            return job(db)
-        finally:
-            db.close()
+            db = open_db(settings)
+            try:
+                result = job(db)
+            finally:
+                db.close()
+        except (DatabaseProblem, sqlite3.Error) as exc:
+            problem = exc if isinstance(exc, DatabaseProblem) else explain_db_error(exc, settings.database_path)
+            if said != [str(problem)]:
+                log.error("%s", problem)
+                said[:] = [str(problem)]
+            return on_problem(str(problem))
+        if said:
+            log.info("The database is working again.")
+            said.clear()
+        return result
     return run
 
 
@@ -97,4 +132,6 @@ def cycle_runner(settings: Settings, sink: ChatSink | None, stop: threading.Even
     the_sources = sources(settings) if the_sources is None else the_sources
     the_triager = triager(settings)
 
-    return _on_own_connection(settings, lambda db: Pipeline(db, the_sources, sink, the_triager, stop).run_cycle())
+    deadline = max(60.0, min(float(settings.poll_interval), 600.0))
+    return _on_own_connection(settings, lambda db: Pipeline(db, the_sources, sink, the_triager, stop, deadline).run_cycle(),
+                              on_problem=lambda message: CycleReport(post_error=message))

@@ -15,6 +15,7 @@ import sqlite_utils
 from bot.chat.cards import age, network_name
 from bot.models import REPLY_LIMITS, Actor, ChatSink, Mention, NetworkReply, ReplyError, SentReply, Triage
 from bot.replies import reply_length
+from bot.text import clean
 from storage import responses as store
 from storage.mentions import parse_iso, row_to_mention, row_to_triage, utc_now
 
@@ -48,6 +49,11 @@ class ReplyForm:
     can_send: bool  # Listening Post can post on this network
     needs_approval: bool
     problem: str  # why replying is not possible now, or ""
+
+
+def unavailable_form(problem: str) -> ReplyForm:
+    """A form that only says why it cannot be used now (the database is busy or unavailable)."""
+    return ReplyForm(mention=None, triage=None, draft="", limit=0, can_send=True, needs_approval=False, problem=problem)
 
 
 def quoted(text: str, limit: int = 200) -> str:
@@ -111,7 +117,7 @@ def dismissal_problem(row: dict | None, now: datetime) -> str:
 
 def dismiss(db: sqlite_utils.Database, mention_id: str, actor: Actor, reason: str = "") -> Outcome:
     now = utc_now()
-    reason = " ".join(reason.split())[:300]
+    reason = " ".join(clean(reason).split())[:300]
     with store.exclusive(db):
         row = store.mention_row(db, mention_id)
         problem = dismissal_problem(row, now)
@@ -166,7 +172,7 @@ def check_length(mention: Mention, text: str) -> str:
 def send_reply(db: sqlite_utils.Database, mention_id: str, actor: Actor, text: str,
                repliers: dict[str, Replier], approvers: frozenset[str]) -> Outcome:
     """Post a reply on the network, or hold it for approval when `actor` is not an approver."""
-    text = text.strip()
+    text = clean(text).strip()
     now = utc_now()
     with store.exclusive(db):
         row = store.mention_row(db, mention_id)
@@ -252,7 +258,7 @@ def _post(db: sqlite_utils.Database, mention: Mention, replier: Replier, text: s
 def record_outside_reply(db: sqlite_utils.Database, mention_id: str, actor: Actor, text: str = "") -> Outcome:
     """The person replied on the network themselves; count it as theirs."""
     now = utc_now()
-    text = text.strip()
+    text = clean(text).strip()
     with store.exclusive(db):
         row = store.mention_row(db, mention_id)
         problem = _problem(row, now, OPEN)

@@ -5,16 +5,21 @@ thread of its own, so every call here opens (and closes) its own connection.
 """
 from __future__ import annotations
 
-from contextlib import contextmanager
-from typing import Callable, Iterator
+import logging
+import sqlite3
+from typing import Callable, TypeVar
 
 import sqlite_utils
 
 from bot.models import Actor, ChatSink
 from handlers import actions
 from handlers.actions import Outcome, Replier, ReplyForm
-from storage import responses
+from storage import DatabaseProblem, responses
+from storage.db import explain
 from storage.mentions import utc_now
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 class Desk:
@@ -24,57 +29,59 @@ class Desk:
         self.repliers = repliers
         self.approvers = approvers
 
-    @contextmanager
-    def _db(self) -> Iterator[sqlite_utils.Database]:
-        db = self.open_db()
+    def _run(self, work: Callable[[sqlite_utils.Database], T], fallback: Callable[[str], T]) -> T:
+        """`work(db)` on a connection of its own; if the database cannot do it (busy for longer than
+        its timeout, gone, replaced, full, damaged), the person gets `fallback(why)`: an answer, never silence."""
         try:
-            yield db
+            db = self.open_db()
+        except DatabaseProblem as exc:
+            log.warning("%s", exc)
+            return fallback(f"Nothing changed: {exc}")
+        try:
+            return work(db)
+        except sqlite3.Error as exc:
+            problem = explain(exc, "")
+            log.warning("A click could not be saved: %s", problem)
+            return fallback(f"Nothing changed: {problem}")
         finally:
             db.close()
+
+    def _act(self, mention_id: str, work: Callable[[sqlite_utils.Database], Outcome]) -> Outcome:
+        return self._run(work, lambda why: Outcome(mention_id, error=why))
 
     def is_approver(self, actor: Actor) -> bool:
         return actor.id in self.approvers
 
     def claim(self, mention_id: str, actor: Actor, takeover: bool = False) -> Outcome:
-        with self._db() as db:
-            return actions.claim(db, mention_id, actor, takeover)
+        return self._act(mention_id, lambda db: actions.claim(db, mention_id, actor, takeover))
 
     def dismiss(self, mention_id: str, actor: Actor, reason: str = "") -> Outcome:
-        with self._db() as db:
-            return actions.dismiss(db, mention_id, actor, reason)
+        return self._act(mention_id, lambda db: actions.dismiss(db, mention_id, actor, reason))
 
     def dismissal_problem(self, mention_id: str) -> str:
-        with self._db() as db:
-            return actions.dismissal_problem(responses.mention_row(db, mention_id), utc_now())
+        return self._run(lambda db: actions.dismissal_problem(responses.mention_row(db, mention_id), utc_now()), str)
 
     def reopen(self, mention_id: str, actor: Actor) -> Outcome:
-        with self._db() as db:
-            return actions.reopen(db, mention_id, actor)
+        return self._act(mention_id, lambda db: actions.reopen(db, mention_id, actor))
 
     def reply_form(self, mention_id: str, actor: Actor) -> ReplyForm | None:
-        with self._db() as db:
-            return actions.reply_form(db, mention_id, actor, self.repliers, self.approvers)
+        return self._run(lambda db: actions.reply_form(db, mention_id, actor, self.repliers, self.approvers),
+                         actions.unavailable_form)
 
     def send_reply(self, mention_id: str, actor: Actor, text: str) -> Outcome:
-        with self._db() as db:
-            return actions.send_reply(db, mention_id, actor, text, self.repliers, self.approvers)
+        return self._act(mention_id, lambda db: actions.send_reply(db, mention_id, actor, text, self.repliers, self.approvers))
 
     def replied_outside(self, mention_id: str, actor: Actor, text: str = "") -> Outcome:
-        with self._db() as db:
-            return actions.record_outside_reply(db, mention_id, actor, text)
+        return self._act(mention_id, lambda db: actions.record_outside_reply(db, mention_id, actor, text))
 
     def approve(self, mention_id: str, approver: Actor) -> Outcome:
-        with self._db() as db:
-            return actions.approve(db, mention_id, approver, self.repliers, self.approvers)
+        return self._act(mention_id, lambda db: actions.approve(db, mention_id, approver, self.repliers, self.approvers))
 
     def reject(self, mention_id: str, approver: Actor) -> Outcome:
-        with self._db() as db:
-            return actions.reject(db, mention_id, approver, self.approvers)
+        return self._act(mention_id, lambda db: actions.reject(db, mention_id, approver, self.approvers))
 
     def card(self, mention_id: str):
-        with self._db() as db:
-            return responses.card(db, mention_id)
+        return self._run(lambda db: responses.card(db, mention_id), lambda why: None)
 
     def announce(self, sink: ChatSink, outcome: Outcome) -> None:
-        with self._db() as db:
-            actions.announce(db, sink, outcome)
+        self._run(lambda db: actions.announce(db, sink, outcome), lambda why: None)

@@ -1,4 +1,9 @@
-"""Reminders: one nudge in a card's thread when a mention has waited past the reply target, never two."""
+"""Reminders: a mention waiting past the reply target is nudged once, never twice, and never as a flood.
+
+Whoever holds a mention (its claimer, or the approvers of a waiting reply) is called on in the
+card's thread. Mentions nobody has picked up are gathered into one message to the channel
+per check, so a backlog calls on everyone once, not once per mention.
+"""
 from __future__ import annotations
 
 import logging
@@ -6,9 +11,10 @@ from datetime import datetime, timedelta
 
 import sqlite_utils
 
-from bot.chat.cards import duration
+from bot.chat.cards import duration, network_name
 from bot.hours import BusinessHours
 from bot.models import ChatRef, ChatSink
+from bot.text import one_line
 from storage.mentions import iso, parse_iso, utc_now
 from storage.db import exclusive
 
@@ -31,12 +37,31 @@ def nudge_text(row: dict, waited: float, target_minutes: int, hours: BusinessHou
 
 
 def _called_on(row: dict, approvers: frozenset[str]) -> tuple[str, ...]:
-    """Whoever can move the mention on: its claimer, the approvers of a waiting reply, else the channel."""
+    """Whoever can move the mention on: its claimer, or the approvers of a waiting reply; () when nobody holds it."""
     if row["status"] == "claimed" and row["actor_id"]:
         return (row["actor_id"],)
     if row["status"] == "pending" and approvers:
         return tuple(sorted(approvers))
-    return (CHANNEL,)
+    return ()
+
+
+LISTED = 10  # mentions named in the channel's message; the rest are counted
+
+
+def unclaimed_text(rows: list[tuple[dict, float]], target_minutes: int, hours: BusinessHours) -> str:
+    """One message for every mention nobody has picked up: who, where, how long."""
+    opening = "" if hours.always_open else " of opening hours"
+    count = f"{len(rows)} mentions have" if len(rows) > 1 else "A mention has"
+    lines = [f"⏰ {count} waited past the reply target ({duration(target_minutes * 60)}) with nobody on them:"]
+    for row, waited in rows[:LISTED]:
+        who = one_line(row["author_name"] or row["author_handle"] or "Someone")[:60]
+        said = one_line(row["text"])
+        said = said if len(said) <= 80 else said[:79] + "…"
+        lines.append(f"• {who} on {network_name(row['source'])}, {duration(waited)}{opening}: “{said}”")
+    if len(rows) > LISTED:
+        lines.append(f"…and {len(rows) - LISTED} more.")
+    lines.append("Claim them from their cards, or type /listen queue to see everything waiting.")
+    return "\n".join(lines)
 
 
 def send_reminders(db: sqlite_utils.Database, sink: ChatSink, hours: BusinessHours, target_minutes: int,
@@ -53,24 +78,47 @@ def send_reminders(db: sqlite_utils.Database, sink: ChatSink, hours: BusinessHou
     target = target_minutes * 60
     # Open time is never more than calendar time, so only mentions this old can be due.
     rows = list(db.query(
-        f"select id, created_at, status, actor_id, actor_name, chat_platform, chat_channel, chat_message_id "
+        f"select id, created_at, status, actor_id, actor_name, author_name, author_handle, source, text, "
+        f"chat_platform, chat_channel, chat_message_id "
         f"from mentions indexed by idx_mentions_unreminded where {_UNREMINDED} and created_at <= ? "
         f"and chat_message_id is not null order by created_at limit ?",
         [iso(now - timedelta(seconds=target)), limit]))
-    sent = 0
+    due = []
     for row in rows:
         waited = hours.open_seconds(parse_iso(row["created_at"]), now)
         if waited < target:
             break  # the rest are younger, so they have waited even less
-        with exclusive(db):  # a click may have answered it since it was read
-            if not db.execute(f"select 1 from mentions where id = ? and {_UNREMINDED}", [row["id"]]).fetchone():
-                continue
-            db.execute("update mentions set reminded_at = ? where id = ?", [iso(now), row["id"]])
+        due.append((row, waited))
+    held, unclaimed = [], []
+    for row, waited in _take(db, due, now):
+        (held if _called_on(row, approvers) else unclaimed).append((row, waited))
+    sent = 0
+    for i, (row, waited) in enumerate(held):
         ref = ChatRef(row["chat_platform"], row["chat_channel"], row["chat_message_id"])
         if not sink.note(ref, nudge_text(row, waited, target_minutes, hours), _called_on(row, approvers)):
-            with exclusive(db):
-                db.execute("update mentions set reminded_at = null where id = ?", [row["id"]])
+            _give_back(db, [r for r, _ in held[i:] + unclaimed])
             log.warning("Could not send a reminder; trying again at the next check.")
-            break
+            return sent
         sent += 1
+    if unclaimed:
+        if not sink.say(unclaimed_text(unclaimed, target_minutes, hours), notify=(CHANNEL,)):
+            _give_back(db, [r for r, _ in unclaimed])
+            log.warning("Could not send a reminder; trying again at the next check.")
+            return sent
+        sent += len(unclaimed)
     return sent
+
+
+def _take(db: sqlite_utils.Database, due: list[tuple[dict, float]], now: datetime) -> list[tuple[dict, float]]:
+    """Mark the due mentions reminded, keeping only those still waiting and not marked by another run meanwhile."""
+    taken = []
+    with exclusive(db):  # a click may have answered one since it was read
+        for row, waited in due:
+            if db.execute(f"update mentions set reminded_at = ? where id = ? and {_UNREMINDED}", [iso(now), row["id"]]).rowcount:
+                taken.append((row, waited))
+    return taken
+
+
+def _give_back(db: sqlite_utils.Database, rows: list[dict]) -> None:
+    with exclusive(db):
+        db.conn.executemany("update mentions set reminded_at = null where id = ?", [(r["id"],) for r in rows])

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import sqlite3
+import uuid
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -10,6 +11,7 @@ import sqlite_utils
 from sqlite_utils import Migrations
 
 migrations = Migrations("listening_post")
+BUSY_TIMEOUT = 10.0  # seconds a writer waits for another's write lock before giving up with "busy"
 
 
 @migrations()
@@ -132,6 +134,21 @@ def m006_duplicates(db: sqlite_utils.Database) -> None:
                "where duplicate_of is not null and duplicate_noted_at is null")
 
 
+@migrations()
+def m007_safe_posting(db: sqlite_utils.Database) -> None:
+    mentions = db["mentions"]
+    # Set just before a card is sent and cleared when the chat platform confirms it: a card with
+    # this mark may already be in the channel, so it is looked for there before it is sent again.
+    mentions.add_column("post_attempted_at", str)
+    # A card the chat platform refused for good, even in its smallest form: set aside, with why.
+    mentions.add_column("post_refused", str)
+    db.execute("drop index if exists idx_mentions_unposted")
+    db.execute("create index idx_mentions_unposted on mentions (created_at, id) "
+               "where posted_at is null and status != 'held' and post_refused is null")
+    # Who made this database: a file replaced under a running service is told apart from it.
+    db.execute("insert or ignore into meta (key, value) values ('database_id', ?)", [uuid.uuid4().hex])
+
+
 @contextmanager
 def exclusive(db: sqlite_utils.Database) -> Iterator[None]:
     """A transaction that holds the write lock from its first statement; use it for every write.
@@ -155,21 +172,86 @@ def exclusive(db: sqlite_utils.Database) -> Iterator[None]:
     db.conn.commit()
 
 
-def open_db(path: str | Path) -> sqlite_utils.Database:
-    """Open (creating if needed) and migrate the database.
+class DatabaseProblem(Exception):
+    """The database file is missing, replaced, full, read-only or damaged; the message says what to do."""
 
+
+def explain(exc: sqlite3.Error, path: str | Path) -> DatabaseProblem:
+    """SQLite's error, in words for the owner."""
+    text = str(exc).lower()
+    if "disk is full" in text or "disk i/o" in text:
+        return DatabaseProblem(f"The disk holding the database {path} is full (or failing). Nothing more is posted until "
+                               "there is space again; free some space and Listening Post carries on by itself.")
+    if "readonly" in text or "read-only" in text:
+        return DatabaseProblem(f"The database {path} cannot be written (read-only). Give the user running Listening "
+                               "Post write permission on it and its folder.")
+    if "not a database" in text or "malformed" in text or "corrupt" in text:
+        return DatabaseProblem(f"The database {path} is damaged or is not a Listening Post database. Nothing more is "
+                               "posted: restore it from a backup, or move it aside and restart to begin a new one.")
+    if "locked" in text or "busy" in text:
+        return DatabaseProblem("The database is busy (another part of Listening Post is writing). Try again in a few seconds.")
+    if "unable to open" in text:
+        return DatabaseProblem(f"The database {path} cannot be opened. Check that its folder exists and can be written.")
+    return DatabaseProblem(f"The database {path} failed ({exc}).")
+
+
+def database_id(db: sqlite_utils.Database) -> str:
+    row = db.execute("select value from meta where key = 'database_id'").fetchone()
+    return row[0] if row else ""
+
+
+def open_db(path: str | Path, create: bool = True, expect_id: str | None = None) -> sqlite_utils.Database:
+    """Open and migrate the database, creating it only when `create` is true.
+
+    `expect_id` is the id of the database this process started with: a different file at the
+    same path (deleted and made anew, or swapped) raises DatabaseProblem instead of being used.
     A connection belongs to the thread that made it: call this once per thread.
     """
     path = Path(path)
-    if str(path) != ":memory:":
-        path.parent.mkdir(parents=True, exist_ok=True)
-    # timeout= sets SQLite's busy timeout: a writer in another thread waits, not fails.
-    conn = sqlite3.connect(str(path), timeout=10)
-    db = sqlite_utils.Database(conn, execute_plugins=False)
-    if str(path) != ":memory:":
-        db.enable_wal()
-    with db.ensure_autocommit_on():
-        # With WAL, NORMAL survives an application crash; only a power cut may drop the last commits.
-        db.execute("PRAGMA synchronous = NORMAL")
-    migrations.apply(db)
+    in_memory = str(path) == ":memory:"
+    if not in_memory and not create and not path.is_file():
+        raise DatabaseProblem(f"The database {path} has gone (deleted or moved while Listening Post was running). "
+                              "Nothing more is posted, so no card is posted twice: put the file back, or restart "
+                              "Listening Post to begin a new, empty one.")
+    try:
+        if not in_memory:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        # timeout= sets SQLite's busy timeout: a writer in another thread waits, not fails.
+        conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT)
+        db = sqlite_utils.Database(conn, execute_plugins=False)
+        if not in_memory:
+            db.enable_wal()
+        with db.ensure_autocommit_on():
+            # With WAL, NORMAL survives an application crash; only a power cut may drop the last commits.
+            db.execute("PRAGMA synchronous = NORMAL")
+        migrations.apply(db)
+        found = database_id(db)
+    except sqlite3.Error as exc:
+        raise explain(exc, path) from None
+    except OSError as exc:
+        raise DatabaseProblem(f"The database folder {path.parent} cannot be made or written ({exc.strerror}).") from None
+    if expect_id is not None and found != expect_id:
+        db.close()
+        raise DatabaseProblem(f"The database {path} was replaced by another file while Listening Post was running. "
+                              "Nothing more is posted, so no card is posted twice: put the original back, or restart "
+                              "Listening Post to use the new one.")
     return db
+
+
+class DatabaseFile:
+    """The one database of a running service: created (if need be) when it starts, after that only opened.
+
+    So a database deleted, swapped or broken while the service runs stops the work with a clear
+    message, instead of a new empty one being made silently (which would post every card again).
+    """
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self._id: str | None = None
+
+    def open(self) -> sqlite_utils.Database:
+        if self._id is None:
+            db = open_db(self.path)
+            self._id = database_id(db)
+            return db
+        return open_db(self.path, create=False, expect_id=self._id)

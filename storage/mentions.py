@@ -3,7 +3,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
+import socket
+import uuid
 from datetime import datetime, timedelta, timezone
 from typing import Iterable
 
@@ -67,13 +70,25 @@ def _originals(db: sqlite_utils.Database, mentions: list[Mention], prints: dict[
     return originals
 
 
-def save_mentions(db: sqlite_utils.Database, triaged: Iterable[tuple[Mention, Triage]]) -> int:
+_SURROGATES = re.compile(r"[\ud800-\udfff]")
+
+
+def _raw_json(raw: dict) -> str:
+    # A network's raw payload is kept as it came, less what SQLite cannot store (lone surrogates).
+    return _SURROGATES.sub("", json.dumps(raw, ensure_ascii=False, separators=(",", ":"), default=str))
+
+
+def save_mentions(db: sqlite_utils.Database, triaged: Iterable[tuple[Mention, Triage]],
+                  history_before: datetime | None = None) -> int:
     """Store mentions not seen before; return how many were new. A mention seen again is ignored.
 
     A cross-post (the same words on another network, or the same person saying it twice) is
     stored too, but held back: it joins the first one's card as a line in its thread.
+    Mentions older than `history_before` (set on a source's first poll) are the account's history:
+    they get cards, but no reminder (a first start would otherwise call on the channel for each).
     """
-    fetched_at = iso(utc_now())
+    now = utc_now()
+    fetched_at = iso(now)
     triaged = list(triaged)
     prints = {m.id: fingerprint(m.text) for m, _ in triaged}
     originals = _originals(db, [m for m, _ in triaged], prints)
@@ -83,13 +98,14 @@ def save_mentions(db: sqlite_utils.Database, triaged: Iterable[tuple[Mention, Tr
             "author_handle": m.author_handle, "author_name": m.author_name,
             "author_followers": m.author_followers, "text": m.text, "url": m.url,
             "lang": m.lang, "created_at": iso(m.created_at), "in_reply_to": m.in_reply_to,
-            "raw": json.dumps(m.raw, ensure_ascii=False, separators=(",", ":")),
+            "raw": _raw_json(m.raw),
             "sentiment": t.sentiment, "label": t.label, "intent": t.intent,
             "urgency": t.urgency, "suggestions": json.dumps(list(t.suggestions), ensure_ascii=False),
             "spam": int(t.spam), "scored": int(t.scored),
             # Spam and cross-posts are kept and counted, but held back from the channel.
             "status": "held" if t.spam or m.id in originals else "new", "fetched_at": fetched_at,
             "fingerprint": prints[m.id], "duplicate_of": originals.get(m.id),
+            "reminded_at": fetched_at if history_before and m.created_at < history_before else None,
         }
         for m, t in triaged
     ]
@@ -137,11 +153,36 @@ def known_ids(db: sqlite_utils.Database, mention_ids: list[str]) -> set[str]:
 def unposted(db: sqlite_utils.Database, limit: int = 500) -> list[tuple[Mention, Triage, Handling]]:
     """Mentions stored but not yet shown in chat, oldest first (some may already be answered on the network)."""
     rows = db.query(
-        "select * from mentions where posted_at is null and status != 'held' "
-        "order by created_at, id limit ?",
+        "select * from mentions indexed by idx_mentions_unposted "
+        "where posted_at is null and status != 'held' and post_refused is null order by created_at, id limit ?",
         [limit],
     )
     return [(row_to_mention(r), row_to_triage(r), row_to_handling(r)) for r in rows]
+
+
+def post_attempted_at(db: sqlite_utils.Database, mention_id: str) -> datetime | None:
+    """When an unconfirmed attempt to post this card was made, if one was."""
+    row = db.execute("select post_attempted_at from mentions where id = ?", [mention_id]).fetchone()
+    return parse_iso(row[0]) if row and row[0] else None
+
+
+def mark_post_attempt(db: sqlite_utils.Database, mention_id: str) -> None:
+    """Written before a card is sent: if no confirmation is recorded, the card may be in chat already."""
+    with exclusive(db):
+        db.execute("update mentions set post_attempted_at = coalesce(post_attempted_at, ?) where id = ?",
+                   [iso(utc_now()), mention_id])
+
+
+def clear_post_attempt(db: sqlite_utils.Database, mention_id: str) -> None:
+    """The platform said for sure that it did not post the card."""
+    with exclusive(db):
+        db.execute("update mentions set post_attempted_at = null where id = ?", [mention_id])
+
+
+def mark_refused(db: sqlite_utils.Database, mention_id: str, reason: str) -> None:
+    """Set a card aside that the chat platform will never accept; it is counted in /listen status."""
+    with exclusive(db):
+        db.execute("update mentions set post_refused = ?, post_attempted_at = null where id = ?", [reason, mention_id])
 
 
 def mark_posted(db: sqlite_utils.Database, mention_id: str, ref: ChatRef) -> None:
@@ -150,9 +191,55 @@ def mark_posted(db: sqlite_utils.Database, mention_id: str, ref: ChatRef) -> Non
             mention_id,
             {
                 "chat_platform": ref.platform, "chat_channel": ref.channel,
-                "chat_message_id": ref.message_id, "posted_at": iso(utc_now()),
+                "chat_message_id": ref.message_id, "posted_at": iso(utc_now()), "post_attempted_at": None,
             },
         )
+
+
+# Who is posting: this process, told apart from another on the same machine or elsewhere.
+POSTER = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+POSTING_LEASE = timedelta(minutes=2)
+
+
+def _alive(holder: str) -> bool:
+    """False only when the holder is a process on this machine that has ended (a crash or kill -9)."""
+    host, pid, _ = (holder.split(":") + ["", "", ""])[:3]
+    if host != socket.gethostname() or not pid.isdigit():
+        return True
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
+
+
+def take_posting_lease(db: sqlite_utils.Database, holder: str = POSTER) -> str | None:
+    """Take or renew the right to post cards from this database; returns who else holds it, or None.
+
+    Two processes on one database (`run` twice, or `poll` from cron beside `run`) would both
+    post the same waiting cards; with the lease, one posts and the other only stores.
+    """
+    now = utc_now()
+    with exclusive(db):
+        row = db.execute("select value from meta where key = 'poster'").fetchone()
+        if row:
+            other, _, until = row[0].rpartition("|")
+            if other != holder and until > iso(now) and _alive(other):
+                return other
+        db.execute("insert into meta (key, value) values ('poster', ?) on conflict(key) do update set value = excluded.value",
+                   [f"{holder}|{iso(now + POSTING_LEASE)}"])
+    return None
+
+
+def release_posting_lease(db: sqlite_utils.Database, holder: str = POSTER) -> None:
+    with exclusive(db):
+        db.execute("delete from meta where key = 'poster' and value like ?", [holder + "|%"])
+
+
+def refused_count(db: sqlite_utils.Database) -> int:
+    return db.execute("select count(*) from mentions where post_refused is not null").fetchone()[0]
 
 
 def row_to_mention(row: dict) -> Mention:

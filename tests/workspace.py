@@ -30,9 +30,9 @@ class Workspace:
         sources = wiring.sources(settings)
         self.poll = wiring.cycle_runner(settings, sink, None, sources)
         app = service.slack_app(settings, sink, sources)
-        self.server = http_server(app, 0, host="127.0.0.1")  # what `python -m bot run` serves in HTTP mode
+        self.server = http_server(app, 0, settings.slack_signing_secret, host="127.0.0.1")  # what `python -m bot run` serves in HTTP mode
         self.url = f"http://127.0.0.1:{self.server.server_port}/slack/events"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
 
     def stop(self) -> None:
         self.server.shutdown()
@@ -58,6 +58,11 @@ class Workspace:
 
     def _post(self, body: str, content_type: str, secret: str | None = None, timestamp: int | None = None) -> tuple[int, str]:
         headers = {**signed_headers(secret or self.settings.slack_signing_secret, body, timestamp), "Content-Type": content_type}
+        return self._post_exact(body, headers)
+
+    def _post_exact(self, body: str, headers: dict) -> tuple[int, str]:
+        """A request with exactly these headers (a captured one sent again, say)."""
+        headers = {"Content-Type": "application/x-www-form-urlencoded", **headers}
         request = urllib.request.Request(self.url, data=body.encode(), headers=headers, method="POST")
         try:
             with urllib.request.urlopen(request, timeout=10) as response:
@@ -87,6 +92,7 @@ class Workspace:
         """Submit a modal the app opened, as Slack does: the view comes back with what was typed in its state."""
         payload = json.loads(FIXTURES.joinpath("slack_view_submission.json").read_text())
         payload["user"] = self._user(user_id)
+        payload["trigger_id"] = f"{time.time()}.trigger"  # Slack gives every submission its own
         submitted = copy.deepcopy(view)
         submitted.update(id="V0MODAL", hash="1700000000.abc", team_id="T0TEAM")
         values = {}
