@@ -19,39 +19,82 @@ COMMANDS = {
     "doctor": "check settings and connections, and say what to fix",
     "stats": "the team's numbers: mentions, reply rate, response times, who answered",
 }
+MAX_DAYS = 365
+DEMO_DATABASE = Path("data/demo.db")
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bot", description="Listening Post: social listening for your team chat.")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+class UsageError(Exception):
+    """A mistake on the command line itself; the message says what to type instead."""
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, but a mistake is one plain line (no usage dump), still exit code 2."""
+
+    def error(self, message: str):
+        if "invalid choice" in message and self.prog == "python -m bot":
+            wrong = message.split("'")[1] if message.count("'") >= 2 else "?"
+            raise UsageError(f"There is no command '{wrong}'; use one of {', '.join(COMMANDS)} (see `python -m bot --help`).")
+        raise UsageError(f"{message[:1].upper()}{message[1:]}. See `{self.prog} --help`.")
+
+
+def _parser() -> Parser:
+    parser = Parser(prog="python -m bot", description="Listening Post: social listening for your team chat.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     for name, help_text in COMMANDS.items():
         command = sub.add_parser(name, help=help_text, description=help_text)
         if name == "demo":
-            command.add_argument("--database", type=Path, default=Path("data/demo.db"), help="demo database (default data/demo.db)")
+            command.add_argument("--database", type=Path, default=DEMO_DATABASE, help="demo database (default data/demo.db)")
         if name == "stats":
-            command.add_argument("--days", type=int, default=7, choices=range(1, 366), metavar="N", help="the last N days (default 7)")
+            command.add_argument("--days", default="7", metavar="N", help=f"the last N days, 1 to {MAX_DAYS} (default 7)")
             command.add_argument("--csv", action="store_true", help="one row per day, for a spreadsheet")
             command.add_argument("--chart", type=Path, metavar="FILE.png", help="also draw the chart /listen chart posts, into this file")
         if name in ("run", "poll"):
             command.add_argument("--verbose", action="store_true", help="log more detail")
-    args = parser.parse_args(argv)
-    if not args.command:
-        parser.print_help()
-        return 2
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    from storage import DatabaseProblem
+
+    parser = _parser()
     try:
+        args = parser.parse_args(argv)
+        if not args.command:
+            parser.print_help()
+            return 2
+        if args.command == "stats":
+            args.days = _days(args.days)
         settings = config.load()
         logs.setup_logging(settings, logging.DEBUG if getattr(args, "verbose", False) else logging.INFO)
         if args.command not in ("run", "poll"):
             logging.getLogger().setLevel(logging.WARNING)  # the output is for people, not logs
         return HANDLERS[args.command](settings, args)
-    except config.ConfigError as exc:
-        print(f"Configuration problem: {exc}", file=sys.stderr)
+    except UsageError as exc:
+        print(exc, file=sys.stderr)
         return 2
+    except config.ConfigError as exc:
+        print(cant_start(exc), file=sys.stderr)
+        return 2
+    except DatabaseProblem as exc:
+        print(f"Listening Post stopped: {exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:  # output piped into `head` and closed early: not an error
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+
+
+def cant_start(exc: config.ConfigError) -> str:
+    """All the setting problems, one per line, under one heading."""
+    lines = [line.strip() for problem in exc.problems for line in str(problem).splitlines() if line.strip()]
+    return "Listening Post can't start:\n" + "\n".join(f"  • {line}" for line in lines)
+
+
+def _days(raw: str) -> int:
+    if not raw.strip().isdigit() or not 1 <= int(raw) <= MAX_DAYS:
+        raise UsageError(f"--days must be a whole number between 1 and {MAX_DAYS}, like --days 30.")
+    return int(raw)
 
 
 def _run(settings, args) -> int:
@@ -66,7 +109,7 @@ def _poll(settings, args) -> int:
 
     problems = config.missing_for_service(settings)
     if problems:
-        raise config.ConfigError(" ".join(problems))
+        raise config.ConfigError(problems)
     report = wiring.cycle_runner(settings, wiring.slack_sink(settings))()
     if report.failed:
         print(f"Poll failed: {report.reason}", file=sys.stderr)
@@ -78,6 +121,9 @@ def _poll(settings, args) -> int:
 def _demo(settings, args) -> int:
     from bot import demo
 
+    problem = config.database_problem(args.database)
+    if problem:
+        raise UsageError(problem.replace("DATABASE_PATH", "--database").replace("data/listening.db", "data/demo.db"))
     return demo.run(settings, args.database, sys.stdout)
 
 
@@ -87,6 +133,7 @@ def _triage(settings, args) -> int:
 
     triager = wiring.triager(settings)
     now = datetime.now(timezone.utc)
+    sys.stdin.reconfigure(errors="replace")  # a stray byte that is not UTF-8 becomes �, not a crash
     for number, line in enumerate(sys.stdin, 1):
         text = line.rstrip("\n")
         if not text.strip():
@@ -110,23 +157,54 @@ def _doctor(settings, args) -> int:
 def _stats(settings, args) -> int:
     from bot import wiring
     from handlers import stats
+    from storage import mentions as store
     from storage import open_db
 
-    if args.csv:
-        db = open_db(settings.database_path)
-        try:
+    chart = _chart_file(args.chart) if args.chart else None
+    db = open_db(settings.database_path)
+    try:
+        empty = store.counts(db)["total"] == 0
+        if args.csv:
             sys.stdout.write(stats.daily_csv(db, args.days, settings.business_hours))
-        finally:
-            db.close()
+    finally:
+        db.close()
+    if empty:
+        print(_empty_hint(settings.database_path), file=sys.stderr)
+    if args.csv:
         return 0
     reports = wiring.reports(settings)
     when = stats.period(f"{args.days}d", settings.business_hours)
-    if args.chart:
-        args.chart.write_bytes(reports.chart(when).png)
-        print(f"Chart ({when.label}) written to {args.chart}.\n")
+    if chart:
+        png = reports.chart(when).png
+        try:
+            chart.write_bytes(png)
+        except OSError as exc:
+            raise UsageError(f"Could not write the chart to {chart} ({exc.strerror}). Choose a file in a folder you can write to.") from None
+        print(f"Chart ({when.label}) written to {chart}.\n")
     for report in (reports.stats(when), reports.leaders(when), reports.queue()):
         print(report.replace("*", "") + "\n")
     return 0
+
+
+def _chart_file(path: Path) -> Path:
+    """Where --chart writes: its folder is made if need be; a folder or an unwritable place is a plain message."""
+    if path.is_dir():
+        raise UsageError(f"--chart {path} is a folder; give a file name, like {path / 'chart.png'}.")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"Could not make the folder {path.parent} for the chart ({exc.strerror}). "
+                         "Choose a file in a folder you can write to.") from None
+    return path
+
+
+def _empty_hint(database: Path) -> str:
+    hint = f"The database {database} has no mentions yet."
+    demo = next((p for p in (database.with_name(DEMO_DATABASE.name), DEMO_DATABASE)
+                 if p.is_file() and p.resolve() != database.resolve()), None)
+    if demo:
+        hint += f" The demo's numbers are in {demo}: DATABASE_PATH={demo} python -m bot stats"
+    return hint
 
 
 HANDLERS = {"run": _run, "poll": _poll, "demo": _demo, "triage": _triage, "doctor": _doctor, "stats": _stats}

@@ -85,6 +85,7 @@ def run(settings: Settings, database: Path, out: TextIO) -> int:
         times = responses.response_times(db)
         if times:
             print(f"  Response time (to the first reply): median {duration(median(times))} over {len(times)} replied", file=out)
+        print(f"  The team's numbers for the demo: DATABASE_PATH={database} python -m bot stats", file=out)
         print("  Next: put your keys in .env and run `python -m bot doctor` (see README).", file=out)
         return 1 if report.failed else 0
     finally:

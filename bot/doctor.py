@@ -1,6 +1,9 @@
 """`python -m bot doctor`: checks settings and connections and says what is wrong in plain words."""
 from __future__ import annotations
 
+import logging
+import warnings
+from contextlib import contextmanager
 from typing import Iterator
 
 from bot import wiring
@@ -11,12 +14,22 @@ OK, PROBLEM, NOTE = "✓", "✗", "•"
 
 def checks(settings: Settings) -> Iterator[tuple[str, str]]:
     """Yield (mark, sentence) pairs; any PROBLEM means the service will not work as set up."""
-    yield from _storage(settings)
-    yield from _templates(settings)
-    yield from _schedule(settings)
-    yield from _slack(settings)
-    yield from _x(settings)
-    yield from _other_networks(settings)
+    for check in (_storage, _templates, _schedule, _slack, _x, _other_networks, _any_network):
+        try:
+            yield from check(settings)
+        except Exception as exc:  # one check failing in an unforeseen way must not hide the others
+            yield PROBLEM, (f"A check stopped unexpectedly ({type(exc).__name__}) in the {check.__name__.strip('_').replace('_', ' ')} "
+                            "part; run `python -m bot doctor` again, and if it repeats, report it with this line.")
+
+
+# Where the README says how to turn each network on.
+README_NETWORKS = "README → “2. Connect X” and “2c. Mastodon, Bluesky, Reddit and RSS”"
+
+
+def _any_network(settings: Settings):
+    if not settings.any_source:
+        yield PROBLEM, ("No network is set up, so there is nothing to listen to. Set up at least one: X (X_BEARER_TOKEN and "
+                        "X_USERNAME), Mastodon, Bluesky, Reddit or RSS_FEEDS; " + README_NETWORKS + " say where to find each.")
 
 
 def _storage(settings: Settings):
@@ -77,12 +90,14 @@ def _slack(settings: Settings):
                             "then Reinstall to Workspace.")
     except SlackApiError as exc:
         yield PROBLEM, describe(exc)
+        if settings.slack_app_token:  # the app-level token is separate: say whether it works too
+            yield from _socket_mode(settings)
         return
     except OSError as exc:
         yield PROBLEM, f"Could not reach Slack at {settings.slack_api_url} ({type(exc).__name__}). Check the network or SLACK_API_URL."
         return
     if settings.slack_app_token:
-        yield OK, "SLACK_APP_TOKEN is set: the bot will use Socket Mode (no public URL needed)."
+        yield from _socket_mode(settings)
     elif settings.slack_signing_secret:
         yield OK, f"HTTP mode: Slack must reach this server at https://<your-host>/slack/events (port {settings.port})."
     else:
@@ -100,6 +115,32 @@ def _slack(settings: Settings):
         yield OK, f"The bot is in #{channel.get('name')} and will post cards there."
     else:
         yield PROBLEM, f"The bot is not in #{channel.get('name')}. In that channel, type: /invite @Listening Post"
+
+
+def _socket_mode(settings: Settings):
+    """Opens (and drops) a Socket Mode connection URL with the app-level token, as `run` will."""
+    from slack_sdk import WebClient
+    from slack_sdk.errors import SlackApiError
+
+    client = WebClient(token=settings.slack_app_token, base_url=settings.slack_api_url, timeout=15)
+    try:
+        client.apps_connections_open(app_token=settings.slack_app_token)
+    except SlackApiError as exc:
+        error = exc.response.get("error") if isinstance(exc.response.data, dict) else f"HTTP {exc.response.status_code}"
+        if error in ("invalid_auth", "not_authed", "token_revoked", "token_expired", "not_allowed_token_type"):
+            yield PROBLEM, (f"Slack rejected SLACK_APP_TOKEN ({error}). In the Slack app: Basic Information → App-Level Tokens, "
+                            "generate a token with the connections:write scope and copy it (xapp-…).")
+        elif error == "missing_scope":
+            yield PROBLEM, ("SLACK_APP_TOKEN lacks the connections:write scope. In the Slack app: Basic Information → App-Level "
+                            "Tokens, generate a new token with that scope and copy it (xapp-…).")
+        else:
+            yield PROBLEM, (f"Slack would not open a Socket Mode connection ({error}). Turn Socket Mode on in the Slack app "
+                            "(left menu: Socket Mode), or leave SLACK_APP_TOKEN empty and use HTTP mode.")
+        return
+    except OSError as exc:
+        yield PROBLEM, f"Could not reach Slack at {settings.slack_api_url} to check SLACK_APP_TOKEN ({type(exc).__name__}). Check the network."
+        return
+    yield OK, "Socket Mode token works: buttons and /listen will reach the bot (no public URL needed)."
 
 
 def _approvers(settings: Settings, client):
@@ -198,11 +239,25 @@ def _x_posting(settings: Settings):
     yield OK, f"Replies sent from Slack will be posted on X as @{me['username']}."
 
 
+@contextmanager
+def quiet_libraries():
+    """Doctor's output is its own plain lines: the libraries' log lines and warnings are kept out of it."""
+    previous = logging.root.manager.disable
+    logging.disable(logging.CRITICAL)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        logging.disable(previous)
+
+
 def run(settings: Settings, out) -> int:
     problems = 0
-    for mark, sentence in checks(settings):
-        problems += mark == PROBLEM
-        print(f"{mark} {sentence}", file=out)
+    with quiet_libraries():
+        for mark, sentence in checks(settings):
+            problems += mark == PROBLEM
+            print(f"{mark} {sentence}", file=out, flush=True)
     print(("All set." if not problems else f"{problems} thing(s) to fix before `python -m bot run`."), file=out)
     return 1 if problems else 0
 
