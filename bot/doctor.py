@@ -66,7 +66,9 @@ def _schedule(settings: Settings):
 
 
 # The bot scopes manifest.yml asks for.
-SCOPES = ("chat:write", "commands", "channels:read", "groups:read", "users:read", "files:write")
+# channels:history and groups:history let a card whose posting was never confirmed be looked for before a resend.
+SCOPES = ("chat:write", "commands", "channels:read", "groups:read", "users:read", "files:write", "channels:history",
+          "groups:history")
 
 
 def _slack(settings: Settings):

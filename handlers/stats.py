@@ -18,6 +18,7 @@ import sqlite_utils
 
 from bot.chat.cards import LABEL_ICONS, age, duration, network_name
 from bot.hours import BusinessHours
+from bot.text import one_line
 from handlers.sources import sources_report
 from storage import stats as store
 from storage.mentions import parse_iso, utc_now
@@ -123,8 +124,9 @@ def queue_report(db: sqlite_utils.Database, card_link: Callable[[str, str], str]
     lines = [f"*{total} mention{'s' if total != 1 else ''} waiting*, oldest first:"]
     for row in rows:
         mood = LABEL_ICONS.get(row["label"], "🌐") if row["scored"] else "🌐"
-        text = row["text"] if len(row["text"]) <= 80 else row["text"][:79] + "…"
-        who = f"@{row['author_handle']}" if row["author_handle"] else "someone"
+        text = one_line(row["text"])  # one mention, one line of the list, whatever its line breaks
+        text = text if len(text) <= 80 else text[:79] + "…"
+        who = f"@{one_line(row['author_handle'])}" if row["author_handle"] else "someone"
         line = f"• {age(parse_iso(row['created_at']))} · {mood} {who} on {network_name(row['source'])}: “{text}”"
         if row["status"] == "claimed":
             line += f" — claimed by {row['actor_name']}"

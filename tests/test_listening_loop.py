@@ -148,13 +148,15 @@ def test_slack_500_leaves_the_card_for_the_next_cycle(fake_x, fake_slack, poll):
     fake_x.tweet("@bramblecafe where is my parcel", author_id="1001")
     fake_x.tweet("@bramblecafe thanks!", author_id="1002")
     down = Reply(500, "<html>Internal Server Error</html>", {"Content-Type": "text/html"})
-    fake_slack.fail_next("chat.postMessage", down, down, down)  # the first try and both retries
+    fake_slack.fail_next("chat.postMessage", down)  # never resent blindly: Slack may have taken it
 
     failed = poll()
     assert failed.failed and failed.posted == 0 and "HTTP 500" in failed.reason
+    assert len(fake_slack.calls("chat.postMessage")) == 1
 
     recovered = poll()
     assert recovered.posted == 2
+    assert len(fake_slack.calls("conversations.history")) == 1  # looked for first, not found, then posted
     assert card_texts(fake_slack) == ["> @bramblecafe where is my parcel", "> @bramblecafe thanks!"]
 
 

@@ -210,3 +210,18 @@ def test_a_click_while_the_database_is_locked_gets_a_busy_answer_and_changes_not
     assert ws.mention(mention_id)["status"] == "new"
     ws.click("U0MARIA", "mention_claim", mention_id, ts)  # once it is free, the same click works
     assert wait_for(lambda: ws.mention(mention_id)["status"] == "claimed")
+
+
+@pytest.mark.parametrize("setting, expected", [("PORT", "is already in use"), ("SLACK_APP_TOKEN", "Socket Mode connection")])
+def test_a_port_in_use_or_a_bad_app_token_stops_the_start_before_anything_is_posted(env, fake_x, fake_slack, tmp_path,
+                                                                                      setting, expected):
+    fake_x.tweet("@bramblecafe hello")
+    with socket.socket() as taken:
+        taken.bind(("0.0.0.0", 0))
+        taken.listen()
+        value = str(taken.getsockname()[1]) if setting == "PORT" else "xapp-1-A0APP-0000-not-the-token"
+        started = subprocess.run([sys.executable, "-m", "bot", "run"], env=_service_env(env, **{setting: value}),
+                                 cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert started.returncode == 2
+    assert expected in started.stdout + started.stderr and "Traceback" not in started.stdout + started.stderr
+    assert not fake_slack.posted and not fake_x.calls("/mentions")

@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from bot.models import Handling, Mention, Triage
+from bot.text import one_line
 
 NETWORKS = {"x": "X", "mastodon": "Mastodon", "bluesky": "Bluesky", "reddit": "Reddit", "rss": "RSS"}
 LABEL_ICONS = {"negative": "😠", "neutral": "😐", "positive": "😊"}
@@ -14,11 +15,20 @@ def network_name(source: str) -> str:
     return NETWORKS.get(source, source.capitalize())
 
 
-def where_to_answer(mention: Mention) -> str:
-    """For a mention that cannot be answered through Listening Post, where the team can answer it; '' otherwise."""
+def feed_title(mention: Mention, limit: int = 200) -> str:
+    """The title of the feed an entry came from, on one line and at most `limit` characters; '' when unknown."""
+    title = one_line(mention.raw.get("feed_title"))
+    return title if len(title) <= limit else title[: limit - 1].rstrip() + "…"
+
+
+def where_to_answer(mention: Mention, feed: str | None = None) -> str:
+    """For a mention that cannot be answered through Listening Post, where the team can answer it; '' otherwise.
+
+    `feed` is the feed's title as the chat platform needs it shown (made safe); by default `feed_title`.
+    """
     if mention.source != "rss":
         return ""
-    feed = mention.raw.get("feed_title") or "a feed"
+    feed = (feed if feed is not None else feed_title(mention)) or "a feed"
     return (f"📰 From {feed}. A feed cannot be answered from here: answer on the page itself if it takes comments, "
             "then press Reply… → I replied myself so it counts; or No reply needed.")
 

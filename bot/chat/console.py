@@ -4,6 +4,7 @@ from __future__ import annotations
 import shutil
 import sys
 import textwrap
+from datetime import datetime
 from typing import TextIO
 
 from bot.chat import cards
@@ -51,6 +52,10 @@ class ConsoleSink:
         print(self._wrap(called + text, "    thread ▸ ", "             "), file=self.out, flush=True)
         return True
 
-    def say(self, text: str) -> bool:
-        print(text, file=self.out, flush=True)
+    def say(self, text: str, notify: tuple[str, ...] = ()) -> bool:
+        print("".join(f"@{who} " for who in notify) + text, file=self.out, flush=True)
         return True
+
+    def find_posted(self, mention_id: str, since: datetime) -> ChatRef | None:
+        """A terminal keeps no history to look in, and never leaves a card unconfirmed."""
+        return None

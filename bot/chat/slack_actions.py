@@ -21,6 +21,21 @@ from handlers.desk import Desk
 
 log = logging.getLogger(__name__)
 
+EPHEMERAL_LIMIT = 3000  # a private note is a sentence or two; Slack allows 40,000 characters of `text`
+
+
+def private_note(text: str) -> str:
+    """A note only the person who clicked sees (chat.postEphemeral's `text`), escaped and cut."""
+    return cards.fit(text, EPHEMERAL_LIMIT)
+
+
+def takeover_question(message: str, mention_id: str) -> list[dict]:
+    """The private "take it over?" question, with its one button."""
+    return [
+        {"type": "section", "text": {"type": "mrkdwn", "text": cards.fit(message, cards.SECTION_LIMIT) or " "}},
+        {"type": "actions", "elements": [cards.button("Take it over", cards.TAKEOVER, mention_id, "primary")]},
+    ]
+
 
 class People:
     """Names (and whether they are bots) from `users.info`, remembered for the life of the process."""
@@ -62,7 +77,7 @@ def register(app: App, desk: Desk, sink) -> None:
 
     def tell(client: WebClient, user_id: str, channel: str, text: str, blocks: list | None = None) -> None:
         try:
-            client.chat_postEphemeral(channel=channel, user=user_id, text=cards.escape(text), blocks=blocks)
+            client.chat_postEphemeral(channel=channel, user=user_id, text=private_note(text), blocks=blocks)
         except (SlackApiError, OSError) as exc:
             log.warning("Could not send a private note to %s (%s).", user_id, type(exc).__name__)
 
@@ -92,11 +107,7 @@ def register(app: App, desk: Desk, sink) -> None:
         ack()
         outcome = desk.claim(button_value(body), people.actor(body["user"]))
         if outcome.takeover_from:
-            question = [
-                {"type": "section", "text": {"type": "mrkdwn", "text": cards.escape(outcome.message)}},
-                {"type": "actions", "elements": [{"type": "button", "text": {"type": "plain_text", "text": "Take it over"},
-                                                  "action_id": cards.TAKEOVER, "value": outcome.mention_id, "style": "primary"}]},
-            ]
+            question = takeover_question(outcome.message, outcome.mention_id)
             tell(client, body["user"]["id"], channel_of(body, outcome.mention_id), outcome.message, question)
             return
         show(outcome, body, client)
@@ -174,7 +185,10 @@ def register(app: App, desk: Desk, sink) -> None:
         # Only the id is needed before the ack; the name (a users.info call) is looked up after it.
         form = desk.reply_form(mention_id, Actor(body["user"]["id"], ""))
         if form is None:
-            ack(response_action="errors", errors={views.text_block_id(view): GONE})
+            if views.has_text_box(view):
+                ack(response_action="errors", errors={views.text_block_id(view): GONE})
+            else:  # a form without a box (a feed entry) has nowhere to show an error: say it in the form
+                ack(response_action="update", view=views.gone_view())
             return
         if not form.can_send:
             ack()

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from datetime import datetime
 from typing import Callable
 from urllib.error import URLError
@@ -19,6 +20,19 @@ from handlers.stats import Reports
 log = logging.getLogger(__name__)
 
 _SECTION_LIMIT = 3000  # Slack's limit for a section's text
+REPLY_LIMIT = 38000  # a `/listen` answer (Slack allows 40,000 characters; a few links are added after the cut)
+# A card's permalink at the end of a report line (see slack.card_links): shown as a link, not a raw address.
+_CARD_LINK = re.compile(r"(https://[^\s<>|]+/archives/[A-Z0-9]+/p\d+)$", re.MULTILINE)
+
+
+def as_mrkdwn(report: str, limit: int = REPLY_LIMIT) -> str:
+    """A report written as text (with *bold*), escaped and cut for Slack, its card permalinks as "open card" links."""
+    budget = limit
+    while True:
+        text = _CARD_LINK.sub(r"<\1|open card>", slack_cards.fit(report, budget))
+        if len(text) <= limit or budget <= 1:
+            return text[:limit]
+        budget -= len(text) - limit
 
 
 def upload_chart(client: WebClient, channel: str, chart: Chart, user: str) -> str:
@@ -42,8 +56,7 @@ def upload_chart(client: WebClient, channel: str, chart: Chart, user: str) -> st
 
 def home_view(stats: str, queue: str, updated: datetime) -> dict:
     def section(text: str) -> dict:
-        text = slack_cards.escape(text)
-        return {"type": "section", "text": {"type": "mrkdwn", "text": text if len(text) <= _SECTION_LIMIT else text[:_SECTION_LIMIT - 1] + "…"}}
+        return {"type": "section", "text": {"type": "mrkdwn", "text": as_mrkdwn(text, _SECTION_LIMIT) or " "}}
 
     return {
         "type": "home",
@@ -69,10 +82,10 @@ def register(app: App, status_lines: Callable[[], list[str]], reports: Reports) 
                 respond(text=problem, response_type="ephemeral")
             return
         if answer.report is None:
-            ack(text=slack_cards.escape(answer.text))
+            ack(text=as_mrkdwn(answer.text))
             return
         ack()  # reports are computed after the acknowledgement, and sent through response_url
-        respond(text=slack_cards.escape(answer.report()), response_type="in_channel" if answer.public else "ephemeral")
+        respond(text=as_mrkdwn(answer.report()), response_type="in_channel" if answer.public else "ephemeral")
 
     @app.event("app_home_opened")
     def home_opened(event, client):

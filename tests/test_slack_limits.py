@@ -1,0 +1,186 @@
+"""Whatever a network or a person sends, every payload Listening Post builds for Slack is within Slack's limits.
+
+Hostile mentions (huge texts, thousands of short lines, control characters, lone surrogates, Slack
+markup, RTL marks, emoji, `&<>` storms, huge names and URLs) go through every builder; each payload is
+checked with the same validator the fake Slack answers with, and with slack_sdk's block models.
+"""
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime, timedelta, timezone
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from slack_sdk.models.blocks import Block
+from slack_sdk.models.views import View
+
+from bot.chat import slack_actions, slack_cards, slack_reports, slack_views
+from bot.models import REPLY_LIMITS, Handling, Mention, Triage
+from handlers.actions import ReplyForm
+from tests.fakes.slack_api import message_problems, view_problems
+
+EXAMPLES = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+NOW = datetime(2025, 3, 14, 12, 0, tzinfo=timezone.utc)
+
+BITS = ["<!channel>", "<!here>", "<@U0OWNER>", "*bold*", "_it_", "~s~", "`c`", "```", "<http://x|y>", "&", "<", ">", "&amp;",
+        "&lt;", "\u202e", "\u200f", "\u2066", "🙂", "👩‍👩‍👧", "\x00", "\x1b[31m", "\x7f", "\x85", "\ud800", "\udfff", "\n", "\r\n",
+        "\r", "\t", " ", "a", "word ", "é", "|", "@here", ":smile:", "> ", "\u00a0", "\u2028"]
+
+
+def hostile(max_repeat: int = 5000) -> st.SearchStrategy[str]:
+    return st.one_of(
+        st.lists(st.sampled_from(BITS), max_size=60).map("".join),
+        st.text(max_size=300),
+        st.builds(lambda bit, n: bit * n, st.sampled_from(BITS), st.integers(0, max_repeat)),
+        st.builds(lambda head, n, tail: head + "x" * n + tail, st.sampled_from(["@bramblecafe ", "", "a & b "]),
+                  st.integers(0, 5000), st.sampled_from(["", " end", "&"])),
+    )
+
+
+def urls() -> st.SearchStrategy[str]:
+    return st.one_of(hostile(300), st.builds(lambda s: "https://x.com/" + s, hostile(3000)),
+                     st.builds(lambda n: "https://example.com/" + "a" * n, st.integers(0, 5000)))
+
+
+@st.composite
+def mentions(draw, max_id: int = 2500) -> Mention:
+    source = draw(st.sampled_from(sorted(REPLY_LIMITS) + ["rss"]))
+    raw = {"feed_title": draw(hostile()), "feed": draw(urls())} if source == "rss" else {}
+    return Mention(
+        source=source, external_id=draw(st.text(min_size=1, max_size=40) | st.just("7" * max_id)),
+        author_handle=draw(hostile()), author_name=draw(hostile()), text=draw(hostile()), url=draw(urls()),
+        created_at=NOW - timedelta(minutes=draw(st.integers(0, 100000))),
+        author_followers=draw(st.none() | st.integers(0, 10**12)), raw=raw,
+    )
+
+
+triages = st.builds(
+    Triage, sentiment=st.floats(-1, 1), label=st.sampled_from(["negative", "neutral", "positive"]),
+    intent=st.sampled_from(["question", "complaint", "praise", "other"]), urgency=st.sampled_from(["low", "normal", "high"]),
+    suggestions=st.one_of(st.lists(hostile(), max_size=5).map(tuple), st.just(tuple(f"suggestion {i}" for i in range(150)))),
+    scored=st.booleans(),
+)
+
+handlings = st.builds(
+    Handling, status=st.sampled_from(["new", "claimed", "pending", "replied", "dismissed"]), actor_name=hostile(),
+    at=st.just(NOW), note=hostile(), via=st.sampled_from(["button", "modal", "approval", "outside", "platform"]),
+    reply_url=urls(), approved_by=hostile(), response_secs=st.none() | st.integers(0, 10**8), posted_at=st.just(NOW),
+)
+
+
+def assert_message_valid(message: dict) -> None:
+    assert message_problems(message) is None, message_problems(message)
+    for block in Block.parse_all(message.get("blocks") or []):
+        block.validate_json()
+
+
+def assert_view_valid(view: dict) -> None:
+    assert view_problems(view) == [], view_problems(view)
+    View(**view).validate_json()
+
+
+def no_broken_entity(text: str) -> bool:
+    return "&" not in re.sub(r"&(amp|lt|gt);", "", text)
+
+
+@EXAMPLES
+@given(mentions(), triages, st.none() | handlings)
+def test_every_card_is_within_slacks_limits(mention, triage, handling):
+    message = {"text": slack_cards.fallback_text(mention, triage), "blocks": slack_cards.card_blocks(mention, triage, handling)}
+
+    assert_message_valid(message)
+    assert len(message["text"]) <= slack_cards.FALLBACK_LIMIT and "\n" not in message["text"]
+    header, quoted = message["blocks"][0]["text"]["text"], message["blocks"][1]["text"]["text"]
+    assert "\n" not in header and header.startswith("*") and header.count("*") == 2
+    assert "<!" not in quoted.replace("<!date^", "") and "<@" not in quoted and no_broken_entity(quoted)
+    assert all(line.startswith("> ") for line in quoted.split("\n"))
+    assert "<!channel>" not in json.dumps(message) and "<@U0OWNER>" not in json.dumps(message)
+
+
+@EXAMPLES
+@given(mentions(), st.none() | handlings)
+def test_the_minimal_card_is_within_slacks_limits(mention, handling):
+    blocks = slack_cards.minimal_blocks(mention, handling)
+    assert_message_valid({"text": "x", "blocks": blocks})
+    assert sum(len(b["text"]["text"]) for b in blocks if b["type"] == "section") < 1200
+
+
+@EXAMPLES
+@given(mentions(max_id=1900), triages, st.integers(1, 20000), st.booleans(), st.booleans(), st.none() | hostile(),
+       hostile(), st.integers(0, 10**6))
+def test_the_reply_form_is_within_slacks_limits(mention, triage, limit, can_send, needs_approval, typed, error, attempt):
+    form = ReplyForm(mention, triage, triage.suggestions[0] if triage.suggestions else "", limit, can_send, needs_approval, "")
+    view = slack_views.reply_view(form, typed, error, attempt)
+
+    assert_view_valid(view)
+    boxes = [b["element"] for b in view["blocks"] if b["type"] == "input"]
+    if mention.source == "rss":
+        assert not boxes and view["submit"]["text"] == "I replied myself"
+        assert "A feed cannot be answered from here" in json.dumps(view, ensure_ascii=False)
+    assert all(box.get("max_length", 0) <= 3000 and len(box.get("initial_value", "")) <= 3000 for box in boxes)
+    assert slack_views.metadata(view)["id"] == mention.id
+
+
+@EXAMPLES
+@given(mentions(max_id=1900), triages, hostile(), urls())
+def test_the_other_forms_are_within_slacks_limits(mention, triage, message, url):
+    form = ReplyForm(mention, triage, "", 280, True, False, "")
+    for view in (slack_views.sending_view(form), slack_views.done_view(form, message, url), slack_views.done_view(form, message),
+                 slack_views.dismiss_view(mention.id), slack_views.gone_view()):
+        assert_view_valid(view)
+
+
+@EXAMPLES
+@given(hostile(), hostile(), hostile(20000))
+def test_reports_and_the_home_tab_are_within_slacks_limits(stats, queue, report):
+    lines = "\n".join(f"• {queue[:50]} · https://bramble.slack.com/archives/C0MENTIONS/p17000000000000{i:02d}" for i in range(15))
+    for text in (report or "nothing", lines, report + "\n" + lines):
+        answer = slack_reports.as_mrkdwn(text)
+        assert len(answer) <= 40000 and "<!channel>" not in answer
+        assert_message_valid({"text": answer})
+    view = slack_reports.home_view(stats, lines + "\n" + queue, NOW)
+    assert_view_valid(view)
+    links = view["blocks"][3]["text"]["text"].count("|open card>")
+    assert links == 15 if len(slack_cards.escape(lines + "\n" + queue)) + 15 * 12 <= 3000 else links <= 15
+
+
+@EXAMPLES
+@given(hostile(20000), st.text(min_size=1, max_size=2000))
+def test_private_notes_are_within_slacks_limits(text, mention_id):
+    assert_message_valid({"text": slack_actions.private_note(text), "blocks": slack_actions.takeover_question(text, mention_id)})
+
+
+@EXAMPLES
+@given(hostile(), st.integers(1, 4000))
+def test_fit_and_quote_measure_after_escaping_and_never_split_an_entity(text, limit):
+    fitted = slack_cards.fit(text, limit)
+    assert len(fitted) <= limit and no_broken_entity(fitted)
+    quoted = slack_cards.quote(text, max(limit, 8))
+    assert len(quoted) <= max(limit, 8) and no_broken_entity(quoted)
+    if len(slack_cards.escape(text)) <= limit:
+        assert fitted == slack_cards.escape(text)
+    else:
+        assert fitted.endswith("…")
+
+
+def test_a_long_word_after_an_early_space_is_cut_mid_word_not_dropped():
+    fitted = slack_cards.fit("@bramblecafe " + "x" * 4000, 3000)
+    assert len(fitted) == 3000 and fitted.startswith("@bramblecafe xxx") and fitted.endswith("x…")
+    text = "a few words " * 400
+    fitted = slack_cards.fit(text, 100)  # a word boundary when it costs little
+    assert len(fitted) <= 100 and text.startswith(fitted[:-1]) and text[len(fitted) - 1] == " "
+
+
+def test_fish_and_chips_is_quoted_within_3000_counting_the_prefixes():
+    quoted = slack_cards.quote("Fish & chips & tea\n" * 105)
+    assert len(quoted) <= 3000 and quoted.endswith("…") and no_broken_entity(quoted)
+
+
+def test_a_replied_reddit_card_with_a_long_reply_is_within_limits():
+    mention = Mention("reddit", "t3_1", "sam", "Sam", "Bramble Café?", "https://www.reddit.com/r/x/1", NOW)
+    handling = Handling("replied", "Maria", NOW, "Thanks & see you soon! " * 400, "modal", "https://www.reddit.com/r/x/1/c", "", 60)
+    blocks = slack_cards.card_blocks(mention, Triage(0.5, "positive", "praise", "low", ()), handling)
+    assert_message_valid({"text": "x", "blocks": blocks})
+    reply = next(b["text"]["text"] for b in blocks if "View the reply" in b.get("text", {}).get("text", ""))
+    assert len(reply) <= 3000 and reply.endswith("|View the reply>")
