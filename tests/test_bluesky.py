@@ -149,3 +149,70 @@ def test_a_refused_reply_says_nothing_was_posted(fake_bluesky, fake_slack, poll,
         source.reply(store.row_to_mention(row), "Thanks!")
 
     assert "nothing was posted" in str(refused.value) and "300 graphemes" in str(refused.value)
+
+
+def test_a_lone_surrogate_in_a_post_is_dropped_and_the_rest_of_the_page_is_carded(fake_bluesky, fake_slack, poll):
+    fake_bluesky.notify("before", minutes_ago=3)
+    broken = fake_bluesky.notify("caf\ud800e open?", name="Maria \ud800López", minutes_ago=2)
+    fake_bluesky.notify("after", minutes_ago=1)
+
+    report = poll()
+
+    assert (report.posted, report.failed) == (3, False)
+    assert card_texts(fake_slack) == ["> before", "> cafe open?", "> after"]
+    assert "*Maria López*" in fake_slack.posted[1]["blocks"][0]["text"]["text"]
+    assert broken["uri"].rsplit("/", 1)[1] in fake_slack.posted[1]["blocks"][0]["text"]["text"]
+
+
+def test_an_empty_page_in_the_middle_of_a_burst_keeps_the_cursor_and_is_read_again(fake_bluesky, fake_slack, poll, db):
+    fake_bluesky.notify("first", minutes_ago=300)
+    poll()
+    saved = store.get_cursors(db, "bluesky")["notifications"]
+    for i in range(150):
+        fake_bluesky.notify(f"message {i}", minutes_ago=200 - i)
+    fake_bluesky.fail_next("listNotifications", Reply(200, {"notifications": []}), after=1)
+
+    cut_short = poll()
+
+    assert (cut_short.posted, cut_short.failed) == (100, False)
+    assert store.get_cursors(db, "bluesky")["notifications"] == saved  # not past the 50 unread
+
+    assert poll().posted == 50
+    assert sorted(card_texts(fake_slack)[1:]) == sorted(f"> message {i}" for i in range(150))
+    assert store.parse_iso(store.get_cursors(db, "bluesky")["notifications"]) == store.parse_iso(
+        fake_bluesky.notifications[-1]["indexedAt"])
+
+
+def test_a_list_that_ends_at_the_saved_post_is_read_to_its_end(fake_bluesky, fake_slack, poll, db):
+    fake_bluesky.notify("the only one", minutes_ago=10)
+    poll()
+    newer = fake_bluesky.notify("a second one", minutes_ago=1)
+    fake_bluesky.notifications[0]["indexedAt"] = newer["indexedAt"]  # both at the saved time or later: no older item exists
+
+    assert poll().posted == 1
+    assert store.parse_iso(store.get_cursors(db, "bluesky")["notifications"]) == store.parse_iso(newer["indexedAt"])
+
+
+@pytest.mark.parametrize("body", [[1, 2], "x", {"notifications": "x"}, {"notifications": {"a": 1}},
+                                  {"notifications": [], "cursor": 5}])
+def test_a_bluesky_answer_of_the_wrong_shape_is_a_bluesky_problem_only(fake_bluesky, fake_slack, poll, db, body):
+    fake_bluesky.notify("hello", minutes_ago=5)
+    poll()
+    saved = store.get_cursors(db, "bluesky")["notifications"]
+    fake_bluesky.notify("still there?", minutes_ago=1)
+    fake_bluesky.fail_next("listNotifications", Reply(200, body))
+
+    report = poll()
+
+    assert report.source_errors == {"bluesky": "Bluesky sent a response Listening Post could not read; will try again next poll."}
+    assert store.get_cursors(db, "bluesky")["notifications"] == saved
+    assert poll().posted == 1
+
+
+def test_malformed_items_are_skipped_and_the_rest_are_carded(fake_bluesky, fake_slack, poll):
+    good = fake_bluesky.notify("fine", minutes_ago=1)
+    fake_bluesky.fail_next("listNotifications", Reply(200, {"notifications": [1, "x", None, {"reason": "mention"}, good]}))
+
+    report = poll()
+
+    assert (report.posted, report.failed) == (1, False) and card_texts(fake_slack) == ["> fine"]

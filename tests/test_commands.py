@@ -113,7 +113,8 @@ def test_doctor_names_each_problem_in_plain_words(env, fake_x, fake_slack):
 
     fake_slack.scopes = "chat:write,commands,channels:read,groups:read,users:read"  # an app made from an older manifest
     old_app = bot("doctor", env=env)
-    assert old_app.returncode == 1 and "The Slack app lacks the permission files:write." in old_app.stdout
+    assert old_app.returncode == 1
+    assert "The Slack app lacks the permissions files:write, channels:history, groups:history." in old_app.stdout
 
     bad_token = bot("doctor", env={**env, "SLACK_BOT_TOKEN": "xoxb-revoked-1234567", "SLACK_CHANNEL": "C0NOPE"})
     assert "Slack rejected SLACK_BOT_TOKEN (invalid_auth)" in bad_token.stdout

@@ -143,3 +143,45 @@ def test_a_refused_reply_says_nothing_was_posted(fake_mastodon, fake_slack, poll
         source.reply(store.row_to_mention(row), "Thanks!")
 
     assert "422" in str(refused.value) and "Validierung" in str(refused.value) and fake_mastodon.posted == []
+
+
+def test_an_empty_page_in_the_middle_of_a_burst_resumes_after_the_last_page_stored(fake_mastodon, fake_slack, poll, db):
+    fake_mastodon.mention("@bramblecafe first")
+    poll()
+    burst = [fake_mastodon.mention(f"@bramblecafe message {i}") for i in range(95)]
+    fake_mastodon.fail_next("/api/v1/notifications", Reply(200, []), after=1)  # page two comes back empty
+
+    cut_short = poll()
+
+    assert (cut_short.posted, cut_short.failed) == (40, False)
+    assert store.get_cursors(db, "mastodon")["mentions"] == burst[39]["id"]
+    assert poll().posted == 55
+    assert card_texts(fake_slack)[1:] == [f"> @bramblecafe message {i}" for i in range(95)]
+
+
+def test_a_lone_surrogate_in_a_status_is_dropped_and_the_page_is_carded(fake_mastodon, fake_slack, poll, db):
+    fake_mastodon.mention("@bramblecafe before")
+    broken = fake_mastodon.mention("@bramblecafe caf\ud800e open?", name="Maria \ud800López")
+    broken["status"]["uri"] += "\ud800"
+    fake_mastodon.mention("@bramblecafe after")
+
+    report = poll()
+
+    assert (report.posted, report.failed) == (3, False)
+    assert card_texts(fake_slack) == ["> @bramblecafe before", "> @bramblecafe cafe open?", "> @bramblecafe after"]
+    assert "\ud800" not in db["mentions"].get(f"mastodon:{broken['status']['id']}")["raw"]
+
+
+@pytest.mark.parametrize("body", [{"id": "1"}, "x", "\"x\"", "7", [1, 2], [{"id": "x"}]])
+def test_a_mastodon_answer_of_the_wrong_shape_is_a_mastodon_problem_only(fake_mastodon, fake_slack, poll, db, body):
+    fake_mastodon.mention("@bramblecafe hello")
+    poll()
+    saved = store.get_cursors(db, "mastodon")["mentions"]
+    fake_mastodon.mention("@bramblecafe still there?")
+    fake_mastodon.fail_next("/api/v1/notifications", Reply(200, body))
+
+    report = poll()
+
+    assert set(report.source_errors) == {"mastodon"} and "could not read" in report.source_errors["mastodon"]
+    assert store.get_cursors(db, "mastodon")["mentions"] == saved
+    assert poll().posted == 1

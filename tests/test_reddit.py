@@ -121,3 +121,63 @@ def test_a_refused_reply_says_nothing_was_posted(fake_reddit, fake_slack, poll, 
         source.reply(store.row_to_mention(row), "Thanks!")
 
     assert "nothing was posted" in str(refused.value) and "locked" in str(refused.value)
+
+
+POSTS_KEY = 'posts:london+cafes:"Bramble Café"'
+
+
+def test_a_post_that_reddit_indexes_late_is_still_carded(fake_reddit, fake_slack, poll, db):
+    fake_reddit.post("Bramble Café new menu", minutes_ago=2)
+    poll()
+    late = fake_reddit.post("Bramble Café was packed", minutes_ago=6)  # made before the one already read, shown only now
+    fake_reddit.posts.insert(0, fake_reddit.posts.pop())
+
+    report = poll()
+
+    assert (report.new, report.posted) == (1, 1) and card_texts(fake_slack)[-1] == "> Bramble Café was packed"
+    assert float(store.get_cursors(db, "reddit")[POSTS_KEY]) == fake_reddit.posts[-1]["data"]["created_utc"] > late["data"]["created_utc"]
+
+
+def test_a_first_poll_that_finds_nothing_saves_no_time(fake_reddit, fake_slack, poll, db):
+    assert poll().posted == 0
+    assert POSTS_KEY not in store.get_cursors(db, "reddit")
+    fake_reddit.post("Bramble Café first review", minutes_ago=20)  # older than that first poll, seen only now
+
+    assert poll().posted == 1
+
+
+def test_a_lone_surrogate_in_a_post_is_dropped_and_the_rest_are_carded(fake_reddit, fake_slack, poll):
+    fake_reddit.post("Bramble Café before", minutes_ago=3)
+    fake_reddit.post("Bramble Café open\ud800?", "caf\ud800e", minutes_ago=2, author="maria\ud800")
+    fake_reddit.post("Bramble Café after", minutes_ago=1)
+
+    report = poll()
+
+    assert (report.posted, report.failed) == (3, False)
+    assert card_texts(fake_slack) == ["> Bramble Café before", "> Bramble Café open?\n> cafe", "> Bramble Café after"]
+
+
+@pytest.mark.parametrize("body", [[1, 2], "x", "7", {"kind": "Listing", "data": "x"}, {"kind": "Listing", "data": {"children": "x"}},
+                                  {"kind": "Listing", "data": {"children": [{"kind": "t3", "data": "x"}]}}])
+def test_a_reddit_answer_of_the_wrong_shape_is_a_reddit_problem_only(fake_reddit, fake_slack, poll, db, body):
+    fake_reddit.post("Bramble Café hello", minutes_ago=5)
+    poll()
+    saved = store.get_cursors(db, "reddit")[POSTS_KEY]
+    fake_reddit.post("Bramble Café still there?", minutes_ago=1)
+    fake_reddit.fail_next("/search", Reply(200, body))
+
+    report = poll()
+
+    assert set(report.source_errors) <= {"reddit"}
+    assert store.get_cursors(db, "reddit")[POSTS_KEY] == saved
+    assert poll().posted == 1
+
+
+def test_items_of_the_wrong_shape_are_skipped_and_the_rest_are_carded(fake_reddit, fake_slack, poll):
+    good = fake_reddit.post("Bramble Café fine", minutes_ago=1)
+    odd = fake_reddit.post("Bramble Café odd", minutes_ago=2)
+    odd["data"]["created_utc"] = "yesterday"
+
+    report = poll()
+
+    assert (report.posted, report.failed) == (1, False) and card_texts(fake_slack) == [f"> {good['data']['title']}"]

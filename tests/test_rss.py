@@ -76,3 +76,38 @@ def test_a_feed_that_is_down_says_so(poll_for, fake_slack):
     report = poll_for(RSS_FEEDS="http://127.0.0.1:9/feed.xml")()
 
     assert report.failed and "Could not reach the feed http://127.0.0.1:9/feed.xml" in report.reason
+
+
+def test_an_entry_dated_before_the_last_poll_is_still_carded_once(fake_feeds, fake_slack, poll):
+    for i in range(25):
+        fake_feeds.alert(f"Story {i}", minutes_ago=600 - i)
+    assert poll().posted == 20
+    fake_feeds.alert("A review dated last week, published today", minutes_ago=7 * 24 * 60)
+    same = fake_feeds.alert("Same minute as the newest story", minutes_ago=600 - 24)
+
+    report = poll()
+
+    assert report.posted == 2
+    assert sorted(card_texts(fake_slack)[-2:]) == ["> A review dated last week, published today", f"> {same['title']}"]
+    assert poll().posted == 0  # and never again; the five set aside on the first poll stay set aside
+
+
+def test_a_cursor_saved_by_date_carries_on_by_date_then_by_entry(fake_feeds, fake_slack, poll, db):
+    key = f"feed:{fake_feeds.url}/alerts.atom"
+    fake_feeds.alert("Old story", minutes_ago=600)
+    fake_feeds.alert("Newer story", minutes_ago=10)
+    store.set_cursor(db, "rss", key, json.dumps({"since": fake_feeds.entries[1]["published"]}))  # as saved before "skip"
+
+    assert poll().posted == 1 and card_texts(fake_slack) == ["> Newer story"]
+    assert json.loads(store.get_cursors(db, "rss")[key])["skip"] == [f"tag:google.com,2013:googlealerts/feed:{fake_feeds.entries[0]['id']}"]
+
+
+@pytest.mark.parametrize("saved", ["not json", "[1]", '{"skip": "x"}'])
+def test_an_unreadable_saved_position_reads_the_feed_as_a_first_poll(fake_feeds, fake_slack, poll, db, saved):
+    store.set_cursor(db, "rss", f"feed:{fake_feeds.url}/alerts.atom", saved)
+    fake_feeds.alert("Bramble Café on the radio")
+
+    report = poll()
+
+    assert (report.posted, report.failed) == (1, False)
+

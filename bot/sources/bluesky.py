@@ -13,11 +13,13 @@ from atproto.exceptions import (
 from atproto_client.utils.facet_detection import detect_facets
 
 from bot.models import Mention, Page, ReplyError, SentReply, SourceError
-from bot.sources.common import FIRST_POLL_SIZE, iso, utc
+from bot.sources.common import FIRST_POLL_SIZE, iso, scrub, utc
+from bot.sources.deadline import deadline_request, exceeded, took_too_long
 
 log = logging.getLogger(__name__)
 
 PAGE_SIZE = 100  # the most listNotifications and searchPosts return per page
+MAX_PAGES = 50  # per query and poll; a range not read to its end is read again next poll
 REASONS = ["mention", "reply", "quote"]
 APP_PASSWORDS = "Settings → Privacy and security → App passwords"
 
@@ -29,6 +31,9 @@ def post_url(handle: str, uri: str) -> str:
 
 def explain(exc: Exception, where: str) -> SourceError:
     """Turn an atproto error into words for the owner, with when to try again."""
+    seconds = exceeded(exc)
+    if seconds is not None:
+        return SourceError(took_too_long("Bluesky", seconds))
     if isinstance(exc, RateLimitExceededError):
         until = exc.reset_at
         return SourceError(f"Bluesky rate limit reached; trying again at {until:%H:%M} UTC." if until
@@ -86,7 +91,8 @@ class BlueskySource:
         """A logged-in client, made once: the SDK refreshes the session itself (createSession is rate-limited)."""
         with self._login_lock:
             if self._client is None:
-                client = Client(base_url=self.service_url)
+                # Every request with a total deadline, and pages with a lone surrogate read, not refused.
+                client = Client(base_url=self.service_url, request=deadline_request())
                 client.login(self.handle, self._password)
                 self._client = client
             return self._client
@@ -99,42 +105,57 @@ class BlueskySource:
             def notifications(cursor: str | None, limit: int) -> tuple[list, str | None]:
                 body = client.invoke_query("app.bsky.notification.listNotifications", models.AppBskyNotificationListNotifications.Params(
                     limit=limit, cursor=cursor, reasons=REASONS)).content
-                return body.get("notifications") or [], body.get("cursor")
+                return _listed(body, "notifications")
 
             yield from self._read("notifications", cursors.get("notifications"), notifications, lambda n: _from_notification(n, own))
             if self.search:
                 def search(cursor: str | None, limit: int) -> tuple[list, str | None]:
                     body = client.invoke_query("app.bsky.feed.searchPosts", models.AppBskyFeedSearchPosts.Params(
                         q=self.search, sort="latest", limit=limit, cursor=cursor)).content
-                    return body.get("posts") or [], body.get("cursor")
+                    return _listed(body, "posts")
 
                 key = f"search:{self.search}"
                 yield from self._read(key, cursors.get(key), search, lambda p: _from_post(p, own))
         except UnauthorizedError as exc:
             self._client = None  # log in again next poll
             raise explain(exc, self.service_url) from exc
-        except (AtProtocolError, ValueError, TypeError, AttributeError) as exc:
+        except (AtProtocolError, ValueError, TypeError, AttributeError, KeyError) as exc:
             log.debug("Bluesky request failed", exc_info=True)
             raise explain(exc, self.service_url) from exc
 
     def _read(self, key: str, since: str | None, call: Callable, parse: Callable) -> Iterator[Page]:
-        """Newest first: read pages until one reaches the time saved last poll, then save the newest time.
+        """Newest first: read pages down to the time saved last poll, then save the newest time.
 
         Bluesky has no "since" parameter for these, so the cursor is the newest indexedAt seen.
         Items at exactly that time are read again and dropped as known, so none is ever skipped.
+        The newest time is saved only once the pages reached the old one (or the list's end): an
+        empty page in the middle is not the end, and then nothing is saved and the range is read
+        again next poll.
         """
         floor = utc(since) if since else None
         newest: datetime | None = None
         cursor = None
+        seen: set[str] = set()
+        pages = 0
         while True:
-            items, cursor = call(cursor, FIRST_POLL_SIZE if floor is None else PAGE_SIZE)
+            items, next_cursor = call(cursor, FIRST_POLL_SIZE if floor is None else PAGE_SIZE)
+            pages += 1
             times = [_indexed_at(item) for item in items]
             newest = max([t for t in times if t] + ([newest] if newest else []), default=None)
             fresh = [item for item, t in zip(items, times) if floor is None or t is None or t >= floor]
             yield Page(key, _parse_each(fresh, parse))
-            if floor is None or len(fresh) < len(items) or not cursor or not items:
+            reached = floor is None or any(t is not None and t <= floor for t in times)
+            if reached or (not next_cursor and (items or pages == 1)):
+                complete = True  # down to the old position, or the list's real end
                 break
-        if newest:
+            if not next_cursor or next_cursor in seen or pages >= MAX_PAGES:
+                complete = False  # an empty page mid-range, or a cursor going round in circles
+                break
+            seen.add(next_cursor)
+            cursor = next_cursor
+        if not complete:
+            log.info("Bluesky sent an empty page in the middle of %s; the range is read again next poll.", key)
+        elif newest and (floor is None or newest > floor):
             yield Page(key, [], cursor=iso(newest))
 
     def reply(self, mention: Mention, text: str) -> SentReply:
@@ -150,6 +171,16 @@ class BlueskySource:
             log.debug("Posting a reply to Bluesky failed", exc_info=True)
             raise explain_reply(exc) from exc
         return SentReply(created.uri, post_url(client.me.handle, created.uri))
+
+
+def _listed(body: object, field: str) -> tuple[list, str | None]:
+    """The items and next cursor of one page; an answer of another shape is unreadable (ValueError)."""
+    if not isinstance(body, dict):
+        raise ValueError(f"Bluesky page is {type(body).__name__}, not an object")
+    items, cursor = body.get(field) or [], body.get("cursor") or None
+    if not isinstance(items, list) or not isinstance(cursor, (str, type(None))):
+        raise ValueError("Bluesky page fields of the wrong type")
+    return items, cursor
 
 
 def _indexed_at(item: dict) -> datetime | None:
@@ -203,5 +234,5 @@ def _to_mention(uri: str, cid: str, author: dict, record: dict, own_did: str) ->
         in_reply_to=(reply.get("parent") or {}).get("uri"),
         author_followers=author.get("followersCount"),
         lang=langs[0] if langs else None,
-        raw={"uri": uri, "cid": cid, "root": reply.get("root")},
+        raw=scrub({"uri": uri, "cid": cid, "root": reply.get("root")}),
     )

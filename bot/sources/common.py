@@ -1,9 +1,12 @@
-"""Small helpers every network source shares: first-poll size, times, and HTML to plain text."""
+"""Small helpers every network source shares: first-poll size, times, HTML to plain text, clean JSON."""
 from __future__ import annotations
 
 import html
 import re
 from datetime import datetime, timezone
+from typing import Any
+
+from bot.text import clean
 
 FIRST_POLL_SIZE = 20  # on the very first poll, show recent mentions without flooding the channel
 
@@ -35,3 +38,18 @@ def utc(moment: datetime | str | None) -> datetime:
 
 def iso(moment: datetime) -> str:
     return moment.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+
+
+def scrub(value: Any) -> Any:
+    """`value` (parsed JSON) with every string cleaned: no lone surrogates, NUL or control characters.
+
+    A `Mention`'s own fields are cleaned when it is made; what a source keeps in `raw` is stored
+    as JSON too, and one lone surrogate there would stop the whole page from being stored.
+    """
+    if isinstance(value, str):
+        return clean(value)
+    if isinstance(value, dict):
+        return {clean(k) if isinstance(k, str) else k: scrub(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [scrub(v) for v in value]
+    return value

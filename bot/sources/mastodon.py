@@ -5,13 +5,15 @@ import logging
 from datetime import datetime, timedelta, timezone
 from typing import Callable, Iterator
 
+import requests
 from mastodon import (
     Mastodon, MastodonAPIError, MastodonError, MastodonNetworkError, MastodonNotFoundError, MastodonRatelimitError,
     MastodonServerError, MastodonUnauthorizedError,
 )
 
 from bot.models import Mention, Page, ReplyError, SentReply, SourceError
-from bot.sources.common import FIRST_POLL_SIZE, html_to_text, utc
+from bot.sources.common import FIRST_POLL_SIZE, html_to_text, scrub, utc
+from bot.sources.deadline import deadline_session, exceeded, took_too_long
 
 log = logging.getLogger(__name__)
 
@@ -23,13 +25,19 @@ USER_AGENT = "ListeningPost/1.0"
 def make_client(base_url: str, access_token: str) -> Mastodon:
     # "throw": Mastodon.py's default is to sleep through a rate limit inside the poll,
     # which would hold up every other source; we back off between polls instead.
+    # The session gives every request a total deadline (request_timeout is per read).
     return Mastodon(access_token=access_token, api_base_url=base_url, ratelimit_method="throw",
-                    request_timeout=20, version_check_mode="none", user_agent=USER_AGENT)
+                    request_timeout=20, version_check_mode="none", user_agent=USER_AGENT, session=deadline_session())
 
 
 def explain(exc: Exception, client: Mastodon) -> SourceError:
     """Turn a Mastodon.py error into words for the owner, with when to try again."""
     where = client.api_base_url
+    seconds = exceeded(exc)
+    if seconds is not None:
+        return SourceError(took_too_long(f"Mastodon at {where}", seconds))
+    if isinstance(exc, MastodonAPIError) and not isinstance(_status(exc), int):
+        return SourceError("Mastodon sent a response Listening Post could not read; will try again next poll.")  # not JSON
     if isinstance(exc, MastodonRatelimitError):
         # Mastodon.py has already turned the ISO-8601 X-RateLimit-Reset header into epoch seconds.
         reset = client.ratelimit_reset
@@ -49,7 +57,7 @@ def explain(exc: Exception, client: Mastodon) -> SourceError:
             return SourceError("Mastodon refused the request (403): the access token needs the read scope. Tick 'read' "
                                "for the application under Preferences → Development, then copy the new token.")
         return SourceError(f"Mastodon answered HTTP {_status(exc)}: {_message(exc)}")
-    if isinstance(exc, MastodonNetworkError):
+    if isinstance(exc, MastodonNetworkError) and isinstance(exc.__context__, (requests.RequestException, OSError, type(None))):
         return SourceError(f"Could not reach Mastodon at {where}; will try again next poll.")
     return SourceError("Mastodon sent a response Listening Post could not read; will try again next poll.")
 
@@ -96,22 +104,23 @@ class MastodonSource:
             for tag in self.hashtags:
                 key = f"tag:{tag.lower()}"
                 yield from self._read(key, lambda **kw: self.client.timeline_hashtag(tag, **kw), cursors.get(key), lambda s: s)
-        except (MastodonError, ValueError, TypeError, KeyError, AttributeError) as exc:
+        except (MastodonError, ValueError, TypeError, KeyError, AttributeError, IndexError) as exc:
             log.debug("Mastodon request failed", exc_info=True)
             raise explain(exc, self.client) from exc
 
     def _read(self, key: str, method: Callable, min_id: str | None, status_of: Callable) -> Iterator[Page]:
         if min_id is None:
-            page = method(limit=FIRST_POLL_SIZE)
+            page = _listed(method(limit=FIRST_POLL_SIZE))
             # An empty first poll saves "0", so the next one reads everything that arrives.
-            yield Page(key, parse(page, status_of), cursor=str(page[0]["id"]) if page else "0")
+            yield Page(key, parse(page, status_of), cursor=_newest_id(page) if page else "0")
             return
         # min_id pages forward in time (oldest new items first), so each page's cursor
         # can be saved as soon as it is stored: an interrupted burst resumes, never skips.
-        page = method(min_id=min_id, limit=PAGE_SIZE)
+        # An empty page ends this poll's reading; the next poll carries on from the last page stored.
+        page = _listed(method(min_id=min_id, limit=PAGE_SIZE))
         while page:
-            yield Page(key, parse(page, status_of), cursor=str(page[0]["id"]))  # newest first within a page
-            page = self.client.fetch_previous(page)
+            yield Page(key, parse(page, status_of), cursor=_newest_id(page))
+            page = _listed(self.client.fetch_previous(page))
 
     def reply(self, mention: Mention, text: str) -> SentReply:
         """Post `text` as a reply, addressed to the author and as visible as the mention was."""
@@ -131,6 +140,23 @@ def addressed(acct: str, text: str) -> str:
     if not acct or handle.lower() in text.lower():
         return text
     return f"{handle} {text}"
+
+
+def _listed(page: object) -> list:
+    """A page of items; anything else Mastodon might send is unreadable (ValueError)."""
+    if page is None:
+        return []
+    if not isinstance(page, list):
+        raise ValueError(f"Mastodon page is {type(page).__name__}, not a list")
+    return page
+
+
+def _newest_id(page: list) -> str:
+    """The newest id on a page (sent newest first, but not trusted to be): the position after it."""
+    ids = [str(item["id"]) for item in page if isinstance(item, dict) and str(item.get("id", "")).isdigit()]
+    if not ids:
+        raise ValueError("Mastodon page without ids")
+    return max(ids, key=int)
 
 
 def _notification_status(notification: dict) -> dict | None:
@@ -169,5 +195,5 @@ def to_mention(status: dict) -> Mention:
         in_reply_to=str(status["in_reply_to_id"]) if status.get("in_reply_to_id") else None,
         author_followers=account.get("followers_count"),
         lang=status.get("language"),
-        raw={"visibility": status.get("visibility", "public"), "uri": status.get("uri"), "account_url": account.get("url")},
+        raw=scrub({"visibility": status.get("visibility", "public"), "uri": status.get("uri"), "account_url": account.get("url")}),
     )

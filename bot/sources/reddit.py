@@ -12,12 +12,14 @@ import prawcore
 
 from bot.config import Settings
 from bot.models import Mention, Page, ReplyError, SentReply, SourceError
-from bot.sources.common import FIRST_POLL_SIZE
+from bot.sources.common import FIRST_POLL_SIZE, scrub
+from bot.sources.deadline import deadline_session, exceeded, took_too_long
 
 log = logging.getLogger(__name__)
 
 SITE = "https://www.reddit.com"
-BURST_LIMIT = 500  # at most this many new items per query per poll
+BURST_LIMIT = 1000  # items per query per poll: as far back as a Reddit listing goes
+OVERLAP = timedelta(minutes=15)  # read again before the saved time: Reddit's search indexes posts late
 COMMENTS_READ = 100  # newest comments scanned per poll (Reddit's API cannot search comments)
 TEXT_LIMIT = 700
 RATE_WINDOW = timedelta(minutes=10)
@@ -31,12 +33,16 @@ def make_client(settings: Settings) -> praw.Reddit:
         check_for_updates=False,  # otherwise every start asks PyPI for a newer praw
         reddit_url=settings.reddit_url,
         oauth_url=settings.reddit_url.replace("://www.", "://oauth.") if "://www." in settings.reddit_url else settings.reddit_url,
-        timeout=20, **extra,
+        timeout=20, requestor_kwargs={"session": deadline_session()},  # a total deadline for every request
+        **extra,
     )
 
 
 def explain(exc: Exception) -> SourceError:
     """Turn a praw/prawcore error into words for the owner, with when to try again."""
+    seconds = exceeded(exc)
+    if seconds is not None:
+        return SourceError(took_too_long("Reddit", seconds))
     if isinstance(exc, prawcore.TooManyRequests):
         reset = _reset_at(exc)
         return SourceError(f"Reddit rate limit reached; trying again at {reset:%H:%M} UTC.", retry_at=reset)
@@ -106,25 +112,31 @@ class RedditSource:
             yield from self._read(key, cursors.get(key), lambda limit: subreddit.search(self.query, sort="new", limit=limit))
             key = f"comments:{self.where}"
             yield from self._read(key, cursors.get(key), lambda limit: (
-                c for c in subreddit.comments(limit=min(limit or COMMENTS_READ, COMMENTS_READ)) if self._named.search(c.body or "")))
-        except (praw.exceptions.PRAWException, prawcore.PrawcoreException, AttributeError, KeyError, TypeError, ValueError) as exc:
+                c for c in subreddit.comments(limit=min(limit or COMMENTS_READ, COMMENTS_READ)) if self._names(c)))
+        except (praw.exceptions.PRAWException, prawcore.PrawcoreException, AttributeError, LookupError, TypeError, ValueError,
+                RuntimeError) as exc:
             log.debug("Reddit request failed", exc_info=True)
             raise explain(exc) from exc
 
-    def _read(self, key: str, since: str | None, listing) -> Iterator[Page]:
-        """Newest first, stopping at the time saved last poll; the newest time is the next cursor.
+    def _names(self, comment) -> bool:
+        body = getattr(comment, "body", None)
+        return isinstance(body, str) and bool(self._named.search(body))
 
-        Items at exactly that time are read again and dropped as known, so none is skipped.
+    def _read(self, key: str, since: str | None, listing) -> Iterator[Page]:
+        """Newest first, down to `OVERLAP` before the time saved last poll; the newest time is the next cursor.
+
+        Reddit's search shows some posts minutes after they were made, so a post older than the
+        saved time can still be new: the overlap reads it. Items read again are dropped as known.
+        A first poll that finds nothing saves nothing (the next poll is a first poll again).
         """
         floor = float(since) if since else None
+        start = floor - OVERLAP.total_seconds() if floor is not None else None
         items = listing(FIRST_POLL_SIZE if floor is None else BURST_LIMIT)
-        # Stop at the first item older than the cursor, so a quiet poll costs one request.
-        fresh = list(islice(takewhile(lambda i: floor is None or i.created_utc >= floor, items), BURST_LIMIT))
-        if not fresh and floor is None:
-            fresh_cursor = str(datetime.now(timezone.utc).timestamp())
-        else:
-            fresh_cursor = str(max(i.created_utc for i in fresh)) if fresh else None
-        yield Page(key, _parse_each(fresh), cursor=fresh_cursor)
+        # Stop at the first item older than that, so a quiet poll costs one request.
+        fresh = list(islice(takewhile(lambda i: start is None or _created(i) is None or _created(i) >= start, items), BURST_LIMIT))
+        newest = max((t for t in map(_created, fresh) if t is not None), default=None)
+        moved = newest is not None and (floor is None or newest > floor)
+        yield Page(key, _parse_each(fresh), cursor=str(newest) if moved else None)
 
     def reply(self, mention: Mention, text: str) -> SentReply:
         """Post `text` as a comment under the post or comment."""
@@ -138,6 +150,13 @@ class RedditSource:
         if comment is None:
             raise ReplyError("Reddit did not post this reply (the thread may be locked or archived), so nothing was posted.")
         return SentReply(f"t1_{comment.id}", SITE + comment.permalink)
+
+
+def _created(item) -> float | None:
+    try:
+        return float(item.created_utc)
+    except (AttributeError, TypeError, ValueError):
+        return None
 
 
 def _parse_each(items: Iterable) -> list[Mention]:
@@ -172,5 +191,5 @@ def to_mention(item) -> Mention:
         url=SITE + item.permalink,
         created_at=datetime.fromtimestamp(float(item.created_utc), timezone.utc),
         in_reply_to=in_reply_to,
-        raw={"subreddit": str(item.subreddit), "kind": item.fullname[:2]},
+        raw=scrub({"subreddit": str(item.subreddit), "kind": item.fullname[:2]}),
     )

@@ -12,7 +12,8 @@ import feedparser
 import requests
 
 from bot.models import Mention, Page, SourceError
-from bot.sources.common import FIRST_POLL_SIZE, html_to_text, iso, utc
+from bot.sources.common import FIRST_POLL_SIZE, html_to_text, iso, scrub, utc
+from bot.sources.deadline import deadline_session, exceeded, took_too_long
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +30,7 @@ class RssSource:
     def __init__(self, feeds: tuple[str, ...], timeout: float = 20.0):
         self.feeds = feeds
         self.timeout = timeout
-        self.session = requests.Session()
+        self.session = deadline_session()  # a total deadline: `timeout` alone is per read
         self.session.headers["User-Agent"] = USER_AGENT
 
     def fetch(self, cursors: dict[str, str]) -> Iterator[Page]:
@@ -37,7 +38,7 @@ class RssSource:
         for url in self.feeds:
             key = f"feed:{url}"
             try:
-                page = self._read(url, key, json.loads(cursors.get(key) or "{}"))
+                page = self._read(url, key, _state(cursors.get(key)))
             except SourceError as exc:
                 problems.append(str(exc))  # one broken feed never holds back the others
                 continue
@@ -56,8 +57,11 @@ class RssSource:
             headers["If-Modified-Since"] = state["modified"]
         try:
             response = self.session.get(url, headers=headers, timeout=self.timeout)
-        except requests.RequestException:
+        except requests.RequestException as exc:
             log.debug("Feed request failed", exc_info=True)
+            seconds = exceeded(exc)
+            if seconds is not None:
+                raise SourceError(took_too_long(f"The feed {url}", seconds)) from None
             raise SourceError(f"Could not reach the feed {url}; will try again next poll.") from None
         if response.status_code == 304:
             return None  # unchanged since last poll: nothing to read, nothing to pay
@@ -78,14 +82,38 @@ class RssSource:
             except (AttributeError, KeyError, TypeError, ValueError):
                 log.warning("Skipped an entry of %s that could not be read: %.200r", url, dict(entry))
         since = state.get("since")
+        present = {m.external_id for m in mentions}
         if since is None:
-            # First poll: the newest few, and nothing older than them later on.
+            # First poll: the newest few; the older entries in the feed now are never shown.
             mentions = sorted(mentions, key=lambda m: m.created_at)[-FIRST_POLL_SIZE:]
+            shown = {m.external_id for m in mentions}
+            skip = sorted(present - shown)
             since = iso(mentions[0].created_at) if mentions else iso(datetime.now(timezone.utc))
+        elif "skip" in state:
+            # Later polls: every entry not set aside on the first poll, whatever its date (a review
+            # site may date an entry days back); ids already stored are dropped downstream.
+            skip = sorted(set(state["skip"]) & present)  # forget entries that left the feed
+            mentions = [m for m in mentions if m.external_id not in set(skip)]
         else:
+            # A cursor saved before "skip" existed: by date, as it was read then.
+            skip = sorted(m.external_id for m in mentions if m.created_at < utc(since))
             mentions = [m for m in mentions if m.created_at >= utc(since)]
-        cursor = {"etag": response.headers.get("ETag"), "modified": response.headers.get("Last-Modified"), "since": since}
+        cursor = {"etag": response.headers.get("ETag"), "modified": response.headers.get("Last-Modified"), "since": since,
+                  "skip": skip}
         return Page(key, mentions, cursor=json.dumps(cursor))
+
+
+def _state(saved: str | None) -> dict:
+    """A feed's saved position; an unreadable one reads the feed as on a first poll."""
+    try:
+        state = json.loads(saved or "{}")
+    except ValueError:
+        state = {}
+    if not isinstance(state, dict):
+        state = {}
+    if not isinstance(state.get("skip", []), list):
+        state.pop("skip")
+    return state
 
 
 def _reason(parsed) -> str:
@@ -113,7 +141,7 @@ def to_mention(entry, feed_title: str, feed_url: str, lang: str | None) -> Menti
         url=link,
         created_at=created,
         lang=lang,
-        raw={"feed": feed_url, "feed_title": feed_title},
+        raw=scrub({"feed": feed_url, "feed_title": feed_title}),
     )
 
 

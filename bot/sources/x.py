@@ -2,30 +2,33 @@
 from __future__ import annotations
 
 import html
+import json
 import logging
-import math
 from datetime import datetime, timedelta, timezone
 from typing import Callable, Iterator
 
 import requests
 import tweepy
-from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
 from bot.config import DEFAULT_X_API_URL
 from bot.models import Mention, NetworkReply, Page, ReplyError, SentReply, SourceError
+from bot.sources.common import scrub
+from bot.sources.deadline import DeadlineAdapter, exceeded, took_too_long
+from bot.text import clean
 
 log = logging.getLogger(__name__)
 
 TWEET_FIELDS = ["created_at", "author_id", "conversation_id", "referenced_tweets", "lang", "in_reply_to_user_id"]
 USER_FIELDS = ["username", "name", "public_metrics"]
 PAGE_SIZE = 100  # the most X allows: fewest calls for a burst
+MAX_PAGES = 50  # per range and poll; a range not read to its end is read again next poll
 FIRST_POLL_SIZE = 20  # on the very first poll, show recent mentions without flooding the channel
 RATE_WINDOW = timedelta(minutes=15)  # X's rate-limit window, when a 429 carries no reset time
 
 
-class XTransport(HTTPAdapter):
-    """Sends tweepy's requests to `base_url` with a timeout.
+class XTransport(DeadlineAdapter):
+    """Sends tweepy's requests to `base_url` with a timeout, and a total deadline for each.
 
     tweepy builds every URL on https://api.twitter.com and sets no timeout, so the only
     way to reach a proxy (or a test server) is a transport adapter on its session.
@@ -60,6 +63,9 @@ def start_of_next_month(now: datetime) -> datetime:
 def explain(exc: Exception, api_url: str, username: str = "") -> SourceError:
     """Turn a tweepy or network error into words for the owner, with when to try again."""
     now = datetime.now(timezone.utc)
+    seconds = exceeded(exc)
+    if seconds is not None:
+        return SourceError(took_too_long("X", seconds))
     if isinstance(exc, tweepy.TooManyRequests):
         if _usage_capped(exc):
             until = start_of_next_month(now)
@@ -176,7 +182,8 @@ class XSource:
     def fetch(self, cursors: dict[str, str]) -> Iterator[Page]:
         try:
             yield from self._fetch(cursors)
-        except (tweepy.TweepyException, requests.RequestException, ValueError, KeyError, TypeError) as exc:
+        except (tweepy.TweepyException, requests.RequestException, ValueError, KeyError, TypeError, AttributeError,
+                RuntimeError) as exc:
             log.debug("X request failed", exc_info=True)
             raise explain(exc, self.api_url, self.username) from exc
 
@@ -203,27 +210,102 @@ class XSource:
             dict(tweet_fields=["created_at", "referenced_tweets"], exclude=["retweets"]),
         )
 
-    def _read(self, key: str, method: Callable, arg: str, since_id: str | None, parse: Callable[[dict], Page],
+    def _read(self, key: str, method: Callable, arg: str, saved: str | None, parse: Callable[[dict], Page],
               fields: dict) -> Iterator[Page]:
-        params = dict(fields)
-        if since_id:
-            params.update(since_id=since_id, max_results=PAGE_SIZE)
-        else:
-            params.update(max_results=FIRST_POLL_SIZE)
-        newest = None
-        for body in tweepy.Paginator(method, arg, limit=math.inf if since_id else 1, **params):
-            if not isinstance(body, dict):
-                raise ValueError("X page is not a JSON object")
-            # With since_id, X pages from newest to oldest: the first page's newest_id is the cursor.
-            newest = newest or (body.get("meta") or {}).get("newest_id")
+        """X pages newest first. The new since_id is saved only once the pages were read down to
+        the old one; a range cut short (an empty page reached through a next_token) is kept as
+        a gap and read again next poll (ids already stored cost nothing downstream)."""
+        since_id, gap = _position(saved)
+        if since_id is None:
+            # The very first poll: one small page is the whole range by definition.
+            newest, _, _ = yield from self._range(method, arg, fields, parse, FIRST_POLL_SIZE, first=True)
+            if newest:
+                yield Page(key, [], cursor=str(newest))
+            return
+        newest, oldest, complete = yield from self._range(method, arg, fields, parse, PAGE_SIZE, since_id=since_id)
+        # Not read to its end: what lies between the old since_id and the oldest post read is a gap.
+        # (With nothing read at all, the since_id simply stays.)
+        gaps = [] if complete or oldest is None else [(since_id, oldest)]
+        if gap:
+            _, gap_oldest, gap_done = yield from self._range(method, arg, fields, parse, PAGE_SIZE, since_id=gap[0], until_id=gap[1])
+            if not gap_done:
+                gaps.append((gap[0], gap_oldest or gap[1]))
+        if not gaps and newest is None and gap is None:
+            return  # nothing new: the saved position stands
+        position = {"since_id": str(max(newest or 0, int(since_id)))}
+        if gaps:
+            # One gap covering both (reading a few known posts again is cheaper than a second gap).
+            position["gap"] = [str(min(int(g[0]) for g in gaps)), str(max(int(g[1]) for g in gaps))]
+            log.info("X's pages for %s ended before the last position seen; the rest is read again next poll.", key)
+        yield Page(key, [], cursor=position["since_id"] if "gap" not in position else json.dumps(position))
+
+    def _range(self, method: Callable, arg: str, fields: dict, parse: Callable[[dict], Page], size: int,
+               first: bool = False, **bounds: str):
+        """Yields the pages of one id range (newest first); returns (newest id, oldest id, read to its end)."""
+        token_name = "next_token" if getattr(method, "__name__", "") in ("search_recent_tweets", "search_all_tweets") else "pagination_token"
+        params = {**fields, **bounds, "max_results": size}
+        newest = oldest = None
+        token = None
+        pages = 0
+        while True:
+            body = method(arg, **params, **({token_name: token} if token else {}))
+            meta, posts = _checked(body)
+            pages += 1
+            ids = [int(p["id"]) for p in posts if isinstance(p, dict) and str(p.get("id", "")).isdigit()]
+            if ids:
+                newest = max(ids + ([newest] if newest else []))
+                oldest = min(ids + ([oldest] if oldest else []))
             yield parse(body)
-        if newest:
-            yield Page(key, [], cursor=newest)
+            token = meta.get("next_token")
+            if first:
+                return newest, oldest, True
+            if not token:
+                # The end, unless it is an empty page reached through a next_token: that is not the end.
+                return newest, oldest, pages == 1 or bool(posts)
+            if pages >= MAX_PAGES:
+                return newest, oldest, False
+
+
+def _position(saved: str | None) -> tuple[str | None, tuple[str, str] | None]:
+    """The saved since_id, and the id range still to read again (if a poll was cut short)."""
+    if not saved:
+        return None, None
+    if saved.isdigit():
+        return saved, None
+    try:
+        position = json.loads(saved)
+        since_id = str(position["since_id"])
+        gap = position.get("gap")
+        if not since_id.isdigit():
+            raise ValueError(since_id)
+        if gap and all(str(g).isdigit() for g in gap) and len(gap) == 2:
+            return since_id, (str(gap[0]), str(gap[1]))
+        return since_id, None
+    except (ValueError, TypeError, KeyError, AttributeError):
+        log.warning("Ignoring an unreadable saved X position %.80r; starting as on a first poll.", saved)
+        return None, None
+
+
+class _Unreadable(ValueError):
+    """X answered 200 with JSON of the wrong shape."""
+
+
+def _checked(body: object) -> tuple[dict, list]:
+    """The page's `meta` and `data` when the page has X's shape; raises `_Unreadable` otherwise."""
+    if not isinstance(body, dict):
+        raise _Unreadable(f"page is {type(body).__name__}, not an object")
+    meta = body.get("meta") or {}
+    posts = body.get("data") or []
+    includes = body.get("includes") or {}
+    if not isinstance(meta, dict) or not isinstance(posts, list) or not isinstance(includes, dict) \
+            or not isinstance(includes.get("users") or [], list) or not isinstance(meta.get("next_token") or "", str):
+        raise _Unreadable("page fields of the wrong type")
+    return meta, posts
 
 
 def parse_page(body: dict, own_id: str | None = None) -> list[Mention]:
     """Mentions in one page of X's JSON; a malformed post is logged and skipped, not fatal."""
-    users = {str(u.get("id")): u for u in (body.get("includes") or {}).get("users", []) if isinstance(u, dict)}
+    users = {str(u.get("id")): u for u in (body.get("includes") or {}).get("users") or [] if isinstance(u, dict)}
     mentions = []
     for raw in body.get("data") or []:
         try:
@@ -244,7 +326,7 @@ def parse_own_replies(body: dict, account: str) -> list[NetworkReply]:
             replied_to = _replied_to(raw)
             if replied_to:
                 found.append(NetworkReply(
-                    source="x", external_id=str(raw["id"]), in_reply_to=replied_to, text=html.unescape(raw["text"]),
+                    source="x", external_id=str(raw["id"]), in_reply_to=replied_to, text=clean(html.unescape(raw["text"])),
                     url=f"https://x.com/{account}/status/{raw['id']}", created_at=_created_at(raw), account=account,
                 ))
         except (AttributeError, KeyError, TypeError, ValueError):
@@ -276,5 +358,5 @@ def to_mention(raw: dict, user: dict) -> Mention:
         in_reply_to=_replied_to(raw),
         author_followers=(user.get("public_metrics") or {}).get("followers_count"),
         lang=raw.get("lang"),
-        raw={**raw, "author": user} if user else raw,
+        raw=scrub({**raw, "author": user} if user else raw),  # stored as JSON: no lone surrogates
     )

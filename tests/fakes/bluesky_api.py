@@ -8,7 +8,7 @@ import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from tests.fakes.server import FakeServer, Reply, Request
+from tests.fakes.server import FakeServer, Reply, Request, Trickles
 
 HANDLE = "bramblecafe.bsky.social"
 APP_PASSWORD = "abcd-efgh-ijkl-mnop"
@@ -32,7 +32,7 @@ def _stamp(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
-class FakeBluesky(FakeServer):
+class FakeBluesky(Trickles, FakeServer):
     def __init__(self):
         super().__init__()
         self.access = jwt("com.atproto.access", OWN_DID, 7200)

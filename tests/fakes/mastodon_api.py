@@ -7,7 +7,7 @@ import json
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from tests.fakes.server import FakeServer, Reply, Request
+from tests.fakes.server import FakeServer, Reply, Request, Trickles
 
 TOKEN = "test-mastodon-token-456"
 RECORDED = json.loads((Path(__file__).parents[1] / "fixtures" / "mastodon_recorded.json").read_text(encoding="utf-8"))
@@ -18,7 +18,7 @@ def _stamp(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
 
-class FakeMastodon(FakeServer):
+class FakeMastodon(Trickles, FakeServer):
     def __init__(self, account: str = "bramblecafe"):
         super().__init__()
         self.account = account

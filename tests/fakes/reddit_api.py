@@ -4,7 +4,7 @@ from __future__ import annotations
 import base64
 import time
 
-from tests.fakes.server import FakeServer, Reply, Request
+from tests.fakes.server import FakeServer, Reply, Request, Trickles
 
 CLIENT_ID = "p-jcoLKBynTLew"
 CLIENT_SECRET = "gko_LXELoV07ZBNUXrvWZfzE3aI"
@@ -18,7 +18,7 @@ def _listing(children: list[dict], after: str | None) -> dict:
                                         "children": children, "before": None}}
 
 
-class FakeReddit(FakeServer):
+class FakeReddit(Trickles, FakeServer):
     def __init__(self):
         super().__init__()
         self.posts: list[dict] = []  # oldest first

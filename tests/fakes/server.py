@@ -103,3 +103,72 @@ class FakeServer:
 
     def answer(self, request: Request) -> Reply:
         raise NotImplementedError
+
+
+class Trickles:
+    """Trickle mode for a fake server: its answers to matching paths (status line, headers and
+    body) go out one byte every `every` seconds, like a server on a failing link. Per-read
+    timeouts never fire against it; only a total deadline does.
+    """
+
+    def trickle(self, path_part: str, every: float = 0.3, times: int = 1, after: int = 0) -> None:
+        """The next `times` answers to paths containing `path_part` trickle, once `after` were sent normally."""
+        self._trickles = getattr(self, "_trickles", [])
+        self._trickles.append([path_part, every, times, after])
+        self._trickle_lock = getattr(self, "_trickle_lock", threading.Lock())
+        self._stopped = threading.Event() if not hasattr(self, "_stopped") else self._stopped
+        handler = self.httpd.RequestHandlerClass
+        if getattr(handler, "trickling", False):
+            return
+        fake = self
+
+        class Trickling(handler):
+            trickling = True
+
+            def setup(self):
+                super().setup()
+                self.wfile = _SlowWriter(self.wfile, self, fake)
+
+        self.httpd.RequestHandlerClass = Trickling
+
+    def _trickle_for(self, path: str) -> float | None:
+        with self._trickle_lock:
+            for rule in self._trickles:
+                if rule[0] in path and rule[2] > 0:
+                    if rule[3] > 0:
+                        rule[3] -= 1
+                        return None
+                    rule[2] -= 1
+                    return rule[1]
+        return None
+
+    def stop(self) -> None:
+        if hasattr(self, "_stopped"):
+            self._stopped.set()
+        super().stop()
+
+
+class _SlowWriter:
+    def __init__(self, wfile, handler, fake):
+        self._wfile, self._handler, self._fake = wfile, handler, fake
+        self._every: float | None = None
+        self._decided_for = None
+
+    def write(self, data: bytes) -> int:
+        path = getattr(self._handler, "path", None)
+        if path is not None and self._decided_for is not self._handler.requestline:
+            self._decided_for = self._handler.requestline
+            self._every = self._fake._trickle_for(path)
+        if not self._every:
+            return self._wfile.write(data)
+        for i in range(len(data)):
+            if self._fake._stopped.wait(self._every):
+                break
+            try:
+                self._wfile.write(data[i:i + 1])
+            except OSError:  # the client gave up and closed the connection
+                break
+        return len(data)
+
+    def __getattr__(self, name):
+        return getattr(self._wfile, name)

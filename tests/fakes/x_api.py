@@ -5,7 +5,7 @@ import json
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from tests.fakes.server import FakeServer, Reply, Request
+from tests.fakes.server import FakeServer, Reply, Request, Trickles
 
 BEARER = "test-bearer-token-123"
 CREATED = Path(__file__).parents[1] / "fixtures" / "x_create_tweet.json"
@@ -16,7 +16,7 @@ DUPLICATE = {"detail": "You are not allowed to create a Tweet with duplicate con
              "title": "Forbidden", "status": 403}
 
 
-class FakeX(FakeServer):
+class FakeX(Trickles, FakeServer):
     def __init__(self, username: str = "bramblecafe", user_id: str = "783214"):
         super().__init__()
         self.account = {"id": user_id, "name": "Bramble Café", "username": username}
@@ -104,9 +104,11 @@ class FakeX(FakeServer):
 
     def _timeline(self, request: Request, tweets: list[dict], token_param: str) -> Reply:
         since = int(request.param("since_id", "0"))
+        until = int(request.param("until_id", "0")) or None
         size = int(request.param("max_results", "10"))
         offset = int(request.param(token_param, "0"))
-        matching = sorted((t for t in tweets if int(t["id"]) > since), key=lambda t: -int(t["id"]))
+        matching = sorted((t for t in tweets if int(t["id"]) > since and (until is None or int(t["id"]) < until)),
+                          key=lambda t: -int(t["id"]))
         page = matching[offset: offset + size]
         if not page:
             return Reply(200, {"meta": {"result_count": 0}})

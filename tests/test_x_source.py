@@ -1,0 +1,117 @@
+"""X through tweepy against the fake X API: cursors that never pass what was not stored, odd answers kept inside X."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from storage import mentions as store
+from tests.fakes.server import Reply
+from tests.helpers import card_texts
+
+EMPTY_PAGE = Reply(200, {"meta": {"result_count": 0}})  # what X sends for a page with nothing on it
+
+
+def test_an_empty_page_in_the_middle_of_a_burst_loses_nothing(fake_x, fake_slack, poll, db):
+    first = fake_x.tweet("@bramblecafe hello", author_id="1001")
+    poll()
+    burst = [fake_x.tweet(f"@bramblecafe burst {i}", author_id="1002") for i in range(150)]
+    fake_x.fail_next("/mentions", EMPTY_PAGE, after=1)  # page one is answered; page two comes back empty
+
+    cut_short = poll()
+
+    assert (cut_short.posted, cut_short.failed) == (100, False)
+    saved = json.loads(store.get_cursors(db, "x")["mentions"])
+    assert saved == {"since_id": burst[-1]["id"], "gap": [first["id"], burst[50]["id"]]}
+
+    filled = poll()
+
+    assert filled.posted == 50
+    assert sorted(card_texts(fake_slack)[1:]) == sorted(f"> {t['text']}" for t in burst)
+    gap_call = fake_x.calls("/mentions")[-1]
+    assert (gap_call.param("since_id"), gap_call.param("until_id")) == (first["id"], burst[50]["id"])
+    assert store.get_cursors(db, "x")["mentions"] == burst[-1]["id"]  # the gap is closed
+    assert poll().posted == 0
+
+
+def test_an_empty_page_reached_through_a_next_token_on_the_gap_read_keeps_the_gap(fake_x, fake_slack, poll, db):
+    first = fake_x.tweet("@bramblecafe hello", author_id="1001")
+    poll()
+    burst = [fake_x.tweet(f"@bramblecafe burst {i}", author_id="1002") for i in range(250)]
+    fake_x.fail_next("/mentions", EMPTY_PAGE, after=1)
+    assert poll().posted == 100
+    fake_x.fail_next("/mentions", EMPTY_PAGE, after=2)  # the newest range (empty), then the gap's page one, then empty
+
+    assert poll().posted == 100
+    assert json.loads(store.get_cursors(db, "x")["mentions"])["gap"] == [first["id"], burst[50]["id"]]
+    assert poll().posted == 50
+    assert len(set(card_texts(fake_slack))) == 251
+
+
+def test_the_first_poll_is_one_small_page_and_a_complete_range(fake_x, fake_slack, poll, db):
+    tweets = [fake_x.tweet(f"@bramblecafe old {i}", author_id="1001") for i in range(30)]
+
+    report = poll()
+
+    assert report.posted == 20
+    assert store.get_cursors(db, "x")["mentions"] == tweets[-1]["id"]
+    assert len(fake_x.calls("/mentions")) == 1
+
+
+@pytest.mark.parametrize("body", [[1, 2], "x", "\"x\"", "7", {"data": "x"}, {"data": 7}, {"data": [], "includes": {"users": "x"}},
+                                  {"meta": "x"}, {"data": [{"id": "1"}], "meta": {"next_token": ["x"]}}, None])
+def test_an_x_answer_of_the_wrong_shape_is_an_x_problem_only(fake_x, fake_slack, poll, db, body):
+    fake_x.tweet("@bramblecafe hello", author_id="1001")
+    poll()
+    cursor = store.get_cursors(db, "x")["mentions"]
+    fake_x.tweet("@bramblecafe still here?", author_id="1001")
+    fake_x.fail_next("/mentions", Reply(200, body))
+
+    report = poll()
+
+    assert report.source_errors == {"x": "X sent a response Listening Post could not read; will try again next poll."}
+    assert store.get_cursors(db, "x")["mentions"] == cursor
+    assert poll().posted == 1  # the next poll reads it
+
+
+def test_an_empty_includes_list_is_no_includes(fake_x, fake_slack, poll):
+    tweet = fake_x.tweet("@bramblecafe hello", author_id="1001")
+    fake_x.fail_next("/mentions", Reply(200, {"data": [tweet], "includes": [], "meta": {"result_count": 1}}))
+
+    report = poll()
+
+    assert (report.posted, report.failed) == (1, False)
+    assert f"https://x.com/i/web/status/{tweet['id']}" in fake_slack.posted[0]["blocks"][0]["text"]["text"]
+
+
+def test_posts_of_the_wrong_shape_are_skipped_and_the_rest_are_carded(fake_x, fake_slack, poll):
+    good = fake_x.tweet("@bramblecafe the cake was great", author_id="1001")
+    fake_x.fail_next("/mentions", Reply(200, {"data": [1, "x", None, {"id": "5"}, good], "includes": {"users": [1, fake_x.users["1001"]]},
+                                              "meta": {"newest_id": good["id"], "result_count": 5}}))
+
+    report = poll()
+
+    assert (report.posted, report.failed) == (1, False) and card_texts(fake_slack) == [f"> {good['text']}"]
+
+
+def test_a_lone_surrogate_in_a_post_is_dropped_and_the_page_is_carded(fake_x, fake_slack, poll, db):
+    fake_x.tweet("@bramblecafe before", author_id="1002")
+    broken = fake_x.tweet("@bramblecafe caf\ud800e is closed?", author_id="1001")
+    fake_x.users["1001"]["name"] = "Maria \ud800López"
+    fake_x.tweet("@bramblecafe after", author_id="1002")
+
+    report = poll()
+
+    assert (report.posted, report.failed) == (3, False)
+    assert card_texts(fake_slack) == ["> @bramblecafe before", "> @bramblecafe cafe is closed?", "> @bramblecafe after"]
+    row = db["mentions"].get(f"x:{broken['id']}")
+    assert "\ud800" not in row["raw"] and row["author_name"] == "Maria López"
+
+
+def test_the_fake_sends_the_surrogate_as_a_json_escape(fake_x):
+    fake_x.tweet("caf\ud800e")
+    import requests
+
+    from tests.fakes.x_api import BEARER
+    body = requests.get(f"{fake_x.url}/2/users/783214/mentions", headers={"Authorization": f"Bearer {BEARER}"}).content
+    assert b"caf\\ud800e" in body
