@@ -21,7 +21,7 @@ demo-reset:
 	rm -f data/demo.db data/demo.db-wal data/demo.db-shm
 
 test: $(VENV)/.installed-dev
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n auto
 
 bench: $(VENV)/.installed-dev
 	$(PY) bench/pipeline.py --mentions 10000

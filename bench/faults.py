@@ -123,7 +123,10 @@ def main() -> None:
             except subprocess.TimeoutExpired:
                 p.kill()
     slack.accept_then_fail = 0.0
-    for _ in range(3):  # a calm end: what was left behind goes out now
+    for server in (xs, masto, sky):  # a calm end: faults still queued are dropped, what was left behind goes out now
+        with server._lock:
+            server._scripted.clear()
+    for _ in range(3):
         p = poll()
         p.wait(240)
 

@@ -51,8 +51,9 @@ def act_as_the_team(db, sink: ConsoleSink, out: TextIO) -> None:
 
 def show_reminders_and_digest(db, sink: ConsoleSink, settings: Settings, out: TextIO) -> None:
     """What the scheduler's jobs would send now: the first few nudges, and the digest."""
-    print(f"\nReminders (one nudge per mention waiting over {settings.reply_target_minutes or 60} min; the first three):", file=out)
-    reminders.send_reminders(db, sink, settings.business_hours, settings.reply_target_minutes or 60, limit=3)
+    print(f"\nReminders (mentions waiting over {settings.reply_target_minutes or 60} min; claimed ones are nudged in their "
+          "card's thread, the rest in one message to the channel):", file=out)
+    reminders.send_reminders(db, sink, settings.business_hours, settings.reply_target_minutes or 60)
     now = utc_now().astimezone(settings.business_hours.tz)
     print("\nThe daily digest, as it would be posted now:", file=out)
     print(digest_text(db, settings.business_hours, now, now).replace("*", ""), file=out)
@@ -62,7 +63,8 @@ def run(settings: Settings, database: Path, out: TextIO) -> int:
     db = open_db(database)
     try:
         sink = ConsoleSink(out)
-        report = Pipeline(db, [SampleSource()], sink, wiring.triager(settings)).run_cycle()
+        # The samples are shown as if they had just arrived, so their reminders show too.
+        report = Pipeline(db, [SampleSource()], sink, wiring.triager(settings), history_age=None).run_cycle()
         if report.posted:
             act_as_the_team(db, sink, out)
             show_reminders_and_digest(db, sink, settings, out)

@@ -155,6 +155,13 @@ class ChatSink(Protocol):
         Raises PostError when it cannot tell (then nothing is posted until it can).
         """
 
+    def posted_cards(self, since: datetime, until: datetime | None = None) -> dict[str, ChatRef]:
+        """Every card in chat since `since`, by mention id (a bounded look-up); raises PostError when it cannot tell.
+
+        Used once when a process starts posting: a restored or new database then recognises the
+        cards that are already in chat instead of posting them again.
+        """
+
     def update(self, ref: ChatRef, mention: Mention, triage: Triage, handling: Handling) -> None:
         """Redraw a card in place; a failure is logged, never raised (the action is already recorded)."""
 

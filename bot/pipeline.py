@@ -28,6 +28,7 @@ from storage.db import DatabaseProblem
 log = logging.getLogger(__name__)
 
 CYCLE_DEADLINE = 180.0  # seconds a whole cycle may take before slow sources are left for the next one
+RECONCILE_WINDOW = timedelta(days=7)  # how far back, at most, chat is checked for cards already there
 HISTORY_AGE = timedelta(hours=1)  # first-poll mentions older than this are history: carded, never nudged
 _NOT_SCORED = Triage(sentiment=0.0, label="neutral", intent="other", urgency="normal", suggestions=(), scored=False)
 
@@ -105,6 +106,8 @@ class Pipeline:
         triager: Triager,
         stop: threading.Event | None = None,
         deadline: float = CYCLE_DEADLINE,
+        history_age: timedelta | None = HISTORY_AGE,
+        reconcile: bool = False,
     ):
         self.db = db
         self.sources = sources
@@ -112,6 +115,8 @@ class Pipeline:
         self.triager = triager
         self.stop = stop or threading.Event()
         self.deadline = deadline
+        self.history_age = history_age  # None: every mention may be nudged, even on a first poll (the demo)
+        self.reconcile = reconcile  # first cycle of a process: recognise cards already in chat before posting
 
     def run_cycle(self) -> CycleReport:
         report = CycleReport()
@@ -207,8 +212,8 @@ class Pipeline:
         known = store.known_ids(self.db, [m.id for m in mentions])
         fresh = {m.id: m for m in mentions if m.id not in known}.values()
         triaged = [(m, self._triage(m)) for m in fresh]
-        first_poll = page.key not in self._cursors(source)
-        history = datetime.now(timezone.utc) - HISTORY_AGE if first_poll else None
+        first_poll = self.history_age is not None and page.key not in self._cursors(source)
+        history = datetime.now(timezone.utc) - self.history_age if first_poll else None
         report.new += store.save_mentions(self.db, triaged, history_before=history)
         self._record_replies(page.replies, report)
         if page.cursor is not None:
@@ -252,7 +257,11 @@ class Pipeline:
                      other.rsplit(":", 1)[0])
             return
         try:
-            for mention, triage, handling in store.unposted(self.db):
+            waiting = store.unposted(self.db)
+            if self.reconcile and waiting:
+                self._recognise_cards_in_chat(waiting, report)
+                waiting = store.unposted(self.db)
+            for mention, triage, handling in waiting:
                 if self.stop.is_set() or time.monotonic() >= ends_at:
                     log.info("Stopping for now: the remaining cards go out next time.")
                     return
@@ -262,6 +271,23 @@ class Pipeline:
                     return
         finally:
             store.release_posting_lease(self.db)
+
+    def _recognise_cards_in_chat(self, waiting: list, report: CycleReport) -> None:
+        """Cards already in chat for mentions this database thinks unposted: a database restored from
+        a backup, made anew, or a crash between chat's acceptance and our record. One bounded look-up."""
+        oldest = min(mention.created_at for mention, _, _ in waiting)
+        since = max(oldest, datetime.now(timezone.utc) - RECONCILE_WINDOW) - timedelta(minutes=1)
+        try:
+            found = self.sink.posted_cards(since)
+        except PostError as exc:
+            log.warning("Could not check which cards are already in chat, so none is recognised this time: %s", exc)
+            return
+        for mention, _, _ in waiting:
+            if mention.id in found:
+                store.mark_posted(self.db, mention.id, found[mention.id])
+                report.reconciled += 1
+        if report.reconciled:
+            log.info("%d card(s) were already in chat and are not posted again.", report.reconciled)
 
     def _post_one(self, mention: Mention, triage: Triage, handling, report: CycleReport) -> bool:
         """Post one card; False when posting should stop for this cycle (it is tried again, in order, next time)."""

@@ -133,5 +133,11 @@ def cycle_runner(settings: Settings, sink: ChatSink | None, stop: threading.Even
     the_triager = triager(settings)
 
     deadline = max(60.0, min(float(settings.poll_interval), 600.0))
-    return _on_own_connection(settings, lambda db: Pipeline(db, the_sources, sink, the_triager, stop, deadline).run_cycle(),
-                              on_problem=lambda message: CycleReport(post_error=message))
+    first = [True]  # the process's first cycle recognises cards already in chat before posting any
+
+    def cycle(db):
+        report = Pipeline(db, the_sources, sink, the_triager, stop, deadline, reconcile=first[0]).run_cycle()
+        first[0] = False
+        return report
+
+    return _on_own_connection(settings, cycle, on_problem=lambda message: CycleReport(post_error=message))

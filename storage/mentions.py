@@ -167,10 +167,13 @@ def post_attempted_at(db: sqlite_utils.Database, mention_id: str) -> datetime | 
 
 
 def mark_post_attempt(db: sqlite_utils.Database, mention_id: str) -> None:
-    """Written before a card is sent: if no confirmation is recorded, the card may be in chat already."""
+    """Written before a card is sent: if no confirmation is recorded, the card may be in chat already.
+
+    Each attempt overwrites the last: an earlier attempt was looked for in chat (and not found)
+    before this one was made, so only the newest can have landed unseen.
+    """
     with exclusive(db):
-        db.execute("update mentions set post_attempted_at = coalesce(post_attempted_at, ?) where id = ?",
-                   [iso(utc_now()), mention_id])
+        db.execute("update mentions set post_attempted_at = ? where id = ?", [iso(utc_now()), mention_id])
 
 
 def clear_post_attempt(db: sqlite_utils.Database, mention_id: str) -> None:
@@ -198,7 +201,8 @@ def mark_posted(db: sqlite_utils.Database, mention_id: str, ref: ChatRef) -> Non
 
 # Who is posting: this process, told apart from another on the same machine or elsewhere.
 POSTER = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-POSTING_LEASE = timedelta(minutes=2)
+# Renewed with every card; long enough for one card's slowest path (a look-up in chat, then the post).
+POSTING_LEASE = timedelta(minutes=10)
 
 
 def _alive(holder: str) -> bool:

@@ -15,6 +15,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def bot(*args, env=None, stdin="", cwd=None):
     full_env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "X_"))}
     full_env.update(env or {})
+    full_env["COLUMNS"] = "100"  # cards are drawn to the terminal's width; a test runner may set a narrow one
     return subprocess.run(
         [sys.executable, "-m", "bot", *args], input=stdin, capture_output=True, text=True,
         env={**full_env, "PYTHONPATH": str(ROOT)}, cwd=cwd or ROOT, timeout=120,

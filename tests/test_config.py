@@ -16,6 +16,7 @@ import pytest
 
 from bot import config, logs
 from bot.config import ConfigError
+from storage import open_db
 
 ROOT = Path(__file__).resolve().parents[1]
 OUR_PREFIXES = ("SLACK_", "X_", "MASTODON_", "BLUESKY_", "REDDIT_", "RSS_", "REPLY_", "BUSINESS_", "DIGEST_", "DATABASE_",
@@ -183,7 +184,7 @@ def test_sensible_values_are_accepted_and_tidied(base, tmp_path):
 
 def test_an_existing_sqlite_database_passes_the_cheap_check(base, tmp_path):
     path = tmp_path / "real.db"
-    sqlite3.connect(path).execute("create table t (x)").connection.close()
+    open_db(path).close()  # a Listening Post database made on an earlier start
     assert config.database_problem(path) is None
     assert config.load({**base, "DATABASE_PATH": str(path)}).database_path == path
 
@@ -342,3 +343,19 @@ def test_the_filter_alone_masks_tracebacks_for_any_formatter():
     output = stream.getvalue()
     assert "KeyError" in output and "***" in output
     assert not any(form in output for form in _forms(SECRET))
+
+
+def test_another_programs_sqlite_database_is_refused_untouched(tmp_path, env):
+    other = tmp_path / "shop.db"
+    conn = sqlite3.connect(other)
+    conn.execute("create table orders (id integer primary key, total real)")
+    conn.commit()
+    conn.close()
+    before = other.read_bytes()
+    with pytest.raises(config.ConfigError) as raised:
+        config.load({**env, "DATABASE_PATH": str(other)})
+    assert "another program's database" in str(raised.value)
+    assert other.read_bytes() == before
+    ours = tmp_path / "ours.db"
+    open_db(ours).close()
+    config.load({**env, "DATABASE_PATH": str(ours)})  # Listening Post's own database passes

@@ -225,3 +225,59 @@ def test_a_port_in_use_or_a_bad_app_token_stops_the_start_before_anything_is_pos
     assert started.returncode == 2
     assert expected in started.stdout + started.stderr and "Traceback" not in started.stdout + started.stderr
     assert not fake_slack.posted and not fake_x.calls("/mentions")
+
+
+def test_a_database_restored_from_a_backup_recognises_the_cards_already_in_the_channel(env, fake_x, fake_slack, settings, tmp_path):
+    fake_x.tweet("@bramblecafe first")
+    wiring.cycle_runner(settings, wiring.slack_sink(settings))()
+    backup = tmp_path / "backup.db"
+    db = wiring.open_db(settings)
+    db.execute("vacuum into ?", [str(backup)])
+    db.close()
+    for i in range(3):
+        fake_x.tweet(f"@bramblecafe after the backup {i}")
+    wiring.cycle_runner(settings, wiring.slack_sink(settings))()
+    assert len(fake_slack.posted) == 4
+    for suffix in ("-wal", "-shm"):
+        Path(str(settings.database_path) + suffix).unlink(missing_ok=True)
+    os.replace(backup, settings.database_path)  # the owner restores last night's backup, and restarts
+
+    restarted = wiring.cycle_runner(settings, wiring.slack_sink(settings))
+    report = restarted()
+
+    assert report.reconciled == 3 and report.posted == 0
+    assert len(fake_slack.posted) == 4  # nothing posted twice
+    fake_x.tweet("@bramblecafe something new")
+    assert restarted().posted == 1
+
+
+def test_http_mode_answers_odd_unsigned_requests_with_401_and_a_trickled_body_with_408(workspace_for, caplog, monkeypatch):
+    ws = workspace_for()
+    port = ws.server.server_port
+    odd_stamp = _raw_post(port, "POST /slack/events HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n"
+                                "X-Slack-Request-Timestamp: abc\r\nX-Slack-Signature: v0=00", b"{}")
+    not_text = _raw_post(port, "POST /slack/events HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n"
+                               f"X-Slack-Request-Timestamp: {int(time.time())}\r\nX-Slack-Signature: v0=00", b"\xff\xfe")
+    assert odd_stamp.startswith("HTTP/1.0 401") and not_text.startswith("HTTP/1.0 401")
+
+    monkeypatch.setattr("bot.chat.slack_http.READ_DEADLINE", 1.0)  # 10 s in service
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as conn:
+        conn.sendall(b"POST /slack/events HTTP/1.1\r\nHost: x\r\nContent-Length: 40\r\n\r\n")
+        started = time.monotonic()
+        answer = b""
+        for _ in range(40):  # one byte every 0.3 s: each read is quick, the whole would take 12 s
+            try:
+                conn.sendall(b"x")
+            except OSError:
+                break
+            time.sleep(0.3)
+            conn.setblocking(False)
+            try:
+                answer = conn.recv(100)
+            except BlockingIOError:
+                pass
+            conn.setblocking(True)
+            if answer:
+                break
+    assert answer.startswith(b"HTTP/1.0 408") and time.monotonic() - started < 4
+    assert not [r for r in caplog.records if r.exc_info]

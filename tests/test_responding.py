@@ -310,3 +310,19 @@ def test_a_form_slack_could_not_open_in_time_says_to_click_again(workspace_for, 
     assert wait_for(lambda: fake_slack.ephemeral)
     assert "click the button again" in fake_slack.ephemeral[0]["text"] and fake_slack.ephemeral[0]["user"] == "U0MARIA"
     assert ws.events(mention_id) == []
+
+
+def test_a_reply_sent_from_a_form_closed_meanwhile_still_updates_the_card(workspace_for, card, fake_x, fake_slack, caplog):
+    ws = workspace_for(**POSTING)
+    mention_id, ts, _ = card(ws)
+    ws.click("U0MARIA", "mention_reply", mention_id, ts)
+    assert wait_for(lambda: fake_slack.views_opened)
+    form = fake_slack.views_opened[0]["view"]
+    # The person closes the form while it says "Sending…": Slack then answers not_found to views.update.
+    fake_slack.fail_next("views.update", Reply(200, {"ok": False, "error": "not_found"}))
+
+    ws.submit("U0MARIA", form, "So sorry Maria! Please DM us and we'll make it right.")
+
+    assert wait_for(lambda: fake_slack.card_update(ts) and "Replied by Maria" in card_text(fake_slack.card_update(ts)))
+    assert len(fake_x.created) == 1
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]

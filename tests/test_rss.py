@@ -6,7 +6,7 @@ import json
 import pytest
 
 from storage import mentions as store
-from tests.helpers import card_texts
+from tests.helpers import card_texts, wait_for
 
 
 @pytest.fixture
@@ -111,3 +111,18 @@ def test_an_unreadable_saved_position_reads_the_feed_as_a_first_poll(fake_feeds,
 
     assert (report.posted, report.failed) == (1, False)
 
+
+
+def test_an_entry_whose_id_is_long_and_full_of_quotes_still_opens_its_forms(fake_feeds, fake_slack, workspace_for):
+    entry = fake_feeds.alert("Bramble Café in the news")
+    entry["id"] = '"\\' * 800  # a feed may use anything as an id; escaped in JSON it would overflow a form's metadata
+    ws = workspace_for(RSS_FEEDS=f"{fake_feeds.url}/alerts.atom")
+    assert ws.poll().posted == 1
+    card = fake_slack.posted[0]
+    mention_id = card["metadata"]["event_payload"]["mention_id"]
+    assert len(mention_id) < 100
+
+    for action in ("mention_reply", "mention_dismiss"):
+        ws.click("U0MARIA", action, mention_id, card["ts"])
+    assert wait_for(lambda: len(fake_slack.views_opened) == 2)
+    assert not fake_slack.refused

@@ -48,6 +48,22 @@ def test_an_empty_page_reached_through_a_next_token_on_the_gap_read_keeps_the_ga
     assert len(set(card_texts(fake_slack))) == 251
 
 
+def test_a_gap_that_comes_back_empty_once_is_read_again_before_it_is_given_up(fake_x, fake_slack, poll, db):
+    fake_x.tweet("@bramblecafe hello", author_id="1001")
+    poll()
+    for i in range(150):
+        fake_x.tweet(f"@bramblecafe burst {i}", author_id="1002")
+    fake_x.fail_next("/mentions", EMPTY_PAGE, after=1)
+    assert poll().posted == 100
+    fake_x.fail_next("/mentions", EMPTY_PAGE, after=1)  # the newest range (nothing new), then the gap's first page: empty
+
+    assert poll().posted == 0
+    assert "gap" in json.loads(store.get_cursors(db, "x")["mentions"])  # one empty answer is not believed
+    assert poll().posted == 50
+    assert len(set(card_texts(fake_slack))) == 151
+    assert store.get_cursors(db, "x")["mentions"].isdigit()  # the gap is closed
+
+
 def test_the_first_poll_is_one_small_page_and_a_complete_range(fake_x, fake_slack, poll, db):
     tweets = [fake_x.tweet(f"@bramblecafe old {i}", author_id="1001") for i in range(30)]
 

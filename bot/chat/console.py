@@ -59,3 +59,6 @@ class ConsoleSink:
     def find_posted(self, mention_id: str, since: datetime) -> ChatRef | None:
         """A terminal keeps no history to look in, and never leaves a card unconfirmed."""
         return None
+
+    def posted_cards(self, since: datetime, until: datetime | None = None) -> dict[str, ChatRef]:
+        return {}

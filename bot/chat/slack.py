@@ -30,6 +30,7 @@ CALL_TIMEOUT = 10  # seconds for each socket operation (urllib's timeout is per 
 CALL_DEADLINE = 60  # seconds for a whole call through SlackSink, retries and Retry-After waits included
 CARD_EVENT = "listening_post_card"  # the message metadata every card carries, to find it again
 FIND_PAGES, FIND_PAGE_SIZE = 3, 100
+RECONCILE_PAGES = 10  # at start: up to 1,000 of the channel's latest messages are checked for cards already there
 # Slack refused the card itself: sending it again unchanged cannot work.
 CARD_ERRORS = {"invalid_blocks", "invalid_blocks_format", "invalid_arguments", "msg_too_long", "msg_blocks_too_long",
                "too_many_attachments", "invalid_attachments", "no_text", "markdown_text_conflict", "invalid_metadata_format",
@@ -198,10 +199,17 @@ class SlackSink:
 
     def find_posted(self, mention_id: str, since: datetime) -> ChatRef | None:
         """The card of `mention_id` posted since `since` (an attempt Slack never confirmed), from the channel's history."""
-        window = {"oldest": f"{(since - timedelta(minutes=1)).timestamp():.6f}",
-                  "latest": f"{(since + timedelta(minutes=15)).timestamp():.6f}"}
+        return self.posted_cards(since - timedelta(minutes=1), since + timedelta(minutes=15), FIND_PAGES).get(mention_id)
+
+    def posted_cards(self, since: datetime, until: datetime | None = None, pages: int = RECONCILE_PAGES) -> dict[str, ChatRef]:
+        """Every card in the channel between `since` and `until` (now), by mention id, from at most `pages` pages of history.
+
+        Raises PostError when Slack cannot be asked (then nothing is known either way).
+        """
+        window = {"oldest": f"{since.timestamp():.6f}", **({"latest": f"{until.timestamp():.6f}"} if until else {})}
+        found: dict[str, ChatRef] = {}
         cursor = ""
-        for _ in range(FIND_PAGES):
+        for _ in range(pages):
             try:
                 page = self._call(self.client.conversations_history, channel=self.channel, limit=FIND_PAGE_SIZE,
                                   include_all_metadata=True, **window, **({"cursor": cursor} if cursor else {}))
@@ -211,20 +219,18 @@ class SlackSink:
                     raise PostError(explain(error, self.channel, exc.response.get("needed") or HISTORY_SCOPES)
                                     + " Listening Post reads the channel to check that a card Slack never confirmed"
                                     " is not posted twice.") from None
-                raise PostError(f"Could not check whether the card of {mention_id} was posted: {describe(exc, self.channel)}") from None
+                raise PostError(f"Could not check which cards are in the channel: {describe(exc, self.channel)}") from None
             except (OSError, http.client.HTTPException, ValueError) as exc:
-                raise PostError(f"Could not reach Slack to check whether the card of {mention_id} was posted "
-                                f"({type(exc).__name__}).") from None
+                raise PostError(f"Could not reach Slack to check which cards are in the channel ({type(exc).__name__}).") from None
             for message in page.get("messages") or []:
                 meta = message.get("metadata") or {}
-                top_level = message.get("thread_ts") in (None, message.get("ts"))
-                if (top_level and meta.get("event_type") == CARD_EVENT
-                        and (meta.get("event_payload") or {}).get("mention_id") == mention_id):
-                    return ChatRef(self.platform, page.get("channel") or self.channel, message["ts"])
+                mention_id = (meta.get("event_payload") or {}).get("mention_id")
+                if message.get("thread_ts") in (None, message.get("ts")) and meta.get("event_type") == CARD_EVENT and mention_id:
+                    found.setdefault(mention_id, ChatRef(self.platform, page.get("channel") or self.channel, message["ts"]))
             cursor = (page.get("response_metadata") or {}).get("next_cursor") or ""
             if not page.get("has_more") or not cursor:
-                return None
-        return None
+                break
+        return found
 
     def update(self, ref: ChatRef, mention: Mention, triage: Triage, handling: Handling) -> None:
         text = slack_cards.fallback_text(mention, triage)

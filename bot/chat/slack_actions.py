@@ -89,6 +89,14 @@ def register(app: App, desk: Desk, sink) -> None:
             log.warning("Could not open a form (%s).", exc.response.get("error") if isinstance(exc, SlackApiError) else type(exc).__name__)
             tell(client, body["user"]["id"], channel_of(body, mention_id), "Slack could not open the form in time. Please click the button again.")
 
+    def update_form(client: WebClient, view_id: str, view: dict, hash: str | None = None) -> None:
+        """Redraw an open form; one the person closed (not_found) or changed meanwhile (hash_conflict) is left as it is."""
+        try:
+            client.views_update(view_id=view_id, view=view, **({"hash": hash} if hash else {}))
+        except (SlackApiError, OSError) as exc:
+            log.info("Did not redraw a form (%s); what was done is on the card.",
+                     exc.response.get("error") if isinstance(exc, SlackApiError) else type(exc).__name__)
+
     def channel_of(body: dict, mention_id: str) -> str:
         channel = (body.get("channel") or {}).get("id")
         if channel:
@@ -167,15 +175,14 @@ def register(app: App, desk: Desk, sink) -> None:
         view = body["view"]
         meta = views.metadata(view)
         form = desk.reply_form(meta.get("id", ""), Actor(body["user"]["id"], ""))
-        if form is None:
+        if form is None or form.problem:
             return
         try:
             text = form.triage.suggestions[int(body["actions"][0]["selected_option"]["value"])]
         except (KeyError, IndexError, TypeError, ValueError):
             return
         # `hash` makes Slack refuse the update if the form changed meanwhile, instead of losing typing.
-        client.views_update(view_id=view["id"], hash=view.get("hash"),
-                            view=views.reply_view(form, text, attempt=meta.get("attempt", 0) + 1))
+        update_form(client, view["id"], views.reply_view(form, text, attempt=meta.get("attempt", 0) + 1), view.get("hash"))
 
     @app.view(views.REPLY_VIEW)
     def on_reply_submitted(ack, body, view, client):
@@ -201,14 +208,14 @@ def register(app: App, desk: Desk, sink) -> None:
         ack(response_action="update", view=views.sending_view(form))
         outcome = desk.send_reply(mention_id, people.actor(body["user"]), text)
         if outcome.error:
-            # Their words stay in the form, with what went wrong above them.
-            client.views_update(view_id=view["id"], view=views.reply_view(form, text, outcome.error, attempt + 1))
+            # Their words stay in the form, with what went wrong above them (if the form is still open).
+            update_form(client, view["id"], views.reply_view(form, text, outcome.error, attempt + 1))
             return
+        desk.announce(sink, outcome)  # the card first: the form may have been closed meanwhile
         found = desk.card(mention_id)
         handling = found[2] if found else None
         if handling and handling.status == "pending":
             done = views.done_view(form, outcome.message or "Sent for approval.")
         else:
             done = views.done_view(form, f"Your reply is on {network_name(form.mention.source)}.", handling.reply_url if handling else "")
-        client.views_update(view_id=view["id"], view=done)
-        desk.announce(sink, outcome)
+        update_form(client, view["id"], done)

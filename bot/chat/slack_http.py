@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import io
 import logging
+import socket
+import sys
 import threading
 import time
 from socketserver import ThreadingMixIn
@@ -19,15 +21,60 @@ EVENTS_PATH = "/slack/events"
 MAX_BODY = 256 * 1024
 READ_DEADLINE = 10.0  # seconds to receive a whole request, however slowly its bytes trickle in
 SOCKET_TIMEOUT = 10  # seconds of silence before a connection is dropped
+CONNECTION_DEADLINE = 30.0  # seconds a connection may last, whatever it sends
 SIGNATURE_WINDOW = 5 * 60  # Slack's own: a request older than this is refused as stale
+
+
+MAX_CONNECTIONS = 64  # at once; Slack itself needs a handful
 
 
 class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
     daemon_threads = True
 
+    def __init__(self, *args, **kwargs):
+        self._slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
+        super().__init__(*args, **kwargs)
+
+    def process_request(self, request, client_address):
+        if not self._slots.acquire(blocking=False):  # a flood of connections: the newest are dropped
+            self.shutdown_request(request)
+            return
+        super().process_request(request, client_address)
+
+    def process_request_thread(self, request, client_address):
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self._slots.release()
+
+    def handle_error(self, request, client_address) -> None:
+        # A client that went quiet or hung up: one plain line, not socketserver's traceback on stderr.
+        log.debug("A connection to the Slack endpoint ended early (%s).", sys.exc_info()[0].__name__)
+
 
 class _QuietRequests(WSGIRequestHandler):
     timeout = SOCKET_TIMEOUT
+
+    def setup(self) -> None:
+        super().setup()
+        # A whole request, headers included, within CONNECTION_DEADLINE: a per-read timeout alone lets
+        # a client sending one byte every few seconds hold the connection for ever.
+        self._deadline = threading.Timer(CONNECTION_DEADLINE, self._cut)
+        self._deadline.daemon = True
+        self._deadline.start()
+
+    def _cut(self) -> None:
+        try:
+            self.connection.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+    def finish(self) -> None:
+        self._deadline.cancel()
+        try:
+            super().finish()
+        except OSError:
+            pass
 
     def log_message(self, *args) -> None:  # one line per request is noise for a shop owner
         pass
@@ -62,7 +109,7 @@ class SlackGate:
             return _answer(start_response, "408 Request Timeout", "The request arrived too slowly.")
         timestamp = environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP", "")
         signature = environ.get("HTTP_X_SLACK_SIGNATURE", "")
-        if not (timestamp and signature and self.verifier.is_valid(body, timestamp, signature)):
+        if not (timestamp and signature and self._signed(body, timestamp, signature)):
             return _answer(start_response, "401 Unauthorized", "Invalid or missing Slack signature.")
         if self._replayed(signature, timestamp):
             log.info("Ignored a Slack request that was sent before (a replay); nothing changed.")
@@ -74,6 +121,12 @@ class SlackGate:
         except Exception as exc:  # noqa: BLE001 — a signed but malformed request: say so, without a traceback
             log.warning("Could not read a request from Slack (%s); it was ignored.", type(exc).__name__)
             return _answer(start_response, "400 Bad Request", "Malformed request.")
+
+    def _signed(self, body: bytes, timestamp: str, signature: str) -> bool:
+        try:
+            return self.verifier.is_valid(body, timestamp, signature)
+        except (ValueError, TypeError, UnicodeError):  # a timestamp that is no number, a body that is no text
+            return False
 
     def _replayed(self, signature: str, timestamp: str) -> bool:
         now = time.time()
@@ -95,8 +148,9 @@ def _read(stream, length: int) -> bytes | None:
         if time.monotonic() > ends_at:
             return None
         try:
-            chunk = stream.read(min(remaining, 65536))
-        except OSError:  # the socket's own timeout
+            # read1 returns what has arrived (one socket read); read(n) would wait for all n bytes.
+            chunk = (stream.read1 if hasattr(stream, "read1") else stream.read)(min(remaining, 65536))
+        except OSError:  # the socket's own timeout, or the connection's deadline
             return None
         if not chunk:
             break

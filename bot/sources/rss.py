@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import calendar
+import hashlib
 import json
 import logging
+import re
 from datetime import datetime, timezone
 from typing import Iterator
 from urllib.parse import parse_qs, urlsplit
@@ -121,6 +123,19 @@ def _reason(parsed) -> str:
     return str(getattr(exc, "getMessage", lambda: exc)())[:120] if exc else "no entries"
 
 
+
+_PLAIN_ID = re.compile(r"^[\w:/.?=&%#@+,;~-]{1,200}$")
+
+
+def entry_id(raw: str) -> str:
+    """A feed entry's id as the card's id. A feed may use anything (quotes, 2,000 characters):
+    such an id is replaced by its digest, so it fits everywhere a card carries it (buttons, forms)."""
+    raw = str(raw)
+    if _PLAIN_ID.match(raw):
+        return raw
+    return "sha1:" + hashlib.sha1(raw.encode("utf-8", "surrogatepass")).hexdigest()
+
+
 def to_mention(entry, feed_title: str, feed_url: str, lang: str | None) -> Mention:
     link = unwrap(entry.get("link") or "")
     title = html_to_text(entry.get("title") or "")
@@ -134,7 +149,7 @@ def to_mention(entry, feed_title: str, feed_url: str, lang: str | None) -> Menti
     created = datetime.fromtimestamp(calendar.timegm(stamp), timezone.utc) if stamp else datetime.now(timezone.utc)
     return Mention(
         source="rss",
-        external_id=entry.get("id") or link,  # the same entry in two feeds is one card
+        external_id=entry_id(entry.get("id") or link),  # the same entry in two feeds is one card
         author_handle="",
         author_name=html_to_text(entry.get("author") or "") or feed_title,
         text=text,

@@ -24,6 +24,7 @@ USER_FIELDS = ["username", "name", "public_metrics"]
 PAGE_SIZE = 100  # the most X allows: fewest calls for a burst
 MAX_PAGES = 50  # per range and poll; a range not read to its end is read again next poll
 FIRST_POLL_SIZE = 20  # on the very first poll, show recent mentions without flooding the channel
+GAP_CONFIRMATIONS = 2  # empty answers in a row before a remembered gap is taken to be empty
 RATE_WINDOW = timedelta(minutes=15)  # X's rate-limit window, when a 429 carries no reset time
 
 
@@ -215,7 +216,7 @@ class XSource:
         """X pages newest first. The new since_id is saved only once the pages were read down to
         the old one; a range cut short (an empty page reached through a next_token) is kept as
         a gap and read again next poll (ids already stored cost nothing downstream)."""
-        since_id, gap = _position(saved)
+        since_id, gap, tries = _position(saved)
         if since_id is None:
             # The very first poll: one small page is the whole range by definition.
             newest, _, _ = yield from self._range(method, arg, fields, parse, FIRST_POLL_SIZE, first=True)
@@ -226,16 +227,22 @@ class XSource:
         # Not read to its end: what lies between the old since_id and the oldest post read is a gap.
         # (With nothing read at all, the since_id simply stays.)
         gaps = [] if complete or oldest is None else [(since_id, oldest)]
+        tries_left = 0
         if gap:
             _, gap_oldest, gap_done = yield from self._range(method, arg, fields, parse, PAGE_SIZE, since_id=gap[0], until_id=gap[1])
-            if not gap_done:
+            # X sometimes gives a next_token that leads nowhere, so a gap can be truly empty; but an
+            # empty answer can also be a hiccup. Believe "nothing there" only once X says it twice.
+            if not gap_done or (gap_oldest is None and tries + 1 < GAP_CONFIRMATIONS):
                 gaps.append((gap[0], gap_oldest or gap[1]))
+                tries_left = tries + 1 if gap_oldest is None else 0
         if not gaps and newest is None and gap is None:
             return  # nothing new: the saved position stands
         position = {"since_id": str(max(newest or 0, int(since_id)))}
         if gaps:
             # One gap covering both (reading a few known posts again is cheaper than a second gap).
             position["gap"] = [str(min(int(g[0]) for g in gaps)), str(max(int(g[1]) for g in gaps))]
+            if tries_left:
+                position["empty_reads"] = tries_left
             log.info("X's pages for %s ended before the last position seen; the rest is read again next poll.", key)
         yield Page(key, [], cursor=position["since_id"] if "gap" not in position else json.dumps(position))
 
@@ -266,12 +273,13 @@ class XSource:
                 return newest, oldest, False
 
 
-def _position(saved: str | None) -> tuple[str | None, tuple[str, str] | None]:
-    """The saved since_id, and the id range still to read again (if a poll was cut short)."""
+def _position(saved: str | None) -> tuple[str | None, tuple[str, str] | None, int]:
+    """The saved since_id, the id range still to read again (if a poll was cut short), and how
+    many times in a row that range came back empty."""
     if not saved:
-        return None, None
+        return None, None, 0
     if saved.isdigit():
-        return saved, None
+        return saved, None, 0
     try:
         position = json.loads(saved)
         since_id = str(position["since_id"])
@@ -279,11 +287,11 @@ def _position(saved: str | None) -> tuple[str | None, tuple[str, str] | None]:
         if not since_id.isdigit():
             raise ValueError(since_id)
         if gap and all(str(g).isdigit() for g in gap) and len(gap) == 2:
-            return since_id, (str(gap[0]), str(gap[1]))
-        return since_id, None
+            return since_id, (str(gap[0]), str(gap[1])), int(position.get("empty_reads") or 0)
+        return since_id, None, 0
     except (ValueError, TypeError, KeyError, AttributeError):
         log.warning("Ignoring an unreadable saved X position %.80r; starting as on a first poll.", saved)
-        return None, None
+        return None, None, 0
 
 
 class _Unreadable(ValueError):
