@@ -30,6 +30,8 @@ bench: $(VENV)/.installed-dev
 	$(PY) bench/clicks.py --cards 200
 	$(PY) bench/stats_latency.py --mentions 10000
 	$(PY) bench/source_imports.py
+	$(PY) bench/faults.py --mentions 500
+	$(PY) bench/big_request.py
 
 clean:
 	rm -rf $(VENV) data/demo.db*

@@ -27,6 +27,7 @@ from storage.db import DatabaseProblem
 
 log = logging.getLogger(__name__)
 
+PAGES_AHEAD = 4  # pages fetched but not yet stored, across sources: bounds memory in a burst
 CYCLE_DEADLINE = 180.0  # seconds a whole cycle may take before slow sources are left for the next one
 RECONCILE_WINDOW = timedelta(days=7)  # how far back, at most, chat is checked for cards already there
 HISTORY_AGE = timedelta(hours=1)  # first-poll mentions older than this are history: carded, never nudged
@@ -89,12 +90,21 @@ class _Fetch(threading.Thread):
     def run(self) -> None:
         try:
             for page in self.source.fetch(self.cursors):
-                if self.abandoned.is_set():
+                if not self._hand_over(page):
                     return
-                self.out.put((self, page))
-            self.out.put((self, None))
+            self._hand_over(None)
         except BaseException as exc:  # noqa: BLE001 — any failure of one network stays with that network
-            self.out.put((self, exc))
+            self._hand_over(exc)
+
+    def _hand_over(self, item) -> bool:
+        """Wait for room in the queue (a burst is not read far ahead of storing it); False once abandoned."""
+        while not self.abandoned.is_set():
+            try:
+                self.out.put((self, item), timeout=0.2)
+                return True
+            except queue.Full:
+                continue
+        return False
 
 
 class Pipeline:
@@ -129,7 +139,7 @@ class Pipeline:
 
     def _poll_all(self, report: CycleReport, ends_at: float) -> None:
         """Fetch every source at once, each on its own thread, storing pages here as they come."""
-        pages: queue.Queue = queue.Queue()
+        pages: queue.Queue = queue.Queue(maxsize=PAGES_AHEAD)
         fetching: dict[_Fetch, dict] = {}
         for source in self.sources:
             report.sources_polled += 1
