@@ -21,16 +21,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from memory import free_port, memory_mb  # noqa: E402  (bench/memory.py)
 from tests.fakes import slack_api, x_api  # noqa: E402
-
-
-def memory_mb(pid: int) -> dict[str, float]:
-    fields = {}
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        name, _, value = line.partition(":")
-        if name in ("VmRSS", "VmHWM"):
-            fields[name] = round(int(value.split()[0]) / 1024, 1)
-    return fields
 
 
 def main() -> None:
@@ -38,9 +30,7 @@ def main() -> None:
     parser.add_argument("--megabytes", type=int, default=200)
     args = parser.parse_args()
     slack, xs = slack_api.FakeSlack().start(), x_api.FakeX().start()
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     work = Path(tempfile.mkdtemp(prefix="lp-big-"))
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "X_"))}
     env.update({"PYTHONPATH": str(ROOT), "DATABASE_PATH": str(work / "l.db"), "PORT": str(port),

@@ -17,7 +17,6 @@ import os
 import random
 import re
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -28,6 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from memory import free_port  # noqa: E402  (bench/memory.py)
 from tests.fakes import bluesky_api, mastodon_api, slack_api, x_api  # noqa: E402
 from tests.fakes.server import Reply  # noqa: E402
 
@@ -48,12 +48,6 @@ class FlakySlack(slack_api.FakeSlack):
         if request.path.endswith("chat.postMessage") and self.rng.random() < self.accept_then_fail:
             return Reply(500, "upstream error")
         return reply
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def main() -> None:

@@ -114,7 +114,7 @@ class DeadlineExceeded(requests.Timeout):
 
 
 # urllib3: connections that put their socket under the current request's deadline.
-class _HTTPConnection(u3_connection.HTTPConnection):
+class _Watched:
     def connect(self) -> None:
         super().connect()
         watch_socket(self.sock)
@@ -128,18 +128,12 @@ class _HTTPConnection(u3_connection.HTTPConnection):
         return super().getresponse(*args, **kwargs)
 
 
-class _HTTPSConnection(u3_connection.HTTPSConnection):
-    def connect(self) -> None:
-        super().connect()
-        watch_socket(self.sock)
+class _HTTPConnection(_Watched, u3_connection.HTTPConnection):
+    pass
 
-    def request(self, *args: Any, **kwargs: Any) -> None:
-        watch_socket(self.sock)
-        super().request(*args, **kwargs)
 
-    def getresponse(self, *args: Any, **kwargs: Any):
-        watch_socket(self.sock)
-        return super().getresponse(*args, **kwargs)
+class _HTTPSConnection(_Watched, u3_connection.HTTPSConnection):
+    pass
 
 
 class _HTTPPool(u3_pool.HTTPConnectionPool):
