@@ -115,6 +115,13 @@ def _poll(settings, args) -> int:
         print(f"Poll failed: {report.reason}", file=sys.stderr)
         return 1
     print(f"Poll done: {report.fetched} fetched, {report.new} new, {report.posted} cards posted.")
+    if report.reconciled:
+        print(f"  {report.reconciled} card(s) were already in Slack (an earlier post that was never confirmed); not posted again.")
+    if report.refused:
+        print(f"  {report.refused} card(s) Slack refused even in their simplest form were set aside; the log says which.")
+    if report.poster_elsewhere:
+        print(f"  Another Listening Post ({report.poster_elsewhere.rsplit(':', 1)[0]}) is posting cards from this "
+              "database, so this poll only stored what it found.")
     return 0
 
 
