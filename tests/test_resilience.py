@@ -281,3 +281,18 @@ def test_http_mode_answers_odd_unsigned_requests_with_401_and_a_trickled_body_wi
                 break
     assert answer.startswith(b"HTTP/1.0 408") and time.monotonic() - started < 4
     assert not [r for r in caplog.records if r.exc_info]
+
+
+def test_while_another_process_holds_the_posting_lease_poll_only_stores(env, fake_x, fake_slack, settings, tmp_path):
+    db = wiring.open_db(settings)
+    assert store.take_posting_lease(db, holder="till-2:4242:0a1b2c3d") is None  # `run` on another machine posts
+    fake_x.tweet("@bramblecafe hello")
+
+    polled = subprocess.run([sys.executable, "-m", "bot", "poll"], env=_service_env(env), cwd=tmp_path,
+                            capture_output=True, text=True, timeout=60)
+
+    assert polled.returncode == 0 and "Another Listening Post (till-2:4242) is posting cards" in polled.stdout
+    assert not fake_slack.posted and store.counts(db)["waiting"] == 1  # stored, left for the poster
+    store.release_posting_lease(db, holder="till-2:4242:0a1b2c3d")
+    db.close()
+    assert wiring.cycle_runner(settings, wiring.slack_sink(settings))().posted == 1
