@@ -46,6 +46,7 @@ class CycleReport:
     refused: int = 0  # cards the chat platform will never accept, set aside
     reconciled: int = 0  # cards found already in chat after an unconfirmed attempt
     poster_elsewhere: str = ""  # another process holds the posting lease: it posts, this one only stored
+    chat_checked: bool = False  # the cards already in chat were looked up (once per process, before posting)
 
     @property
     def failed(self) -> bool:
@@ -267,11 +268,9 @@ class Pipeline:
                      other.rsplit(":", 1)[0])
             return
         try:
-            waiting = store.unposted(self.db)
-            if self.reconcile and waiting:
-                self._recognise_cards_in_chat(waiting, report)
-                waiting = store.unposted(self.db)
-            for mention, triage, handling in waiting:
+            if self.reconcile:
+                self._recognise_cards_in_chat(report)
+            for mention, triage, handling in store.unposted(self.db):
                 if self.stop.is_set() or time.monotonic() >= ends_at:
                     log.info("Stopping for now: the remaining cards go out next time.")
                     return
@@ -282,20 +281,23 @@ class Pipeline:
         finally:
             store.release_posting_lease(self.db)
 
-    def _recognise_cards_in_chat(self, waiting: list, report: CycleReport) -> None:
+    def _recognise_cards_in_chat(self, report: CycleReport) -> None:
         """Cards already in chat for mentions this database thinks unposted: a database restored from
-        a backup, made anew, or a crash between chat's acceptance and our record. One bounded look-up."""
-        oldest = min(mention.created_at for mention, _, _ in waiting)
+        a backup, made anew, or a crash between chat's acceptance and our record. One bounded look-up;
+        `report.chat_checked` says whether it was made (it is tried again next cycle until it is)."""
+        oldest = store.oldest_unposted(self.db)
+        if oldest is None:
+            return  # nothing waits, so nothing can be in chat unrecorded yet
         since = max(oldest, datetime.now(timezone.utc) - RECONCILE_WINDOW) - timedelta(minutes=1)
         try:
             found = self.sink.posted_cards(since)
         except PostError as exc:
-            log.warning("Could not check which cards are already in chat, so none is recognised this time: %s", exc)
+            log.warning("Could not check which cards are already in chat, so none is recognised yet: %s", exc)
             return
-        for mention, _, _ in waiting:
-            if mention.id in found:
-                store.mark_posted(self.db, mention.id, found[mention.id])
-                report.reconciled += 1
+        report.chat_checked = True
+        for mention_id in store.unposted_among(self.db, found):
+            store.mark_posted(self.db, mention_id, found[mention_id])
+            report.reconciled += 1
         if report.reconciled:
             log.info("%d card(s) were already in chat and are not posted again.", report.reconciled)
 

@@ -133,11 +133,14 @@ def run(settings: Settings) -> None:
     finally:
         stop.set()
         scheduler.shutdown(wait=False)
-        if not cycle_done.wait(STOP_WITHIN):
-            # A network is still answering slowly. What it sent is either stored or read again next
-            # start (no cursor moves for an abandoned read), so it is safe to leave now.
+        if cycle_done.wait(STOP_WITHIN):
+            log.info("Stopped.")
+        else:
             log.info("Stopped (a slow network's answer was left; it is read again next start).")
-            logging.shutdown()
-            sys.stdout.flush()
-            os._exit(0)
-        log.info("Stopped.")
+        # Leave now rather than let the interpreter wait for the scheduler's threads: one may be in a
+        # slow call (a reminder to a Slack that hangs). Everything done is committed; an abandoned
+        # read saved no cursor; a reminder cut short was marked before sending, so it never repeats.
+        logging.shutdown()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)

@@ -133,11 +133,12 @@ def cycle_runner(settings: Settings, sink: ChatSink | None, stop: threading.Even
     the_triager = triager(settings)
 
     deadline = max(60.0, min(float(settings.poll_interval), 600.0))
-    first = [True]  # the process's first cycle recognises cards already in chat before posting any
+    unchecked = [True]  # until chat has been checked once, cards already there are recognised before posting any
 
     def cycle(db):
-        report = Pipeline(db, the_sources, sink, the_triager, stop, deadline, reconcile=first[0]).run_cycle()
-        first[0] = False
+        report = Pipeline(db, the_sources, sink, the_triager, stop, deadline, reconcile=unchecked[0]).run_cycle()
+        if report.chat_checked:
+            unchecked[0] = False
         return report
 
     return _on_own_connection(settings, cycle, on_problem=lambda message: CycleReport(post_error=message))

@@ -46,6 +46,9 @@ def _called_on(row: dict, approvers: frozenset[str]) -> tuple[str, ...]:
 
 
 LISTED = 10  # mentions named in the channel's message; the rest are counted
+CHANNEL_GAP = timedelta(minutes=15)  # the channel is called on at most this often
+DUE_AT_ONCE = 500  # mentions gathered by one check
+_LAST_CHANNEL_CALL = "reminders_last_channel_call"
 
 
 def unclaimed_text(rows: list[tuple[dict, float]], target_minutes: int, hours: BusinessHours) -> str:
@@ -66,8 +69,11 @@ def unclaimed_text(rows: list[tuple[dict, float]], target_minutes: int, hours: B
 
 def send_reminders(db: sqlite_utils.Database, sink: ChatSink, hours: BusinessHours, target_minutes: int,
                    approvers: frozenset[str] = frozenset(), now: datetime | None = None, limit: int = 20) -> int:
-    """Nudge, oldest first, up to `limit` waiting mentions past the target; returns how many were nudged.
+    """Nudge waiting mentions past the target, oldest first; returns how many were nudged.
 
+    Up to `limit` held mentions are nudged in their threads per check. Those nobody holds go
+    into one message to the channel, at most once every CHANNEL_GAP, so a backlog (a morning's
+    mentions all coming due at opening time) calls on the channel once, not once a minute.
     The waiting time counts business hours only, from when the customer posted. The mark is
     written before the note is sent, so two runs never nudge twice; if Slack is unreachable
     the mark is taken back and the next run tries again.
@@ -82,16 +88,19 @@ def send_reminders(db: sqlite_utils.Database, sink: ChatSink, hours: BusinessHou
         f"chat_platform, chat_channel, chat_message_id "
         f"from mentions indexed by idx_mentions_unreminded where {_UNREMINDED} and created_at <= ? "
         f"and chat_message_id is not null order by created_at limit ?",
-        [iso(now - timedelta(seconds=target)), limit]))
-    due = []
+        [iso(now - timedelta(seconds=target)), DUE_AT_ONCE]))
+    channel_free = _channel_free(db, now)
+    held, unclaimed = [], []
     for row in rows:
         waited = hours.open_seconds(parse_iso(row["created_at"]), now)
         if waited < target:
             break  # the rest are younger, so they have waited even less
-        due.append((row, waited))
-    held, unclaimed = [], []
-    for row, waited in _take(db, due, now):
-        (held if _called_on(row, approvers) else unclaimed).append((row, waited))
+        if _called_on(row, approvers):
+            if len(held) < limit:
+                held.append((row, waited))
+        elif channel_free:
+            unclaimed.append((row, waited))
+    held, unclaimed = _take(db, held, now), _take(db, unclaimed, now)
     sent = 0
     for i, (row, waited) in enumerate(held):
         ref = ChatRef(row["chat_platform"], row["chat_channel"], row["chat_message_id"])
@@ -105,8 +114,17 @@ def send_reminders(db: sqlite_utils.Database, sink: ChatSink, hours: BusinessHou
             _give_back(db, [r for r, _ in unclaimed])
             log.warning("Could not send a reminder; trying again at the next check.")
             return sent
+        with exclusive(db):
+            db.execute("insert into meta (key, value) values (?, ?) on conflict(key) do update set value = excluded.value",
+                       [_LAST_CHANNEL_CALL, iso(now)])
         sent += len(unclaimed)
     return sent
+
+
+def _channel_free(db: sqlite_utils.Database, now: datetime) -> bool:
+    """Whether the channel may be called on again: its last reminder was CHANNEL_GAP ago or more."""
+    row = db.execute("select value from meta where key = ?", [_LAST_CHANNEL_CALL]).fetchone()
+    return not row or now - parse_iso(row[0]) >= CHANNEL_GAP
 
 
 def _take(db: sqlite_utils.Database, due: list[tuple[dict, float]], now: datetime) -> list[tuple[dict, float]]:

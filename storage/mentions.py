@@ -160,6 +160,23 @@ def unposted(db: sqlite_utils.Database, limit: int = 500) -> list[tuple[Mention,
     return [(row_to_mention(r), row_to_triage(r), row_to_handling(r)) for r in rows]
 
 
+def oldest_unposted(db: sqlite_utils.Database) -> datetime | None:
+    """When the oldest mention still waiting for its card was made; None when none waits."""
+    row = db.execute("select min(created_at) from mentions indexed by idx_mentions_unposted "
+                     "where posted_at is null and status != 'held' and post_refused is null").fetchone()
+    return parse_iso(row[0]) if row and row[0] else None
+
+
+def unposted_among(db: sqlite_utils.Database, mention_ids: Iterable[str]) -> list[str]:
+    """Which of these mentions have no card recorded yet."""
+    ids, found = list(mention_ids), []
+    for i in range(0, len(ids), 500):
+        chunk = ids[i:i + 500]
+        found += [r[0] for r in db.execute(
+            f"select id from mentions where posted_at is null and id in ({','.join('?' * len(chunk))})", chunk)]
+    return found
+
+
 def post_attempted_at(db: sqlite_utils.Database, mention_id: str) -> datetime | None:
     """When an unconfirmed attempt to post this card was made, if one was."""
     row = db.execute("select post_attempted_at from mentions where id = ?", [mention_id]).fetchone()
@@ -210,6 +227,8 @@ def _alive(holder: str) -> bool:
     host, pid, _ = (holder.split(":") + ["", "", ""])[:3]
     if host != socket.gethostname() or not pid.isdigit():
         return True
+    if int(pid) == os.getpid():  # our own pid: this very process, or an earlier run (a container restarted as PID 1)
+        return holder == POSTER
     try:
         os.kill(int(pid), 0)
     except ProcessLookupError:

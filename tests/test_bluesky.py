@@ -216,3 +216,31 @@ def test_malformed_items_are_skipped_and_the_rest_are_carded(fake_bluesky, fake_
     report = poll()
 
     assert (report.posted, report.failed) == (1, False) and card_texts(fake_slack) == ["> fine"]
+
+
+def test_a_notification_indexed_after_newer_ones_is_still_carded(fake_bluesky, fake_slack, poll_for, bluesky_env):
+    poll = poll_for(**bluesky_env)
+    fake_bluesky.notify("@bramblecafe hello", minutes_ago=30)
+    poll()
+    fake_bluesky.notify("@bramblecafe newest", minutes_ago=1)
+    poll()
+    fake_bluesky.notify("@bramblecafe delayed by the relay", minutes_ago=3)  # older than the newest already seen
+    fake_bluesky.notifications.sort(key=lambda n: n["indexedAt"])
+
+    assert poll().posted == 1
+    assert card_texts(fake_slack)[-1] == "> @bramblecafe delayed by the relay"
+
+
+def test_a_full_page_without_a_cursor_mid_burst_is_read_again(fake_bluesky, fake_slack, poll_for, bluesky_env):
+    poll = poll_for(**bluesky_env)
+    fake_bluesky.notify("@bramblecafe hello", minutes_ago=300)
+    poll()
+    burst = [fake_bluesky.notify(f"@bramblecafe burst {i}", minutes_ago=200 - i) for i in range(150)]
+    newest = list(reversed(fake_bluesky.notifications))[:100]
+    fake_bluesky.fail_next("listNotifications", Reply(200, {"notifications": newest}))  # page one, its cursor missing
+
+    poll()
+    poll()
+
+    carded = set(card_texts(fake_slack))
+    assert all(f"> {n['record']['text']}" in carded for n in burst)

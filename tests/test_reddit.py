@@ -9,7 +9,7 @@ from bot import config
 from bot.models import ReplyError
 from bot.sources import reddit
 from storage import mentions as store
-from tests.fakes.reddit_api import CLIENT_ID, CLIENT_SECRET, PASSWORD, USERNAME, rate_limited
+from tests.fakes.reddit_api import CLIENT_ID, CLIENT_SECRET, PASSWORD, USERNAME, _listing, rate_limited
 from tests.fakes.server import Reply
 from tests.helpers import card_texts
 
@@ -181,3 +181,18 @@ def test_items_of_the_wrong_shape_are_skipped_and_the_rest_are_carded(fake_reddi
     report = poll()
 
     assert (report.posted, report.failed) == (1, False) and card_texts(fake_slack) == [f"> {good['data']['title']}"]
+
+
+def test_an_empty_page_in_the_middle_of_a_burst_is_read_again_next_poll(fake_reddit, fake_slack, poll_for, reddit_env):
+    poll = poll_for(**reddit_env)
+    fake_reddit.post("Bramble Café first", minutes_ago=300)
+    poll()
+    for i in range(150):
+        fake_reddit.post(f"Bramble Café thread {i}", minutes_ago=200 - i)
+    fake_reddit.fail_next("/search", Reply(200, _listing([], None)), after=1)  # page two: an empty listing
+
+    first, second = poll(), poll()
+
+    assert (first.posted, second.posted) == (100, 50)
+    carded = set(card_texts(fake_slack))
+    assert all(f"> Bramble Café thread {i}" in carded for i in range(150))

@@ -73,7 +73,7 @@ def test_reminders_call_the_approvers_for_a_reply_waiting_for_approval(timeline,
 
 def test_a_nudge_slack_refused_is_tried_again_and_two_runs_at_once_send_it_once(timeline, sink, fake_slack, settings):
     mention = timeline.mention(at(16, 9))
-    fake_slack.fail_next("chat.postMessage", Reply(503, "upstream down"), Reply(503, "upstream down"), Reply(503, "upstream down"))
+    fake_slack.fail_next("chat.postMessage", Reply(503, "upstream down"))  # a call on people is sent once per check
     assert send_reminders(timeline.db, sink, HOURS, 60, now=at(16, 11)) == 0
     assert timeline.db["mentions"].get(mention)["reminded_at"] is None  # not lost: the next check sends it
     results = []
@@ -189,3 +189,25 @@ def test_reminder_and_digest_settings_are_checked_in_plain_words(env):
         config.load({**env, "DIGEST_TIME": "9am"})
     with pytest.raises(config.ConfigError, match="REPLY_TARGET_MINUTES must be a number"):
         config.load({**env, "REPLY_TARGET_MINUTES": "1h"})
+
+
+def test_a_backlog_coming_due_at_opening_calls_on_the_channel_once(timeline, sink, fake_slack):
+    for minute in range(45):  # the night's mentions, all due when the shop opens
+        timeline.mention(at(16, 1, minute))
+    for minute in range(5):
+        assert send_reminders(timeline.db, sink, HOURS, 60, now=at(16, 10, minute)) == (45 if minute == 0 else 0)
+    [call] = nudges(fake_slack)
+    assert call["text"].startswith("<!channel> ⏰ 45 mentions have waited") and "…and 35 more." in call["text"]
+    later = timeline.mention(at(16, 9, 5))  # due at 10:05
+    assert send_reminders(timeline.db, sink, HOURS, 60, now=at(16, 10, 6)) == 0  # at most one call every 15 minutes…
+    assert send_reminders(timeline.db, sink, HOURS, 60, now=at(16, 10, 15)) == 1  # …then the next one
+    assert timeline.db["mentions"].get(later)["reminded_at"]
+
+
+def test_a_reminder_slack_may_have_posted_is_never_sent_again(timeline, sink, fake_slack):
+    timeline.mention(at(16, 9))
+    fake_slack.accept_then(Reply(500, "<html>Internal Server Error</html>", {"Content-Type": "text/html"}))
+    assert send_reminders(timeline.db, sink, HOURS, 60, now=at(16, 10, 1)) == 1  # counted as sent: nobody is called twice
+    for minute in range(20, 40, 5):
+        send_reminders(timeline.db, sink, HOURS, 60, now=at(16, 10, minute))
+    assert len(nudges(fake_slack)) == 1

@@ -18,6 +18,7 @@ from bot.pipeline import Pipeline
 from handlers.reminders import send_reminders
 from storage import mentions as store
 from tests.fakes import mastodon_api
+from tests.fakes.server import Reply
 from tests.helpers import wait_for
 from tests.slack_signing import signed_headers
 
@@ -243,6 +244,8 @@ def test_a_database_restored_from_a_backup_recognises_the_cards_already_in_the_c
     os.replace(backup, settings.database_path)  # the owner restores last night's backup, and restarts
 
     restarted = wiring.cycle_runner(settings, wiring.slack_sink(settings))
+    fake_x.fail_next("/mentions", Reply(503, {"title": "Service Unavailable"}))  # and X hiccups on the first cycle
+    assert restarted().reconciled == 0  # nothing read yet, so nothing to recognise: the look is kept for later
     report = restarted()
 
     assert report.reconciled == 3 and report.posted == 0
@@ -296,3 +299,12 @@ def test_while_another_process_holds_the_posting_lease_poll_only_stores(env, fak
     store.release_posting_lease(db, holder="till-2:4242:0a1b2c3d")
     db.close()
     assert wiring.cycle_runner(settings, wiring.slack_sink(settings))().posted == 1
+
+
+def test_a_poster_restarted_with_the_same_pid_takes_its_old_lease_over(settings):
+    db = wiring.open_db(settings)
+    earlier_run = f"{socket.gethostname()}:{os.getpid()}:0ld0ld00"  # a container restarted: same host, same pid
+    assert store.take_posting_lease(db, holder=earlier_run) is None
+    assert store.take_posting_lease(db) is None  # not refused for ten minutes
+    assert store.take_posting_lease(db, holder=f"elsewhere:{os.getpid()}:1a2b3c4d") == store.POSTER
+    db.close()

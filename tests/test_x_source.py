@@ -131,3 +131,21 @@ def test_the_fake_sends_the_surrogate_as_a_json_escape(fake_x):
     from tests.fakes.x_api import BEARER
     body = requests.get(f"{fake_x.url}/2/users/783214/mentions", headers={"Authorization": f"Bearer {BEARER}"}).content
     assert b"caf\\ud800e" in body
+
+
+def test_a_new_gap_joining_an_old_one_gets_its_empty_answers_counted_afresh(fake_x, fake_slack, poll, db):
+    fake_x.tweet("@bramblecafe hello", author_id="1001")
+    poll()
+    for i in range(150):
+        fake_x.tweet(f"@bramblecafe first burst {i}", author_id="1002")
+    fake_x.fail_next("/mentions", EMPTY_PAGE, after=1)  # page two of the first burst: empty, so a gap
+    poll()
+    second = [fake_x.tweet(f"@bramblecafe second burst {i}", author_id="1002") for i in range(150)]
+    fake_x.fail_next("/mentions", EMPTY_PAGE, EMPTY_PAGE, after=1)  # the second burst's page two, and the old gap: empty
+    poll()
+    fake_x.fail_next("/mentions", EMPTY_PAGE, after=1)  # the joined gap comes back empty once
+    poll()
+    poll()
+
+    carded = set(card_texts(fake_slack))
+    assert all(f"> {t['text']}" in carded for t in second)

@@ -252,21 +252,37 @@ class SlackSink:
                 return
 
     def note(self, ref: ChatRef, text: str, notify: tuple[str, ...] = ()) -> bool:
-        return self._send("write in a card's thread", channel=ref.channel, thread_ts=ref.message_id,
+        return self._send("write in a card's thread", bool(notify), channel=ref.channel, thread_ts=ref.message_id,
                           text=_called(notify) + slack_cards.fit(text, slack_cards.NOTE_LIMIT))
 
     def say(self, text: str, notify: tuple[str, ...] = ()) -> bool:
-        return self._send("post in the channel", channel=self.channel,
+        return self._send("post in the channel", bool(notify), channel=self.channel,
                           text=_called(notify) + slack_cards.fit(text, slack_cards.SAY_LIMIT))
 
-    def _send(self, what: str, **message) -> bool:
-        # A note or a digest may be retried after a 5xx: a rare duplicate line is better than a lost one.
+    def _send(self, what: str, calls_on_people: bool, **message) -> bool:
+        """Post a message; False when it surely did not go out.
+
+        A plain note or a digest may be retried after a 5xx: a rare duplicate line is better than
+        a lost one. A message that calls on people (a reminder's @channel) is sent once: when Slack
+        may have taken it without saying so, it counts as sent, so nobody is called on twice.
+        """
         try:
-            self._call(self.client.chat_postMessage, **message, unfurl_links=False, unfurl_media=False)
+            self._call(self.client.chat_postMessage, once=calls_on_people, **message, unfurl_links=False, unfurl_media=False)
             return True
         except SlackApiError as exc:
+            # 502 and 503 come from in front of Slack: the message never reached it. Other 5xx may follow its posting.
+            unsure = exc.response.status_code not in (502, 503) and (
+                exc.response.status_code >= 500 or not isinstance(exc.response.data, dict))
+            if calls_on_people and unsure:
+                log.warning("Slack may or may not have posted a reminder (HTTP %d); it is not sent again.", exc.response.status_code)
+                return True
             log.warning("Could not %s: %s", what, describe(exc, message["channel"]))
+        except URLError as exc:  # never sent
+            log.warning("Could not reach Slack to %s (%s).", what, type(exc).__name__)
         except (OSError, http.client.HTTPException, ValueError) as exc:
+            if calls_on_people:
+                log.warning("Slack did not confirm a reminder (%s); it is not sent again.", type(exc).__name__)
+                return True
             log.warning("Could not reach Slack to %s (%s).", what, type(exc).__name__)
         return False
 

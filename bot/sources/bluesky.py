@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Callable, Iterator
 
 from atproto import Client, models
@@ -20,6 +20,7 @@ log = logging.getLogger(__name__)
 
 PAGE_SIZE = 100  # the most listNotifications and searchPosts return per page
 MAX_PAGES = 50  # per query and poll; a range not read to its end is read again next poll
+OVERLAP = timedelta(minutes=15)  # read again before the saved time: search and notifications can index late
 REASONS = ["mention", "reply", "quote"]
 APP_PASSWORDS = "Settings → Privacy and security → App passwords"
 
@@ -127,26 +128,31 @@ class BlueskySource:
         """Newest first: read pages down to the time saved last poll, then save the newest time.
 
         Bluesky has no "since" parameter for these, so the cursor is the newest indexedAt seen.
-        Items at exactly that time are read again and dropped as known, so none is ever skipped.
-        The newest time is saved only once the pages reached the old one (or the list's end): an
-        empty page in the middle is not the end, and then nothing is saved and the range is read
-        again next poll.
+        Items down to `OVERLAP` before it are read again and dropped as known, so a post indexed
+        late is still read. The newest time is saved only once the pages reached that far (or the
+        list's end): an empty page in the middle is not the end, and then nothing is saved and the
+        range is read again next poll.
         """
         floor = utc(since) if since else None
+        start = floor - OVERLAP if floor else None  # read again: a post can be indexed later than newer ones
         newest: datetime | None = None
         cursor = None
         seen: set[str] = set()
         pages = 0
         while True:
-            items, next_cursor = call(cursor, FIRST_POLL_SIZE if floor is None else PAGE_SIZE)
+            size = FIRST_POLL_SIZE if floor is None else PAGE_SIZE
+            items, next_cursor = call(cursor, size)
             pages += 1
             times = [_indexed_at(item) for item in items]
             newest = max([t for t in times if t] + ([newest] if newest else []), default=None)
-            fresh = [item for item, t in zip(items, times) if floor is None or t is None or t >= floor]
+            fresh = [item for item, t in zip(items, times) if start is None or t is None or t >= start]
             yield Page(key, _parse_each(fresh, parse))
-            reached = floor is None or any(t is not None and t <= floor for t in times)
-            if reached or (not next_cursor and (items or pages == 1)):
-                complete = True  # down to the old position, or the list's real end
+            reached = start is None or any(t is not None and t <= start for t in times)
+            # The list's real end is a short last page, or nothing at all on the first; a full page
+            # without a cursor, or an empty one reached through a cursor, is a range cut short.
+            ended = not next_cursor and (len(items) < size if items else pages == 1)
+            if reached or ended:
+                complete = True
                 break
             if not next_cursor or next_cursor in seen or pages >= MAX_PAGES:
                 complete = False  # an empty page mid-range, or a cursor going round in circles

@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 import re
 from datetime import datetime, timedelta, timezone
-from itertools import islice, takewhile
+from itertools import islice
 from typing import Iterable, Iterator
 
 import praw
@@ -19,6 +19,7 @@ log = logging.getLogger(__name__)
 
 SITE = "https://www.reddit.com"
 BURST_LIMIT = 1000  # items per query per poll: as far back as a Reddit listing goes
+LISTING_PAGE = 100  # items per page of a Reddit listing, as praw asks for them
 OVERLAP = timedelta(minutes=15)  # read again before the saved time: Reddit's search indexes posts late
 COMMENTS_READ = 100  # newest comments scanned per poll (Reddit's API cannot search comments)
 TEXT_LIMIT = 700
@@ -131,11 +132,22 @@ class RedditSource:
         """
         floor = float(since) if since else None
         start = floor - OVERLAP.total_seconds() if floor is not None else None
-        items = listing(FIRST_POLL_SIZE if floor is None else BURST_LIMIT)
+        fresh, reached = [], floor is None  # a first poll's one small page is the whole range
         # Stop at the first item older than that, so a quiet poll costs one request.
-        fresh = list(islice(takewhile(lambda i: start is None or _created(i) is None or _created(i) >= start, items), BURST_LIMIT))
+        for item in islice(listing(FIRST_POLL_SIZE if floor is None else BURST_LIMIT), BURST_LIMIT):
+            created = _created(item)
+            if start is not None and created is not None and created < start:
+                reached = True
+                break
+            fresh.append(item)
+        # Read to its end: down to the old position, or a short last page (Reddit's listings come
+        # in pages of 100), or as far as Reddit lists. A burst cut short by an empty page is read
+        # again next poll instead (items read again are dropped as known).
+        reached = reached or len(fresh) % LISTING_PAGE != 0 or len(fresh) >= BURST_LIMIT
         newest = max((t for t in map(_created, fresh) if t is not None), default=None)
-        moved = newest is not None and (floor is None or newest > floor)
+        moved = reached and newest is not None and (floor is None or newest > floor)
+        if fresh and not reached:
+            log.info("Reddit's listing for %s ended before the last position seen; it is read again next poll.", key)
         yield Page(key, _parse_each(fresh), cursor=str(newest) if moved else None)
 
     def reply(self, mention: Mention, text: str) -> SentReply:

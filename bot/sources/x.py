@@ -239,9 +239,10 @@ class XSource:
             return  # nothing new: the saved position stands
         position = {"since_id": str(max(newest or 0, int(since_id)))}
         if gaps:
-            # One gap covering both (reading a few known posts again is cheaper than a second gap).
+            # One gap covering both (reading a few known posts again is cheaper than a second gap);
+            # a range newly cut short joins it, so its empty answers are counted afresh.
             position["gap"] = [str(min(int(g[0]) for g in gaps)), str(max(int(g[1]) for g in gaps))]
-            if tries_left:
+            if tries_left and len(gaps) == 1:
                 position["empty_reads"] = tries_left
             log.info("X's pages for %s ended before the last position seen; the rest is read again next poll.", key)
         yield Page(key, [], cursor=position["since_id"] if "gap" not in position else json.dumps(position))
