@@ -127,7 +127,7 @@ class Pipeline:
         self.stop = stop or threading.Event()
         self.deadline = deadline
         self.history_age = history_age  # None: every mention may be nudged, even on a first poll (the demo)
-        self.reconcile = reconcile  # first cycle of a process: recognise cards already in chat before posting
+        self.reconcile = reconcile  # until chat was checked once in this process: recognise cards already there first
 
     def run_cycle(self) -> CycleReport:
         report = CycleReport()

@@ -16,10 +16,11 @@ HELP = (
     "• `/listen chart [today|7d|30d|90d]` — a picture of mentions per day by sentiment, with the median response time\n"
     "• `/listen sources` — each network: on or off, last good poll, mentions in the last 7 days, last problem\n"
     "• `/listen status` — cards waiting to be posted and when each source last answered\n"
+    "• `/listen held` — mentions held back as spam; `/listen post <id>` posts one as a card after all\n"
     "• `/listen help` — this message"
 )
 USAGE = ("I don't know `/listen {word}`. Try `/listen stats`, `/listen queue`, `/listen leaders`, `/listen chart`, "
-         "`/listen sources` or `/listen help`.")
+         "`/listen sources`, `/listen held` or `/listen help`.")
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,10 @@ class Answer:
 def listen(text: str, status_lines: Callable[[], list[str]], reports: Reports) -> Answer:
     words = text.strip().lower().split()
     command, rest = (words[0], words[1:]) if words else ("help", [])
+    if command == "post":  # ids keep their case
+        typed = text.split()
+        mention_id = typed[1] if len(typed) == 2 else ""
+        return Answer(report=lambda: reports.post_held(mention_id))
     public = "public" in rest
     rest = [w for w in rest if w != "public"]
     try:
@@ -55,8 +60,10 @@ def listen(text: str, status_lines: Callable[[], list[str]], reports: Reports) -
             return Answer(report=reports.sources, public=public)
         if command == "queue" and not rest:
             return Answer(report=reports.queue, public=public)
+        if command == "held" and not rest:
+            return Answer(report=reports.held)
     except PeriodError as exc:
         return Answer(str(exc))
-    if command in ("stats", "leaders", "queue", "chart", "sources"):
-        return Answer(f"Try `/listen {command}" + (f" [{PERIODS.replace(' or ', ', ')}]`" if command not in ("queue", "sources") else "`") + " — see `/listen help`.")
+    if command in ("stats", "leaders", "queue", "chart", "sources", "held"):
+        return Answer(f"Try `/listen {command}" + (f" [{PERIODS.replace(' or ', ', ')}]`" if command not in ("queue", "sources", "held") else "`") + " — see `/listen help`.")
     return Answer(USAGE.format(word=command.replace("`", "'")[:40]))

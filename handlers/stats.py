@@ -19,6 +19,7 @@ import sqlite_utils
 from bot.chat.cards import LABEL_ICONS, age, duration, network_name
 from bot.hours import BusinessHours
 from bot.text import one_line
+from handlers.held import held_report, post_held
 from handlers.sources import sources_report
 from storage import stats as store
 from storage.mentions import parse_iso, utc_now
@@ -207,6 +208,12 @@ class Reports:
 
     def sources(self) -> str:
         return self._run(lambda db: sources_report(db, self.networks, utc_now()))
+
+    def held(self) -> str:
+        return self._run(lambda db: held_report(db, utc_now()))
+
+    def post_held(self, mention_id: str) -> str:
+        return self._run(lambda db: post_held(db, mention_id))
 
     def warm(self) -> None:
         """Summarise the last 90 days now, so the first report after a start is as quick as later ones."""

@@ -326,6 +326,28 @@ def record_source_result(
         db["source_status"].upsert(row, pk="source")
 
 
+def held_back(db: sqlite_utils.Database, limit: int) -> tuple[int, list[dict]]:
+    """Mentions held back as spam (cross-posts aside, which join their original's card): how many, and the newest."""
+    where = "status = 'held' and duplicate_of is null"
+    total = db.execute(f"select count(*) from mentions where {where}").fetchone()[0]
+    rows = list(db.query(f"select id, source, author_handle, text, created_at from mentions where {where} "
+                         "order by created_at desc limit ?", [limit]))
+    return total, rows
+
+
+def release_held(db: sqlite_utils.Database, mention_id: str) -> str:
+    """Let a mention held as spam through to chat: 'released', 'not held', or 'unknown'."""
+    with exclusive(db):
+        row = db.execute("select status, duplicate_of, created_at from mentions where id = ?", [mention_id]).fetchone()
+        if row is None:
+            return "unknown"
+        if row[0] != "held" or row[1] is not None:
+            return "not held"
+        db.execute("update mentions set status = 'new', spam = 0 where id = ?", [mention_id])
+        touch(db, [row[2]])
+    return "released"
+
+
 def recent_by_source(db: sqlite_utils.Database, since: datetime) -> dict[str, int]:
     """Mentions received since `since` (spam and repeats left out), by source."""
     sql = "select source, count(*) as n from mentions where created_at >= ? and status != 'held' group by source"
