@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from difflib import SequenceMatcher
 from typing import Callable
 
 import sqlite_utils
@@ -169,9 +170,31 @@ def check_length(mention: Mention, text: str) -> str:
     return ""
 
 
+EDITED = 0.6  # a sent reply at least this similar to the suggestion it began as was edited, not rewritten
+
+
+def suggestion_use(triage: Triage, started_from: int | None, text: str) -> tuple[int, str] | None:
+    """How a reply written in the form used the suggestion it began as: "as_is", "edited" or "own".
+
+    None when the form did not begin from a suggestion (an approver editing a draft, a feed entry).
+    """
+    if started_from is None or not 0 <= started_from < len(triage.suggestions):
+        return None
+    suggested = " ".join(triage.suggestions[started_from].split())
+    sent = " ".join(text.split())
+    if sent == suggested:
+        return started_from, "as_is"
+    if SequenceMatcher(None, suggested, sent).ratio() >= EDITED:
+        return started_from, "edited"
+    return started_from, "own"
+
+
 def send_reply(db: sqlite_utils.Database, mention_id: str, actor: Actor, text: str,
-               repliers: dict[str, Replier], approvers: frozenset[str]) -> Outcome:
-    """Post a reply on the network, or hold it for approval when `actor` is not an approver."""
+               repliers: dict[str, Replier], approvers: frozenset[str], started_from: int | None = None) -> Outcome:
+    """Post a reply on the network, or hold it for approval when `actor` is not an approver.
+
+    `started_from` is the suggestion the form's text began as, to count how suggestions are used.
+    """
     text = clean(text).strip()
     now = utc_now()
     with store.exclusive(db):
@@ -186,13 +209,14 @@ def send_reply(db: sqlite_utils.Database, mention_id: str, actor: Actor, text: s
         if replier is None:
             return Outcome(mention_id, error=f"Listening Post cannot post on {network_name(mention.source)} with the current settings. "
                                              "Reply there yourself, then use “I replied myself”.")
+        used = suggestion_use(row_to_triage(row), started_from, text)
         if approvers and actor.id not in approvers:
-            store.record(db, row, "submitted", actor, "modal", now, "pending", reply_text=text)
+            store.record(db, row, "submitted", actor, "modal", now, "pending", reply_text=text, suggestion=used)
             return Outcome(mention_id, changed=True, note=f"⏳ {actor.name} wrote a reply for approval: {quoted(text)}",
                            message="Your reply is waiting for an approver. It goes out when they approve it.")
         edited_from = row["actor_name"] if row["status"] == "pending" else ""
         store.reserve_sending(db, row, actor, now)
-    return _post(db, mention, replier, text, writer=actor, edited_from=edited_from)
+    return _post(db, mention, replier, text, writer=actor, edited_from=edited_from, suggestion=used)
 
 
 def approve(db: sqlite_utils.Database, mention_id: str, approver: Actor, repliers: dict[str, Replier],
@@ -232,7 +256,7 @@ def reject(db: sqlite_utils.Database, mention_id: str, approver: Actor, approver
 
 
 def _post(db: sqlite_utils.Database, mention: Mention, replier: Replier, text: str, writer: Actor,
-          approver: Actor | None = None, edited_from: str = "") -> Outcome:
+          approver: Actor | None = None, edited_from: str = "", suggestion: tuple[int, str] | None = None) -> Outcome:
     try:
         sent = replier(mention, text)
     except ReplyError as exc:
@@ -246,7 +270,7 @@ def _post(db: sqlite_utils.Database, mention: Mention, replier: Replier, text: s
             if approver:
                 store.record(db, row, "approved", approver, "button", now, "pending", reply_text=text)
             store.record(db, row, "replied", writer, "approval" if approver else "modal", now, "replied",
-                         reply_text=text, reply_external_id=sent.external_id,
+                         reply_text=text, reply_external_id=sent.external_id, suggestion=suggestion,
                          reply_url=sent.url, approved_by=approver.name if approver else None)
     network = network_name(mention.source)
     by = f", approved by {approver.name}" if approver else ""

@@ -68,8 +68,9 @@ class Desk:
         return self._run(lambda db: actions.reply_form(db, mention_id, actor, self.repliers, self.approvers),
                          actions.unavailable_form)
 
-    def send_reply(self, mention_id: str, actor: Actor, text: str) -> Outcome:
-        return self._act(mention_id, lambda db: actions.send_reply(db, mention_id, actor, text, self.repliers, self.approvers))
+    def send_reply(self, mention_id: str, actor: Actor, text: str, started_from: int | None = None) -> Outcome:
+        return self._act(mention_id, lambda db: actions.send_reply(db, mention_id, actor, text, self.repliers, self.approvers,
+                                                                   started_from))
 
     def replied_outside(self, mention_id: str, actor: Actor, text: str = "") -> Outcome:
         return self._act(mention_id, lambda db: actions.record_outside_reply(db, mention_id, actor, text))

@@ -21,6 +21,7 @@ from bot.hours import BusinessHours
 from bot.text import one_line
 from handlers.held import held_report, post_held
 from handlers.sources import sources_report
+from storage import responses
 from storage import stats as store
 from storage.mentions import parse_iso, utc_now
 
@@ -100,7 +101,20 @@ def stats_report(db: sqlite_utils.Database, when: Period, hours: BusinessHours, 
     compared = " vs the period before" if before.received else ""
     lines.append(f"• Sentiment: {' · '.join(mix)}{compared}")
     lines.append("• By source: " + ", ".join(f"{network_name(s)} {n}" for s, n in sorted(now.sources.items(), key=lambda kv: -kv[1])))
+    used = suggestion_line(responses.suggestion_use(db, when.since, when.until))
+    if used:
+        lines.append(used)
     return "\n".join(lines)
+
+
+def suggestion_line(used: dict[str, int]) -> str:
+    """How the replies written in the form used their suggestion; '' when none was written."""
+    total = sum(used.values())
+    if not total:
+        return ""
+    as_is, edited, own = used.get("as_is", 0), used.get("edited", 0), used.get("own", 0)
+    return (f"• Suggested replies: {as_is} of {total} sent as suggested ({_share(as_is, total):.0f} %), "
+            f"{edited} edited, {own} written anew")
 
 
 def leaders_report(db: sqlite_utils.Database, when: Period, hours: BusinessHours) -> str:
@@ -145,6 +159,7 @@ CSV_COLUMNS = [
     "day", "received", "replied", "dismissed", "waiting", "reply_rate",
     "response_median_min", "response_p90_min", "response_business_median_min", "response_business_p90_min",
     "pickup_median_min", "pickup_p90_min", "positive", "neutral", "negative",
+    "suggestion_as_is", "suggestion_edited", "suggestion_own",
 ]
 
 
@@ -165,6 +180,7 @@ def daily_csv(db: sqlite_utils.Database, days: int, hours: BusinessHours, now: d
         since = start.replace(tzinfo=hours.tz)  # local midnight, DST-aware
         until = (start + timedelta(days=1)).replace(tzinfo=hours.tz)
         t = store.totals(db, since, min(until, now))
+        used = responses.suggestion_use(db, since, min(until, now))
         writer.writerow([
             start.date().isoformat(), t.received, t.replied, t.dismissed, t.waiting,
             "" if t.reply_rate is None else f"{t.reply_rate:.3f}",
@@ -172,6 +188,7 @@ def daily_csv(db: sqlite_utils.Database, days: int, hours: BusinessHours, now: d
             minutes(t.response_open.percentile(0.5)), minutes(t.response_open.percentile(0.9)),
             minutes(t.pickup.percentile(0.5)), minutes(t.pickup.percentile(0.9)),
             t.labels.get("positive", 0), t.labels.get("neutral", 0), t.labels.get("negative", 0),
+            used.get("as_is", 0), used.get("edited", 0), used.get("own", 0),
         ])
     return out.getvalue()
 

@@ -149,6 +149,15 @@ def m007_safe_posting(db: sqlite_utils.Database) -> None:
     db.execute("insert or ignore into meta (key, value) values ('database_id', ?)", [uuid.uuid4().hex])
 
 
+@migrations()
+def m008_suggestion_use(db: sqlite_utils.Database) -> None:
+    # For a reply written in the form: which suggestion it started from, and whether it was sent
+    # as suggested (as_is), changed (edited) or replaced (own). Behind "do the suggestions help?".
+    db["events"].add_column("suggestion", int)
+    db["events"].add_column("suggestion_use", str)
+    db.execute("create index idx_events_suggestion_use on events (at, suggestion_use) where suggestion_use is not null")
+
+
 @contextmanager
 def exclusive(db: sqlite_utils.Database) -> Iterator[None]:
     """A transaction that holds the write lock from its first statement; use it for every write.

@@ -36,9 +36,13 @@ def record(
     note: str = "",
     reply_text: str | None = None,
     reply_external_id: str | None = None,
+    suggestion: tuple[int | None, str] | None = None,
     **columns,
 ) -> None:
     """Log one action and move the mention to `status`; call inside `exclusive()`.
+
+    `suggestion` is (index, use) for a reply written in the form: the suggestion it started from
+    (None: none) and "as_is", "edited" or "own".
 
     `columns` may override the handling shown on the card (e.g. who holds it after a rejection).
     """
@@ -62,6 +66,7 @@ def record(
             "mention_id": row["id"], "actor_id": actor.id, "actor_name": actor.name, "action": action,
             "via": via, "reply_text": reply_text, "reply_external_id": reply_external_id,
             "note": note or None, "at": iso(at),
+            "suggestion": suggestion[0] if suggestion else None, "suggestion_use": suggestion[1] if suggestion else None,
         }
     )
     row.update(changes)
@@ -90,3 +95,10 @@ def card(db: sqlite_utils.Database, mention_id: str) -> tuple[Mention, Triage, H
 def response_times(db: sqlite_utils.Database) -> list[int]:
     """Seconds from each replied mention's arrival on its network to its first reply."""
     return [r[0] for r in db.execute("select response_secs from mentions where response_secs is not null")]
+
+
+def suggestion_use(db: sqlite_utils.Database, since: datetime, until: datetime) -> dict[str, int]:
+    """Replies written in the form between `since` and `until`, by how the suggestion was used."""
+    return {r[0]: r[1] for r in db.execute(
+        "select suggestion_use, count(*) from events indexed by idx_events_suggestion_use "
+        "where suggestion_use is not null and at >= ? and at < ? group by suggestion_use", [iso(since), iso(until)])}

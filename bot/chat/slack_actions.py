@@ -178,16 +178,19 @@ def register(app: App, desk: Desk, sink) -> None:
         if form is None or form.problem:
             return
         try:
-            text = form.triage.suggestions[int(body["actions"][0]["selected_option"]["value"])]
+            picked = int(body["actions"][0]["selected_option"]["value"])
+            text = form.triage.suggestions[picked]
         except (KeyError, IndexError, TypeError, ValueError):
             return
         # `hash` makes Slack refuse the update if the form changed meanwhile, instead of losing typing.
-        update_form(client, view["id"], views.reply_view(form, text, attempt=meta.get("attempt", 0) + 1), view.get("hash"))
+        update_form(client, view["id"], views.reply_view(form, text, attempt=meta.get("attempt", 0) + 1, start=picked),
+                    view.get("hash"))
 
     @app.view(views.REPLY_VIEW)
     def on_reply_submitted(ack, body, view, client):
         meta = views.metadata(view)
         mention_id, attempt = meta.get("id", ""), meta.get("attempt", 0)
+        start = meta.get("start") if isinstance(meta.get("start"), int) else None
         text = views.typed_text(view, views.TEXT_BLOCK, views.TEXT_ACTION)
         # Only the id is needed before the ack; the name (a users.info call) is looked up after it.
         form = desk.reply_form(mention_id, Actor(body["user"]["id"], ""))
@@ -206,10 +209,10 @@ def register(app: App, desk: Desk, sink) -> None:
             ack(response_action="errors", errors={views.text_block_id(view): problem})
             return
         ack(response_action="update", view=views.sending_view(form))
-        outcome = desk.send_reply(mention_id, people.actor(body["user"]), text)
+        outcome = desk.send_reply(mention_id, people.actor(body["user"]), text, start)
         if outcome.error:
             # Their words stay in the form, with what went wrong above them (if the form is still open).
-            update_form(client, view["id"], views.reply_view(form, text, outcome.error, attempt + 1))
+            update_form(client, view["id"], views.reply_view(form, text, outcome.error, attempt + 1, start))
             return
         desk.announce(sink, outcome)  # the card first: the form may have been closed meanwhile
         found = desk.card(mention_id)

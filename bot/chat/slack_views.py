@@ -77,8 +77,12 @@ def _error(error: str) -> dict:
     return _section(f":warning: {fit(error, 2000) or 'Something went wrong.'}")
 
 
-def reply_view(form: ReplyForm, text: str | None = None, error: str = "", attempt: int = 0) -> dict:
-    """The reply form; `attempt` gives the text box a fresh block id so Slack shows `text`, not what was typed."""
+def reply_view(form: ReplyForm, text: str | None = None, error: str = "", attempt: int = 0, start: int | None = None) -> dict:
+    """The reply form; `attempt` gives the text box a fresh block id so Slack shows `text`, not what was typed.
+
+    `start` is the suggestion the text began as (kept in the form's metadata, so the reply sent
+    can be counted as sent as suggested, edited or written anew); opened fresh, it is found.
+    """
     network = cards.network_name(form.mention.source)
     blocks: list[dict] = []
     if error:
@@ -97,6 +101,9 @@ def reply_view(form: ReplyForm, text: str | None = None, error: str = "", attemp
         ]})
     limit = min(form.limit, INPUT_LIMIT)
     initial = text if text is not None else form.draft
+    if text is None and start is None and initial in form.triage.suggestions:
+        start = form.triage.suggestions.index(initial)
+    meta = {"id": form.mention.id, "attempt": attempt, **({"start": start} if start is not None else {})}
     element = {"type": "plain_text_input", "action_id": TEXT_ACTION, "multiline": True}
     if form.can_send:
         # Slack enforces this as the person types; X's double-weight characters are checked on submit.
@@ -121,7 +128,7 @@ def reply_view(form: ReplyForm, text: str | None = None, error: str = "", attemp
         how += (f" Slack's form holds {limit:,} characters: a longer reply must be posted on {network} itself; then press "
                 "*No reply needed* on the card and say where you answered.")
     blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": how}]})
-    return _modal(REPLY_VIEW, f"Reply on {network}", blocks, {"id": form.mention.id, "attempt": attempt}, submit)
+    return _modal(REPLY_VIEW, f"Reply on {network}", blocks, meta, submit)
 
 
 def sending_view(form: ReplyForm) -> dict:
