@@ -13,6 +13,8 @@ from urllib.parse import urlsplit
 
 from dotenv import dotenv_values
 
+from bot.facts import Facts, FactsError
+from bot.facts import load as load_facts
 from bot.hours import BusinessHours, HoursError
 from bot.hours import parse as parse_hours
 
@@ -21,6 +23,7 @@ DEFAULT_X_API_URL = "https://api.twitter.com"
 DEFAULT_BLUESKY_SERVICE_URL = "https://bsky.social"
 DEFAULT_REDDIT_URL = "https://www.reddit.com"
 DEFAULT_TEMPLATES = Path(__file__).with_name("reply_templates.toml")
+DEFAULT_FACTS = Path("business.toml")  # the business's facts, beside .env
 
 
 class ConfigError(Exception):
@@ -69,6 +72,8 @@ class Settings:
     reply_target_minutes: int = 60  # 0: no reminders
     digest_time: time | None = time(9, 0)  # None: no digest
     reply_templates: Path = DEFAULT_TEMPLATES
+    facts_path: Path = DEFAULT_FACTS
+    facts: Facts = field(default_factory=Facts)
     database_path: Path = Path("data/listening.db")
     poll_interval: int = 300
     port: int = 3000
@@ -419,6 +424,16 @@ def load(env: Mapping[str, str] | None = None, env_file: str | Path = ".env") ->
         r.problem(f"REPLY_TEMPLATES points to {_shown(str(templates), 60)}, which "
                   f"{'is a folder' if templates.is_dir() else 'does not exist'}; set it to your copy of bot/reply_templates.toml.")
         templates = DEFAULT_TEMPLATES
+    facts_path = Path(get("BUSINESS_FACTS", str(DEFAULT_FACTS))).expanduser()
+    business_facts = Facts(hours=hours)
+    if r.env.get("BUSINESS_FACTS", "").strip() and not facts_path.is_file():
+        r.problem(f"BUSINESS_FACTS points to {_shown(str(facts_path), 60)}, which does not exist; "
+                  "`python -m bot facts --init` writes a starter file there.")
+    else:
+        try:
+            business_facts = load_facts(facts_path, hours)
+        except FactsError as exc:
+            r.problem(str(exc))
     database = Path(get("DATABASE_PATH", "data/listening.db")).expanduser()
     if not r.env.get("DATABASE_PATH") or not _CONTROL.search(r.env["DATABASE_PATH"].strip()):
         if problem := database_problem(database):
@@ -464,6 +479,8 @@ def load(env: Mapping[str, str] | None = None, env_file: str | Path = ".env") ->
         reply_target_minutes=r.number("REPLY_TARGET_MINUTES", 60, int, 0, 10080, " (a week)"),
         digest_time=_digest_time(r),
         reply_templates=templates,
+        facts_path=facts_path,
+        facts=business_facts,
         database_path=database,
         poll_interval=r.number("POLL_INTERVAL_SECONDS", 300, int, 10, 86400, " (a day)"),
         port=r.number("PORT", 3000, int, 1, 65535),

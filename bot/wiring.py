@@ -69,7 +69,8 @@ def repliers(found: list[Source]) -> dict[str, Replier]:
 
 
 def reports(settings: Settings, card_link=None) -> Reports:
-    return Reports(database(settings).open, settings.business_hours, card_link, networks(settings))
+    return Reports(database(settings).open, settings.business_hours, card_link, networks(settings),
+                   (settings.facts, str(settings.facts_path)))
 
 
 def desk(settings: Settings, found: list[Source]) -> Desk:

@@ -17,10 +17,11 @@ HELP = (
     "• `/listen sources` — each network: on or off, last good poll, mentions in the last 7 days, last problem\n"
     "• `/listen status` — cards waiting to be posted and when each source last answered\n"
     "• `/listen held` — mentions held back as spam; `/listen post <id>` posts one as a card after all\n"
+    "• `/listen facts` — what suggested replies know about the business (hours, address, your answers)\n"
     "• `/listen help` — this message"
 )
 USAGE = ("I don't know `/listen {word}`. Try `/listen stats`, `/listen queue`, `/listen leaders`, `/listen chart`, "
-         "`/listen sources`, `/listen held` or `/listen help`.")
+         "`/listen sources`, `/listen held`, `/listen facts` or `/listen help`.")
 
 
 @dataclass(frozen=True)
@@ -62,8 +63,11 @@ def listen(text: str, status_lines: Callable[[], list[str]], reports: Reports) -
             return Answer(report=reports.queue, public=public)
         if command == "held" and not rest:
             return Answer(report=reports.held)
+        if command == "facts" and not rest:
+            return Answer(report=reports.facts)
     except PeriodError as exc:
         return Answer(str(exc))
-    if command in ("stats", "leaders", "queue", "chart", "sources", "held"):
-        return Answer(f"Try `/listen {command}" + (f" [{PERIODS.replace(' or ', ', ')}]`" if command not in ("queue", "sources", "held") else "`") + " — see `/listen help`.")
+    if command in ("stats", "leaders", "queue", "chart", "sources", "held", "facts"):
+        plain = command in ("queue", "sources", "held", "facts")
+        return Answer(f"Try `/listen {command}" + ("`" if plain else f" [{PERIODS.replace(' or ', ', ')}]`") + " — see `/listen help`.")
     return Answer(USAGE.format(word=command.replace("`", "'")[:40]))

@@ -17,6 +17,7 @@ from typing import Callable
 import sqlite_utils
 
 from bot.chat.cards import LABEL_ICONS, age, duration, network_name
+from bot.facts import Facts, describe
 from bot.hours import BusinessHours
 from bot.text import one_line
 from handlers.held import held_report, post_held
@@ -197,11 +198,13 @@ class Reports:
     """The reports on a database connection of their own (one per call, as Bolt calls from many threads)."""
 
     def __init__(self, open_db: Callable[[], sqlite_utils.Database], hours: BusinessHours,
-                 card_link: Callable[[str, str], str] | None = None, networks: dict[str, str | None] | None = None):
+                 card_link: Callable[[str, str], str] | None = None, networks: dict[str, str | None] | None = None,
+                 facts: tuple[Facts, str] | None = None):
         self.open_db = open_db
         self.hours = hours
         self.card_link = card_link
         self.networks = networks or {}  # network -> None when set up, else how to set it up
+        self.known = facts  # the business's facts, and the file they come from
 
     def _run(self, report: Callable[[sqlite_utils.Database], object]):
         db = self.open_db()
@@ -225,6 +228,15 @@ class Reports:
 
     def sources(self) -> str:
         return self._run(lambda db: sources_report(db, self.networks, utc_now()))
+
+    def facts(self) -> str:
+        """What suggested replies know about the business, and where to change it."""
+        facts, path = self.known or (None, "business.toml")
+        known = describe(facts) if facts else ""
+        if not known:
+            return (f"*What Listening Post knows about the business*\nNothing yet. Run `python -m bot facts --init` to "
+                    f"write {path}, fill in your address, phone, booking link and answers, then restart.")
+        return (f"*What Listening Post knows about the business* (from {path}; edit it and restart to change it)\n{known}")
 
     def held(self) -> str:
         return self._run(lambda db: held_report(db, utc_now()))

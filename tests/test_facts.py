@@ -1,0 +1,109 @@
+"""The business's facts file: read with plain-language mistakes, and the answers it gives to questions."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+
+from bot import facts
+from bot.hours import parse
+from tests.helpers import wait_for
+
+HOURS = parse("mon-fri 08:00-17:00; sat 09:00-16:00; fri 22:00-02:00", "Europe/London")
+# Friday 27 November 2026, 10:00 in London (GMT in winter)
+FRIDAY = datetime(2026, 11, 27, 10, 0, tzinfo=timezone.utc)
+FILE = '''
+name = "Bramble Café"
+address = "12 Mill Lane, York"
+directions = "Opposite the library."
+phone = "01904 555 0199"
+booking = "https://bramble.example/book"
+closed = ["2026-12-25"]
+
+[[answer]]
+asks = ["dogs", "dog friendly", "pets"]
+say = "Dogs are very welcome, and there's a water bowl by the door."
+'''
+
+
+@pytest.fixture
+def known(tmp_path) -> facts.Facts:
+    path = tmp_path / "business.toml"
+    path.write_text(FILE, encoding="utf-8")
+    return facts.load(path, HOURS)
+
+
+@pytest.mark.parametrize("question, label, text", [
+    ("@bramblecafe what time do you close on Sundays?", "Sunday hours", "We're closed on Sunday."),
+    ("are you open tomorrow??", "Saturday hours", "We're open 09:00–16:00 tomorrow."),
+    ("How late are you open today", "Friday hours", "We're open 08:00–17:00 and 22:00–02:00 today."),
+    ("what are your opening hours", "opening hours",
+     "We're open Monday–Thursday 08:00–17:00, Friday 08:00–17:00 and 22:00–02:00, Saturday 09:00–16:00 (closed Sunday)."),
+    ("Is the café dog friendly?", "your answer about dogs", "Dogs are very welcome, and there's a water bowl by the door."),
+    ("can I book a table for 6?", "booking link", "You can book here: https://bramble.example/book"),
+    ("where are you exactly", "address", "We're at 12 Mill Lane, York. Opposite the library."),
+    ("what's your phone number", "phone number", "You can call us on 01904 555 0199."),
+])
+def test_a_question_the_facts_cover_gets_its_answer(known, question, label, text):
+    assert known.answer(question, FRIDAY) == facts.Fact(label, text)
+
+
+def test_today_is_the_business_s_today_and_a_holiday_is_closed(known):
+    late_thursday_utc = datetime(2026, 12, 24, 23, 30, tzinfo=timezone.utc)  # already the 25th in Auckland, not in London
+    assert known.answer("are you open tomorrow?", late_thursday_utc).text == "We're closed tomorrow (25 December)."
+    auckland = facts.Facts(hours=parse("mon-sun 09:00-17:00", "Pacific/Auckland"))
+    assert auckland.answer("are you open today?", late_thursday_utc).label == "Friday hours"
+
+
+def test_nothing_is_answered_that_the_facts_do_not_cover(known):
+    assert known.answer("the cake was lovely", FRIDAY) is None
+    assert known.answer("do you sell gift cards?", FRIDAY) is None
+    assert facts.Facts(hours=parse("", "UTC")).answer("are you open today?", FRIDAY) is None  # hours never given
+
+
+@pytest.mark.parametrize("content, said", [
+    ('phone = 01904 555', "line 1: text values need quotes"),
+    ('phone = "1"\nphone = "2"', "one of the facts is written twice"),
+    ('opening = "9-5"', "'opening' is not a fact Listening Post knows"),
+    ('booking = "bramble.example/book"', "booking must be a web address"),
+    ('closed = ["25 December"]', "is not a date like 2026-12-25"),
+    ('hours = "weekdays 9-5"', "hours: 'weekdays 9-5' should start with days"),
+    ('[[answer]]\nasks = ["dogs"]', "answer 1 needs asks"),
+])
+def test_a_mistake_in_the_file_is_one_plain_line(tmp_path, content, said):
+    path = tmp_path / "business.toml"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(facts.FactsError) as raised:
+        facts.load(path, HOURS)
+    assert said in str(raised.value) and str(path) in str(raised.value)
+
+
+def test_the_starter_file_reads_back_as_empty_facts_with_the_settings_hours(tmp_path):
+    path = tmp_path / "business.toml"
+    path.write_text(facts.starter("Bramble Café", HOURS), encoding="utf-8")
+    loaded = facts.load(path, HOURS)
+    assert loaded.name == "Bramble Café" and loaded.hours == HOURS and not loaded.answers
+    assert "Opening hours: Monday–Thursday 08:00–17:00" in facts.describe(loaded)
+
+
+def test_listen_facts_says_what_suggestions_know_and_where_to_change_it(workspace_for, fake_slack, tmp_path):
+    path = tmp_path / "business.toml"
+    path.write_text(FILE, encoding="utf-8")
+    ws = workspace_for(BUSINESS_FACTS=str(path), BUSINESS_HOURS="mon-fri 08:00-17:00", BUSINESS_TZ="Europe/London")
+    ws.command("U0MARIA", "facts")
+    assert wait_for(lambda: fake_slack.responses)
+    text = fake_slack.responses[-1]["text"]
+    assert f"(from {path}; edit it and restart to change it)" in text
+    assert "• Opening hours: Monday–Friday 08:00–17:00 (closed Saturday–Sunday)" in text
+    assert "• Asked about dogs, dog friendly, pets: “Dogs are very welcome" in text
+
+
+def test_a_mistake_in_the_facts_file_stops_the_start_with_one_line(env, tmp_path):
+    from tests.test_commands import bot
+
+    path = tmp_path / "business.toml"
+    path.write_text('phone = 01904\n', encoding="utf-8")
+    result = bot("doctor", env={**env, "BUSINESS_FACTS": str(path)})
+    assert result.returncode == 2 and f"{path}: line 1: text values need quotes" in result.stderr
+    missing = bot("doctor", env={**env, "BUSINESS_FACTS": str(tmp_path / "nope.toml")})
+    assert missing.returncode == 2 and "`python -m bot facts --init` writes a starter file there" in missing.stderr
