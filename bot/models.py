@@ -55,6 +55,7 @@ class Triage:
     suggestions: tuple[str, ...]
     spam: bool = False
     scored: bool = True  # False when the language is not one we can score
+    note: str = ""  # where the first suggestion came from: the business's facts, or a reply the team sent before
 
 
 @dataclass(frozen=True)

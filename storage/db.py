@@ -158,6 +158,24 @@ def m008_suggestion_use(db: sqlite_utils.Database) -> None:
     db.execute("create index idx_events_suggestion_use on events (at, suggestion_use) where suggestion_use is not null")
 
 
+@migrations()
+def m009_team_replies(db: sqlite_utils.Database) -> None:
+    # What the team actually sent, with the mention it answered: found again by the words of a new
+    # mention (FTS5, bm25), so suggestions learn from the team. Kept in step by sqlite-utils' triggers.
+    db["team_replies"].create({
+        "id": int, "mention_id": str, "source": str, "intent": str, "label": str, "mention_text": str,
+        "author_handle": str, "author_name": str, "reply_text": str, "replier": str, "replied_at": str,
+    }, pk="id")
+    db["team_replies"].enable_fts(["mention_text"], fts_version="FTS5", create_triggers=True, tokenize="porter")
+    db.execute(
+        "insert into team_replies (mention_id, source, intent, label, mention_text, author_handle, author_name, reply_text, "
+        "replier, replied_at) select m.id, m.source, m.intent, m.label, m.text, coalesce(m.author_handle, ''), "
+        "coalesce(m.author_name, ''), e.reply_text, coalesce(e.actor_name, ''), e.at from events e join mentions m "
+        "on m.id = e.mention_id where e.action = 'replied' and coalesce(e.reply_text, '') != '' order by e.id")
+    # Where the first suggested reply came from ("like Maria's reply on 3 Nov", "from your facts: Sunday hours").
+    db["mentions"].add_column("suggestion_note", str)
+
+
 @contextmanager
 def exclusive(db: sqlite_utils.Database) -> Iterator[None]:
     """A transaction that holds the write lock from its first statement; use it for every write.

@@ -6,6 +6,7 @@ from datetime import datetime
 import sqlite_utils
 
 from bot.models import Actor, ChatRef, Handling, Mention, Triage
+from storage import team_replies
 from storage.db import exclusive
 from storage.mentions import iso, parse_iso, row_to_handling, row_to_mention, row_to_triage, touch
 
@@ -59,6 +60,8 @@ def record(
         if row["first_replied_at"] is None and not actor.is_bot:
             changes.update(first_replied_at=iso(at), first_replier_id=actor.id, first_replier_name=actor.name,
                            response_secs=max(0, int((at - parse_iso(row["created_at"])).total_seconds())))
+    if action == "replied" and reply_text and not actor.is_bot:
+        team_replies.keep(db, row, reply_text, actor.name, at)
     db["mentions"].update(row["id"], changes)
     touch(db, [row["created_at"]])
     db["events"].insert(

@@ -37,6 +37,8 @@ class ConsoleSink:
         if triage.suggestions:
             lines.append("│ Suggested replies:")
             lines += [wrap(s, f"│   {i}. ", "│      ") for i, s in enumerate(triage.suggestions, 1)]
+            if triage.note:
+                lines.append(wrap(triage.note))
         status = cards.status_line(mention, handling)
         lines += [wrap(status) if status else "│ [ Claim ]  [ Reply… ]  [ No reply needed ]", "└" + "─" * (self.width - 1)]
         print("\n".join(lines), file=self.out, flush=True)

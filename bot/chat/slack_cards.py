@@ -164,6 +164,8 @@ def card_blocks(mention: Mention, triage: Triage, handling: Handling | None = No
         each = max(40, (SECTION_LIMIT - len(heading)) // len(triage.suggestions) - 1)
         lines = "\n".join(f"{i}. {fit(one_line(s), each - 4)}" for i, s in enumerate(triage.suggestions, 1))
         blocks.append(_section(heading + cut(lines, SECTION_LIMIT - len(heading))))
+        if triage.note:  # where the first one came from, so a wrong fact is fixed at its source
+            blocks.append(_context(fit(one_line(triage.note), TEXT_LIMIT)))
     line = cards.status_line(mention, handling)
     if line:
         blocks.append(_section(_bold_line(line)))
