@@ -1,4 +1,4 @@
-"""The command line: run, poll, demo, triage, doctor, stats."""
+"""The command line: run, poll, demo, triage, doctor, stats, facts."""
 from __future__ import annotations
 
 import argparse
@@ -18,8 +18,10 @@ COMMANDS = {
     "triage": "read one text per line on stdin, write one JSON triage per line",
     "doctor": "check settings and connections, and say what to fix",
     "stats": "the team's numbers: mentions, reply rate, response times, who answered",
+    "facts": "check the business's facts file (BUSINESS_FACTS) and show what suggested replies know",
 }
 MAX_DAYS = 365
+TRIAGE_NETWORKS = ("x", "mastodon", "bluesky", "reddit")  # the networks a reply can be suggested for
 DEMO_DATABASE = Path("data/demo.db")
 
 
@@ -48,6 +50,13 @@ def _parser() -> Parser:
             command.add_argument("--days", default="7", metavar="N", help=f"the last N days, 1 to {MAX_DAYS} (default 7)")
             command.add_argument("--csv", action="store_true", help="one row per day, for a spreadsheet")
             command.add_argument("--chart", type=Path, metavar="FILE.png", help="also draw the chart /listen chart posts, into this file")
+        if name == "triage":
+            command.add_argument("--network", type=_network, default="x", metavar="|".join(TRIAGE_NETWORKS),
+                                 help="suggest replies as a card for this network would (default x)")
+            command.add_argument("--name", default="", help="the author's display name, to see how replies address them")
+            command.add_argument("--handle", default="customer", help="the author's handle, without @ (default customer)")
+        if name == "facts":
+            command.add_argument("--init", action="store_true", help="write a commented starter file, if there is none")
         if name in ("run", "poll"):
             command.add_argument("--verbose", action="store_true", help="log more detail")
     return parser
@@ -89,6 +98,12 @@ def cant_start(exc: config.ConfigError) -> str:
     """All the setting problems, one per line, under one heading."""
     lines = [line.strip() for problem in exc.problems for line in str(problem).splitlines() if line.strip()]
     return "Listening Post can't start:\n" + "\n".join(f"  • {line}" for line in lines)
+
+
+def _network(raw: str) -> str:
+    if raw.strip().lower() not in TRIAGE_NETWORKS:
+        raise UsageError(f"There is no network '{raw}' for triage; use one of {', '.join(TRIAGE_NETWORKS)}, like --network mastodon.")
+    return raw.strip().lower()
 
 
 def _days(raw: str) -> int:
@@ -145,7 +160,8 @@ def _triage(settings, args) -> int:
         text = line.rstrip("\n")
         if not text.strip():
             continue
-        mention = Mention("cli", str(number), "customer", "", text, "", now)
+        # The same mention a card would get from that network, so the suggestions are the card's.
+        mention = Mention(args.network, str(number), args.handle.lstrip("@"), args.name, text, "", now)
         t = triager.triage(mention)
         result = {
             "label": t.label, "intent": t.intent, "sentiment": t.sentiment, "urgency": t.urgency,
@@ -214,7 +230,29 @@ def _empty_hint(database: Path) -> str:
     return hint
 
 
-HANDLERS = {"run": _run, "poll": _poll, "demo": _demo, "triage": _triage, "doctor": _doctor, "stats": _stats}
+def _facts(settings, args) -> int:
+    from bot import facts
+
+    path = settings.facts_path
+    if args.init:
+        if path.exists():
+            print(f"{path} is already there; edit it, then run `python -m bot facts` to check it.")
+            return 0
+        try:
+            path.write_text(facts.starter(settings.business_name, settings.business_hours), encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"Could not write {path} ({exc.strerror}); set BUSINESS_FACTS to a file you can write.") from None
+        print(f"Wrote {path}. Fill in your address, phone, booking link and your own answers, then run "
+              "`python -m bot facts` to check it.")
+        return 0
+    known = facts.describe(settings.facts)
+    if not path.is_file():
+        print(f"There is no {path} yet. `python -m bot facts --init` writes a starter to fill in.")
+    print(f"What suggested replies know (from {path if path.is_file() else 'your settings'}):\n{known or 'Nothing yet.'}")
+    return 0
+
+
+HANDLERS = {"run": _run, "poll": _poll, "demo": _demo, "triage": _triage, "doctor": _doctor, "stats": _stats, "facts": _facts}
 
 if __name__ == "__main__":
     sys.exit(main())

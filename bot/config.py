@@ -426,14 +426,10 @@ def load(env: Mapping[str, str] | None = None, env_file: str | Path = ".env") ->
         templates = DEFAULT_TEMPLATES
     facts_path = Path(get("BUSINESS_FACTS", str(DEFAULT_FACTS))).expanduser()
     business_facts = Facts(hours=hours)
-    if r.env.get("BUSINESS_FACTS", "").strip() and not facts_path.is_file():
-        r.problem(f"BUSINESS_FACTS points to {_shown(str(facts_path), 60)}, which does not exist; "
-                  "`python -m bot facts --init` writes a starter file there.")
-    else:
-        try:
-            business_facts = load_facts(facts_path, hours)
-        except FactsError as exc:
-            r.problem(str(exc))
+    try:  # a missing file is no facts yet: `python -m bot facts --init` writes one
+        business_facts = load_facts(facts_path, hours)
+    except FactsError as exc:
+        r.problem(str(exc))
     database = Path(get("DATABASE_PATH", "data/listening.db")).expanduser()
     if not r.env.get("DATABASE_PATH") or not _CONTROL.search(r.env["DATABASE_PATH"].strip()):
         if problem := database_problem(database):

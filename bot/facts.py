@@ -100,7 +100,13 @@ _DAY_WORD = re.compile(r"\b(today|tonight|tomorrow|" + "|".join(sorted(_WEEKDAYS
 
 
 def _says(lowered: str, phrase: str) -> bool:
-    return re.search(r"(?<!\w)" + re.escape(phrase.lower()) + r"(?!\w)", lowered) is not None
+    """`phrase` in the text as whole words, singular or plural ("dogs" asks for "my dog" too)."""
+    words = [re.escape(_singular(w)) + r"(?:s|es)?" for w in phrase.lower().split()]
+    return re.search(r"(?<!\w)" + r"\s+".join(words) + r"(?!\w)", lowered) is not None
+
+
+def _singular(word: str) -> str:
+    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
 
 
 def _asked_day(lowered: str, today: date) -> date | None:

@@ -35,7 +35,7 @@ def open_db(settings: Settings):
 
 
 def triager(settings: Settings) -> Triager:
-    return Triager(ReplyTemplates.load(settings.reply_templates), business=settings.display_name)
+    return Triager(ReplyTemplates.load(settings.reply_templates), business=settings.display_name, facts=settings.facts)
 
 
 def sources(settings: Settings) -> list[Source]:

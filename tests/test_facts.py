@@ -105,5 +105,41 @@ def test_a_mistake_in_the_facts_file_stops_the_start_with_one_line(env, tmp_path
     path.write_text('phone = 01904\n', encoding="utf-8")
     result = bot("doctor", env={**env, "BUSINESS_FACTS": str(path)})
     assert result.returncode == 2 and f"{path}: line 1: text values need quotes" in result.stderr
-    missing = bot("doctor", env={**env, "BUSINESS_FACTS": str(tmp_path / "nope.toml")})
-    assert missing.returncode == 2 and "`python -m bot facts --init` writes a starter file there" in missing.stderr
+
+
+def test_a_question_the_facts_answer_gets_that_answer_first_and_the_card_says_so(workspace_for, fake_x, fake_slack, tmp_path):
+    path = tmp_path / "business.toml"
+    path.write_text(FILE, encoding="utf-8")
+    fake_x.tweet("@bramblecafe what time do you close on Sundays?", author_id="1001")
+    fake_x.tweet("@bramblecafe is it ok to bring my dog?", author_id="1002")
+    fake_x.tweet("@bramblecafe can I book a table for 6?", author_id="1002")  # a link: never suggested on X
+    ws = workspace_for(BUSINESS_FACTS=str(path), BUSINESS_HOURS="mon-sat 08:00-17:00", BUSINESS_TZ="Europe/London")
+    assert ws.poll().posted == 3
+    sunday, dog, booking = fake_slack.posted
+
+    def first_suggestion(card):
+        section = next(b for b in card["blocks"] if b["type"] == "section" and "Suggested replies" in b["text"]["text"])
+        return section["text"]["text"].splitlines()[1]
+
+    def notes(card):
+        return [b["elements"][0]["text"] for b in card["blocks"] if b["type"] == "context"]
+
+    assert first_suggestion(sunday) == "1. Hi Maria! We're closed on Sunday."
+    assert "📘 The first suggestion is from your facts: Sunday hours." in notes(sunday)
+    assert first_suggestion(dog) == "1. Hi Tom! Dogs are very welcome, and there's a water bowl by the door."
+    assert not any("📘" in n for n in notes(booking)) and "bramble.example" not in str(booking["blocks"])
+
+
+def test_facts_init_writes_a_starter_and_facts_shows_what_is_known(env, tmp_path):
+    from tests.test_commands import bot
+
+    path = tmp_path / "business.toml"
+    settings = {**env, "BUSINESS_FACTS": str(path), "BUSINESS_HOURS": "mon-fri 09:00-17:00", "BUSINESS_NAME": "Bramble Café"}
+    first = bot("facts", env=settings)
+    assert first.returncode == 0 and "`python -m bot facts --init` writes a starter" in first.stdout
+    made = bot("facts", "--init", env=settings)
+    assert made.returncode == 0 and f"Wrote {path}" in made.stdout and 'name = "Bramble Café"' in path.read_text()
+    again = bot("facts", "--init", env=settings)
+    assert "is already there" in again.stdout
+    shown = bot("facts", env=settings)
+    assert "Opening hours: Monday–Friday 09:00–17:00 (closed Saturday–Sunday)" in shown.stdout

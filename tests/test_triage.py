@@ -103,3 +103,18 @@ def test_small_business_mentions_are_mostly_labelled_right(triager):
         rows = list(csv.DictReader(f))
     right = sum(triager.triage(mention(r["text"])).label == r["label"] for r in rows)
     assert right / len(rows) >= 0.8
+
+
+@pytest.mark.parametrize("name", ["Edinburgh Foodie", "The Bramble Fan Club", "Mrs.", "Mrs. Patel", "BBC", "BBC News"])
+def test_the_issue_12_names_are_not_guessed_as_first_names(triager, name):
+    """ "Hi Edinburgh", "Hi The", "Thanks for telling us, Mrs.", "Hi BBC" no more; the reply reads well without."""
+    for text in ("My order arrived broken", "Do you have oat milk?", "Best flat white in town 😍", "Just tried the chai"):
+        t = triager.triage(mention(text, name=name))
+        first_word = name.split()[0]
+        assert t.suggestions and not any(first_word in s for s in t.suggestions)
+        assert not any(", there" in s or " ," in s for s in t.suggestions)
+
+
+def test_a_question_about_a_giveaway_is_answered_not_held(triager):
+    t = triager.triage(mention("is your giveaway still on?"))
+    assert not t.spam and t.intent == "question" and t.suggestions
