@@ -55,23 +55,29 @@ class Facts:
         return not (self.address or self.phone or self.email or self.booking or self.answers
                     or (self.hours and not self.hours.always_open))
 
-    def answer(self, text: str, now: datetime) -> Fact | None:
-        """The fact that answers the question in `text` (`now` in the business's zone resolves "today"), or None."""
+    def answer(self, text: str, now: datetime, links: bool = True) -> Fact | None:
+        """The fact that answers the question in `text` (`now` in the business's zone resolves "today"), or None.
+
+        `links`: whether the answer may hold a web address (not on X, where a link costs dear).
+        """
         lowered = text.lower()
         for answer in self.answers:  # the owner's own answers come first: they know best
             if any(_says(lowered, ask) for ask in answer.asks):
                 return Fact(f"your answer about {answer.asks[0]}", answer.say)
         if self.hours and not self.hours.always_open and _HOURS.search(lowered):
             return self._hours(lowered, now)
-        if self.booking and _BOOKING.search(lowered):
-            return Fact("booking link", f"You can book here: {self.booking}")
+        if _BOOKING.search(lowered):
+            if self.booking and links:
+                return Fact("booking link", f"You can book here: {self.booking}")
+            if self.phone:
+                return Fact("phone number, for booking", f"You can book by calling us on {self.phone}.")
+        if self.email and _EMAIL.search(lowered):
+            return Fact("email address", f"You can email us at {self.email}.")
+        if self.phone and _PHONE.search(lowered):
+            return Fact("phone number", f"You can call us on {self.phone}.")
         if self.address and _WHERE.search(lowered):
             where = self.address + (f". {self.directions}" if self.directions else "")
             return Fact("address", f"We're at {where.rstrip('.')}.")
-        if self.phone and _PHONE.search(lowered):
-            return Fact("phone number", f"You can call us on {self.phone}.")
-        if self.email and _EMAIL.search(lowered):
-            return Fact("email address", f"You can email us at {self.email}.")
         return None
 
     def _hours(self, lowered: str, now: datetime) -> Fact:
@@ -91,7 +97,7 @@ class Facts:
 
 # What asks for each fact. Written for questions in general, not for any one shop.
 _HOURS = re.compile(r"\b(open(ing)?|close[sd]?|closing|hours|what time|till what time|until when|how late|how early)\b")
-_BOOKING = re.compile(r"\b(book(ing)?|reserv(e|ation)|table for|make an appointment)\b")
+_BOOKING = re.compile(r"\b(book(ing)?|reserv(e|ations?)|table for|make an appointment)\b")
 _WHERE = re.compile(r"\b(where are you|where is (the|your)|address|find you|located|location|directions|how do i get)\b")
 _PHONE = re.compile(r"\b(phone|call you|number to call|ring you|telephone)\b")
 _EMAIL = re.compile(r"\b(e-?mail)\b")
@@ -101,12 +107,19 @@ _DAY_WORD = re.compile(r"\b(today|tonight|tomorrow|" + "|".join(sorted(_WEEKDAYS
 
 def _says(lowered: str, phrase: str) -> bool:
     """`phrase` in the text as whole words, singular or plural ("dogs" asks for "my dog" too)."""
-    words = [re.escape(_singular(w)) + r"(?:s|es)?" for w in phrase.lower().split()]
+    words = [_singular_pattern(w) for w in phrase.lower().split()]
     return re.search(r"(?<!\w)" + r"\s+".join(words) + r"(?!\w)", lowered) is not None
 
 
-def _singular(word: str) -> str:
-    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
+def _singular_pattern(word: str) -> str:
+    """A word, as a pattern for it in the singular or the plural (dog/dogs, puppy/puppies, box/boxes)."""
+    if word.endswith("ies") and len(word) > 4:
+        word = word[:-3] + "y"
+    elif word.endswith("s") and not word.endswith("ss") and len(word) > 3:
+        word = word[:-1]
+    if word.endswith("y") and len(word) > 2:
+        return re.escape(word[:-1]) + "(?:y|ies)"
+    return re.escape(word) + "(?:s|es)?"
 
 
 def _asked_day(lowered: str, today: date) -> date | None:

@@ -135,9 +135,9 @@ class Triager:
         """A question the business's facts answer: the reply that answers it, and the card's note."""
         if intent != "question" or self.facts is None or mention.source not in REPLY_LIMITS:
             return None
-        fact = self.facts.answer(mention.text, datetime.now(timezone.utc))
-        if fact is None or (mention.source in NO_LINKS and _URL.search(fact.text)):
-            return None  # a link answer cannot go out where links cost dear
+        fact = self.facts.answer(mention.text, datetime.now(timezone.utc), links=mention.source not in NO_LINKS)
+        if fact is None:
+            return None
         name = first_name(mention.author_name, mention.author_handle)
         reply = f"Hi {name}! {fact.text}" if name else f"Thanks for asking! {fact.text}"
         if reply_length(mention.source, reply) > REPLY_LIMITS[mention.source]:
