@@ -150,11 +150,13 @@ def _demo(settings, args) -> int:
 
 
 def _triage(settings, args) -> int:
-    from bot import wiring
+    from bot import learned, wiring
     from bot.models import Mention
 
     triager = wiring.triager(settings)
     now = datetime.now(timezone.utc)
+    # With a database, the team's past replies count too, as on a card; none is made for this.
+    db = wiring.open_db(settings) if settings.database_path.is_file() else None
     sys.stdin.reconfigure(errors="replace")  # a stray byte that is not UTF-8 becomes �, not a crash
     for number, line in enumerate(sys.stdin, 1):
         text = line.rstrip("\n")
@@ -163,9 +165,12 @@ def _triage(settings, args) -> int:
         # The same mention a card would get from that network, so the suggestions are the card's.
         mention = Mention(args.network, str(number), args.handle.lstrip("@"), args.name, text, "", now)
         t = triager.triage(mention)
+        if db is not None:
+            t = learned.with_team_reply(db, mention, t)
         result = {
             "label": t.label, "intent": t.intent, "sentiment": t.sentiment, "urgency": t.urgency,
             "suggestions": list(t.suggestions), "spam": t.spam, "scored": t.scored,
+            **({"note": t.note} if t.note else {}),
         }
         print(json.dumps(result, ensure_ascii=False), flush=True)
     return 0

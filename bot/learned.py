@@ -2,8 +2,13 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
-from bot.models import Mention
+import sqlite_utils
+
+from bot.models import REPLY_LIMITS, Mention, Triage
+from bot.replies import reply_length
+from storage import team_replies
 from storage.team_replies import PastReply
 
 # Specifics of the old case that must never be copied to a new customer: each becomes a marked
@@ -49,3 +54,21 @@ def readdress(past: PastReply, mention: Mention) -> tuple[str, str]:
     if marked:
         note += ": fill in the [marked] parts before sending"
     return text, note + "."
+
+
+def with_team_reply(db: sqlite_utils.Database, mention: Mention, triage: Triage) -> Triage:
+    """`triage` with the team's reply to the most similar earlier mention (same intent, never the opposite
+    mood) first among the suggestions, re-addressed and its specifics marked; after a facts answer, if any."""
+    if triage.spam or not triage.suggestions:  # spam, and feeds: nothing to suggest
+        return triage
+    past = team_replies.similar(db, mention.text, triage.intent, triage.label, exclude=mention.id, limit=1)
+    if not past:
+        return triage
+    text, note = readdress(past[0], mention)
+    limit = REPLY_LIMITS.get(mention.source)
+    if not text or (limit and reply_length(mention.source, text) > limit):
+        return triage
+    rest = tuple(s for s in triage.suggestions if s != text)
+    if triage.note:  # the business's facts answered the question: that stays first
+        return replace(triage, suggestions=rest[:1] + (text,) + rest[1:2])
+    return replace(triage, suggestions=(text,) + rest[:2], note=note)

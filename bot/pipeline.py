@@ -13,19 +13,17 @@ import queue
 import sqlite3
 import threading
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
 import sqlite_utils
 
 from bot import learned
 from bot.chat.cards import network_name
-from bot.models import REPLY_LIMITS, CardRefused, ChatSink, Mention, NetworkReply, PostError, PostUnconfirmed, Source, SourceError, Triage
-from bot.replies import reply_length
+from bot.models import CardRefused, ChatSink, Mention, NetworkReply, PostError, PostUnconfirmed, Source, SourceError, Triage
 from bot.triage import Triager
 from handlers import actions
 from storage import mentions as store
-from storage import team_replies
 from storage.db import DatabaseProblem
 
 log = logging.getLogger(__name__)
@@ -245,21 +243,7 @@ class Pipeline:
             return _NOT_SCORED
 
     def _learn(self, mention: Mention, triage: Triage) -> Triage:
-        """Put first the reply the team sent to the most similar earlier mention (same intent, never the
-        opposite mood), re-addressed and with its specifics marked; after a facts answer, if there is one."""
-        if triage.spam or not triage.suggestions:  # spam, and feeds: nothing to suggest
-            return triage
-        past = team_replies.similar(self.db, mention.text, triage.intent, triage.label, exclude=mention.id, limit=1)
-        if not past:
-            return triage
-        text, note = learned.readdress(past[0], mention)
-        limit = REPLY_LIMITS.get(mention.source)
-        if not text or (limit and reply_length(mention.source, text) > limit):
-            return triage
-        rest = tuple(s for s in triage.suggestions if s != text)
-        if triage.note:  # the business's facts answered the question: that stays first
-            return replace(triage, suggestions=rest[:1] + (text,) + rest[1:2])
-        return replace(triage, suggestions=(text,) + rest[:2], note=note)
+        return learned.with_team_reply(self.db, mention, triage)
 
     def _record_replies(self, replies: list[NetworkReply], report: CycleReport) -> None:
         """Replies the business made on the network itself count as responses too."""

@@ -7,6 +7,7 @@ from datetime import datetime, timezone
 from bot import learned
 from bot.models import Mention
 from storage import team_replies
+from storage import open_db
 from storage.db import exclusive
 from tests.fakes import x_api
 from tests.helpers import wait_for
@@ -64,3 +65,19 @@ def test_only_mentions_alike_in_words_intent_and_mood_are_matched(db):
     assert not team_replies.similar(db, "cold bitter latte today", "complaint", "positive")  # the opposite mood
     assert not team_replies.similar(db, "the latte was fine", "complaint", "negative")  # one word in common is not alike
     assert team_replies.similar(db, 'cold" OR latte* NEAR( bitter', "complaint", "negative")  # FTS syntax is only words
+
+
+def test_the_triage_command_offers_the_teams_words_when_a_database_is_given(env, settings):
+    from tests.test_commands import bot
+
+    db = open_db(settings.database_path)
+    row = {"id": "x:1578", "source": "x", "intent": "complaint", "label": "negative", "text": "my latte was cold and bitter",
+           "author_handle": "maria_eats", "author_name": "Maria"}
+    with exclusive(db):
+        team_replies.keep(db, row, "So sorry about that latte, come back and the next one is on us.", "Sam",
+                          datetime(2026, 11, 3, tzinfo=timezone.utc))
+    db.close()
+    result = bot("triage", env=env, stdin="cold bitter latte again, really disappointing\n")
+    [line] = [json.loads(x) for x in result.stdout.splitlines()]
+    assert line["suggestions"][0] == "So sorry about that latte, come back and the next one is on us."
+    assert line["note"].startswith("💬 The first suggestion is like Sam's reply on 3 Nov")
