@@ -6,7 +6,7 @@ import string
 import tomllib
 import unicodedata
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -19,6 +19,10 @@ PLACEHOLDERS = {"handle", "first_name", "topic", "business"}
 NO_LINKS = {"x"}  # a reply with a link costs the business about 13 times more on X
 ADDRESS = {"reddit": "u/{handle}"}  # how a reply addresses the person, where it is not @handle
 SECTIONS = ("complaint", "question", "praise", "other", "not_english")
+# Complaints of harm get careful replies of their own kind ([serious] in the templates): apologise,
+# take it private, say who will follow up. A templates file without them borrows the built-in ones.
+SERIOUS_KINDS = ("health", "allergy", "injury", "safety", "legal", "money")
+_BUILT_IN = Path(__file__).with_name("reply_templates.toml")
 _URL = re.compile(r"\s*(https?://|www\.)\S+", re.IGNORECASE)
 _SPACES = re.compile(r"[ \t]{2,}")
 
@@ -27,6 +31,8 @@ _SPACES = re.compile(r"[ \t]{2,}")
 class ReplyTemplates:
     replies: dict[str, list[str]]
     topics: dict[str, re.Pattern]  # topic name -> one pattern for all its words
+    serious: dict[str, list[str]] = field(default_factory=dict)  # kind of harm -> careful replies
+    languages: dict[str, dict[str, list[str]]] = field(default_factory=dict)  # "es" -> question/other replies
 
     @classmethod
     def load(cls, path: str | Path) -> "ReplyTemplates":
@@ -54,20 +60,46 @@ class ReplyTemplates:
             for name, words in data.get("topics", {}).items()
             if isinstance(words, list) and words
         }
-        return cls(replies={s: list(replies[s]) for s in SECTIONS}, topics=topics)
+        serious = data.get("serious", {})
+        if not isinstance(serious, dict) or not all(
+            isinstance(v, list) and v and all(isinstance(e, str) for e in v) for v in serious.values()
+        ):
+            raise ConfigError(f"{path}: [serious] needs each kind ({', '.join(SERIOUS_KINDS)}) as a list of replies.")
+        for entries in serious.values():
+            for entry in entries:
+                unknown = placeholders(entry) - PLACEHOLDERS
+                if unknown:
+                    raise ConfigError(f"{path}: the reply \"{entry[:60]}\" uses {{{sorted(unknown)[0]}}}.")
+        missing = [k for k in SERIOUS_KINDS if k not in serious]
+        if missing and path.resolve() != _BUILT_IN.resolve():
+            built_in = _built_in_serious()
+            serious = {**{k: built_in[k] for k in missing if k in built_in}, **serious}
+        return cls(replies={s: list(replies[s]) for s in SECTIONS}, topics=topics,
+                   serious={str(k): list(v) for k, v in serious.items()}, languages=_languages(path, data.get("languages", {})))
+
+    def in_language(self, language: str, intent: str) -> list[str]:
+        """Replies written in `language` for a question, or for anything else; [] when it has none."""
+        written = self.languages.get(language) or {}
+        return written.get("question" if intent == "question" else "other") or []
 
     def topic_of(self, text: str) -> str | None:
         return next((name for name, pattern in self.topics.items() if pattern.search(text)), None)
 
     def suggest(
         self, *, intent: str, handle: str, name: str, text: str, business: str,
-        network: str = "x", english: bool = True, count: int = 3,
+        network: str = "x", english: bool = True, count: int = 3, serious: str | None = None, language: str = "",
     ) -> list[str]:
-        """Up to `count` replies that fit the network's length limit and conventions."""
+        """Up to `count` replies that fit the network's length limit and conventions. A complaint of
+        harm (`serious`: health, allergy, injury…) gets only the careful replies for that kind; a post
+        in another language gets replies written in it, where the templates have some."""
         if network not in REPLY_LIMITS:
             return []  # a feed entry cannot be answered from here, so there is nothing to suggest
         section = intent if english else "not_english"
         templates = self.replies.get(section) or self.replies["other"]
+        if not english and self.in_language(language, intent):
+            templates = self.in_language(language, intent)
+        if english and intent == "complaint" and serious and self.serious.get(serious):
+            templates = self.serious[serious]
         limit = REPLY_LIMITS[network]
         allow_links = network not in NO_LINKS
         values = {
@@ -161,6 +193,7 @@ _INNER_CAPITAL = regex.compile(r"\p{Ll}\p{Lu}")
 _SURNAME_PREFIX = regex.compile(r"^(?:Mc|Mac|O['’]|D['’]|De|Di|Da|La|Le|Van|Von|Fitz)\p{Lu}")
 
 
+@lru_cache(maxsize=4096)  # the same people write again and again; the rules take ~0.2 ms a name
 def first_name(name: str, handle: str = "") -> str | None:
     """The person's first name when the display name is plainly a person's, else None.
 
@@ -245,6 +278,11 @@ def _is_plain_word(word: str) -> bool:
     return lowered is not None and capitalised not in ("NNP", "NNPS")
 
 
+@lru_cache(maxsize=1)
+def _built_in_serious() -> dict[str, list[str]]:
+    return tomllib.loads(_BUILT_IN.read_text(encoding="utf-8")).get("serious", {})
+
+
 @lru_cache(maxsize=512)
 def placeholders(template: str) -> frozenset[str]:
     return frozenset(name for _, name, _, _ in string.Formatter().parse(template) if name is not None)
@@ -297,3 +335,26 @@ def reply_length(network: str, text: str) -> int:
         return len(text)
     text = _LINK.sub("x" * 23, text)
     return len(text) + len(_X_HEAVY.findall(text))  # heavy characters count twice
+
+
+_LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}$")
+
+
+def _languages(path: Path, table) -> dict[str, dict[str, list[str]]]:
+    """[languages.xx] tables: replies in that language for a question and for anything else."""
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: write replies in another language as [languages.es] with question = [...] and other = [...].")
+    found = {}
+    for code, sections in table.items():
+        if not _LANGUAGE_CODE.match(str(code)) or not isinstance(sections, dict):
+            raise ConfigError(f"{path}: [languages.{code}] must be a two-letter language code, like [languages.es].")
+        for section in ("question", "other"):
+            entries = sections.get(section)
+            if not isinstance(entries, list) or not entries or not all(isinstance(e, str) for e in entries):
+                raise ConfigError(f"{path}: [languages.{code}] needs '{section}' as a list of at least one reply.")
+            for entry in entries:
+                unknown = placeholders(entry) - PLACEHOLDERS
+                if unknown:
+                    raise ConfigError(f"{path}: the reply \"{entry[:60]}\" uses {{{sorted(unknown)[0]}}}.")
+        found[str(code)] = {s: list(sections[s]) for s in ("question", "other")}
+    return found

@@ -32,7 +32,35 @@ _CUES: list[tuple[str, float]] = [
     (r"\b(ugh+|smh|wtf|seriously|ridiculous|unacceptable|joke|pathetic|fail(ed|s)?|worst|disappoint\w*)\b", -0.45),
     (r"\b(complain\w*|issue|problem|trouble|error)\b", -0.2),
     (r"\bthanks for nothing\b|\bthanks a lot\b(?!\W*(for (the|your)|!))", -0.8),
-    (r"[😡😠🤬😤🙄👎😒😞😢😭]", -0.45),
+    (r"[😡😠🤬😤🙄👎😒😞😢😭🤢🤮]", -0.45),
+    # things that stopped working, people who never came, news nobody gave
+    (r"\bkeeps? (crashing|freezing|breaking|failing|dropping|cutting out|logging (me|us) out)\b"
+     r"|\b(crash(es|ed|ing)?|freez(es|ing)|froze|stopped working|out of order|no[- ]show)\b"
+     r"|\b(does ?n[o']t|did ?n[o']t|won'?t|isn'?t|wasn'?t|not|never|hasn'?t|haven'?t) (even )?"
+     r"(work(s|ing|ed)?|load(s|ing)?|turn(ed)? up|show(ed|n)? up|showed|arrived?|came|call(ed)? (back|me|us)?|rang|"
+     r"respond(ed)?|repl(y|ied)|got back|been back|fixed|heard back)\b", -0.45),
+    (r"\b(nobody|no one|noone) (told|warned|called|rang|came|bothered|apologi[sz]ed|offered|answers?)\b"
+     r"|\bwithout (telling|warning|asking|notice)\b", -0.4),
+    # a price given and a bigger one taken: "you quoted £40 and charged £95"
+    (r"\b(quoted?|estimate|advertised|said|promised)\b[^.!?]{0,40}\b(charged|billed|invoiced?|bill|paid)\b", -0.5),
+    (r"\b(morons?|idiots?|clowns|useless|incompetent|shambles|shambolic|cowboys?|disgrace(ful)?|appalling|"
+     r"pathetic|clueless|rip ?off|waste of (money|time)|humiliat\w*)\b", -0.6),
+    # sarcasm: thanks and praise that mean the opposite
+    (r"\b(oh|ah),? (great|good|brilliant|wonderful|fantastic|lovely|perfect|joy|fab|super)\b|\bjust what i needed\b"
+     r"|\bliving the dream\b|\byeah,? right\b|\b(cheers|thanks) for that\b[.!\s]*$|#not\b"
+     r"|\b(love|loving) (paying|waiting|being (ignored|charged|kept))\b", -0.9),
+    (r"(^|\s)['‘\"“][a-z][a-z ]{1,24}['’\"”](?=[\s.,!?…]|$)", -0.3),  # scare quotes: 'fixed', 'express'
+    # praise said with a negation or in slang, which lexicons read as complaints
+    (r"\b(never|not once|rarely|don'?t ever) (disappoints?|lets? (me|us|you) down|misses|miss|fails?)\b"
+     r"|\bcould(n'?t| not) (be|have been) (happier|better|more (pleased|happy|satisfied|impressed))\b"
+     r"|\bcould(n'?t| not) (ask|have asked|wish) for (more|better|a better|anything (more|better))\b"
+     r"|\bcan'?t (fault|beat|complain|ask for more|recommend \w+ (enough|highly enough))\b"
+     r"|\b(no|not (a|one|a single)) (complaints?|faults?|bad (things?|words?)|regrets?|issues?)\b"
+     r"|\bnothing (bad|wrong|negative) to say\b|\bwould(n'?t| not) hesitate\b|\bzero (regrets|complaints)\b"
+     r"|\bnever had a bad\b", 1.0),
+    (r"\b(unreal(?! how)|slaps|bussin|bangin[g']?|next level|goated|chef'?s kiss|top notch|legends?|lifesavers?|"
+     r"insanely good|(is|was|are|were|so|absolutely|proper) (fire|mint|class|lit))\b", 0.45),
+    (r"🔥", 0.4),
     (r"\?\?|\?!|!\?", -0.2),
     # praise and gratitude
     (r"\b(thank(s| you)|thx|ty|kudos|shout ?out|props)\b", 0.35),
@@ -79,6 +107,52 @@ def looks_english(text: str) -> bool:
     return not (foreign >= 2 and foreign > english)
 
 
+_HASHTAG = re.compile(r"#(\w+)")
+_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Za-z])(?=\d)")
+_CURLY = str.maketrans({"’": "'", "‘": "'"})
+
+
+def _split_tag(match: re.Match) -> str:
+    tag = match.group(1)
+    if tag.lower() == "not":
+        return "#not"  # the sarcasm marker stays a marker
+    if not tag.islower() and not tag.isupper():
+        return " " + _CAMEL.sub(" ", tag) + " "  # #ThanksForNothing
+    return " " + " ".join(_segment(tag.lower())) + " "  # #totallydisappointed
+
+
+@lru_cache(maxsize=4096)
+def _segment(word: str) -> tuple[str, ...]:
+    """A lower-case hashtag cut into the fewest dictionary words, or left whole when it can't be."""
+    from textblob.en import lexicon  # TextBlob's tagger lexicon, shipped in the package
+
+    if len(word) > 40:
+        return (word,)
+    best: list[tuple[int, int] | None] = [(0, 0)] + [None] * len(word)  # (words, start) per end
+    for end in range(1, len(word) + 1):
+        for start in range(max(0, end - 20), end):
+            piece = word[start:end]
+            if best[start] is None or (len(piece) < 2 and piece not in ("a", "i")) or piece not in lexicon:
+                continue
+            if best[end] is None or best[start][0] + 1 < best[end][0]:
+                best[end] = (best[start][0] + 1, start)
+    if best[-1] is None:
+        return (word,)
+    pieces, end = [], len(word)
+    while end:
+        start = best[end][1]
+        pieces.append(word[start:end])
+        end = start
+    return tuple(reversed(pieces))
+
+
+def plain(text: str) -> str:
+    """The words as a person reads them: hashtags split ("#ThanksForNothing" → "Thanks For Nothing",
+    "#totallydisappointed" → "totally disappointed"), curly apostrophes straight."""
+    text = text.translate(_CURLY)
+    return _HASHTAG.sub(_split_tag, text) if "#" in text else text
+
+
 def cue_score(text: str) -> float:
     lowered = text.lower()
     return sum(weight for pattern, weight in _CUE_RES if pattern.search(lowered))
@@ -86,7 +160,7 @@ def cue_score(text: str) -> float:
 
 def score(text: str) -> float:
     """Polarity in -1..1: VADER and TextBlob blended, nudged by customer-service cues."""
-    clean = _MENTION_OR_URL.sub(" ", text)
+    clean = _MENTION_OR_URL.sub(" ", plain(text))
     vader = _vader().polarity_scores(clean)["compound"]
     # The analyzer behind TextBlob(text).sentiment, called directly: building a TextBlob
     # (and PatternAnalyzer's per-call namedtuple) doubles the cost and adds nothing here.

@@ -2,34 +2,119 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from datetime import datetime, timezone
 
-from bot import sentiment
+from bot import language, sentiment
 from bot.facts import Facts
 from bot.models import REPLY_LIMITS, URGENCIES, Mention, Triage
 from bot.replies import NO_LINKS, ReplyTemplates, first_name, reply_length
 
-_QUESTION = re.compile(
-    r"\?|^(who|what|when|where|why|how|which|is|are|do|does|did|can|could|will|would|should|any ?one)\b"
-    r"|\b(anyone know|wondering if|let me know|how (much|long|do|can))\b",
-    re.IGNORECASE,
+# --- Intent: what the person wants, found wherever it sits in the text and however it is phrased ---
+
+# Praise said with a negation ("never disappoints", "couldn't be happier", "no complaints"): taken out
+# before looking for complaints, so "disappoint" or "complaint" in it is not read as one.
+_PRAISE_NEGATED = re.compile(
+    r"\b(never|not once|rarely|don'?t ever) (disappoints?|lets? (me|us|you) down|misses|miss|fails?)\b"
+    r"|\bcould(n'?t| not) (be|have been) (happier|better|more (pleased|happy|satisfied|impressed))\b"
+    r"|\bcould(n'?t| not) (ask|have asked|wish) for (more|better|a better|anything (more|better))\b"
+    r"|\bcan'?t (fault|beat|complain|ask for more|recommend \w+ (enough|highly enough))\b"
+    r"|\b(no|not (a|one|a single)) (complaints?|faults?|bad (things?|words?)|regrets?|issues?)\b"
+    r"|\bnothing (bad|wrong|negative) to say\b|\bwould(n'?t| not) hesitate\b|\bzero (regrets|complaints)\b"
+    r"|\bnever had a bad\b",
 )
+# Something went wrong: faults, let-downs, no-shows, money, rudeness, insults and sarcasm.
 _COMPLAINT = re.compile(
-    r"\b(refund|complain\w*|broken|wrong|rude|never again|disappoint\w*|unacceptable|still waiting|"
-    r"worst|cancel+ed|lost|missing|charged twice|overcharged|food poisoning|not (ok|okay|happy|impressed))\b",
-    re.IGNORECASE,
+    r"\b(refund|complain\w*|broken|broke down|wrong|rude(st)?|never again|disappoint\w*|unacceptable|still waiting|"
+    r"worst|cancel+ed|lost|missing|charged twice|overcharged|food poisoning|not (ok|okay|happy|impressed)|"
+    # faults and things that stopped working
+    r"keeps? (crashing|freezing|breaking|failing|dropping|cutting out|logging (me|us) out)|crash(es|ed|ing)?|"
+    r"freez(es|ing)|froze|stopped working|out of order|no[- ]show|leak(s|ing|ed)?|jams|stale|mouldy|moldy|"
+    r"burnt|undercooked|lukewarm|cold (coffee|food|tea)|chipped|cracked|crushed|smashed|damaged|faded|wilted|"
+    r"(does ?n[o']t|did ?n[o']t|won'?t|isn'?t|wasn'?t|not|never|hasn'?t|haven'?t|still not) (even )?"
+    r"(work(s|ing|ed)?|load(s|ing)?|turn(ed)? up|show(ed|n)? up|showed|arrived?|came|call(ed)? (back|me|us)|rang|"
+    r"respond(ed)?|repl(y|ied)|got back|been back|fixed|heard back|been (started|made|done|fixed))|"
+    # let-downs: nobody told us, we were left waiting
+    r"(nobody|no one|noone) (told|warned|called|rang|came|bothered|apologi[sz]ed|offered|answers?|calls? back)|"
+    r"without (telling|warning|asking|notice)|no (reply|response|answer|call ?back)|ignored|gave up|"
+    r"waste of (money|time)|rip ?off|step down|used to be|what happened|(a|what a) joke|fail(ed|s)?|"
+    r"morons?|idiots?|clowns|useless|incompetent|shambles|shambolic|cowboys?|disgrace(ful)?|appalling|"
+    r"pathetic|clueless|humiliat\w*|terrible|awful|horrible|disgusting|dirty|filthy|"
+    # a price given and a bigger one taken
+    r"(quoted?|estimate|advertised|promised)\b[^.!?]{0,40}\b(charged|billed|invoiced?|bill|cost)|"
+    # sarcasm: praise that means the opposite
+    r"(oh|ah),? (great|good|brilliant|wonderful|fantastic|lovely|perfect|joy|fab|super)|just what i needed|"
+    r"living the dream|yeah,? right|thanks for nothing|(love|loving) (paying|waiting|being (ignored|charged|kept)))\b"
+    r"|\b(cheers|thanks) for that\b[.!\s]*$|#not\b",
 )
-_PRAISE = re.compile(
-    r"\b(thank(s| you)|love|loved|amazing|awesome|best|great|fantastic|recommend|kudos|shout ?out|"
-    r"delicious|beautiful|lovely|perfect|stars?)\b|[❤😍🥰👏🙌]",
-    re.IGNORECASE,
-)
-# Words that make a problem urgent for a small business: health, safety, money, legal.
+# An insult right after thanks ("Thanks @airline. Morons.") is sarcasm, caught by the insult words above.
+# Words that make a problem urgent for a small business besides the serious kinds below.
 _URGENT = re.compile(
-    r"\b(food poisoning|sick|allerg\w*|injur\w*|unsafe|hospital|lawyer|legal|scam|fraud|"
+    r"\b(food poisoning|allerg\w*|injur\w*|unsafe|hospital|lawyer|legal|scam|fraud|"
     r"charged twice|double charged|stolen|police|never again|refund)\b",
     re.IGNORECASE,
 )
+_PRAISE = re.compile(
+    r"\b(thank(s| you)|cheers|love|loved|amazing|awesome|best|great|fantastic|recommend|kudos|shout ?out|"
+    r"delicious|beautiful|lovely|perfect|stars?|stunning|obsessed|legend|genius|impressed|brilliant|"
+    r"unreal|slaps|next level|top notch|chef'?s kiss|lifesavers?)\b|[❤😍🥰👏🙌🔥💯]",
+)
+# A question or a request to the business, at the start of any sentence (after leading @handles
+# and a greeting) or anywhere in the text. "Can't believe…", "Can't wait…" ask nothing.
+_NOT_NEG = r"(?!n?['’]t\b|not\b)"
+_QUESTION = re.compile(
+    r"(^|[.!?;,\n…]\s*|\b(hi|hey|hello|hiya|morning|afternoon|evening|so|and|but|also|quick question),?\s+)"
+    r"(who|what|when|where|why|which|how|is|are|was|were|do|does|did|can|could|will|would|should|shall|may|"
+    r"have you|has anyone|any ?(one|body|chance|idea|news|update)|need|looking (for|to))\b" + _NOT_NEG +
+    r"|\b(can|could|do|will|would|are|is) (you|u|ya|i|we|there|it)\b" + _NOT_NEG.replace("(?!", "(?!\\s*") +
+    r"|\b(any chance|is it possible|wondering (if|whether|when|what|how)|i'?d like to know|let (me|us) know|"
+    r"(please|pls|plz) (could|can|let|call|ring|send|tell|advise|confirm)|(call|ring|phone|email|text|dm) (me|us) back|"
+    r"(when|where|what time|how) (can|do|should|shall|could) (i|we)|how (much|long|many)|what'?s the (price|cost)|"
+    r"anyone (know|been|tried|used|recommend))\b",
+)
+# Amazement written as a question is praise: "How is this so good?!", "How?!"
+_WONDER = re.compile(r"\?!|!\?", re.IGNORECASE)
+
+# --- Serious complaints: high urgency and careful replies, never a cheerful template ---
+
+# Words that make a complaint serious whatever else the post says.
+_SERIOUS: dict[str, re.Pattern] = {
+    "allergy": re.compile(
+        r"\b(anaphyla\w*|epi-?pen|allergic reaction|(had|having|went into|severe|bad|nasty) (an? )?(allergic )?reaction|"
+        r"hives|rash|swollen|swelling|(coeliac|celiac|nut|peanut|dairy|gluten|sesame|shellfish|egg) (allergy|intolerance)"
+        r"[^.!?]{0,60}\b(still|anyway|ignored|despite|twice|regular|contained|had|came)|said (it was|they were) "
+        r"['‘\"“]?(nut|gluten|dairy|allergen)[- ]free)\b",),
+    "health": re.compile(
+        r"\b(food poisoning|poison(ed|ing)|(got|get|getting|been|was|were|felt|feel|feeling|fell|made (me|us|him|her|them|my \w+)|"
+        r"left (me|us)) (so |really |violently |very |quite |all )?(sick|ill|unwell|poorly)|vomit\w*|throwing up|threw up|"
+        r"diarrh\w*|stomach (cramps|bug|ache|pains?)|upset stomach|infect(ion|ed)|undercooked|raw (chicken|meat|pork)|"
+        r"a ?& ?e|hospital(i[sz]ed)?\b[^.!?]{0,20}\b(after|since|because)|(ended up|spent|taken) (in|to) hospital|"
+        r"(doctor|docs?|gp) (says?|said|thinks?)|been poorly|ill (since|after))\b",),
+    "injury": re.compile(
+        r"\b(injur\w*|hurt (my|her|his|their|our|me|us|him|them|herself|himself|themselves)|"
+        r"(burn(ed|t)|scald(ed)?) (my|her|his|their|our)|blister(ed|s|ing)|bleeding|bled|stitches|concussion|"
+        r"slipped|tripped|fell (off|down|over|through)|(broke|broken|sprained|cut|nicked) (my|his|her|their|an?) "
+        r"(\w+ )?(arm|leg|wrist|ankle|hand|finger|toe|tooth|teeth|nose|rib|ear|head|foot|back)|broken (arm|leg|wrist|ankle|bone|tooth))\b",),
+    "safety": re.compile(
+        r"\b(unsafe|dangerous|hazard\w*|gas (leak|smell)|smell(ed|s)? of gas|stank of (gas|it)|gas on|carbon monoxide|"
+        r"(live|exposed|bare) wires?|electric(al)? shock|electrocut\w*|caught fire|started a fire|fire (hazard|risk)|"
+        r"smoke alarm|overheat\w*|scorch\w*|sparks?|mice|mouse|rats?|cockroach\w*|vermin|droppings|"
+        r"environmental health|health and safety)\b",),
+    "legal": re.compile(
+        r"\b(lawyer|solicitor|legal action|sue|suing|court|small claims|trading standards|ombudsman|police|"
+        r"discriminat\w*|racis[mt]|report(ing)? (you|this|them) to|on (camera|video|cctv)|insurance claim|"
+        r"(hit|reversed into|backed into|damaged|scratched|dented) (my|our) (car|van|bike|house|wall|fence|gate))\b",),
+    "money": re.compile(
+        r"\b(charged (me |us )?twice|double[- ]charged|overcharged|charged (me |us )?for (an? |the )?\w+ (that|which) "
+        r"(was|were) (cancel+ed|never)|took (my|our) money|(kept|keep|keeping|won'?t (give|return|refund)|"
+        r"refus\w* to (return|refund)) (back )?(my|our|the) (\W?\d+ )?(deposit|money)|deposit\b[^.!?]{0,40}\b(not|never|no|nothing|won'?t)|"
+        r"theft|thieves|stole|stolen|fraud\w*|scam\w*|never (placed|ordered|authori[sz]ed)|used my card|"
+        r"money back|refund\b[^.!?]{0,30}\b(promised|still|never|nothing|waiting)|no refund|(still )?got (billed|charged)|"
+        r"(quoted?|quote was|estimate|advertised|promised)\b[^.!?]{0,40}\b(charged|billed|invoiced?|bill|cost|came in))\b",),
+}
+_ANY_SERIOUS = re.compile("|".join(f"(?:{p.pattern})" for p in _SERIOUS.values()))
+# Hospital, allergens, a deposit or a refund mentioned in a question are not by themselves a complaint
+# ("can you deliver flowers to the hospital?", "is the brownie nut free?"): the patterns above ask for harm.
 # Someone selling to us, or pinging the whole channel: spam whatever else the post says.
 _SPAM = re.compile(
     r"\b(free followers|(buy|get|more|cheap|real) (followers|likes|views)|promo code for followers|"
@@ -78,13 +163,32 @@ def is_spam(text: str) -> bool:
     return not asks_something(text) or bool(_PITCH.search(_LEADING_HANDLES.sub("", text)))
 
 
+@lru_cache(maxsize=256)  # asked for intent, then for urgency, of the same text
+def serious_kind(text: str) -> str | None:
+    """health, allergy, injury, safety, legal or money when the post complains of that kind of harm."""
+    lowered = sentiment.plain(text).lower()
+    if not _ANY_SERIOUS.search(lowered):
+        return None
+    return next((kind for kind, pattern in _SERIOUS.items() if pattern.search(lowered)), None)
+
+
+def _is_question(lowered: str) -> bool:
+    return bool(_QUESTION.search(lowered)) or ("?" in lowered and not _WONDER.search(lowered))
+
+
 def intent_for(text: str, label: str) -> str:
-    if _COMPLAINT.search(text) or (label == "negative" and not _QUESTION.search(text)):
+    """complaint, question, praise or other. The text is read as a person would: after leading
+    @handles, hashtags as words, praise said with a negation taken out before looking for complaints."""
+    lowered = _LEADING_HANDLES.sub("", sentiment.plain(text)).lower()
+    negated_praise = _PRAISE_NEGATED.search(lowered)
+    if _COMPLAINT.search(_PRAISE_NEGATED.sub(" ", lowered) if negated_praise else lowered) or serious_kind(text):
         return "complaint"
-    if _QUESTION.search(text):
+    if label == "negative" and not negated_praise:
         # A question asked in anger is a complaint first ("why is nobody answering??").
-        return "complaint" if label == "negative" else "question"
-    if label == "positive" or (_PRAISE.search(text) and label != "negative"):
+        return "complaint"
+    if _is_question(lowered):
+        return "question"
+    if label == "positive" or negated_praise or (label != "negative" and _PRAISE.search(lowered)):
         return "praise"
     return "other"
 
@@ -93,6 +197,8 @@ def urgency_for(text: str, value: float, intent: str, followers: int | None) -> 
     """low (no answer needed soon), normal (answer today), high (answer now)."""
     if intent in ("praise", "other"):
         return "low"
+    if intent == "complaint" and serious_kind(text):
+        return "high"  # health, allergy, injury, safety, legal, money taken: answer now, whoever it is
     level = 1
     if value < -0.5 or _URGENT.search(text):
         level += 1
@@ -113,14 +219,20 @@ class Triager:
         text = mention.text
         spam = is_spam(text)
         # Trust the network's language tag when it has one; guess only when it has none.
-        scored = mention.lang == "en" or (mention.lang in (None, "", "und", "qme", "zxx") and sentiment.looks_english(text))
+        # The network's language tag when it has one; else py3langid's model, and when the model cannot
+        # tell (a short post), whether it looks English. Sentiment is scored in English only.
+        written_in = language.of(mention.lang, text)
+        if written_in == "und" and sentiment.looks_english(text):
+            written_in = "en"
+        scored = written_in == "en"
         value = sentiment.score(text) if scored else 0.0
         label = sentiment.label_for(value) if scored else "neutral"
-        intent = intent_for(text, label) if scored else ("question" if "?" in text else "other")
+        intent = intent_for(text, label) if scored else ("question" if "?" in text or "¿" in text else "other")
         urgency = urgency_for(text, value, intent, mention.author_followers)
+        serious = serious_kind(text) if intent == "complaint" else None
         suggestions = () if spam else self.templates.suggest(
             intent=intent, handle=mention.author_handle, name=mention.author_name, text=text,
-            business=self.business, network=mention.source, english=scored,
+            business=self.business, network=mention.source, english=scored, serious=serious, language=written_in,
         )
         answered = self._answer(mention, intent) if scored and not spam else None
         note = ""

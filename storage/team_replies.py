@@ -58,7 +58,8 @@ def similar(db: sqlite_utils.Database, text: str, intent: str, label: str, exclu
     are the rarer, telling ones), newest first, and stops after CANDIDATES: it never ranks every
     mention that merely says "latte", so it stays fast with a hundred thousand replies stored.
     """
-    words = sorted(content_words(text), key=lambda w: (-len(w), w))[:QUERY_WORDS]
+    wanted = content_words(text)
+    words = sorted(wanted, key=lambda w: (-len(w), w))[:QUERY_WORDS]
     if len(words) < MIN_SHARED:
         return []
     pairs = [f'("{a}" AND "{b}")' for i, a in enumerate(words) for b in words[i + 1:]]
@@ -68,7 +69,6 @@ def similar(db: sqlite_utils.Database, text: str, intent: str, label: str, exclu
         "from team_replies r where r.rowid in (select rowid from team_replies_fts where team_replies_fts match ? "
         "order by rowid desc limit ?) and r.intent = ? and r.label != ? and r.mention_id != ? order by r.rowid desc",
         [" OR ".join(pairs), CANDIDATES, intent, opposite, exclude]).fetchall()
-    wanted = content_words(text)
     found = []
     for mention_id, mention_text, handle, name, reply_text, replier, replied_at in rows:
         shared = len(wanted & content_words(mention_text))

@@ -81,3 +81,20 @@ def test_the_triage_command_offers_the_teams_words_when_a_database_is_given(env,
     [line] = [json.loads(x) for x in result.stdout.splitlines()]
     assert line["suggestions"][0] == "So sorry about that latte, come back and the next one is on us."
     assert line["note"].startswith("💬 The first suggestion is like Sam's reply on 3 Nov")
+
+
+def test_a_complaint_of_harm_keeps_its_careful_reply_first(db):
+    from bot import learned as learn
+    from bot.models import Triage
+
+    row = {"id": "x:1578", "source": "x", "intent": "complaint", "label": "negative", "text": "the chicken wrap was cold and dry",
+           "author_handle": "maria_eats", "author_name": "Maria"}
+    with exclusive(db):
+        team_replies.keep(db, row, "Sorry the wrap was cold! Next one's on us.", "Sam", datetime(2026, 11, 3, tzinfo=timezone.utc))
+    careful = "I'm so sorry to hear you were unwell. Please DM us: our manager will follow up with you personally."
+    mention = Mention("x", "2", "tomwrites", "Tom Becker", "food poisoning from your chicken wrap",
+                      "", datetime(2026, 12, 1, tzinfo=timezone.utc))
+    triage = Triage(-0.8, "negative", "complaint", "high", (careful, "Another careful reply."))
+    result = learn.with_team_reply(db, mention, triage)
+    assert result.suggestions[0] == careful and result.suggestions[1] == "Sorry the wrap was cold! Next one's on us."
+    assert result.note == ""
