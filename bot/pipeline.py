@@ -24,6 +24,7 @@ from bot.models import CardRefused, ChatSink, Mention, NetworkReply, PostError, 
 from bot.triage import Triager
 from handlers import actions
 from storage import mentions as store
+from storage import team_replies
 from storage.db import DatabaseProblem
 
 log = logging.getLogger(__name__)
@@ -223,7 +224,8 @@ class Pipeline:
         # Triage only what we have not stored before: a re-read burst costs nothing twice.
         known = store.known_ids(self.db, [m.id for m in mentions])
         fresh = {m.id: m for m in mentions if m.id not in known}.values()
-        triaged = [(m, self._learn(m, self._triage(m))) for m in fresh]
+        learn = team_replies.any_kept(self.db)  # asked once per page: a new install has nothing to learn from yet
+        triaged = [(m, self._learn(m, self._triage(m)) if learn else self._triage(m)) for m in fresh]
         first_poll = self.history_age is not None and page.key not in self._cursors(source)
         history = datetime.now(timezone.utc) - self.history_age if first_poll else None
         report.new += store.save_mentions(self.db, triaged, history_before=history)

@@ -50,6 +50,11 @@ def keep(db: sqlite_utils.Database, row: dict, reply_text: str, replier: str, at
     })
 
 
+def any_kept(db: sqlite_utils.Database) -> bool:
+    """Whether the team has sent any reply yet (until then there is nothing to learn from)."""
+    return db.execute("select 1 from team_replies limit 1").fetchone() is not None
+
+
 def similar(db: sqlite_utils.Database, text: str, intent: str, label: str, exclude: str = "", limit: int = 5) -> list[PastReply]:
     """Past replies to mentions like `text` (at least MIN_SHARED words in common): the same intent, never
     the opposite sentiment; most words in common first, then the newest.
