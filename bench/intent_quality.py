@@ -32,6 +32,7 @@ from bot.config import DEFAULT_TEMPLATES  # noqa: E402
 from bot.models import Mention  # noqa: E402
 from bot.replies import ReplyTemplates  # noqa: E402
 from bot.triage import Triager  # noqa: E402
+from triage_quality import macro_f1  # noqa: E402  (bench/triage_quality.py)
 
 DEV = ROOT / "bench" / "dev_mentions.csv"
 AIRLINE = ROOT.parent / "shared" / "data" / "labelled" / "airline_tweets.csv"
@@ -46,18 +47,6 @@ def mention(text: str, followers: int = 120) -> Mention:
 
 def needs_answer(t) -> bool:
     return t.intent in ("complaint", "question") or t.urgency in ("normal", "high")
-
-
-def macro_f1(gold: list[str], predicted: list[str], labels) -> float:
-    f1s = []
-    for label in labels:
-        tp = sum(g == p == label for g, p in zip(gold, predicted))
-        fp = sum(p == label != g for g, p in zip(gold, predicted))
-        fn = sum(g == label != p for g, p in zip(gold, predicted))
-        precision = tp / (tp + fp) if tp + fp else 0.0
-        recall = tp / (tp + fn) if tp + fn else 0.0
-        f1s.append(2 * precision * recall / (precision + recall) if precision + recall else 0.0)
-    return sum(f1s) / len(f1s)
 
 
 def business(triager: Triager, rows: list[dict], careful: set[str], show: int) -> dict:

@@ -45,16 +45,7 @@ class ReplyTemplates:
             raise ConfigError(f"The reply templates at {path} are not valid TOML ({exc}).") from None
         replies = data.get("replies", {})
         for section in SECTIONS:
-            entries = replies.get(section)
-            if not isinstance(entries, list) or not entries or not all(isinstance(e, str) for e in entries):
-                raise ConfigError(f"{path}: [replies] needs '{section}' as a list of at least one reply.")
-            for entry in entries:
-                unknown = placeholders(entry) - PLACEHOLDERS
-                if unknown:
-                    raise ConfigError(
-                        f"{path}: the reply \"{entry[:60]}\" uses {{{sorted(unknown)[0]}}}; "
-                        f"the placeholders are {', '.join('{' + p + '}' for p in sorted(PLACEHOLDERS))}."
-                    )
+            _checked(path, "[replies]", section, replies.get(section))
         topics = {
             str(name): re.compile(r"\b(?:" + "|".join(re.escape(str(w)) for w in words) + r")\b", re.IGNORECASE)
             for name, words in data.get("topics", {}).items()
@@ -65,11 +56,8 @@ class ReplyTemplates:
             isinstance(v, list) and v and all(isinstance(e, str) for e in v) for v in serious.values()
         ):
             raise ConfigError(f"{path}: [serious] needs each kind ({', '.join(SERIOUS_KINDS)}) as a list of replies.")
-        for entries in serious.values():
-            for entry in entries:
-                unknown = placeholders(entry) - PLACEHOLDERS
-                if unknown:
-                    raise ConfigError(f"{path}: the reply \"{entry[:60]}\" uses {{{sorted(unknown)[0]}}}.")
+        for kind, entries in serious.items():
+            _checked(path, "[serious]", kind, entries)
         missing = [k for k in SERIOUS_KINDS if k not in serious]
         if missing and path.resolve() != _BUILT_IN.resolve():
             built_in = _built_in_serious()
@@ -348,13 +336,17 @@ def _languages(path: Path, table) -> dict[str, dict[str, list[str]]]:
     for code, sections in table.items():
         if not _LANGUAGE_CODE.match(str(code)) or not isinstance(sections, dict):
             raise ConfigError(f"{path}: [languages.{code}] must be a two-letter language code, like [languages.es].")
-        for section in ("question", "other"):
-            entries = sections.get(section)
-            if not isinstance(entries, list) or not entries or not all(isinstance(e, str) for e in entries):
-                raise ConfigError(f"{path}: [languages.{code}] needs '{section}' as a list of at least one reply.")
-            for entry in entries:
-                unknown = placeholders(entry) - PLACEHOLDERS
-                if unknown:
-                    raise ConfigError(f"{path}: the reply \"{entry[:60]}\" uses {{{sorted(unknown)[0]}}}.")
-        found[str(code)] = {s: list(sections[s]) for s in ("question", "other")}
+        found[str(code)] = {s: _checked(path, f"[languages.{code}]", s, sections.get(s)) for s in ("question", "other")}
     return found
+
+
+def _checked(path: Path, table: str, name: str, entries) -> list[str]:
+    """One list of replies from the templates file, or a ConfigError naming what to fix."""
+    if not isinstance(entries, list) or not entries or not all(isinstance(e, str) for e in entries):
+        raise ConfigError(f"{path}: {table} needs '{name}' as a list of at least one reply.")
+    for entry in entries:
+        unknown = placeholders(entry) - PLACEHOLDERS
+        if unknown:
+            raise ConfigError(f"{path}: the reply \"{entry[:60]}\" uses {{{sorted(unknown)[0]}}}; "
+                              f"the placeholders are {', '.join('{' + p + '}' for p in sorted(PLACEHOLDERS))}.")
+    return list(entries)
