@@ -1,11 +1,12 @@
 """`python -m bot demo`: the real pipeline on bundled sample mentions, cards drawn in the terminal."""
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from statistics import median
 from typing import TextIO
 
-from bot import wiring
+from bot import facts, wiring
 from bot.chat.cards import duration
 from bot.chat.console import ConsoleSink
 from bot.config import Settings
@@ -18,6 +19,8 @@ from storage import mentions as store
 from storage import open_db
 from storage import responses
 from storage.mentions import utc_now
+
+SAMPLE_FACTS = Path(__file__).with_name("sample_business.toml")
 
 SAM, ALEX = Actor("U0DEMOSAM", "Sam"), Actor("U0DEMOALEX", "Alex")
 
@@ -64,6 +67,8 @@ def run(settings: Settings, database: Path, out: TextIO) -> int:
     try:
         sink = ConsoleSink(out)
         # The samples are shown as if they had just arrived, so their reminders show too.
+        if settings.facts.empty:  # no business.toml of your own yet: the demo café's facts show what they do
+            settings = replace(settings, facts=facts.load(SAMPLE_FACTS, settings.business_hours))
         report = Pipeline(db, [SampleSource()], sink, wiring.triager(settings), history_age=None).run_cycle()
         if report.posted:
             act_as_the_team(db, sink, out)

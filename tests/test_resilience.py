@@ -37,7 +37,7 @@ def test_a_network_that_hangs_is_left_behind_while_the_others_post(env, fake_x, 
     started = time.monotonic()
     report = pipeline.run_cycle()
 
-    assert time.monotonic() - started < 5
+    assert time.monotonic() - started < 15  # the trickled answer alone would take minutes
     assert [m["text"] for m in fake_slack.posted] and all("bread" in m["text"] for m in fake_slack.posted)
     assert "did not finish" in report.source_errors["x"]
     assert "mentions" not in store.get_cursors(db, "x")  # the interrupted range is read again next time
@@ -282,7 +282,7 @@ def test_http_mode_answers_odd_unsigned_requests_with_401_and_a_trickled_body_wi
             conn.setblocking(True)
             if answer:
                 break
-    assert answer.startswith(b"HTTP/1.0 408") and time.monotonic() - started < 4
+    assert answer.startswith(b"HTTP/1.0 408") and time.monotonic() - started < 10  # all 40 bytes would take 12 s
     assert not [r for r in caplog.records if r.exc_info]
 
 

@@ -111,7 +111,7 @@ def test_a_reply_goes_to_x_as_a_reply_and_the_card_shows_who_how_fast_and_the_li
     update = fake_slack.card_update(ts)
     assert f"https://x.com/bramblecafe/status/{reply_id}" in card_text(update)
     assert buttons(update) == ["mention_reopen"]
-    assert wait_for(lambda: "Your reply is on X" in json.dumps(fake_slack.views_updated[-1]["view"]))
+    assert wait_for(lambda: fake_slack.views_updated and "Your reply is on X" in json.dumps(fake_slack.views_updated[-1]["view"]))
     [event] = ws.events(mention_id)
     assert (event["action"], event["via"], event["actor_name"], event["reply_external_id"]) == ("replied", "modal", "Maria", reply_id)
     assert ws.mention(mention_id)["response_secs"] >= 5 * 60  # the tweet was 5 minutes old
