@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import os
 import re
-import sqlite3
 import tempfile
 from dataclasses import dataclass, field
 from datetime import time
@@ -17,6 +16,7 @@ from bot.facts import Facts, FactsError
 from bot.facts import load as load_facts
 from bot.hours import BusinessHours, HoursError
 from bot.hours import parse as parse_hours
+from storage.db import belongs_to_another_program
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_X_API_URL = "https://api.twitter.com"
@@ -263,23 +263,6 @@ def _writable_folder(folder: Path) -> bool:
         return False
 
 
-def _another_programs_database(path: Path) -> bool:
-    """A SQLite file with tables of its own but no record of Listening Post's migrations (read only, never changed)."""
-    try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=2)
-        try:
-            tables = {row[0] for row in conn.execute("select name from sqlite_master where type = 'table'")}
-            if not tables:
-                return False
-            if "_sqlite_migrations" not in tables:
-                return True
-            return not conn.execute("select 1 from _sqlite_migrations where migration_set = 'listening_post' limit 1").fetchone()
-        finally:
-            conn.close()
-    except sqlite3.Error:
-        return False  # damaged or busy: opening it says so in its own words
-
-
 def database_problem(path: Path) -> str | None:
     """Why SQLite could not keep its database at `path`, checked cheaply without opening it; None when it can."""
     fix = "Set DATABASE_PATH to a file in a folder you can write to, like data/listening.db."
@@ -297,7 +280,7 @@ def database_problem(path: Path) -> str | None:
             if head and head != SQLITE_HEADER:
                 return (f"DATABASE_PATH {path} is some other kind of file, not a Listening Post database; "
                         "set DATABASE_PATH to a new file name, like data/listening.db.")
-            if head and _another_programs_database(path):
+            if head and belongs_to_another_program(path):
                 return (f"DATABASE_PATH {path} is another program's database, not Listening Post's; "
                         "set DATABASE_PATH to a new file name, like data/listening.db.")
             if not os.access(path, os.W_OK):

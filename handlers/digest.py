@@ -10,25 +10,16 @@ from bot.chat.cards import LABEL_ICONS, duration, network_name
 from bot.hours import BusinessHours
 from bot.models import ChatSink
 from handlers.stats import Period, leaders_report, stats_report
+from storage import responses
 from storage import stats as store
-from storage.mentions import iso, parse_iso, utc_now
-from storage.db import exclusive
+from storage.db import exclusive, get_meta, set_meta
+from storage.mentions import parse_iso, utc_now
 
 log = logging.getLogger(__name__)
 
 # A digest missed while the service was down is sent when it starts, if no later than this.
 LATE_LIMIT = timedelta(hours=6)
 _LAST_DAY = "digest_last_day"
-
-
-def _best_response(db: sqlite_utils.Database, since: datetime, until: datetime) -> dict | None:
-    """The fastest first reply a person made in [since, until)."""
-    rows = list(db.query(
-        "select author_handle, source, text, first_replier_name, response_secs from mentions "
-        "where created_at >= :earliest and created_at < :until and first_replied_at >= :since and first_replied_at < :until "
-        "and response_secs is not null order by response_secs, first_replied_at limit 1",
-        {"earliest": iso(since - timedelta(days=30)), "since": iso(since), "until": iso(until)}))
-    return rows[0] if rows else None
 
 
 def digest_text(db: sqlite_utils.Database, hours: BusinessHours, moment: datetime, now: datetime) -> str:
@@ -49,7 +40,7 @@ def digest_text(db: sqlite_utils.Database, hours: BusinessHours, moment: datetim
                      "(`/listen queue` lists them).")
     else:
         lines.append("• Nothing is waiting for an answer. 🎉")
-    best = _best_response(db, since, moment)
+    best = responses.fastest_reply(db, since, moment)
     if best:
         text = best["text"] if len(best["text"]) <= 80 else best["text"][:79] + "…"
         lines.append(f"• 🏆 Best response: {best['first_replier_name'] or 'the team'} answered @{best['author_handle'] or 'someone'} "
@@ -89,9 +80,8 @@ def send_digest(db: sqlite_utils.Database, sink: ChatSink, hours: BusinessHours,
 
 
 def _last_day(db: sqlite_utils.Database) -> str | None:
-    row = db.execute("select value from meta where key = ?", [_LAST_DAY]).fetchone()
-    return row[0] if row else None
+    return get_meta(db, _LAST_DAY)
 
 
 def _set_last_day(db: sqlite_utils.Database, day: str | None) -> None:
-    db.execute("insert into meta (key, value) values (?, ?) on conflict(key) do update set value = excluded.value", [_LAST_DAY, day])
+    set_meta(db, _LAST_DAY, day)

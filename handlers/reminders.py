@@ -15,14 +15,12 @@ from bot.chat.cards import duration, network_name
 from bot.hours import BusinessHours
 from bot.models import ChatRef, ChatSink
 from bot.text import one_line
-from storage.mentions import iso, parse_iso, utc_now
-from storage.db import exclusive
+from storage import reminders as marks
+from storage.mentions import parse_iso, utc_now
 
 log = logging.getLogger(__name__)
 
 CHANNEL = "channel"  # in `notify`: everyone in the channel rather than a person
-# The same terms as the partial index idx_mentions_unreminded, so SQLite can use it.
-_UNREMINDED = "reminded_at is null and status in ('new', 'claimed', 'pending')"
 
 
 def nudge_text(row: dict, waited: float, target_minutes: int, hours: BusinessHours) -> str:
@@ -48,7 +46,6 @@ def _called_on(row: dict, approvers: frozenset[str]) -> tuple[str, ...]:
 LISTED = 10  # mentions named in the channel's message; the rest are counted
 CHANNEL_GAP = timedelta(minutes=15)  # the channel is called on at most this often
 DUE_AT_ONCE = 500  # mentions gathered by one check
-_LAST_CHANNEL_CALL = "reminders_last_channel_call"
 
 
 def unclaimed_text(rows: list[tuple[dict, float]], target_minutes: int, hours: BusinessHours) -> str:
@@ -83,12 +80,7 @@ def send_reminders(db: sqlite_utils.Database, sink: ChatSink, hours: BusinessHou
     now = now or utc_now()
     target = target_minutes * 60
     # Open time is never more than calendar time, so only mentions this old can be due.
-    rows = list(db.query(
-        f"select id, created_at, status, actor_id, actor_name, author_name, author_handle, source, text, "
-        f"chat_platform, chat_channel, chat_message_id "
-        f"from mentions indexed by idx_mentions_unreminded where {_UNREMINDED} and created_at <= ? "
-        f"and chat_message_id is not null order by created_at limit ?",
-        [iso(now - timedelta(seconds=target)), DUE_AT_ONCE]))
+    rows = marks.unreminded(db, now - timedelta(seconds=target), DUE_AT_ONCE)
     channel_free = _channel_free(db, now)
     held, unclaimed = [], []
     for row in rows:
@@ -114,29 +106,22 @@ def send_reminders(db: sqlite_utils.Database, sink: ChatSink, hours: BusinessHou
             _give_back(db, [r for r, _ in unclaimed])
             log.warning("Could not send a reminder; trying again at the next check.")
             return sent
-        with exclusive(db):
-            db.execute("insert into meta (key, value) values (?, ?) on conflict(key) do update set value = excluded.value",
-                       [_LAST_CHANNEL_CALL, iso(now)])
+        marks.note_channel_call(db, now)
         sent += len(unclaimed)
     return sent
 
 
 def _channel_free(db: sqlite_utils.Database, now: datetime) -> bool:
     """Whether the channel may be called on again: its last reminder was CHANNEL_GAP ago or more."""
-    row = db.execute("select value from meta where key = ?", [_LAST_CHANNEL_CALL]).fetchone()
-    return not row or now - parse_iso(row[0]) >= CHANNEL_GAP
+    last = marks.last_channel_call(db)
+    return last is None or now - last >= CHANNEL_GAP
 
 
 def _take(db: sqlite_utils.Database, due: list[tuple[dict, float]], now: datetime) -> list[tuple[dict, float]]:
     """Mark the due mentions reminded, keeping only those still waiting and not marked by another run meanwhile."""
-    taken = []
-    with exclusive(db):  # a click may have answered one since it was read
-        for row, waited in due:
-            if db.execute(f"update mentions set reminded_at = ? where id = ? and {_UNREMINDED}", [iso(now), row["id"]]).rowcount:
-                taken.append((row, waited))
-    return taken
+    taken = marks.mark(db, [row["id"] for row, _ in due], now)
+    return [(row, waited) for row, waited in due if row["id"] in taken]
 
 
 def _give_back(db: sqlite_utils.Database, rows: list[dict]) -> None:
-    with exclusive(db):
-        db.conn.executemany("update mentions set reminded_at = null where id = ?", [(r["id"],) for r in rows])
+    marks.unmark(db, [r["id"] for r in rows])

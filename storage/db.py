@@ -222,6 +222,33 @@ def explain(exc: sqlite3.Error, path: str | Path) -> DatabaseProblem:
     return DatabaseProblem(f"The database {path} failed ({exc}).")
 
 
+def get_meta(db: sqlite_utils.Database, key: str) -> str | None:
+    row = db.execute("select value from meta where key = ?", [key]).fetchone()
+    return row[0] if row else None
+
+
+def set_meta(db: sqlite_utils.Database, key: str, value: str | None) -> None:
+    """Write one `meta` value (inside the caller's transaction, if any)."""
+    db.execute("insert into meta (key, value) values (?, ?) on conflict(key) do update set value = excluded.value", [key, value])
+
+
+def belongs_to_another_program(path: str | Path) -> bool:
+    """A SQLite file with tables of its own but no record of Listening Post's migrations (read only, never changed)."""
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=2)
+        try:
+            tables = {row[0] for row in conn.execute("select name from sqlite_master where type = 'table'")}
+            if not tables:
+                return False
+            if "_sqlite_migrations" not in tables:
+                return True
+            return not conn.execute("select 1 from _sqlite_migrations where migration_set = 'listening_post' limit 1").fetchone()
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return False  # damaged or busy: opening it says so in its own words
+
+
 def database_id(db: sqlite_utils.Database) -> str:
     row = db.execute("select value from meta where key = 'database_id'").fetchone()
     return row[0] if row else ""

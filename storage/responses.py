@@ -1,7 +1,7 @@
 """Records what the team did with each mention: its current handling and the append-only events log."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlite_utils
 
@@ -105,3 +105,13 @@ def suggestion_use(db: sqlite_utils.Database, since: datetime, until: datetime) 
     return {r[0]: r[1] for r in db.execute(
         "select suggestion_use, count(*) from events indexed by idx_events_suggestion_use "
         "where suggestion_use is not null and at >= ? and at < ? group by suggestion_use", [iso(since), iso(until)])}
+
+
+def fastest_reply(db: sqlite_utils.Database, since: datetime, until: datetime) -> dict | None:
+    """The fastest first reply a person made in [since, until)."""
+    rows = list(db.query(
+        "select author_handle, source, text, first_replier_name, response_secs from mentions "
+        "where created_at >= :earliest and created_at < :until and first_replied_at >= :since and first_replied_at < :until "
+        "and response_secs is not null order by response_secs, first_replied_at limit 1",
+        {"earliest": iso(since - timedelta(days=30)), "since": iso(since), "until": iso(until)}))
+    return rows[0] if rows else None
