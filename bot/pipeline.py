@@ -20,10 +20,12 @@ import sqlite_utils
 
 from bot import learned
 from bot.chat.cards import network_name
+from bot.fetching import Fetch
 from bot.models import CardRefused, ChatSink, Mention, NetworkReply, PostError, PostUnconfirmed, Source, SourceError, Triage
 from bot.triage import Triager
 from handlers import actions
 from storage import mentions as store
+from storage import posting
 from storage import team_replies
 from storage.db import DatabaseProblem
 
@@ -63,53 +65,6 @@ class CycleReport:
         return "; ".join(f"{name}: {error}" for name, error in self.source_errors.items())
 
 
-class _Fetch(threading.Thread):
-    """One source's fetch, on a thread of its own, so a source that hangs can be left behind.
-
-    Pages go to the pipeline through a queue and are stored there; a fetch that is abandoned
-    (the cycle's deadline passed, or the service is stopping) hands over nothing more, so no
-    cursor is saved for what it was reading.
-    """
-
-    _running: dict[int, "_Fetch"] = {}  # the last fetch of each source object, while it runs
-    _lock = threading.Lock()
-
-    def __init__(self, source: Source, cursors: dict[str, str], out: queue.Queue):
-        super().__init__(name=f"fetch-{source.name}", daemon=True)
-        self.source, self.cursors, self.out = source, cursors, out
-        self.abandoned = threading.Event()
-
-    @classmethod
-    def still_running(cls, source: Source) -> bool:
-        with cls._lock:
-            last = cls._running.get(id(source))
-            return bool(last and last.is_alive())
-
-    def start(self) -> None:
-        with self._lock:
-            self._running[id(self.source)] = self
-        super().start()
-
-    def run(self) -> None:
-        try:
-            for page in self.source.fetch(self.cursors):
-                if not self._hand_over(page):
-                    return
-            self._hand_over(None)
-        except BaseException as exc:  # noqa: BLE001 — any failure of one network stays with that network
-            self._hand_over(exc)
-
-    def _hand_over(self, item) -> bool:
-        """Wait for room in the queue (a burst is not read far ahead of storing it); False once abandoned."""
-        while not self.abandoned.is_set():
-            try:
-                self.out.put((self, item), timeout=0.2)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-
 class Pipeline:
     def __init__(
         self,
@@ -143,7 +98,7 @@ class Pipeline:
     def _poll_all(self, report: CycleReport, ends_at: float) -> None:
         """Fetch every source at once, each on its own thread, storing pages here as they come."""
         pages: queue.Queue = queue.Queue(maxsize=PAGES_AHEAD)
-        fetching: dict[_Fetch, dict] = {}
+        fetching: dict[Fetch, dict] = {}
         for source in self.sources:
             report.sources_polled += 1
             status = store.source_status(self.db, source.name)
@@ -152,11 +107,11 @@ class Pipeline:
                 # Backing off after a rate limit or usage cap; the reason was logged when it began.
                 report.source_errors[source.name] = status.get("last_error") or f"waiting until {retry_at}"
                 continue
-            if _Fetch.still_running(source):
+            if Fetch.still_running(source):
                 self._failed(source, status, report, f"{network_name(source.name)} is still answering the last poll; "
                                                      "skipped this time.")
                 continue
-            fetch = _Fetch(source, store.get_cursors(self.db, source.name), pages)
+            fetch = Fetch(source, store.get_cursors(self.db, source.name), pages)
             fetching[fetch] = status
             fetch.start()
         while fetching:
@@ -267,7 +222,7 @@ class Pipeline:
                 store.mark_duplicate_noted(self.db, mention.id)
 
     def _post_unposted(self, report: CycleReport, ends_at: float) -> None:
-        other = store.take_posting_lease(self.db)
+        other = posting.take_posting_lease(self.db)
         if other:
             report.poster_elsewhere = other
             log.info("Another Listening Post (%s) is posting cards from this database; this one leaves it to it.",
@@ -280,18 +235,18 @@ class Pipeline:
                 if self.stop.is_set() or time.monotonic() >= ends_at:
                     log.info("Stopping for now: the remaining cards go out next time.")
                     return
-                if store.take_posting_lease(self.db):  # renewed per card; lost only if it expired meanwhile
+                if posting.take_posting_lease(self.db):  # renewed per card; lost only if it expired meanwhile
                     return
                 if not self._post_one(mention, triage, handling, report):
                     return
         finally:
-            store.release_posting_lease(self.db)
+            posting.release_posting_lease(self.db)
 
     def _recognise_cards_in_chat(self, report: CycleReport) -> None:
         """Cards already in chat for mentions this database thinks unposted: a database restored from
         a backup, made anew, or a crash between chat's acceptance and our record. One bounded look-up;
         `report.chat_checked` says whether it was made (it is tried again next cycle until it is)."""
-        oldest = store.oldest_unposted(self.db)
+        oldest = posting.oldest_unposted(self.db)
         if oldest is None:
             return  # nothing waits, so nothing can be in chat unrecorded yet
         since = max(oldest, datetime.now(timezone.utc) - RECONCILE_WINDOW) - timedelta(minutes=1)
@@ -301,7 +256,7 @@ class Pipeline:
             log.warning("Could not check which cards are already in chat, so none is recognised yet: %s", exc)
             return
         report.chat_checked = True
-        for mention_id in store.unposted_among(self.db, found):
+        for mention_id in posting.unposted_among(self.db, found):
             store.mark_posted(self.db, mention_id, found[mention_id])
             report.reconciled += 1
         if report.reconciled:
@@ -309,7 +264,7 @@ class Pipeline:
 
     def _post_one(self, mention: Mention, triage: Triage, handling, report: CycleReport) -> bool:
         """Post one card; False when posting should stop for this cycle (it is tried again, in order, next time)."""
-        attempted = store.post_attempted_at(self.db, mention.id)
+        attempted = posting.post_attempted_at(self.db, mention.id)
         try:
             if attempted:
                 # An earlier attempt was never confirmed: it may be in the channel already.
@@ -319,10 +274,10 @@ class Pipeline:
                     report.reconciled += 1
                     log.info("The card of %s was already in chat (its post was not confirmed); not posting it again.", mention.id)
                     return True
-            store.mark_post_attempt(self.db, mention.id)
+            posting.mark_post_attempt(self.db, mention.id)
             ref = self.sink.post(mention, triage, handling)
         except CardRefused as exc:
-            store.mark_refused(self.db, mention.id, str(exc))
+            posting.mark_refused(self.db, mention.id, str(exc))
             report.refused += 1
             log.warning("Set aside the card of %s, which Slack refused even in its simplest form (%s); the next cards "
                         "go out as usual. Its mention is kept and counted: see /listen queue.", mention.id, exc)
@@ -333,7 +288,7 @@ class Pipeline:
             return False
         except PostError as exc:
             if not attempted:
-                store.clear_post_attempt(self.db, mention.id)
+                posting.clear_post_attempt(self.db, mention.id)
             report.post_error = str(exc)
             log.warning("Could not post a card; it goes out on the next poll. %s", exc)
             return False

@@ -13,6 +13,7 @@ from bot.config import ConfigError, Settings, missing_for_service
 from bot.chat.cards import age, network_name
 from storage import DatabaseProblem
 from storage import mentions as store
+from storage import posting
 
 STOP_WITHIN = 8.0  # seconds SIGTERM waits for the cycle in progress; platforms kill at 10
 
@@ -25,7 +26,7 @@ def status_lines(settings: Settings) -> list[str]:
     try:
         totals = store.counts(db)
         lines = [f"{totals['posted']} cards posted, {totals['waiting']} waiting to be posted, {totals['held']} held back as spam."]
-        refused = store.refused_count(db)
+        refused = posting.refused_count(db)
         if refused:
             lines.append(f"{refused} card(s) Slack refused even in their simplest form were set aside (the log says which); "
                          "their mentions are kept and counted.")

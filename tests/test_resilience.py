@@ -17,6 +17,7 @@ from bot import config, wiring
 from bot.pipeline import Pipeline
 from handlers.reminders import send_reminders
 from storage import mentions as store
+from storage import posting
 from tests.fakes import mastodon_api
 from tests.fakes.server import Reply
 from tests.helpers import wait_for
@@ -288,7 +289,7 @@ def test_http_mode_answers_odd_unsigned_requests_with_401_and_a_trickled_body_wi
 
 def test_while_another_process_holds_the_posting_lease_poll_only_stores(env, fake_x, fake_slack, settings, tmp_path):
     db = wiring.open_db(settings)
-    assert store.take_posting_lease(db, holder="till-2:4242:0a1b2c3d") is None  # `run` on another machine posts
+    assert posting.take_posting_lease(db, holder="till-2:4242:0a1b2c3d") is None  # `run` on another machine posts
     fake_x.tweet("@bramblecafe hello")
 
     polled = subprocess.run([sys.executable, "-m", "bot", "poll"], env=_service_env(env), cwd=tmp_path,
@@ -296,7 +297,7 @@ def test_while_another_process_holds_the_posting_lease_poll_only_stores(env, fak
 
     assert polled.returncode == 0 and "Another Listening Post (till-2:4242) is posting cards" in polled.stdout
     assert not fake_slack.posted and store.counts(db)["waiting"] == 1  # stored, left for the poster
-    store.release_posting_lease(db, holder="till-2:4242:0a1b2c3d")
+    posting.release_posting_lease(db, holder="till-2:4242:0a1b2c3d")
     db.close()
     assert wiring.cycle_runner(settings, wiring.slack_sink(settings))().posted == 1
 
@@ -304,7 +305,7 @@ def test_while_another_process_holds_the_posting_lease_poll_only_stores(env, fak
 def test_a_poster_restarted_with_the_same_pid_takes_its_old_lease_over(settings):
     db = wiring.open_db(settings)
     earlier_run = f"{socket.gethostname()}:{os.getpid()}:0ld0ld00"  # a container restarted: same host, same pid
-    assert store.take_posting_lease(db, holder=earlier_run) is None
-    assert store.take_posting_lease(db) is None  # not refused for ten minutes
-    assert store.take_posting_lease(db, holder=f"elsewhere:{os.getpid()}:1a2b3c4d") == store.POSTER
+    assert posting.take_posting_lease(db, holder=earlier_run) is None
+    assert posting.take_posting_lease(db) is None  # not refused for ten minutes
+    assert posting.take_posting_lease(db, holder=f"elsewhere:{os.getpid()}:1a2b3c4d") == posting.POSTER
     db.close()
