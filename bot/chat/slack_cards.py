@@ -37,6 +37,7 @@ _MARKERS = str.maketrans("", "", "*_~`")  # mrkdwn's bold, italic, strike and co
 _HANDLE_MARKERS = str.maketrans("", "", "*~`")  # `_` is part of many handles (and cannot end a line)
 _SPACE = re.compile(r"\s")
 _ENTITIES = ("&amp;", "&lt;", "&gt;")
+_URL_UNSAFE = str.maketrans({"|": "%7C", " ": "%20", "*": "%2A", "`": "%60"})
 
 
 def escape(text: str) -> str:
@@ -91,8 +92,9 @@ def plain(text: str, limit: int) -> str:
 def link(url: str, label: str, url_limit: int = URL_LIMIT) -> str:
     """A mrkdwn link; a URL that is not http(s), or too long (escaped) to fit a card, is shown as its label only."""
     url = one_line(url)
-    # `|` and `>` would end Slack's <url|label> syntax early.
-    safe_url = escape(url).replace("|", "%7C").replace(" ", "%20")
+    # `|` and `>` would end Slack's <url|label> syntax early; `*` and a backtick are percent-encoded
+    # (the same address) so no part of a card's markup ever comes from a URL.
+    safe_url = escape(url).translate(_URL_UNSAFE)
     if not url.startswith(("https://", "http://")) or len(safe_url) > url_limit:
         return fit(label, 200)
     return f"<{safe_url}|{fit(one_line(label), 200).replace('|', '¦')}>"

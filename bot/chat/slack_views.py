@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 
 from bot.chat import cards
-from bot.chat.slack_cards import cut, fit, handle, link, name, plain, quote
+from bot.chat.slack_cards import SECTION_LIMIT, cut, fit, handle, link, name, plain, quote
 from handlers.actions import GONE, ReplyForm
 
 REPLY_VIEW, DISMISS_VIEW = "reply_modal", "dismiss_modal"
@@ -138,9 +138,9 @@ def sending_view(form: ReplyForm) -> dict:
 
 
 def done_view(form: ReplyForm, message: str, url: str = "") -> dict:
-    text = f":white_check_mark: {fit(message, 2000)}"
-    if url:
-        text += "\n" + link(url, "View it")
+    tail = "\n" + link(url, "View it") if url else ""
+    head = ":white_check_mark: "
+    text = head + fit(message, min(2000, SECTION_LIMIT - len(head) - len(tail))) + tail  # the link first: it cannot be cut
     return _modal(REPLY_VIEW, f"Reply on {cards.network_name(form.mention.source)}", [_section(text)], {"id": form.mention.id}, close="Done")
 
 
