@@ -10,6 +10,8 @@ import re
 from functools import lru_cache
 
 from textblob.en import sentiment as pattern_sentiment
+
+from bot.gated import Gated
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 # Phrases customers use when something went wrong, which general-purpose lexicons
@@ -69,7 +71,7 @@ _CUES: list[tuple[str, float]] = [
     (r"[❤💕💖😍🥰😊🙏👏🙌👍✨🎉💯☺😀😃😁]", 0.4),
 ]
 # Matched against lower-cased text: IGNORECASE makes each search about 50 % slower.
-_CUE_RES = [(re.compile(pattern), weight) for pattern, weight in _CUES]
+_CUE_RES = [(Gated(pattern), weight) for pattern, weight in _CUES]
 _MENTION_OR_URL = re.compile(r"(@\w+|https?://\S+)")
 
 NEGATIVE_BELOW = -0.05

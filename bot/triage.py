@@ -7,6 +7,7 @@ from datetime import datetime, timezone
 
 from bot import language, sentiment
 from bot.facts import Facts
+from bot.gated import Gated
 from bot.models import REPLY_LIMITS, URGENCIES, Mention, Triage
 from bot.replies import NO_LINKS, ReplyTemplates, first_name, reply_length
 
@@ -14,7 +15,7 @@ from bot.replies import NO_LINKS, ReplyTemplates, first_name, reply_length
 
 # Praise said with a negation ("never disappoints", "couldn't be happier", "no complaints"): taken out
 # before looking for complaints, so "disappoint" or "complaint" in it is not read as one.
-_PRAISE_NEGATED = re.compile(
+_PRAISE_NEGATED = Gated(
     r"\b(never|not once|rarely|don'?t ever) (disappoints?|lets? (me|us|you) down|misses|miss|fails?)\b"
     r"|\bcould(n'?t| not) (be|have been) (happier|better|more (pleased|happy|satisfied|impressed))\b"
     r"|\bcould(n'?t| not) (ask|have asked|wish) for (more|better|a better|anything (more|better))\b"
@@ -24,7 +25,7 @@ _PRAISE_NEGATED = re.compile(
     r"|\bnever had a bad\b",
 )
 # Something went wrong: faults, let-downs, no-shows, money, rudeness, insults and sarcasm.
-_COMPLAINT = re.compile(
+_COMPLAINT = Gated(
     r"\b(refund|complain\w*|broken|broke down|wrong|rude(st)?|never again|disappoint\w*|unacceptable|still waiting|"
     r"worst|cancel+ed|lost|missing|charged twice|overcharged|food poisoning|not (ok|okay|happy|impressed)|"
     # faults and things that stopped working
@@ -49,12 +50,11 @@ _COMPLAINT = re.compile(
 )
 # An insult right after thanks ("Thanks @airline. Morons.") is sarcasm, caught by the insult words above.
 # Words that make a problem urgent for a small business besides the serious kinds below.
-_URGENT = re.compile(
+_URGENT = Gated(
     r"\b(food poisoning|allerg\w*|injur\w*|unsafe|hospital|lawyer|legal|scam|fraud|"
-    r"charged twice|double charged|stolen|police|never again|refund)\b",
-    re.IGNORECASE,
+    r"charged twice|double charged|stolen|police|never again|refund)\b"
 )
-_PRAISE = re.compile(
+_PRAISE = Gated(
     r"\b(thank(s| you)|cheers|love|loved|amazing|awesome|best|great|fantastic|recommend|kudos|shout ?out|"
     r"delicious|beautiful|lovely|perfect|stars?|stunning|obsessed|legend|genius|impressed|brilliant|"
     r"unreal|slaps|next level|top notch|chef'?s kiss|lifesavers?)\b|[❤😍🥰👏🙌🔥💯]",
@@ -78,33 +78,33 @@ _WONDER = re.compile(r"\?!|!\?", re.IGNORECASE)
 # --- Serious complaints: high urgency and careful replies, never a cheerful template ---
 
 # Words that make a complaint serious whatever else the post says.
-_SERIOUS: dict[str, re.Pattern] = {
-    "allergy": re.compile(
+_SERIOUS: dict[str, Gated] = {
+    "allergy": Gated(
         r"\b(anaphyla\w*|epi-?pen|allergic reaction|(had|having|went into|severe|bad|nasty) (an? )?(allergic )?reaction|"
         r"hives|rash|swollen|swelling|(coeliac|celiac|nut|peanut|dairy|gluten|sesame|shellfish|egg) (allergy|intolerance)"
         r"[^.!?]{0,60}\b(still|anyway|ignored|despite|twice|regular|contained|had|came)|said (it was|they were) "
         r"['‘\"“]?(nut|gluten|dairy|allergen)[- ]free)\b",),
-    "health": re.compile(
+    "health": Gated(
         r"\b(food poisoning|poison(ed|ing)|(got|get|getting|been|was|were|felt|feel|feeling|fell|made (me|us|him|her|them|my \w+)|"
         r"left (me|us)) (so |really |violently |very |quite |all )?(sick|ill|unwell|poorly)|vomit\w*|throwing up|threw up|"
         r"diarrh\w*|stomach (cramps|bug|ache|pains?)|upset stomach|infect(ion|ed)|undercooked|raw (chicken|meat|pork)|"
         r"a ?& ?e|hospital(i[sz]ed)?\b[^.!?]{0,20}\b(after|since|because)|(ended up|spent|taken) (in|to) hospital|"
         r"(doctor|docs?|gp) (says?|said|thinks?)|been poorly|ill (since|after))\b",),
-    "injury": re.compile(
+    "injury": Gated(
         r"\b(injur\w*|hurt (my|her|his|their|our|me|us|him|them|herself|himself|themselves)|"
         r"(burn(ed|t)|scald(ed)?) (my|her|his|their|our)|blister(ed|s|ing)|bleeding|bled|stitches|concussion|"
         r"slipped|tripped|fell (off|down|over|through)|(broke|broken|sprained|cut|nicked) (my|his|her|their|an?) "
         r"(\w+ )?(arm|leg|wrist|ankle|hand|finger|toe|tooth|teeth|nose|rib|ear|head|foot|back)|broken (arm|leg|wrist|ankle|bone|tooth))\b",),
-    "safety": re.compile(
+    "safety": Gated(
         r"\b(unsafe|dangerous|hazard\w*|gas (leak|smell)|smell(ed|s)? of gas|stank of (gas|it)|gas on|carbon monoxide|"
         r"(live|exposed|bare) wires?|electric(al)? shock|electrocut\w*|caught fire|started a fire|fire (hazard|risk)|"
         r"smoke alarm|overheat\w*|scorch\w*|sparks?|mice|mouse|rats?|cockroach\w*|vermin|droppings|"
         r"environmental health|health and safety)\b",),
-    "legal": re.compile(
+    "legal": Gated(
         r"\b(lawyer|solicitor|legal action|sue|suing|court|small claims|trading standards|ombudsman|police|"
         r"discriminat\w*|racis[mt]|report(ing)? (you|this|them) to|on (camera|video|cctv)|insurance claim|"
         r"(hit|reversed into|backed into|damaged|scratched|dented) (my|our) (car|van|bike|house|wall|fence|gate))\b",),
-    "money": re.compile(
+    "money": Gated(
         r"\b(charged (me |us )?twice|double[- ]charged|overcharged|charged (me |us )?for (an? |the )?\w+ (that|which) "
         r"(was|were) (cancel+ed|never)|took (my|our) money|(kept|keep|keeping|won'?t (give|return|refund)|"
         r"refus\w* to (return|refund)) (back )?(my|our|the) (\W?\d+ )?(deposit|money)|deposit\b[^.!?]{0,40}\b(not|never|no|nothing|won'?t)|"
@@ -112,22 +112,19 @@ _SERIOUS: dict[str, re.Pattern] = {
         r"money back|refund\b[^.!?]{0,30}\b(promised|still|never|nothing|waiting)|no refund|(still )?got (billed|charged)|"
         r"(quoted?|quote was|estimate|advertised|promised)\b[^.!?]{0,40}\b(charged|billed|invoiced?|bill|cost|came in))\b",),
 }
-_ANY_SERIOUS = re.compile("|".join(f"(?:{p.pattern})" for p in _SERIOUS.values()))
 # Hospital, allergens, a deposit or a refund mentioned in a question are not by themselves a complaint
 # ("can you deliver flowers to the hospital?", "is the brownie nut free?"): the patterns above ask for harm.
 # Someone selling to us, or pinging the whole channel: spam whatever else the post says.
-_SPAM = re.compile(
+_SPAM = Gated(
     r"\b(free followers|(buy|get|more|cheap|real) (followers|likes|views)|promo code for followers|"
     r"check (out )?my (bio|profile|page)|link in (my )?bio|onlyfans|click (here|the link))\b"
-    r"|@(channel|here|everyone)\b|<!(channel|here|everyone)>",
-    re.IGNORECASE,
+    r"|@(channel|here|everyone)\b|<!(channel|here|everyone)>"
 )
 # Words spam uses, but a customer may ask about too ("is your giveaway still on?", "do you take
 # crypto?", "can you follow back so I can DM you?"): spam only when the post asks nothing.
-_SPAMMY_TOPIC = re.compile(
+_SPAMMY_TOPIC = Gated(
     r"\b(giveaways?|give ?away|win (a|an|free)|crypto|airdrop|nfts?|claim your|dm (me|us) to (claim|win)|"
-    r"follow back|earn \$?\d+|make \$\d+|limited offer)\b",
-    re.IGNORECASE,
+    r"follow back|earn \$?\d+|make \$\d+|limited offer)\b"
 )
 # A post that asks something: a question, or a request to the business, wherever it sits in the text.
 _ASKS = re.compile(
@@ -135,40 +132,37 @@ _ASKS = re.compile(
     r"should|may|any ?one)\b"
     r"|\b(can|could|may|do|shall) (i|we|you)\b|\b(is|are|was|were) (it|there|you|your|the)\b"
     r"|\b(please|pls|plz|i'?d like to|we'?d like to|i want to|i need to|let me know|wondering (if|whether)|"
-    r"anyone know|how (much|long|do|can|does)|(tell|show) (me|us)|know (if|whether|when|where|how|what|why))\b",
-    re.IGNORECASE,
+    r"anyone know|how (much|long|do|can|does)|(tell|show) (me|us)|know (if|whether|when|where|how|what|why))\b"
 )
 # A question that pitches to the reader ("Want to win a free iPhone?") asks nothing of the business.
 _PITCH = re.compile(
-    r"(^|[.!?\n]\s*)(do you |are you |r u )?(want|wanna|need|looking for|interested in|tired of)\b[^.!?\n]*\?",
-    re.IGNORECASE,
+    r"(^|[.!?\n]\s*)(do you |are you |r u )?(want|wanna|need|looking for|interested in|tired of)\b[^.!?\n]*\?"
 )
 _LEADING_HANDLES = re.compile(r"^(\s*@\w+[:,]?)+\s*")
-_URL = re.compile(r"https?://\S+", re.IGNORECASE)
+_URL = re.compile(r"https?://\S+")
 WIDE_REACH = 10_000
 
 
 def asks_something(text: str) -> bool:
     """A question or a request, also after leading @handles ("@bramble can I book for 6?")."""
-    return bool(_ASKS.search(_LEADING_HANDLES.sub("", text)))
+    return bool(_ASKS.search(_LEADING_HANDLES.sub("", text).lower()))
 
 
 def is_spam(text: str) -> bool:
     """Held back, never shown as a card: someone selling, a channel ping, a link farm, or a
     giveaway/crypto post that asks nothing. A customer asking about those is never spam."""
-    if _SPAM.search(text) or len(_URL.findall(text)) >= 3:  # mostly links: not a customer talking to us
+    lowered = text.lower()  # the patterns are lower case: IGNORECASE would double their cost
+    if _SPAM.search(lowered) or len(_URL.findall(lowered)) >= 3:  # mostly links: not a customer talking to us
         return True
-    if not _SPAMMY_TOPIC.search(text):
+    if not _SPAMMY_TOPIC.search(lowered):
         return False
-    return not asks_something(text) or bool(_PITCH.search(_LEADING_HANDLES.sub("", text)))
+    return not asks_something(lowered) or bool(_PITCH.search(_LEADING_HANDLES.sub("", lowered)))
 
 
 @lru_cache(maxsize=256)  # asked for intent, then for urgency, of the same text
 def serious_kind(text: str) -> str | None:
     """health, allergy, injury, safety, legal or money when the post complains of that kind of harm."""
     lowered = sentiment.plain(text).lower()
-    if not _ANY_SERIOUS.search(lowered):
-        return None
     return next((kind for kind, pattern in _SERIOUS.items() if pattern.search(lowered)), None)
 
 
@@ -181,7 +175,7 @@ def intent_for(text: str, label: str) -> str:
     @handles, hashtags as words, praise said with a negation taken out before looking for complaints."""
     lowered = _LEADING_HANDLES.sub("", sentiment.plain(text)).lower()
     negated_praise = _PRAISE_NEGATED.search(lowered)
-    if _COMPLAINT.search(_PRAISE_NEGATED.sub(" ", lowered) if negated_praise else lowered) or serious_kind(text):
+    if _COMPLAINT.search(_PRAISE_NEGATED.pattern.sub(" ", lowered) if negated_praise else lowered) or serious_kind(text):
         return "complaint"
     if label == "negative" and not negated_praise:
         # A question asked in anger is a complaint first ("why is nobody answering??").
@@ -200,7 +194,7 @@ def urgency_for(text: str, value: float, intent: str, followers: int | None) -> 
     if intent == "complaint" and serious_kind(text):
         return "high"  # health, allergy, injury, safety, legal, money taken: answer now, whoever it is
     level = 1
-    if value < -0.5 or _URGENT.search(text):
+    if value < -0.5 or _URGENT.search(text.lower()):
         level += 1
     if followers and followers >= WIDE_REACH:
         level += 1
