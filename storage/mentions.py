@@ -108,9 +108,15 @@ def save_mentions(db: sqlite_utils.Database, triaged: Iterable[tuple[Mention, Tr
     ]
     if not rows:
         return 0
+    columns = list(rows[0])
+    # One prepared statement for the page. sqlite-utils' insert_all checks every value for JSON
+    # and rebuilds its SQL per chunk; these values are already plain, and on a burst those
+    # checks cost a sixth of the pipeline.
+    insert = (f"insert or ignore into mentions ({', '.join(columns)}) "
+              f"values ({', '.join('?' * len(columns))})")
     with exclusive(db):
         before = db.conn.total_changes
-        db["mentions"].insert_all(rows, ignore=True, batch_size=500)
+        db.conn.executemany(insert, [tuple(row.values()) for row in rows])
         added = db.conn.total_changes - before
         touch(db, [r["created_at"] for r in rows])
     return added
