@@ -11,6 +11,7 @@ import argparse
 import csv
 import json
 import sys
+from datetime import datetime, timezone
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -19,7 +20,10 @@ sys.path.insert(0, str(ROOT))
 from textblob import TextBlob  # noqa: E402
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer  # noqa: E402
 
-from bot import sentiment  # noqa: E402
+from bot.config import DEFAULT_TEMPLATES  # noqa: E402
+from bot.models import Mention  # noqa: E402
+from bot.replies import ReplyTemplates  # noqa: E402
+from bot.triage import Triager  # noqa: E402
 
 LABELS = ("negative", "neutral", "positive")
 AIRLINE = ROOT.parent / "shared" / "data" / "labelled" / "airline_tweets.csv"
@@ -48,14 +52,21 @@ def metrics(gold: list[str], predicted: list[str]) -> dict:
     return {"accuracy": round(accuracy, 4), "macro_f1": round(macro_f1(gold, predicted, LABELS), 4)}
 
 
+def card_label(triager: Triager, text: str) -> str:
+    """The mood a card shows: the blend, then the complaint rules (a complaint is never neutral)."""
+    mention = Mention("x", "1", "someone", "Someone", text, "", datetime.now(timezone.utc), lang="en")
+    return triager.triage(mention).label
+
+
 def evaluate(rows: list[tuple[str, str]]) -> dict:
     vader = SentimentIntensityAnalyzer()
+    triager = Triager(ReplyTemplates.load(DEFAULT_TEMPLATES))
     gold = [label for _, label in rows]
     texts = [text for text, _ in rows]
     return {
         "textblob": metrics(gold, [three_way(TextBlob(t).sentiment.polarity, -0.1, 0.1) for t in texts]),
         "vader": metrics(gold, [three_way(vader.polarity_scores(t)["compound"], -0.05, 0.05) for t in texts]),
-        "listening_post": metrics(gold, [sentiment.label_for(sentiment.score(t)) for t in texts]),
+        "listening_post": metrics(gold, [card_label(triager, t) for t in texts]),
     }
 
 

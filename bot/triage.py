@@ -9,6 +9,7 @@ from bot import language, sentiment
 from bot.facts import Facts
 from bot.gated import Gated
 from bot.models import REPLY_LIMITS, URGENCIES, Mention, Triage
+from bot.sentiment import NEGATIVE_BELOW
 from bot.replies import NO_LINKS, ReplyTemplates, first_name, reply_length
 
 # --- Intent: what the person wants, found wherever it sits in the text and however it is phrased ---
@@ -222,6 +223,10 @@ class Triager:
         value = sentiment.score(text) if scored else 0.0
         label = sentiment.label_for(value) if scored else "neutral"
         intent = intent_for(text, label) if scored else ("question" if "?" in text or "¿" in text else "other")
+        if intent == "complaint" and label != "negative":
+            # The words that make a post a complaint (a fault, a let-down, harm, sarcasm) are what a
+            # general lexicon misses, so the mood follows them: a complaint is never "neutral".
+            value, label = min(value, 2 * NEGATIVE_BELOW), "negative"
         urgency = urgency_for(text, value, intent, mention.author_followers)
         serious = serious_kind(text) if intent == "complaint" else None
         suggestions = () if spam else self.templates.suggest(

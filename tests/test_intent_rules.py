@@ -37,6 +37,18 @@ def triage(triager, text, followers=150, name="Maria López"):
 def test_fault_and_let_down_words_are_complaints(triager, text):
     t = triage(triager, text)
     assert t.intent == "complaint" and t.urgency in ("normal", "high"), t
+    assert t.label == "negative" and t.sentiment < 0, t  # the card's mood agrees: a complaint is never neutral
+
+
+@pytest.mark.parametrize("text", ["There was a cockroach in the toilets", "My order arrived with the lid cracked"])
+def test_a_complaint_in_plain_words_shows_a_negative_mood(triager, text):
+    t = triage(triager, text)  # no word of these is negative to a general lexicon
+    assert (t.intent, t.label) == ("complaint", "negative") and t.sentiment < 0, t
+
+
+def test_a_question_keeps_its_own_mood(triager):
+    t = triage(triager, "Do you have oat milk?")
+    assert t.intent == "question" and t.label == "neutral", t
 
 
 @pytest.mark.parametrize("text", ["#ThanksForNothing @bramblecafe", "Cold chips again #totallydisappointed"])
