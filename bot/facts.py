@@ -82,13 +82,14 @@ class Facts:
 
     def _hours(self, lowered: str, now: datetime) -> Fact:
         local = now.astimezone(self.hours.tz) if self.hours else now
-        day = _asked_day(lowered, local.date())
-        if day is None:
+        asked = _asked_day(lowered, local.date())
+        if asked is None:
             return Fact("opening hours", f"We're open {week_hours(self.hours)}.")
-        when = "today" if day == local.date() else "tomorrow" if day == local.date() + timedelta(days=1) else f"on {DAY_NAMES[day.weekday()]}"
+        day, when = asked
         label = f"{DAY_NAMES[day.weekday()]} hours"
-        if day in self.closed:
-            return Fact(f"closed {day:%d %B}", f"We're closed {when} ({day:%d %B}).")
+        if day in self.closed:  # that one day, not every such day: "on Sunday (25 December)"
+            once = when.removesuffix("s") if when.startswith("on ") else when
+            return Fact(f"closed {day:%d %B}", f"We're closed {once} ({day:%d %B}).")
         shifts = self.hours.shifts[day.weekday()]
         if not shifts:
             return Fact(label, f"We're closed {when}.")
@@ -122,16 +123,19 @@ def _singular_pattern(word: str) -> str:
     return re.escape(word) + "(?:s|es)?"
 
 
-def _asked_day(lowered: str, today: date) -> date | None:
+def _asked_day(lowered: str, today: date) -> tuple[date, str] | None:
+    """The day asked about, and how to say it back: "today", "tomorrow", or the day's name as it was
+    asked ("on Saturdays" to "do you close early on Saturdays?", even when Saturday is tomorrow)."""
     found = _DAY_WORD.search(lowered)
     if not found:
         return None
     word = found.group(1)
     if word in ("today", "tonight"):
-        return today
+        return today, "today"
     if word == "tomorrow":
-        return today + timedelta(days=1)
-    return today + timedelta(days=(_WEEKDAYS[word] - today.weekday()) % 7)
+        return today + timedelta(days=1), "tomorrow"
+    day = today + timedelta(days=(_WEEKDAYS[word] - today.weekday()) % 7)
+    return day, f"on {DAY_NAMES[day.weekday()]}{'s' if found.group(0).endswith('s') and not word.endswith('s') else ''}"
 
 
 def _clock(t: time) -> str:

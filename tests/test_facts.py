@@ -34,7 +34,7 @@ def known(tmp_path) -> facts.Facts:
 
 
 @pytest.mark.parametrize("question, label, text", [
-    ("@bramblecafe what time do you close on Sundays?", "Sunday hours", "We're closed on Sunday."),
+    ("@bramblecafe what time do you close on Sundays?", "Sunday hours", "We're closed on Sundays."),
     ("are you open tomorrow??", "Saturday hours", "We're open 09:00–16:00 tomorrow."),
     ("How late are you open today", "Friday hours", "We're open 08:00–17:00 and 22:00–02:00 today."),
     ("what are your opening hours", "opening hours",
@@ -53,6 +53,14 @@ def test_today_is_the_business_s_today_and_a_holiday_is_closed(known):
     assert known.answer("are you open tomorrow?", late_thursday_utc).text == "We're closed tomorrow (25 December)."
     auckland = facts.Facts(hours=parse("mon-sun 09:00-17:00", "Pacific/Auckland"))
     assert auckland.answer("are you open today?", late_thursday_utc).label == "Friday hours"
+
+
+def test_a_day_asked_by_name_is_answered_by_name(known):
+    # FRIDAY: Saturday is tomorrow, but "on Saturdays?" asks about every Saturday.
+    assert known.answer("What time do you close on Saturdays?", FRIDAY).text == "We're open 09:00–16:00 on Saturdays."
+    assert known.answer("open saturday?", FRIDAY).text == "We're open 09:00–16:00 on Saturday."
+    christmas_eve = datetime(2026, 12, 24, 10, 0, tzinfo=timezone.utc)  # a Thursday; the 25th is a holiday
+    assert known.answer("are you open on Fridays?", christmas_eve).text == "We're closed on Friday (25 December)."
 
 
 def test_nothing_is_answered_that_the_facts_do_not_cover(known):
@@ -124,7 +132,7 @@ def test_a_question_the_facts_answer_gets_that_answer_first_and_the_card_says_so
     def notes(card):
         return [b["elements"][0]["text"] for b in card["blocks"] if b["type"] == "context"]
 
-    assert first_suggestion(sunday) == "1. Hi Maria! We're closed on Sunday."
+    assert first_suggestion(sunday) == "1. Hi Maria! We're closed on Sundays."
     assert "📘 The first suggestion is from your facts: Sunday hours." in notes(sunday)
     assert first_suggestion(dog) == "1. Hi Tom! Dogs are very welcome, and there's a water bowl by the door."
     assert first_suggestion(booking) == "1. Hi Tom! You can book by calling us on 01904 555 0199."
