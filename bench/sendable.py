@@ -113,10 +113,12 @@ def problems(row: dict, author: tuple, mention: Mention, triager: Triager) -> tu
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--set", type=Path, default=DEV, help="the labelled mentions (default: the development set; "
+                        "bench/heldout_mentions.csv was written apart from the rules)")
     parser.add_argument("--dump", type=Path, help="write every (mention, first suggestion) pair here, to grade by hand")
     parser.add_argument("--show", type=int, default=20, help="how many unsendable suggestions to print")
     args = parser.parse_args()
-    with DEV.open(newline="", encoding="utf-8") as f:
+    with args.set.open(newline="", encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
     graded = {}
     if GRADES.is_file():
