@@ -44,7 +44,7 @@ _CUES: list[tuple[str, float]] = [
     (r"\b(nobody|no one|noone) (told|warned|called|rang|came|bothered|apologi[sz]ed|offered|answers?)\b"
      r"|\bwithout (telling|warning|asking|notice)\b", -0.4),
     # a price given and a bigger one taken: "you quoted £40 and charged £95"
-    (r"\b(quoted?|estimate|advertised|said|promised)\b[^.!?]{0,40}\b(charged|billed|invoiced?|bill|paid)\b", -0.5),
+    (r"\b(quoted?|estimate|advertised|said|promised)\b[^!?\n]{0,60}\b(charged|billed|invoiced?|bill|paid)\b", -0.5),
     (r"\b(morons?|idiots?|clowns|useless|incompetent|shambles|shambolic|cowboys?|disgrace(ful)?|appalling|"
      r"pathetic|clueless|rip ?off|waste of (money|time)|humiliat\w*)\b", -0.6),
     # sarcasm: thanks and praise that mean the opposite

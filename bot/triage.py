@@ -31,7 +31,7 @@ _COMPLAINT = Gated(
     r"worst|cancel+ed|lost|missing|charged twice|overcharged|food poisoning|not (ok|okay|happy|impressed)|"
     # faults and things that stopped working
     r"keeps? (crashing|freezing|breaking|failing|dropping|cutting out|logging (me|us) out)|crash(es|ed|ing)?|"
-    r"freez(es|ing)|froze|stopped working|out of order|no[- ]show|leak(s|ing|ed)?|jams|stale|mouldy|moldy|"
+    r"freez(es|ing)|froze|stopped (working|answering|replying|responding|returning)|out of order|no[- ]show|leak(s|ing|ed)?|jams|stale|mouldy|moldy|"
     r"burnt|undercooked|lukewarm|cold (coffee|food|tea)|chipped|cracked|crushed|smashed|damaged|faded|wilted|"
     r"(does ?n[o']t|did ?n[o']t|won'?t|isn'?t|wasn'?t|not|never|hasn'?t|haven'?t|still not) (even )?"
     r"(work(s|ing|ed)?|load(s|ing)?|turn(ed)? up|show(ed|n)? up|showed|arrived?|came|call(ed)? (back|me|us)|rang|"
@@ -43,7 +43,7 @@ _COMPLAINT = Gated(
     r"morons?|idiots?|clowns|useless|incompetent|shambles|shambolic|cowboys?|disgrace(ful)?|appalling|"
     r"pathetic|clueless|humiliat\w*|terrible|awful|horrible|disgusting|dirty|filthy|"
     # a price given and a bigger one taken
-    r"(quoted?|estimate|advertised|promised)\b[^.!?]{0,40}\b(charged|billed|invoiced?|bill|cost)|"
+    r"(quoted?|estimate|advertised|promised)\b[^!?\n]{0,60}\b(charged|billed|invoiced?|bill|cost)|"
     # sarcasm: praise that means the opposite
     r"(oh|ah),? (great|good|brilliant|wonderful|fantastic|lovely|perfect|joy|fab|super)|just what i needed|"
     r"living the dream|yeah,? right|thanks for nothing|(love|loving) (paying|waiting|being (ignored|charged|kept)))\b"
@@ -111,7 +111,7 @@ _SERIOUS: dict[str, Gated] = {
         r"refus\w* to (return|refund)) (back )?(my|our|the) (\W?\d+ )?(deposit|money)|deposit\b[^.!?]{0,40}\b(not|never|no|nothing|won'?t)|"
         r"theft|thieves|stole|stolen|fraud\w*|scam\w*|never (placed|ordered|authori[sz]ed)|used my card|"
         r"money back|refund\b[^.!?]{0,30}\b(promised|still|never|nothing|waiting)|no refund|(still )?got (billed|charged)|"
-        r"(quoted?|quote was|estimate|advertised|promised)\b[^.!?]{0,40}\b(charged|billed|invoiced?|bill|cost|came in))\b",),
+        r"(quoted?|quote was|estimate|advertised|promised)\b[^!?\n]{0,60}\b(charged|billed|invoiced?|bill|cost|came in))\b",),
 }
 # Hospital, allergens, a deposit or a refund mentioned in a question are not by themselves a complaint
 # ("can you deliver flowers to the hospital?", "is the brownie nut free?"): the patterns above ask for harm.
@@ -142,6 +142,7 @@ _PITCH = re.compile(
 _LEADING_HANDLES = re.compile(r"^(\s*@\w+[:,]?)+\s*")
 _URL = re.compile(r"https?://\S+")
 WIDE_REACH = 10_000
+ANGRY_BELOW = -0.3  # a question this negative is a complaint first
 
 
 def asks_something(text: str) -> bool:
@@ -171,17 +172,21 @@ def _is_question(lowered: str) -> bool:
     return bool(_QUESTION.search(lowered)) or ("?" in lowered and not _WONDER.search(lowered))
 
 
-def intent_for(text: str, label: str) -> str:
-    """complaint, question, praise or other. The text is read as a person would: after leading
-    @handles, hashtags as words, praise said with a negation taken out before looking for complaints."""
+def intent_for(text: str, value: float) -> str:
+    """complaint, question, praise or other, from the text and its sentiment `value`. The text is read as
+    a person would: after leading @handles, hashtags as words, praise said with a negation taken out
+    before looking for complaints."""
+    label = sentiment.label_for(value)
     lowered = _LEADING_HANDLES.sub("", sentiment.plain(text)).lower()
     negated_praise = _PRAISE_NEGATED.search(lowered)
     if _COMPLAINT.search(_PRAISE_NEGATED.pattern.sub(" ", lowered) if negated_praise else lowered) or serious_kind(text):
         return "complaint"
-    if label == "negative" and not negated_praise:
-        # A question asked in anger is a complaint first ("why is nobody answering??").
+    asks = _is_question(lowered)
+    if label == "negative" and not negated_praise and (not asks or value < ANGRY_BELOW):
+        # A question asked in anger is a complaint first ("why is nobody answering??"); a plain
+        # question a lexicon finds a little negative ("when does the kitchen stop…?") is a question.
         return "complaint"
-    if _is_question(lowered):
+    if asks:
         return "question"
     if label == "positive" or negated_praise or (label != "negative" and _PRAISE.search(lowered)):
         return "praise"
@@ -222,7 +227,7 @@ class Triager:
         scored = written_in == "en"
         value = sentiment.score(text) if scored else 0.0
         label = sentiment.label_for(value) if scored else "neutral"
-        intent = intent_for(text, label) if scored else ("question" if "?" in text or "¿" in text else "other")
+        intent = intent_for(text, value) if scored else ("question" if "?" in text or "¿" in text else "other")
         if intent == "complaint" and label != "negative":
             # The words that make a post a complaint (a fault, a let-down, harm, sarcasm) are what a
             # general lexicon misses, so the mood follows them: a complaint is never "neutral".

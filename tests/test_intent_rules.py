@@ -46,6 +46,19 @@ def test_a_complaint_in_plain_words_shows_a_negative_mood(triager, text):
     assert (t.intent, t.label) == ("complaint", "negative") and t.sentiment < 0, t
 
 
+@pytest.mark.parametrize("text", ["When do you stop serving lunch on weekdays", "Do you need to cancel a booking by phone?"])
+def test_a_plain_question_a_lexicon_finds_a_little_negative_is_still_a_question(triager, text):
+    assert triage(triager, text).intent == "question"
+
+
+@pytest.mark.parametrize("text", [
+    "Paid the electrician up front in May and he has stopped answering my calls",
+    "They quoted £200 for the repair. The invoice said £650.",
+])
+def test_let_downs_and_quotes_across_sentences_are_complaints(triager, text):
+    assert triage(triager, text).intent == "complaint"
+
+
 def test_a_question_keeps_its_own_mood(triager):
     t = triage(triager, "Do you have oat milk?")
     assert t.intent == "question" and t.label == "neutral", t
