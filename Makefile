@@ -26,6 +26,8 @@ test: $(VENV)/.installed-dev
 bench: $(VENV)/.installed-dev
 	$(PY) bench/pipeline.py --mentions 10000
 	$(PY) bench/triage_quality.py
+	$(PY) bench/intent_quality.py --show 0
+	$(PY) bench/sendable.py --show 0
 	$(PY) bench/memory.py
 	$(PY) bench/clicks.py --cards 200
 	$(PY) bench/stats_latency.py --mentions 10000
