@@ -49,6 +49,17 @@ _COMPLAINT = Gated(
     r"living the dream|yeah,? right|thanks for nothing|(love|loving) (paying|waiting|being (ignored|charged|kept)))\b"
     r"|\b(cheers|thanks) for that\b[.!\s]*$|#not\b",
 )
+# Thanks for a problem put right is praise, whatever the problem was ("the leak's gone, thank you",
+# "got my refund today… thank you!"), unless the thanks is sarcastic or the problem was harm.
+_PUT_RIGHT = Gated(r"\b(sorted|fixed|resolved|got my (refund|money back)|refunded|came (back|straight back|out)|replaced|"
+                   r"put (it|things) right|made it right|all good now|back to normal|gone now|\w+'s gone)\b")
+_THANKFUL = Gated(r"\b(thank(s| you)|cheers|fair play|appreciate\w*|grateful|kudos|legends?|top job|great job)\b|🙏")
+_SARCASM = Gated(r"\b(thanks for nothing|cheers for that|thanks a lot)\b|#not\b")
+# A complaint told as a timeline: two clock times or dates and something that came, or did not, between
+# them ("ordered at 12:10, it turned up at 12:55", "party on the 14th, it arrived on the 16th").
+_MOMENT = re.compile(r"\b\d{1,2}[:.]\d{2}\b|\b\d{1,2} ?(am|pm)\b|\b\d{1,2}(st|nd|rd|th)\b")
+_ARRIVAL = Gated(r"\b(turned up|turn up|arrived|arrive|came|showed up|show up|delivered|ready|got there|finally|"
+                 r"still (not|no|waiting|nothing)|no sign)\b")
 # An insult right after thanks ("Thanks @airline. Morons.") is sarcasm, caught by the insult words above.
 # Words that make a problem urgent for a small business besides the serious kinds below.
 _URGENT = Gated(
@@ -110,7 +121,7 @@ _SERIOUS: dict[str, Gated] = {
         r"(was|were) (cancel+ed|never)|took (my|our) money|(kept|keep|keeping|won'?t (give|return|refund)|"
         r"refus\w* to (return|refund)) (back )?(my|our|the) (\W?\d+ )?(deposit|money)|deposit\b[^.!?]{0,40}\b(not|never|no|nothing|won'?t)|"
         r"theft|thieves|stole|stolen|fraud\w*|scam\w*|never (placed|ordered|authori[sz]ed)|used my card|"
-        r"money back|refund\b[^.!?]{0,30}\b(promised|still|never|nothing|waiting)|no refund|(still )?got (billed|charged)|"
+        r"(?<!got my )(?<!got our )money back|refund\b[^.!?]{0,30}\b(promised|still|never|nothing|waiting)|no refund|(still )?got (billed|charged)|"
         r"(quoted?|quote was|estimate|advertised|promised)\b[^!?\n]{0,60}\b(charged|billed|invoiced?|bill|cost|came in))\b",),
 }
 # Hospital, allergens, a deposit or a refund mentioned in a question are not by themselves a complaint
@@ -179,7 +190,12 @@ def intent_for(text: str, value: float) -> str:
     label = sentiment.label_for(value)
     lowered = _LEADING_HANDLES.sub("", sentiment.plain(text)).lower()
     negated_praise = _PRAISE_NEGATED.search(lowered)
+    if _PUT_RIGHT.search(lowered) and _THANKFUL.search(lowered) and value > -0.5 and not _SARCASM.search(lowered) \
+            and not serious_kind(text):
+        return "praise"
     if _COMPLAINT.search(_PRAISE_NEGATED.pattern.sub(" ", lowered) if negated_praise else lowered) or serious_kind(text):
+        return "complaint"
+    if _ARRIVAL.search(lowered) and len(_MOMENT.findall(lowered)) >= 2:
         return "complaint"
     asks = _is_question(lowered)
     if label == "negative" and not negated_praise and (not asks or value < ANGRY_BELOW):

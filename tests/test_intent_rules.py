@@ -59,6 +59,26 @@ def test_let_downs_and_quotes_across_sentences_are_complaints(triager, text):
     assert triage(triager, text).intent == "complaint"
 
 
+@pytest.mark.parametrize("text", [
+    "Booked the 9am slot, the mechanic finally looked at it at 2pm",
+    "Ordered the curtains on the 3rd for a party on the 20th, they arrived on the 24th",
+])
+def test_a_complaint_told_as_a_timeline_is_a_complaint(triager, text):
+    assert triage(triager, text).intent == "complaint"
+
+
+@pytest.mark.parametrize("text", [
+    "The boiler was leaking again but they came straight back and sorted it. Thank you!",
+    "Got my money back within a day after the mix-up, cheers @fernandco",
+])
+def test_thanks_for_a_problem_put_right_is_praise(triager, text):
+    assert triage(triager, text).intent == "praise"
+
+
+def test_sarcastic_thanks_for_a_fix_is_still_a_complaint(triager):
+    assert triage(triager, "Replaced the part and it broke the next day. Thanks for nothing.").intent == "complaint"
+
+
 def test_a_question_keeps_its_own_mood(triager):
     t = triage(triager, "Do you have oat milk?")
     assert t.intent == "question" and t.label == "neutral", t
