@@ -9,7 +9,7 @@ from bot import language, sentiment
 from bot.facts import Facts
 from bot.gated import Gated
 from bot.models import REPLY_LIMITS, URGENCIES, Mention, Triage
-from bot.sentiment import NEGATIVE_BELOW
+from bot.sentiment import NEGATIVE_BELOW, POSITIVE_ABOVE
 from bot.replies import NO_LINKS, ReplyTemplates, first_name, reply_length
 
 # --- Intent: what the person wants, found wherever it sits in the text and however it is phrased ---
@@ -248,6 +248,9 @@ class Triager:
             # The words that make a post a complaint (a fault, a let-down, harm, sarcasm) are what a
             # general lexicon misses, so the mood follows them: a complaint is never "neutral".
             value, label = min(value, 2 * NEGATIVE_BELOW), "negative"
+        elif intent == "praise" and label != "positive":
+            # Likewise praise the rules found ("can't fault them", "lowkey elite") is a positive mood.
+            value, label = max(value, POSITIVE_ABOVE + 0.01), "positive"
         urgency = urgency_for(text, value, intent, mention.author_followers)
         serious = serious_kind(text) if intent == "complaint" else None
         suggestions = () if spam else self.templates.suggest(

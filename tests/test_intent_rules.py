@@ -79,6 +79,11 @@ def test_sarcastic_thanks_for_a_fix_is_still_a_complaint(triager):
     assert triage(triager, "Replaced the part and it broke the next day. Thanks for nothing.").intent == "complaint"
 
 
+def test_praise_the_rules_find_shows_a_positive_mood(triager):
+    t = triage(triager, "Legend behind the counter today")  # a lexicon finds nothing positive here
+    assert (t.intent, t.label) == ("praise", "positive") and t.sentiment > 0, t
+
+
 def test_a_question_keeps_its_own_mood(triager):
     t = triage(triager, "Do you have oat milk?")
     assert t.intent == "question" and t.label == "neutral", t
