@@ -31,7 +31,8 @@ _COMPLAINT = Gated(
     r"worst|cancel+ed|lost|missing|charged twice|overcharged|food poisoning|not (ok|okay|happy|impressed)|"
     # faults and things that stopped working
     r"keeps? (crashing|freezing|breaking|failing|dropping|cutting out|logging (me|us) out)|crash(es|ed|ing)?|"
-    r"freez(es|ing)|froze|stopped (working|answering|replying|responding|returning)|out of order|no[- ]show|leak(s|ing|ed)?|jams|stale|mouldy|moldy|"
+    r"freez(es|ing)|froze|stopped (working|answering|replying|responding|returning)|out of order|no[- ]show|"
+    r"leak(s|ing|ed)?|jams|stale|mouldy|moldy|"
     r"burnt|undercooked|lukewarm|cold (coffee|food|tea)|chipped|cracked|crushed|smashed|damaged|faded|wilted|"
     r"(does ?n[o']t|did ?n[o']t|won'?t|isn'?t|wasn'?t|not|never|hasn'?t|haven'?t|still not) (even )?"
     r"(work(s|ing|ed)?|load(s|ing)?|turn(ed)? up|show(ed|n)? up|showed|arrived?|came|call(ed)? (back|me|us)|rang|"
