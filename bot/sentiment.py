@@ -34,7 +34,7 @@ _CUES: list[tuple[str, float]] = [
     (r"\b(ugh+|smh|wtf|seriously|ridiculous|unacceptable|joke|pathetic|fail(ed|s)?|worst|disappoint\w*)\b", -0.45),
     (r"\b(complain\w*|issue|problem|trouble|error)\b", -0.2),
     (r"\bthanks for nothing\b|\bthanks a lot\b(?!\W*(for (the|your)|!))", -0.8),
-    (r"[😡😠🤬😤🙄👎😒😞😢😭🤢🤮]", -0.45),
+    (r"[😡😠🤬😤🙄👎😒😞😢🤢🤮]", -0.45),  # not 😭: as often "so good 😭" as tears
     # things that stopped working, people who never came, news nobody gave
     (r"\bkeeps? (crashing|freezing|breaking|failing|dropping|cutting out|logging (me|us) out)\b"
      r"|\b(crash(es|ed|ing)?|freez(es|ing)|froze|stopped working|out of order|no[- ]show)\b"
@@ -62,6 +62,8 @@ _CUES: list[tuple[str, float]] = [
      r"|\bnever had a bad\b", 1.0),
     (r"\b(unreal(?! how)|slaps|bussin|bangin[g']?|next level|goated|chef'?s kiss|top notch|legends?|lifesavers?|"
      r"insanely good|(is|was|are|were|so|absolutely|proper) (fire|mint|class|lit))\b", 0.45),
+    (r"\b(no notes|can'?t say enough good things|can'?t recommend (them|her|him|it|this place) enough|heaps good|ripper)\b", 0.6),
+    (r"\bmid\b(?![- ](morning|day|week|afternoon|evening|way|range|size|length|century|[0-9]))|\bat best\b", -0.45),  # so-so
     (r"🔥", 0.4),
     (r"\?\?|\?!|!\?", -0.2),
     # praise and gratitude
@@ -155,9 +157,23 @@ def plain(text: str) -> str:
     return _HASHTAG.sub(_split_tag, text) if "#" in text else text
 
 
+# A score out of five or ten ("2/10", "1/5", "9/10 would go again"): low is a complaint, high is praise.
+_RATING = re.compile(r"(?<![\d/.$£€])(\d{1,2}(?:\.\d)?) ?/ ?(5|10)\b(?![/\d])")
+
+
+def rating_weight(lowered: str) -> float:
+    found = _RATING.search(lowered)
+    if not found:
+        return 0.0
+    score, out_of = float(found.group(1)), int(found.group(2))
+    if score > out_of:
+        return 0.0  # a date or a fraction, not a rating
+    return 2.0 * (score / out_of - 0.5)  # 1/5 → -0.6, 5/10 → 0, 10/10 → +1
+
+
 def cue_score(text: str) -> float:
     lowered = text.lower()
-    return sum(weight for pattern, weight in _CUE_RES if pattern.search(lowered))
+    return sum(weight for pattern, weight in _CUE_RES if pattern.search(lowered)) + rating_weight(lowered)
 
 
 def score(text: str) -> float:

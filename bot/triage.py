@@ -47,7 +47,11 @@ _COMPLAINT = Gated(
     r"(quoted?|estimate|advertised|promised)\b[^!?\n]{0,60}\b(charged|billed|invoiced?|bill|cost)|"
     # sarcasm: praise that means the opposite
     r"(oh|ah),? (great|good|brilliant|wonderful|fantastic|lovely|perfect|joy|fab|super)|just what i needed|"
-    r"living the dream|yeah,? right|thanks for nothing|(love|loving) (paying|waiting|being (ignored|charged|kept)))\b"
+    r"living the dream|yeah,? right|thanks for nothing|(love|loving) (paying|waiting|being (ignored|charged|kept))|"
+    # good, then the let-down: "lovely job on the patio, shame it slopes towards the house"
+    r"(shame|pity) (about|that|the|it|they|he|she|you|we|i)|(bit of|such) a (let ?down|shame)|"
+    # a complaint asked as a question: "is it normal to wait 40 mins?", "do you guys even want work"
+    r"is it (too much to ask|normal (to|that|for))|is it (just )?me or|do (you|u) (guys |lot )?even (want|care|read|answer|bother))\b"
     r"|\b(cheers|thanks) for that\b[.!\s]*$|#not\b",
 )
 # Thanks for a problem put right is praise, whatever the problem was ("the leak's gone, thank you",
@@ -93,20 +97,22 @@ _WONDER = re.compile(r"\?!|!\?", re.IGNORECASE)
 # Words that make a complaint serious whatever else the post says.
 _SERIOUS: dict[str, Gated] = {
     "allergy": Gated(
-        r"\b(anaphyla\w*|epi-?pen|allergic reaction|(had|having|went into|severe|bad|nasty) (an? )?(allergic )?reaction|"
+        r"\b(anaphyla\w*|epi-?pen|allergic reaction|puffed up|(face|lips?|eyes?|throat) (swell|swelled|swelling|swole)\w*|"
+        r"steroids|antihistamines?|(had|having|went into|severe|bad|nasty) (an? )?(allergic )?reaction|"
         r"hives|rash|swollen|swelling|(coeliac|celiac|nut|peanut|dairy|gluten|sesame|shellfish|egg) (allergy|intolerance)"
         r"[^.!?]{0,60}\b(still|anyway|ignored|despite|twice|regular|contained|had|came)|said (it was|they were) "
         r"['‘\"“]?(nut|gluten|dairy|allergen)[- ]free)\b",),
     "health": Gated(
         r"\b(food poisoning|poison(ed|ing)|(got|get|getting|been|was|were|felt|feel|feeling|fell|made (me|us|him|her|them|my \w+)|"
         r"left (me|us)) (so |really |violently |very |quite |all )?(sick|ill|unwell|poorly)|vomit\w*|throwing up|threw up|"
-        r"diarrh\w*|stomach (cramps|bug|ache|pains?)|upset stomach|infect(ion|ed)|undercooked|raw (chicken|meat|pork)|"
+        r"diarrh\w*|doubled over|stomach (cramps|bug|ache|pains?)|upset stomach|infect(ion|ed)|undercooked|raw (chicken|meat|pork)|"
         r"a ?& ?e|hospital(i[sz]ed)?\b[^.!?]{0,20}\b(after|since|because)|(ended up|spent|taken) (in|to) hospital|"
         r"(doctor|docs?|gp) (says?|said|thinks?)|been poorly|ill (since|after))\b",),
     "injury": Gated(
         r"\b(injur\w*|hurt (my|her|his|their|our|me|us|him|them|herself|himself|themselves)|"
         r"(burn(ed|t)|scald(ed)?) (my|her|his|their|our)|blister(ed|s|ing)|bleeding|bled|stitches|concussion|"
-        r"slipped|tripped|fell (off|down|over|through)|(broke|broken|sprained|cut|nicked) (my|his|her|their|an?) "
+        r"(slipped|tripped) (on|over|up|and|in|down|going)|(i|she|he|they|we|mum|dad|son|daughter|husband|wife|kid) "
+        r"(slipped|tripped)|fell (off|down|over|through)|(broke|broken|sprained|cut|nicked) (my|his|her|their|an?) "
         r"(\w+ )?(arm|leg|wrist|ankle|hand|finger|toe|tooth|teeth|nose|rib|ear|head|foot|back)|broken (arm|leg|wrist|ankle|bone|tooth))\b",),
     "safety": Gated(
         r"\b(unsafe|dangerous|hazard\w*|gas (leak|smell)|smell(ed|s)? of gas|stank of (gas|it)|gas on|carbon monoxide|"

@@ -84,6 +84,31 @@ def test_praise_the_rules_find_shows_a_positive_mood(triager):
     assert (t.intent, t.label) == ("praise", "positive") and t.sentiment > 0, t
 
 
+@pytest.mark.parametrize("text", [
+    "Gorgeous shop, shame about the lad on the till who ignored us",
+    "Is it normal to wait three weeks for a quote?",
+    "do you guys even answer your phone",
+    "2/10 would not get my nails done here again",
+    "honestly the new menu is mid",
+])
+def test_mixed_posts_rated_posts_and_complaints_asked_as_questions_are_complaints(triager, text):
+    assert triage(triager, text).intent == "complaint"
+
+
+@pytest.mark.parametrize("text", ["10/10 for the scalp massage", "no notes, the new barber is class"])
+def test_high_ratings_and_slang_are_praise(triager, text):
+    assert triage(triager, text).intent == "praise"
+
+
+def test_slipped_tiles_are_not_an_injury_but_a_slip_is(triager):
+    assert serious_kind("Can you send someone to look at a few slipped tiles") is None
+    assert serious_kind("My mum slipped on the wet floor by the door") == "injury"
+
+
+def test_a_swollen_face_after_a_treatment_is_an_allergic_reaction(triager):
+    assert serious_kind("Told them I react to PPD, face puffed up that night and I'm on steroids now") == "allergy"
+
+
 def test_a_question_keeps_its_own_mood(triager):
     t = triage(triager, "Do you have oat milk?")
     assert t.intent == "question" and t.label == "neutral", t
