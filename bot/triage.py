@@ -34,6 +34,7 @@ _COMPLAINT = Gated(
     r"freez(es|ing)|froze|stopped (working|answering|replying|responding|returning)|out of order|no[- ]show|"
     r"leak(s|ing|ed)?|jams|stale|mouldy|moldy|"
     r"burnt|undercooked|lukewarm|cold (coffee|food|tea)|chipped|cracked|crushed|smashed|damaged|faded|wilted|"
+    r"not (the best|great|good|ideal|amazing|brilliant|up to (much|scratch|standard))|"
     r"(does ?n[o']t|did ?n[o']t|won'?t|isn'?t|wasn'?t|not|never|hasn'?t|haven'?t|still not) (even )?"
     r"(work(s|ing|ed)?|load(s|ing)?|turn(ed)? up|show(ed|n)? up|showed|arrived?|came|call(ed)? (back|me|us)|rang|"
     r"respond(ed)?|repl(y|ied)|got back|been back|fixed|heard back|been (started|made|done|fixed))|"
@@ -47,7 +48,8 @@ _COMPLAINT = Gated(
     r"(quoted?|estimate|advertised|promised)\b[^!?\n]{0,60}\b(charged|billed|invoiced?|bill|cost)|"
     # sarcasm: praise that means the opposite
     r"(oh|ah),? (great|good|brilliant|wonderful|fantastic|lovely|perfect|joy|fab|super)|just what i needed|"
-    r"living the dream|yeah,? right|thanks for nothing|(love|loving) (paying|waiting|being (ignored|charged|kept))|"
+    r"living the dream|yeah,? right|thanks for nothing|(cheers|thanks|great|lovely|cool|nice) i guess|"
+    r"really adds to the (experience|vibe|atmosphere)|(love|loving) (paying|waiting|being (ignored|charged|kept))|"
     # good, then the let-down: "lovely job on the patio, shame it slopes towards the house"
     r"(shame|pity) (about|that|the|it|they|he|she|you|we|i)|(bit of|such) a (let ?down|shame)|"
     # a complaint asked as a question: "is it normal to wait 40 mins?", "do you guys even want work"
@@ -56,9 +58,10 @@ _COMPLAINT = Gated(
 )
 # Thanks for a problem put right is praise, whatever the problem was ("the leak's gone, thank you",
 # "got my refund today… thank you!"), unless the thanks is sarcastic or the problem was harm.
-_PUT_RIGHT = Gated(r"\b(sorted|fixed|resolved|got my (refund|money back)|refunded|came (back|straight back|out)|replaced|"
+_PUT_RIGHT = Gated(r"\b(sort(ed|ing)|fixed|resolved|(sent|sending) (a|the) replacement|got my (refund|money back)|refunded|came (back|straight back|out)|replaced|"
                    r"put (it|things) right|made it right|all good now|back to normal|gone now|\w+'s gone)\b")
-_THANKFUL = Gated(r"\b(thank(s| you)|cheers|fair play|appreciate\w*|grateful|kudos|legends?|top job|great job)\b|🙏")
+_THANKFUL = Gated(r"\b(thank(s| you)|cheers|fair play|appreciate\w*|grateful|kudos|legends?|top job|great job|"
+                  r"good people|great (customer )?service|shout ?out)\b|🙏|🙌")
 _SARCASM = Gated(r"\b(thanks for nothing|cheers for that|thanks a lot)\b|#not\b")
 # A complaint told as a timeline: two clock times or dates and something that came, or did not, between
 # them ("ordered at 12:10, it turned up at 12:55", "party on the 14th, it arrived on the 16th").
@@ -110,7 +113,7 @@ _SERIOUS: dict[str, Gated] = {
         r"(doctor|docs?|gp) (says?|said|thinks?)|been poorly|ill (since|after))\b",),
     "injury": Gated(
         r"\b(injur\w*|hurt (my|her|his|their|our|me|us|him|them|herself|himself|themselves)|"
-        r"(burn(ed|t)|scald(ed)?) (my|her|his|their|our)|blister(ed|s|ing)|bleeding|bled|stitches|concussion|"
+        r"(burn(ed|t)|scald(ed)?) (my|her|his|their|our)|blister(ed|s|ing)?|bleeding|bled|stitches|concussion|"
         r"(slipped|tripped) (on|over|up|and|in|down|going)|(i|she|he|they|we|mum|dad|son|daughter|husband|wife|kid) "
         r"(slipped|tripped)|fell (off|down|over|through)|(broke|broken|sprained|cut|nicked) (my|his|her|their|an?) "
         r"(\w+ )?(arm|leg|wrist|ankle|hand|finger|toe|tooth|teeth|nose|rib|ear|head|foot|back)|broken (arm|leg|wrist|ankle|bone|tooth))\b",),
@@ -118,6 +121,7 @@ _SERIOUS: dict[str, Gated] = {
         r"\b(unsafe|dangerous|hazard\w*|gas (leak|smell)|smell(ed|s)? of gas|stank of (gas|it)|gas on|carbon monoxide|"
         r"(live|exposed|bare) wires?|electric(al)? shock|electrocut\w*|caught fire|started a fire|fire (hazard|risk)|"
         r"smoke alarm|overheat\w*|scorch\w*|sparks?|mice|mouse|rats?|cockroach\w*|vermin|droppings|"
+        r"(someone|somebody|a kid|a child)('s| is| will| could) (gonna |going to |be )?(get )?(hurt|killed|injured|flattened)|"
         r"environmental health|health and safety)\b",),
     "legal": Gated(
         r"\b(lawyer|solicitor|legal action|sue|suing|court|small claims|trading standards|ombudsman|police|"
@@ -197,9 +201,9 @@ def intent_for(text: str, value: float) -> str:
     label = sentiment.label_for(value)
     lowered = _LEADING_HANDLES.sub("", sentiment.plain(text)).lower()
     negated_praise = _PRAISE_NEGATED.search(lowered)
-    if _PUT_RIGHT.search(lowered) and _THANKFUL.search(lowered) and value > -0.5 and not _SARCASM.search(lowered) \
-            and not serious_kind(text):
-        return "praise"
+    if (_PUT_RIGHT.search(lowered) and _THANKFUL.search(lowered) and value > -0.5 and not _SARCASM.search(lowered)
+            or sentiment.rating_weight(lowered) >= 0.6) and not serious_kind(text):
+        return "praise"  # thanks for a problem put right, or their own 8/10 or better
     if _COMPLAINT.search(_PRAISE_NEGATED.pattern.sub(" ", lowered) if negated_praise else lowered) or serious_kind(text):
         return "complaint"
     if _ARRIVAL.search(lowered) and len(_MOMENT.findall(lowered)) >= 2:

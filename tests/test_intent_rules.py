@@ -100,6 +100,27 @@ def test_high_ratings_and_slang_are_praise(triager, text):
     assert triage(triager, text).intent == "praise"
 
 
+@pytest.mark.parametrize("text", [
+    "Not the best haircut I've had, and she barely spoke to me",
+    "£6 for a toastie that was mostly air. lovely i guess",
+])
+def test_praise_words_negated_or_said_sarcastically_are_complaints(triager, text):
+    assert triage(triager, text).intent == "complaint"
+
+
+@pytest.mark.parametrize("text", [
+    "Sent a replacement kettle the day after the first one arrived broken. Great customer service",
+    "8/10, lost a point for the parking but the fitting was spot on",
+])
+def test_a_problem_put_right_or_a_high_rating_is_praise(triager, text):
+    assert triage(triager, text).intent == "praise"
+
+
+def test_a_blister_and_a_danger_to_others_are_harm(triager):
+    assert serious_kind("The barista spilled boiling water on my hand, I've got a blister the size of a coin") == "injury"
+    assert serious_kind("Ladders left across the pavement outside, someone's going to get hurt") == "safety"
+
+
 def test_slipped_tiles_are_not_an_injury_but_a_slip_is(triager):
     assert serious_kind("Can you send someone to look at a few slipped tiles") is None
     assert serious_kind("My mum slipped on the wet floor by the door") == "injury"
