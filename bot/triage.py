@@ -67,7 +67,16 @@ _SARCASM = Gated(r"\b(thanks for nothing|cheers for that|thanks a lot)\b|#not\b"
 # them ("ordered at 12:10, it turned up at 12:55", "party on the 14th, it arrived on the 16th").
 _MOMENT = re.compile(r"\b\d{1,2}[:.]\d{2}\b|\b\d{1,2} ?(am|pm)\b|\b\d{1,2}(st|nd|rd|th)\b")
 _ARRIVAL = Gated(r"\b(turned up|turn up|arrived|arrive|came|showed up|show up|delivered|ready|got there|finally|"
-                 r"still (not|no|waiting|nothing)|no sign)\b")
+                 r"still (not|no|waiting|nothing|closed|shut|down)|no sign|ordered|booked|served|seen|sat|"
+                 r"got (my|our|the|it|them))\b")
+# Let-downs that are complaints unless the post is plainly happy ("third time this month", "one till open").
+_LET_DOWN = Gated(r"\b((third|3rd|fourth|4th|fifth|5th|umpteenth) time|instead of|make it make sense|"
+                  r"follow(ed|ing)? (me|us) (round|around)|told (me|us|my \w+) off|never asked|"
+                  r"won'?t (answer|take|give|refund|reply|respond|return|pick up|call)|(busted|broken|dead) since|"
+                  r"half the size|shrinkflation|(one|1) till|no (apology|sorry|explanation))\b")
+# A fault word in a plain question to the business is what the question is about ("lost my card, can I
+# still…?", "is it refundable?"), not a complaint.
+_SOFT_FAULTS = frozenset({"lost", "missing", "refund", "wrong", "leak", "leaks", "leaking", "leaked", "broken"})
 # An insult right after thanks ("Thanks @airline. Morons.") is sarcasm, caught by the insult words above.
 # Words that make a problem urgent for a small business besides the serious kinds below.
 _URGENT = Gated(
@@ -204,11 +213,12 @@ def intent_for(text: str, value: float) -> str:
     if (_PUT_RIGHT.search(lowered) and _THANKFUL.search(lowered) and value > -0.5 and not _SARCASM.search(lowered)
             or sentiment.rating_weight(lowered) >= 0.6) and not serious_kind(text):
         return "praise"  # thanks for a problem put right, or their own 8/10 or better
-    if _COMPLAINT.search(_PRAISE_NEGATED.pattern.sub(" ", lowered) if negated_praise else lowered) or serious_kind(text):
-        return "complaint"
-    if _ARRIVAL.search(lowered) and len(_MOMENT.findall(lowered)) >= 2:
-        return "complaint"
     asks = _is_question(lowered)
+    fault = _COMPLAINT.search(_PRAISE_NEGATED.pattern.sub(" ", lowered) if negated_praise else lowered)
+    if fault and not (asks and fault.group(0) in _SOFT_FAULTS and value > ANGRY_BELOW) or serious_kind(text):
+        return "complaint"
+    if label != "positive" and (_LET_DOWN.search(lowered) or _ARRIVAL.search(lowered) and len(_MOMENT.findall(lowered)) >= 2):
+        return "complaint"
     if label == "negative" and not negated_praise and (not asks or value < ANGRY_BELOW):
         # A question asked in anger is a complaint first ("why is nobody answering??"); a plain
         # question a lexicon finds a little negative ("when does the kitchen stop…?") is a question.

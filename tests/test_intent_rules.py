@@ -116,6 +116,28 @@ def test_a_problem_put_right_or_a_high_rating_is_praise(triager, text):
     assert triage(triager, text).intent == "praise"
 
 
+@pytest.mark.parametrize("text", [
+    "booked for 10am, sat in the chair at 11.05",
+    "Fourth time the bread delivery has been short this month",
+    "The manager followed me round the aisles like I was a thief",
+    "paid the deposit in May and now they won't answer the phone",
+])
+def test_let_downs_without_a_fault_word_are_complaints(triager, text):
+    assert triage(triager, text).intent == "complaint"
+
+
+@pytest.mark.parametrize("text", [
+    "Lost my loyalty card, can you add the stamps to a new one?",
+    "Is the deposit refundable if we have to cancel?",
+])
+def test_a_fault_word_in_a_plain_question_is_a_question(triager, text):
+    assert triage(triager, text).intent == "question"
+
+
+def test_a_happy_timeline_is_not_a_complaint(triager):
+    assert triage(triager, "Booked at 2pm, out by 2.40 looking amazing. Love this place!").intent == "praise"
+
+
 def test_a_blister_and_a_danger_to_others_are_harm(triager):
     assert serious_kind("The barista spilled boiling water on my hand, I've got a blister the size of a coin") == "injury"
     assert serious_kind("Ladders left across the pavement outside, someone's going to get hurt") == "safety"
