@@ -53,12 +53,14 @@ _COMPLAINT = Gated(
     # good, then the let-down: "lovely job on the patio, shame it slopes towards the house"
     r"(shame|pity) (about|that|the|it|they|he|she|you|we|i)|(bit of|such) a (let ?down|shame)|"
     # a complaint asked as a question: "is it normal to wait 40 mins?", "do you guys even want work"
-    r"is it (too much to ask|normal (to|that|for))|is it (just )?me or|do (you|u) (guys |lot )?even (want|care|read|answer|bother))\b"
+    r"is it (too much to ask|normal (to|that|for))|is it (just )?me or|"
+    r"do (you|u) (guys |lot )?even (want|care|read|answer|bother))\b"
     r"|\b(cheers|thanks) for that\b[.!\s]*$|#not\b",
 )
 # Thanks for a problem put right is praise, whatever the problem was ("the leak's gone, thank you",
 # "got my refund today… thank you!"), unless the thanks is sarcastic or the problem was harm.
-_PUT_RIGHT = Gated(r"\b(sort(ed|ing)|fixed|resolved|(sent|sending) (a|the) replacement|got my (refund|money back)|refunded|came (back|straight back|out)|replaced|"
+_PUT_RIGHT = Gated(r"\b(sort(ed|ing)|fixed|resolved|(sent|sending) (a|the) replacement|got my (refund|money back)|refunded|"
+                   r"came (back|straight back|out)|replaced|"
                    r"put (it|things) right|made it right|all good now|back to normal|gone now|\w+'s gone)\b")
 _THANKFUL = Gated(r"\b(thank(s| you)|cheers|fair play|appreciate\w*|grateful|kudos|legends?|top job|great job|"
                   r"good people|great (customer )?service|shout ?out)\b|🙏|🙌")
@@ -217,7 +219,8 @@ def intent_for(text: str, value: float) -> str:
     fault = _COMPLAINT.search(_PRAISE_NEGATED.pattern.sub(" ", lowered) if negated_praise else lowered)
     if fault and not (asks and fault.group(0) in _SOFT_FAULTS and value > ANGRY_BELOW) or serious_kind(text):
         return "complaint"
-    if label != "positive" and (_LET_DOWN.search(lowered) or _ARRIVAL.search(lowered) and len(_MOMENT.findall(lowered)) >= 2):
+    timeline = _ARRIVAL.search(lowered) and len(_MOMENT.findall(lowered)) >= 2
+    if label != "positive" and (_LET_DOWN.search(lowered) or timeline):
         return "complaint"
     if label == "negative" and not negated_praise and (not asks or value < ANGRY_BELOW):
         # A question asked in anger is a complaint first ("why is nobody answering??"); a plain
