@@ -56,7 +56,7 @@ _CUES: list[tuple[str, float]] = [
     (r"\b(never|not once|rarely|don'?t ever) (disappoints?|lets? (me|us|you) down|misses|miss|fails?)\b"
      r"|\bcould(n'?t| not) (be|have been) (happier|better|more (pleased|happy|satisfied|impressed))\b"
      r"|\bcould(n'?t| not) (ask|have asked|wish) for (more|better|a better|anything (more|better))\b"
-     r"|\bcan'?t (fault|beat|complain|ask for more|recommend \w+ (enough|highly enough))\b"
+     r"|\b(can'?t|cannot|could(n'?t| not)) (fault|beat|complain|ask for more|recommend \w+ (enough|highly enough))\b"
      r"|\b(no|not (a|one|a single)) (complaints?|faults?|bad (things?|words?)|regrets?|issues?)\b"
      r"|\bnothing (bad|wrong|negative) to say\b|\bwould(n'?t| not) hesitate\b|\bzero (regrets|complaints)\b"
      r"|\bnever had a bad\b", 1.0),

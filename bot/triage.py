@@ -20,7 +20,7 @@ _PRAISE_NEGATED = Gated(
     r"\b(never|not once|rarely|don'?t ever) (disappoints?|lets? (me|us|you) down|misses|miss|fails?)\b"
     r"|\bcould(n'?t| not) (be|have been) (happier|better|more (pleased|happy|satisfied|impressed))\b"
     r"|\bcould(n'?t| not) (ask|have asked|wish) for (more|better|a better|anything (more|better))\b"
-    r"|\bcan'?t (fault|beat|complain|ask for more|recommend \w+ (enough|highly enough))\b"
+    r"|\b(can'?t|cannot|could(n'?t| not)) (fault|beat|complain|ask for more|recommend \w+ (enough|highly enough))\b"
     r"|\b(no|not (a|one|a single)) (complaints?|faults?|bad (things?|words?)|regrets?|issues?)\b"
     r"|\bnothing (bad|wrong|negative) to say\b|\bwould(n'?t| not) hesitate\b|\bzero (regrets|complaints)\b"
     r"|\bnever had a bad\b",
@@ -90,6 +90,16 @@ _PRAISE = Gated(
     r"delicious|beautiful|lovely|perfect|stars?|stunning|obsessed|legend|genius|impressed|brilliant|"
     r"unreal|slaps|next level|top notch|chef'?s kiss|lifesavers?)\b|[❤😍🥰👏🙌🔥💯]",
 )
+# Praise that tells rather than exclaims, which a lexicon reads as neutral or worse: a promise to come
+# back or recommend, and the things a good tradesperson or shop did not do ("didn't charge a penny").
+_VOUCHED = Gated(
+    r"\b(would (definitely |100% |deffo |def |highly )?recommend|will (definitely |100% |deffo |def )?"
+    r"(be back|use (them|him|her|you|it) again|use again|recommend|go back)|"
+    r"(didn'?t|did not|never) (charge|try to (upsell|sell)|rip)|no bother|(no|without (any|the)) fuss|"
+    r"have my (loyalty|business)|stuck with (me|us) (for life|now)|soundest|so reassuring|(hella|super|so) efficient)\b"
+)
+# Sad news is not a complaint: "closing at the end of the month, end of an era 😢".
+_SAD_NEWS = Gated(r"\b(end of an era|(gonna|going to|will) miss|sad to (hear|see)|rip to|retiring|closing (down|its doors))\b")
 # A question or a request to the business, at the start of any sentence (after leading @handles
 # and a greeting) or anywhere in the text. "Can't believe…", "Can't wait…" ask nothing.
 _NOT_NEG = r"(?!n?['’]t\b|not\b)"
@@ -215,6 +225,11 @@ def intent_for(text: str, value: float) -> str:
     if (_PUT_RIGHT.search(lowered) and _THANKFUL.search(lowered) and value > -0.5 and not _SARCASM.search(lowered)
             or sentiment.rating_weight(lowered) >= 0.6) and not serious_kind(text):
         return "praise"  # thanks for a problem put right, or their own 8/10 or better
+    vouched = _VOUCHED.search(lowered)
+    if (negated_praise or vouched) and "?" not in lowered and not serious_kind(text):
+        # "Couldn't fault them. Was so nervous…", "Would recommend. Came out same day…"
+        if not _COMPLAINT.search(_PRAISE_NEGATED.pattern.sub(" ", lowered)) or vouched:
+            return "praise"
     asks = _is_question(lowered)
     fault = _COMPLAINT.search(_PRAISE_NEGATED.pattern.sub(" ", lowered) if negated_praise else lowered)
     if fault and not (asks and fault.group(0) in _SOFT_FAULTS and value > ANGRY_BELOW) or serious_kind(text):
@@ -222,6 +237,8 @@ def intent_for(text: str, value: float) -> str:
     timeline = _ARRIVAL.search(lowered) and len(_MOMENT.findall(lowered)) >= 2
     if label != "positive" and (_LET_DOWN.search(lowered) or timeline):
         return "complaint"
+    if label == "negative" and _SAD_NEWS.search(lowered) and not asks:
+        return "other"
     if label == "negative" and not negated_praise and (not asks or value < ANGRY_BELOW):
         # A question asked in anger is a complaint first ("why is nobody answering??"); a plain
         # question a lexicon finds a little negative ("when does the kitchen stop…?") is a question.

@@ -134,6 +134,19 @@ def test_a_fault_word_in_a_plain_question_is_a_question(triager, text):
     assert triage(triager, text).intent == "question"
 
 
+@pytest.mark.parametrize("text", [
+    "Couldn't fault them. Was nervous about going blonde and they talked me through it",
+    "Would recommend the lads at Hartley to anyone. Came out the same day",
+    "Fixed the leak in twenty minutes and didn't charge a penny for the call out",
+])
+def test_praise_that_tells_rather_than_exclaims_is_praise(triager, text):
+    assert triage(triager, text).intent == "praise"
+
+
+def test_sad_news_is_not_a_complaint(triager):
+    assert triage(triager, "Heard the bakery on Main St is closing down next month. End of an era 😢").intent == "other"
+
+
 def test_a_happy_timeline_is_not_a_complaint(triager):
     assert triage(triager, "Booked at 2pm, out by 2.40 looking amazing. Love this place!").intent == "praise"
 
