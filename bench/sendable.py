@@ -98,7 +98,7 @@ def problems(row: dict, author: tuple, mention: Mention, triager: Triager) -> tu
     found = []
     if row["serious"] and came_from != "careful":
         found.append(f"a complaint of harm ({row['serious']}) without the careful reply")
-    elif came_from not in FITS[row["intent"]]:
+    elif came_from not in FITS[row["intent"]] | ({"other"} if row["needs_answer"] == "no" else set()):
         found.append(f"a {came_from} reply to a {row['intent']}")
     name, handle, given = author
     words = set(re.findall(r"[^\W\d_]+", re.sub(r"(@|u/)\S+", " ", first)))  # addressing by @handle is right

@@ -98,6 +98,11 @@ _VOUCHED = Gated(
     r"(didn'?t|did not|never) (charge|try to (upsell|sell)|rip)|no bother|(no|without (any|the)) fuss|"
     r"have my (loyalty|business)|stuck with (me|us) (for life|now)|soundest|so reassuring|(hella|super|so) efficient)\b"
 )
+# A question put to other people about a place ("anyone tried the new barbers?", "best fry-up in town?"):
+# nothing for the business to look up, so it gets a friendly word rather than "we'll get back to you".
+_ASKS_OTHERS = Gated(r"\b(any ?one|any ?body|does anyone|has anyone|who (does|has|knows|do)|recommendations?|"
+                     r"worth (it|going|trying|a visit)|best (place|spot|shop|one)s? (for|in|near|around))\b")
+_TO_US = re.compile(r"(^|\W)(you|your|you'?re|u|ur|ya|y'?all)(\W|$)")
 # Sad news is not a complaint: "closing at the end of the month, end of an era 😢".
 _SAD_NEWS = Gated(r"\b(end of an era|(gonna|going to|will) miss|sad to (hear|see)|rip to|retiring|closing (down|its doors))\b")
 # A question or a request to the business, at the start of any sentence (after leading @handles
@@ -294,8 +299,10 @@ class Triager:
             value, label = max(value, POSITIVE_ABOVE + 0.01), "positive"
         urgency = urgency_for(text, value, intent, mention.author_followers)
         serious = serious_kind(text) if intent == "complaint" else None
+        to_others = intent == "question" and bool(_ASKS_OTHERS.search(text.lower())) \
+            and not _TO_US.search(_LEADING_HANDLES.sub("", text.lower()))
         suggestions = () if spam else self.templates.suggest(
-            intent=intent, handle=mention.author_handle, name=mention.author_name, text=text,
+            intent="other" if to_others else intent, handle=mention.author_handle, name=mention.author_name, text=text,
             business=self.business, network=mention.source, english=scored, serious=serious, language=written_in,
         )
         answered = self._answer(mention, intent) if scored and not spam else None

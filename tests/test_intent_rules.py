@@ -143,6 +143,14 @@ def test_praise_that_tells_rather_than_exclaims_is_praise(triager, text):
     assert triage(triager, text).intent == "praise"
 
 
+def test_a_question_put_to_other_people_gets_a_friendly_word_not_a_promise_to_answer(triager):
+    to_others = triage(triager, "Can anyone recommend a good florist in Leith for a wedding?")
+    assert to_others.intent == "question"
+    assert not any("get back to you" in s or "right answer" in s for s in to_others.suggestions), to_others.suggestions
+    to_us = triage(triager, "Does anyone at your shop know if you deliver to Leith?")
+    assert any("get back to you" in s or "right answer" in s for s in to_us.suggestions), to_us.suggestions
+
+
 def test_sad_news_is_not_a_complaint(triager):
     assert triage(triager, "Heard the bakery on Main St is closing down next month. End of an era 😢").intent == "other"
 
