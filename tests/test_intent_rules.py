@@ -46,101 +46,53 @@ def test_a_complaint_in_plain_words_shows_a_negative_mood(triager, text):
     assert (t.intent, t.label) == ("complaint", "negative") and t.sentiment < 0, t
 
 
-@pytest.mark.parametrize("text", ["When do you stop serving lunch on weekdays", "Do you need to cancel a booking by phone?"])
-def test_a_plain_question_a_lexicon_finds_a_little_negative_is_still_a_question(triager, text):
-    assert triage(triager, text).intent == "question"
+# Each way a post was misread on mentions written apart from the rules, as a case of its own kind
+# (the phrasing here is new: the development sets stay apart from the tests).
+READINGS = [
+    ("a plain question a lexicon finds a little negative", "When do you stop serving lunch on weekdays", "question"),
+    ("a plain question a lexicon finds a little negative", "Do you need to cancel a booking by phone?", "question"),
+    ("a let-down", "Paid the electrician up front in May and he has stopped answering my calls", "complaint"),
+    ("a quote and a bigger bill across sentences", "They quoted £200 for the repair. The invoice said £650.", "complaint"),
+    ("a timeline", "Booked the 9am slot, the mechanic finally looked at it at 2pm", "complaint"),
+    ("a timeline", "Ordered the curtains on the 3rd for a party on the 20th, they arrived on the 24th", "complaint"),
+    ("a timeline", "booked for 10am, sat in the chair at 11.05", "complaint"),
+    ("a happy timeline", "Booked at 2pm, out by 2.40 looking amazing. Love this place!", "praise"),
+    ("thanks for a problem put right", "The boiler was leaking again but they came straight back and sorted it. Thank you!",
+     "praise"),
+    ("thanks for a problem put right", "Got my money back within a day after the mix-up, cheers @fernandco", "praise"),
+    ("thanks for a problem put right", "Sent a replacement kettle the day after the first one arrived broken. Great customer service",
+     "praise"),
+    ("sarcastic thanks for a fix", "Replaced the part and it broke the next day. Thanks for nothing.", "complaint"),
+    ("a mixed post", "Gorgeous shop, shame about the lad on the till who ignored us", "complaint"),
+    ("a complaint asked as a question", "Is it normal to wait three weeks for a quote?", "complaint"),
+    ("a complaint asked as a question", "do you guys even answer your phone", "complaint"),
+    ("a low rating", "2/10 would not get my nails done here again", "complaint"),
+    ("a high rating", "10/10 for the scalp massage", "praise"),
+    ("a high rating despite a fault word", "8/10, lost a point for the parking but the fitting was spot on", "praise"),
+    ("slang", "honestly the new menu is mid", "complaint"),
+    ("slang", "no notes, the new barber is class", "praise"),
+    ("praise negated", "Not the best haircut I've had, and she barely spoke to me", "complaint"),
+    ("praise said with 'i guess'", "£6 for a toastie that was mostly air. lovely i guess", "complaint"),
+    ("a let-down without a fault word", "Fourth time the bread delivery has been short this month", "complaint"),
+    ("a let-down without a fault word", "The manager followed me round the aisles like I was a thief", "complaint"),
+    ("a let-down without a fault word", "paid the deposit in May and now they won't answer the phone", "complaint"),
+    ("a fault word in a plain question", "Lost my loyalty card, can you add the stamps to a new one?", "question"),
+    ("a fault word in a plain question", "Is the deposit refundable if we have to cancel?", "question"),
+    ("praise that tells", "Couldn't fault them. Was nervous about going blonde and they talked me through it", "praise"),
+    ("praise that tells", "Would recommend the lads at Hartley to anyone. Came out the same day", "praise"),
+    ("praise that tells", "Fixed the leak in twenty minutes and didn't charge a penny for the call out", "praise"),
+    ("sad news", "Heard the bakery on Main St is closing down next month. End of an era 😢", "other"),
+]
 
 
-@pytest.mark.parametrize("text", [
-    "Paid the electrician up front in May and he has stopped answering my calls",
-    "They quoted £200 for the repair. The invoice said £650.",
-])
-def test_let_downs_and_quotes_across_sentences_are_complaints(triager, text):
-    assert triage(triager, text).intent == "complaint"
-
-
-@pytest.mark.parametrize("text", [
-    "Booked the 9am slot, the mechanic finally looked at it at 2pm",
-    "Ordered the curtains on the 3rd for a party on the 20th, they arrived on the 24th",
-])
-def test_a_complaint_told_as_a_timeline_is_a_complaint(triager, text):
-    assert triage(triager, text).intent == "complaint"
-
-
-@pytest.mark.parametrize("text", [
-    "The boiler was leaking again but they came straight back and sorted it. Thank you!",
-    "Got my money back within a day after the mix-up, cheers @fernandco",
-])
-def test_thanks_for_a_problem_put_right_is_praise(triager, text):
-    assert triage(triager, text).intent == "praise"
-
-
-def test_sarcastic_thanks_for_a_fix_is_still_a_complaint(triager):
-    assert triage(triager, "Replaced the part and it broke the next day. Thanks for nothing.").intent == "complaint"
+@pytest.mark.parametrize("kind, text, intent", READINGS, ids=[f"{kind}: {text[:30]}" for kind, text, _ in READINGS])
+def test_how_a_post_is_read(triager, kind, text, intent):
+    assert triage(triager, text).intent == intent, kind
 
 
 def test_praise_the_rules_find_shows_a_positive_mood(triager):
     t = triage(triager, "Legend behind the counter today")  # a lexicon finds nothing positive here
     assert (t.intent, t.label) == ("praise", "positive") and t.sentiment > 0, t
-
-
-@pytest.mark.parametrize("text", [
-    "Gorgeous shop, shame about the lad on the till who ignored us",
-    "Is it normal to wait three weeks for a quote?",
-    "do you guys even answer your phone",
-    "2/10 would not get my nails done here again",
-    "honestly the new menu is mid",
-])
-def test_mixed_posts_rated_posts_and_complaints_asked_as_questions_are_complaints(triager, text):
-    assert triage(triager, text).intent == "complaint"
-
-
-@pytest.mark.parametrize("text", ["10/10 for the scalp massage", "no notes, the new barber is class"])
-def test_high_ratings_and_slang_are_praise(triager, text):
-    assert triage(triager, text).intent == "praise"
-
-
-@pytest.mark.parametrize("text", [
-    "Not the best haircut I've had, and she barely spoke to me",
-    "£6 for a toastie that was mostly air. lovely i guess",
-])
-def test_praise_words_negated_or_said_sarcastically_are_complaints(triager, text):
-    assert triage(triager, text).intent == "complaint"
-
-
-@pytest.mark.parametrize("text", [
-    "Sent a replacement kettle the day after the first one arrived broken. Great customer service",
-    "8/10, lost a point for the parking but the fitting was spot on",
-])
-def test_a_problem_put_right_or_a_high_rating_is_praise(triager, text):
-    assert triage(triager, text).intent == "praise"
-
-
-@pytest.mark.parametrize("text", [
-    "booked for 10am, sat in the chair at 11.05",
-    "Fourth time the bread delivery has been short this month",
-    "The manager followed me round the aisles like I was a thief",
-    "paid the deposit in May and now they won't answer the phone",
-])
-def test_let_downs_without_a_fault_word_are_complaints(triager, text):
-    assert triage(triager, text).intent == "complaint"
-
-
-@pytest.mark.parametrize("text", [
-    "Lost my loyalty card, can you add the stamps to a new one?",
-    "Is the deposit refundable if we have to cancel?",
-])
-def test_a_fault_word_in_a_plain_question_is_a_question(triager, text):
-    assert triage(triager, text).intent == "question"
-
-
-@pytest.mark.parametrize("text", [
-    "Couldn't fault them. Was nervous about going blonde and they talked me through it",
-    "Would recommend the lads at Hartley to anyone. Came out the same day",
-    "Fixed the leak in twenty minutes and didn't charge a penny for the call out",
-])
-def test_praise_that_tells_rather_than_exclaims_is_praise(triager, text):
-    assert triage(triager, text).intent == "praise"
 
 
 def test_a_question_put_to_other_people_gets_a_friendly_word_not_a_promise_to_answer(triager):
@@ -150,13 +102,6 @@ def test_a_question_put_to_other_people_gets_a_friendly_word_not_a_promise_to_an
     to_us = triage(triager, "Does anyone at your shop know if you deliver to Leith?")
     assert any("get back to you" in s or "right answer" in s for s in to_us.suggestions), to_us.suggestions
 
-
-def test_sad_news_is_not_a_complaint(triager):
-    assert triage(triager, "Heard the bakery on Main St is closing down next month. End of an era 😢").intent == "other"
-
-
-def test_a_happy_timeline_is_not_a_complaint(triager):
-    assert triage(triager, "Booked at 2pm, out by 2.40 looking amazing. Love this place!").intent == "praise"
 
 
 def test_a_blister_and_a_danger_to_others_are_harm(triager):
