@@ -75,7 +75,10 @@ _ARRIVAL = Gated(r"\b(turned up|turn up|arrived|arrive|came|showed up|show up|de
 _LET_DOWN = Gated(r"\b((third|3rd|fourth|4th|fifth|5th|umpteenth) time|instead of|make it make sense|"
                   r"follow(ed|ing)? (me|us) (round|around)|told (me|us|my \w+) off|never asked|"
                   r"won'?t (answer|take|give|refund|reply|respond|return|pick up|call)|(busted|broken|dead) since|"
-                  r"half the size|shrinkflation|(one|1) till|no (apology|sorry|explanation))\b")
+                  r"half the size|shrinkflation|(one|1) till|no (apology|sorry|explanation)|"
+                  # a complaint asked as a question: "did she really just follow me round?", "just a suggestion?"
+                  r"really just|just a suggestion|why (did|does|has|have|is|are|would) (my|our|the|this|that|it) "
+                  r"[^?!.]{0,60}\b(turn|go|gone|stop|break|broke|fall|fell|come|take|cost|charge|shrink)\w*)\b")
 # A fault word in a plain question to the business is what the question is about ("lost my card, can I
 # still…?", "is it refundable?"), not a complaint.
 _SOFT_FAULTS = frozenset({"lost", "missing", "refund", "wrong", "leak", "leaks", "leaking", "leaked", "broken"})
@@ -96,13 +99,22 @@ _VOUCHED = Gated(
     r"\b(would (definitely |100% |deffo |def |highly )?recommend|will (definitely |100% |deffo |def )?"
     r"(be back|use (them|him|her|you|it) again|use again|recommend|go back)|"
     r"(didn'?t|did not|never) (charge|try to (upsell|sell)|rip)|no bother|(no|without (any|the)) fuss|"
-    r"have my (loyalty|business)|stuck with (me|us) (for life|now)|soundest|so reassuring|(hella|super|so) efficient)\b"
+    r"have my (loyalty|business)|stuck with (me|us) (for life|now)|soundest|so reassuring|(hella|super|so) efficient|"
+    r"never going (anywhere else|back to)|deserves? a (pay rise|raise|medal|award|promotion)|"
+    r"(nobody|no one) \w+ (a |an |the )?\w+ like|lowkey elite|elite ngl)\b"
 )
 # A question put to other people about a place ("anyone tried the new barbers?", "best fry-up in town?"):
 # nothing for the business to look up, so it gets a friendly word rather than "we'll get back to you".
 _ASKS_OTHERS = Gated(r"\b(any ?one|any ?body|does anyone|has anyone|who (does|has|knows|do)|recommendations?|"
                      r"worth (it|going|trying|a visit)|best (place|spot|shop|one)s? (for|in|near|around))\b")
 _TO_US = re.compile(r"(^|\W)(you|your|you'?re|u|ur|ya|y'?all)(\W|$)")
+# A sarcastic sign-off: a post that ends on one word of praise after something bad ("…came back with
+# the engine light on. Great.", "Classic.", "cheers mate").
+_SIGN_OFF = re.compile(r"(^|[.!?,;]\s*|\s)(great|lovely|brilliant|classic|grand|fab|perfect|fantastic|super|nice one|"
+                       r"cheers( mate)?|love it|amazing|marvellous|wonderful)\W*$")
+# News and chatter around a business, cheerful but praising nothing: "wish me luck", "free entry Thursday".
+_CHATTER = Gated(r"\b(wish (me|her|him|us|them) luck|congrat\w*|psa|fyi|free entry|is (hosting|doing|looking for)|"
+                 r"are (hosting|doing|looking for)|hiring|retiring|first day|apparently|heard)\b")
 # Sad news is not a complaint: "closing at the end of the month, end of an era 😢".
 _SAD_NEWS = Gated(r"\b(end of an era|(gonna|going to|will) miss|sad to (hear|see)|rip to|retiring|closing (down|its doors))\b")
 # A question or a request to the business, at the start of any sentence (after leading @handles
@@ -240,6 +252,9 @@ def intent_for(text: str, value: float) -> str:
     if fault and not (asks and fault.group(0) in _SOFT_FAULTS and value > ANGRY_BELOW) or serious_kind(text):
         return "complaint"
     timeline = _ARRIVAL.search(lowered) and len(_MOMENT.findall(lowered)) >= 2
+    signed_off = _SIGN_OFF.search(lowered)
+    if signed_off and sentiment.score(lowered[:signed_off.start()]) < NEGATIVE_BELOW:
+        return "complaint"
     if label != "positive" and (_LET_DOWN.search(lowered) or timeline):
         return "complaint"
     if label == "negative" and _SAD_NEWS.search(lowered) and not asks:
@@ -250,7 +265,8 @@ def intent_for(text: str, value: float) -> str:
         return "complaint"
     if asks:
         return "question"
-    if label == "positive" or negated_praise or (label != "negative" and _PRAISE.search(lowered)):
+    praised = negated_praise or (label != "negative" and _PRAISE.search(lowered))
+    if praised or label == "positive" and not _CHATTER.search(lowered):
         return "praise"
     return "other"
 

@@ -82,6 +82,12 @@ READINGS = [
     ("praise that tells", "Would recommend the lads at Hartley to anyone. Came out the same day", "praise"),
     ("praise that tells", "Fixed the leak in twenty minutes and didn't charge a penny for the call out", "praise"),
     ("sad news", "Heard the bakery on Main St is closing down next month. End of an era 😢", "other"),
+    ("a sarcastic sign-off", "Waited a week for the part and it was the wrong size again. Brilliant.", "complaint"),
+    ("cheerful chatter", "The deli is hosting a cheese tasting on Friday, free entry, wish me luck resisting", "other"),
+    ("a complaint asked as a question", "why did my new boots fall apart after a week of wearing them?", "complaint"),
+    ("a complaint asked as a question", "did the waiter really just roll his eyes at my order?", "complaint"),
+    ("praise that tells", "Nobody bakes a sourdough like the lads at Crumb. Never going anywhere else", "praise"),
+    ("praise that tells", "whoever iced the birthday cake deserves a pay rise", "praise"),
 ]
 
 
