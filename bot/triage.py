@@ -169,7 +169,7 @@ _SERIOUS: dict[str, Gated] = {
         r"\b(charged (me |us )?twice|double[- ]charged|overcharged|charged (me |us )?for (an? |the )?\w+ (that|which) "
         r"(was|were) (cancel+ed|never)|took (my|our) money|(kept|keep|keeping|won'?t (give|return|refund)|"
         r"refus\w* to (return|refund)) (back )?(my|our|the) (\W?\d+ )?(deposit|money)|deposit\b[^.!?]{0,40}\b(not|never|no|nothing|won'?t)|"
-        r"theft|thieves|stole|stolen|fraud\w*|scam\w*|never (placed|ordered|authori[sz]ed)|used my card|"
+        r"theft|thieves|stole|stolen|fraud\w*|(it'?s|is|was|total|complete|absolute|such) (a )?scam|scammed|scammers|never (placed|ordered|authori[sz]ed)|used my card|"
         r"(?<!got my )(?<!got our )money back|refund\b[^.!?]{0,30}\b(promised|still|never|nothing|waiting)|no refund|(still )?got (billed|charged)|"
         r"(quoted?|quote was|estimate|advertised|promised)\b[^!?\n]{0,60}\b(charged|billed|invoiced?|bill|cost|came in))\b",),
 }
@@ -249,7 +249,7 @@ def intent_for(text: str, value: float) -> str:
             return "praise"
     asks = _is_question(lowered)
     fault = _COMPLAINT.search(_PRAISE_NEGATED.pattern.sub(" ", lowered) if negated_praise else lowered)
-    if fault and not (asks and fault.group(0) in _SOFT_FAULTS and value > ANGRY_BELOW) or serious_kind(text):
+    if fault and not (asks and fault.group(0) in _SOFT_FAULTS and value > 2 * ANGRY_BELOW) or serious_kind(text):
         return "complaint"
     timeline = _ARRIVAL.search(lowered) and len(_MOMENT.findall(lowered)) >= 2
     signed_off = _SIGN_OFF.search(lowered)

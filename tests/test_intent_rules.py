@@ -88,6 +88,7 @@ READINGS = [
     ("a complaint asked as a question", "did the waiter really just roll his eyes at my order?", "complaint"),
     ("praise that tells", "Nobody bakes a sourdough like the lads at Crumb. Never going anywhere else", "praise"),
     ("praise that tells", "whoever iced the birthday cake deserves a pay rise", "praise"),
+    ("a question about a scam, not a complaint of one", "is a £300 deep clean worth it or is it a scam?", "question"),
 ]
 
 
