@@ -142,36 +142,43 @@ _SERIOUS: dict[str, Gated] = {
         r"steroids|antihistamines?|(had|having|went into|severe|bad|nasty) (an? )?(allergic )?reaction|"
         r"hives|rash|swollen|swelling|(coeliac|celiac|nut|peanut|dairy|gluten|sesame|shellfish|egg) (allergy|intolerance)"
         r"[^.!?]{0,60}\b(still|anyway|ignored|despite|twice|regular|contained|had|came)|said (it was|they were) "
-        r"['‘\"“]?(nut|gluten|dairy|allergen)[- ]free)\b",),
+        r"['‘\"“]?(nut|gluten|dairy|allergen)[- ]free|reaction to (the|your) (dye|tint|glue|product|cream|wax|polish|lotion)|"
+        r"(contained|had|full of|traces of) (nuts|peanuts|sesame|dairy|gluten|egg|shellfish)\b[^.!?]{0,40}\b(allerg\w*|told|said|asked))\b",),
     "health": Gated(
         r"\b(food poisoning|poison(ed|ing)|(got|get|getting|been|was|were|felt|feel|feeling|fell|made (me|us|him|her|them|my \w+)|"
         r"left (me|us)) (so |really |violently |very |quite |all )?(sick|ill|unwell|poorly)|vomit\w*|throwing up|threw up|"
         r"diarrh\w*|doubled over|stomach (cramps|bug|ache|pains?)|upset stomach|infect(ion|ed)|undercooked|raw (chicken|meat|pork)|"
         r"a ?& ?e|hospital(i[sz]ed)?\b[^.!?]{0,20}\b(after|since|because)|(ended up|spent|taken) (in|to) hospital|"
-        r"(doctor|docs?|gp) (says?|said|thinks?)|been poorly|ill (since|after))\b",),
+        r"(doctor|docs?|gp) (says?|said|thinks?)|been poorly|ill (since|after)|salmonella|e\.? ?coli|norovirus|listeria|"
+        r"(sick|ill|poorly) (all night|for (two|three|\d+) days))\b",),
     "injury": Gated(
         r"\b(injur\w*|hurt (my|her|his|their|our|me|us|him|them|herself|himself|themselves)|"
         r"(burn(ed|t)|scald(ed)?) (my|her|his|their|our)|blister(ed|s|ing)?|bleeding|bled|stitches|concussion|"
         r"(slipped|tripped) (on|over|up|and|in|down|going)|(i|she|he|they|we|mum|dad|son|daughter|husband|wife|kid) "
         r"(slipped|tripped)|fell (off|down|over|through)|(broke|broken|sprained|cut|nicked) (my|his|her|their|an?) "
-        r"(\w+ )?(arm|leg|wrist|ankle|hand|finger|toe|tooth|teeth|nose|rib|ear|head|foot|back)|broken (arm|leg|wrist|ankle|bone|tooth))\b",),
+        r"(\w+ )?(arm|leg|wrist|ankle|hand|finger|toe|tooth|teeth|nose|rib|ear|head|foot|back)|broken (arm|leg|wrist|ankle|bone|tooth)|"
+        r"bruis(ed|es|ing)|(first|second|third)[- ]degree|chemical burns?|burns? (on|to) (my|her|his|their))\b",),
     "safety": Gated(
         r"\b(unsafe|dangerous|hazard\w*|gas (leak|smell)|smell(ed|s)? of gas|stank of (gas|it)|gas on|carbon monoxide|"
         r"(live|exposed|bare) wires?|electric(al)? shock|electrocut\w*|caught fire|started a fire|fire (hazard|risk)|"
         r"smoke alarm|overheat\w*|scorch\w*|sparks?|mice|mouse|rats?|cockroach\w*|vermin|droppings|"
         r"(someone|somebody|a kid|a child)('s| is| will| could) (gonna |going to |be )?(get )?(hurt|killed|injured|flattened)|"
-        r"environmental health|health and safety)\b",),
+        r"environmental health|health and safety|brakes? (failed|failing|gone|went)|(ceiling|roof|shelf|shelving) "
+        r"(collapsed|came down|fell in)|asbestos|flood(ed|ing) (the|our|my)|(no|without) (a )?(gas safe|certificate))\b",),
     "legal": Gated(
         r"\b(lawyer|solicitor|legal action|sue|suing|court|small claims|trading standards|ombudsman|police|"
         r"discriminat\w*|racis[mt]|report(ing)? (you|this|them) to|on (camera|video|cctv)|insurance claim|"
-        r"(hit|reversed into|backed into|damaged|scratched|dented) (my|our) (car|van|bike|house|wall|fence|gate))\b",),
+        r"(hit|reversed into|backed into|damaged|scratched|dented) (my|our) (car|van|bike|house|wall|fence|gate)|"
+        r"(guide|service|assistance) dog|data protection|gdpr|(falsely )?accused (me|us|my \w+) of|without (a )?permit)\b",),
     "money": Gated(
         r"\b(charged (me |us )?twice|double[- ]charged|overcharged|charged (me |us )?for (an? |the )?\w+ (that|which) "
         r"(was|were) (cancel+ed|never)|took (my|our) money|(kept|keep|keeping|won'?t (give|return|refund)|"
         r"refus\w* to (return|refund)) (back )?(my|our|the) (\W?\d+ )?(deposit|money)|deposit\b[^.!?]{0,40}\b(not|never|no|nothing|won'?t)|"
         r"theft|thieves|stole|stolen|fraud\w*|(it'?s|is|was|total|complete|absolute|such) (a )?scam|scammed|scammers|never (placed|ordered|authori[sz]ed)|used my card|"
         r"(?<!got my )(?<!got our )money back|refund\b[^.!?]{0,30}\b(promised|still|never|nothing|waiting)|no refund|(still )?got (billed|charged)|"
-        r"(quoted?|quote was|estimate|advertised|promised)\b[^!?\n]{0,60}\b(charged|billed|invoiced?|bill|cost|came in))\b",),
+        r"(quoted?|quote was|estimate|advertised|promised)\b[^!?\n]{0,60}\b(charged|billed|invoiced?|bill|cost|came in)|"
+        r"(kept|took|taken|pocketed) (my|our|the) (\W?\d+ )?deposit|hidden (fees|charges)|(charged|billed|invoiced) "
+        r"(me |us )?for (work|parts|a service|things) (never|not) (done|fitted|carried out|delivered))\b",),
 }
 # Hospital, allergens, a deposit or a refund mentioned in a question are not by themselves a complaint
 # ("can you deliver flowers to the hospital?", "is the brownie nut free?"): the patterns above ask for harm.

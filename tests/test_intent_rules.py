@@ -180,6 +180,12 @@ def test_cant_believe_is_not_a_question(triager, text):
     ("There were exposed wires hanging by the sink, really dangerous", "safety"),
     ("My solicitor will be in touch about the damage to my car", "legal"),
     ("You charged me twice for one haircut and won't give my money back", "money"),
+    ("Tested positive for salmonella two days after eating at yours", "health"),
+    ("Came out in a reaction to the wax you used, my whole lip is swollen", "allergy"),
+    ("The hair dye left chemical burns on my scalp", "injury"),
+    ("The brakes failed on the way home from your garage", "safety"),
+    ("Turned away at the door because of my guide dog", "legal"),
+    ("Took our £200 deposit and never turned up", "money"),
 ])
 def test_harm_is_high_urgency_with_careful_replies_of_its_kind(triager, text, kind):
     t = triage(triager, text)
