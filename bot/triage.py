@@ -78,7 +78,13 @@ _LET_DOWN = Gated(r"\b((third|3rd|fourth|4th|fifth|5th|umpteenth) time|instead o
                   r"half the size|shrinkflation|(one|1) till|no (apology|sorry|explanation)|"
                   # a complaint asked as a question: "did she really just follow me round?", "just a suggestion?"
                   r"really just|just a suggestion|why (did|does|has|have|is|are|would) (my|our|the|this|that|it) "
-                  r"[^?!.]{0,60}\b(turn|go|gone|stop|break|broke|fall|fell|come|take|cost|charge|shrink)\w*)\b")
+                  r"[^?!.]{0,60}\b(turn|go|gone|stop|break|broke|fall|fell|come|take|cost|charge|shrink)\w*|"
+                  r"how hard (is it|can it be)|then why|(one|two|1|2)[- ]stars?|"
+                  # something that should never be in food, and things taken away
+                  r"(hair|plaster|glass|bug|fly|insect|slug|bone|plastic) in (my|the|our|his|her) (soup|food|meal|salad|"
+                  r"sandwich|coffee|drink|burger|pizza|cake|dish|curry|chips|bread)|"
+                  r"(wiped|deleted|cancelled|lost) (all )?(my|our) (points|stamps|booking|order|account|credit|voucher))\b"
+                  r"|,? really\?+\s*$")
 # A fault word in a plain question to the business is what the question is about ("lost my card, can I
 # still…?", "is it refundable?"), not a complaint.
 _SOFT_FAULTS = frozenset({"lost", "missing", "refund", "wrong", "leak", "leaks", "leaking", "leaked", "broken"})
@@ -110,6 +116,8 @@ _ASKS_OTHERS = Gated(r"\b(any ?one|any ?body|does anyone|has anyone|who (does|ha
 _TO_US = re.compile(r"(^|\W)(you|your|you'?re|u|ur|ya|y'?all)(\W|$)")
 # A sarcastic sign-off: a post that ends on one word of praise after something bad ("…came back with
 # the engine light on. Great.", "Classic.", "cheers mate").
+# "Love how they advertise 'free' wrapping and then charge for it": sarcasm when the praise meets scare quotes.
+_LOVE_HOW = re.compile(r"\b(love|loving) (how|when|that)\b.*(^|\s)['‘\"“][^'’\"”]{1,30}['’\"”]")
 _SIGN_OFF = re.compile(r"(^|[.!?,;]\s*|\s)(great|lovely|brilliant|classic|grand|fab|perfect|fantastic|super|nice one|"
                        r"cheers( mate)?|love it|amazing|marvellous|wonderful)\W*$")
 # News and chatter around a business, cheerful but praising nothing: "wish me luck", "free entry Thursday".
@@ -140,7 +148,8 @@ _SERIOUS: dict[str, Gated] = {
     "allergy": Gated(
         r"\b(anaphyla\w*|epi-?pen|allergic reaction|puffed up|(face|lips?|eyes?|throat) (swell|swelled|swelling|swole)\w*|"
         r"steroids|antihistamines?|(had|having|went into|severe|bad|nasty) (an? )?(allergic )?reaction|"
-        r"hives|rash|swollen|swelling|(coeliac|celiac|nut|peanut|dairy|gluten|sesame|shellfish|egg) (allergy|intolerance)"
+        r"hives|rash|swollen|swelling|(coeliac|celiac)\b[^.!?]{0,60}\b(still|anyway|ignored|despite|twice|regular)|"
+        r"(coeliac|celiac|nut|peanut|dairy|gluten|sesame|shellfish|egg) (allergy|intolerance)"
         r"[^.!?]{0,60}\b(still|anyway|ignored|despite|twice|regular|contained|had|came)|said (it was|they were) "
         r"['‘\"“]?(nut|gluten|dairy|allergen)[- ]free|reaction to (the|your) (dye|tint|glue|product|cream|wax|polish|lotion)|"
         r"(contained|had|full of|traces of) (nuts|peanuts|sesame|dairy|gluten|egg|shellfish)\b[^.!?]{0,40}\b(allerg\w*|told|said|asked))\b",),
@@ -259,6 +268,8 @@ def intent_for(text: str, value: float) -> str:
     if fault and not (asks and fault.group(0) in _SOFT_FAULTS and value > 2 * ANGRY_BELOW) or serious_kind(text):
         return "complaint"
     timeline = _ARRIVAL.search(lowered) and len(_MOMENT.findall(lowered)) >= 2
+    if _LOVE_HOW.search(lowered):
+        return "complaint"
     signed_off = _SIGN_OFF.search(lowered)
     if signed_off and sentiment.score(lowered[:signed_off.start()]) < NEGATIVE_BELOW:
         return "complaint"

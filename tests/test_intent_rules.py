@@ -89,6 +89,13 @@ READINGS = [
     ("praise that tells", "Nobody bakes a sourdough like the lads at Crumb. Never going anywhere else", "praise"),
     ("praise that tells", "whoever iced the birthday cake deserves a pay rise", "praise"),
     ("a question about a scam, not a complaint of one", "is a £300 deep clean worth it or is it a scam?", "question"),
+    ("sarcasm with scare quotes", "Love how the 'express' wash took three hours", "complaint"),
+    ("a rhetorical question", "How hard can it be to put the right postcode on a parcel", "complaint"),
+    ("a rhetorical question", "Shut at 4 on a Saturday, really?", "complaint"),
+    ("something in the food", "There was a bit of plastic in my curry last night", "complaint"),
+    ("something taken away", "Your app update wiped all my points", "complaint"),
+    ("a low rating in words", "Two stars. The cut was fine but I waited forty minutes", "complaint"),
+    ("coeliac and happy", "I'm coeliac and had the gluten free brownie, gorgeous", "praise"),
 ]
 
 
@@ -186,6 +193,7 @@ def test_cant_believe_is_not_a_question(triager, text):
     ("The brakes failed on the way home from your garage", "safety"),
     ("Turned away at the door because of my guide dog", "legal"),
     ("Took our £200 deposit and never turned up", "money"),
+    ("I said I was coeliac twice and the pasta still came with regular flour", "allergy"),
 ])
 def test_harm_is_high_urgency_with_careful_replies_of_its_kind(triager, text, kind):
     t = triage(triager, text)
