@@ -13,6 +13,7 @@ import json
 import os
 import sys
 import tempfile
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -107,24 +108,37 @@ QUESTIONS = [
 ]
 
 
-def main() -> None:
+def cafe_facts() -> facts.Facts:
+    """The café's facts, read through the real loader as a business.toml would be."""
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "business.toml"
         path.write_text(FACTS, encoding="utf-8")
-        known = facts.load(path, HOURS)
-    triager = Triager(ReplyTemplates.load(ROOT / "bot" / "reply_templates.toml"), "Juniper Café", known)
-    covered = right = uncovered = wrongly = 0
-    misses = []
+        return facts.load(path, HOURS)
+
+
+@contextmanager
+def frozen_clock():
+    """Triage's clock set to NOW, so "today" in an answer is the same Friday on every run."""
     import bot.triage as triage_module
     real_datetime = triage_module.datetime
 
-    class Frozen(real_datetime):  # the questions' "today" is NOW
+    class Frozen(real_datetime):
         @classmethod
         def now(cls, tz=None):
             return NOW if tz else NOW.replace(tzinfo=None)
 
     triage_module.datetime = Frozen
     try:
+        yield
+    finally:
+        triage_module.datetime = real_datetime
+
+
+def main() -> None:
+    triager = Triager(ReplyTemplates.load(ROOT / "bot" / "reply_templates.toml"), "Juniper Café", cafe_facts())
+    covered = right = uncovered = wrongly = 0
+    misses = []
+    with frozen_clock():
         for i, (question, expected) in enumerate(QUESTIONS):
             result = triager.triage(Mention("x", str(i), "sam_k", "Sam Kerr", question, "", NOW, lang="en"))
             got = result.note.split("facts: ", 1)[1].rstrip(".") if "facts: " in result.note else None
@@ -136,8 +150,6 @@ def main() -> None:
                 wrongly += got is not None
             if got != expected:
                 misses.append(f"  {question!r}: expected {expected}, got {got} (intent {result.intent})")
-    finally:
-        triage_module.datetime = real_datetime
     if misses:
         print("Misses:\n" + "\n".join(misses))
     print(json.dumps({"covered_questions": covered, "answered_right": right, "answered_right_share": round(right / covered, 3),

@@ -24,21 +24,17 @@ import json
 import os
 import re
 import sys
-import tempfile
 from collections import Counter
-from datetime import datetime, timezone
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot import facts  # noqa: E402
 from bot.config import DEFAULT_TEMPLATES  # noqa: E402
-from bot.hours import parse  # noqa: E402
 from bot.models import Mention  # noqa: E402
 from bot.replies import ReplyTemplates  # noqa: E402
 from bot.triage import Triager  # noqa: E402
-from facts_answers import FACTS  # noqa: E402  (bench/facts_answers.py: the café's facts)
+from facts_answers import NOW, cafe_facts, frozen_clock  # noqa: E402  (bench/facts_answers.py: the café's facts)
 
 DEV = ROOT / "bench" / "dev_mentions.csv"
 GRADES = ROOT / "bench" / "sendable_grades.csv"
@@ -62,16 +58,12 @@ FITS = {  # the real intent -> where a first suggestion may come from
     "praise": {"praise", "other"},
     "other": {"other", "praise"},
 }
-NOW = datetime(2026, 11, 27, 11, 0, tzinfo=timezone.utc)
 
 
 def triagers() -> dict[str, Triager]:
     templates = ReplyTemplates.load(DEFAULT_TEMPLATES)
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "business.toml"
-        path.write_text(FACTS, encoding="utf-8")
-        cafe_facts = facts.load(path, parse("mon-fri 08:00-17:00; sat 09:00-17:00; sun 10:00-16:00", "Europe/London"))
-    return {kind: Triager(templates, name, cafe_facts if kind == "cafe" else None) for kind, name in BUSINESSES.items()}
+    known = cafe_facts()
+    return {kind: Triager(templates, name, known if kind == "cafe" else None) for kind, name in BUSINESSES.items()}
 
 
 def careful(triager: Triager, mention: Mention) -> set[str]:
@@ -125,17 +117,8 @@ def main() -> int:
         with GRADES.open(newline="", encoding="utf-8") as f:
             graded = {(g["text"], g["author"], g["suggestion"]): g for g in csv.DictReader(f)}
     by_business = triagers()
-    import bot.triage as triage_module
-    real_datetime = triage_module.datetime
-
-    class Frozen(real_datetime):  # "today" in the facts' answers is NOW
-        @classmethod
-        def now(cls, tz=None):
-            return NOW if tz else NOW.replace(tzinfo=None)
-
-    triage_module.datetime = Frozen
     pairs, reasons, read, read_yes, unread = [], Counter(), 0, 0, 0
-    try:
+    with frozen_clock():
         for i, row in enumerate(rows):
             author = AUTHORS[i % len(AUTHORS)]
             mention = Mention("x", str(i), author[1], author[0], row["text"], "", NOW, author_followers=300, lang="en")
@@ -150,8 +133,6 @@ def main() -> int:
             pairs.append({"business": row["business"], "intent": row["intent"], "serious": row["serious"],
                           "author": author[0], "text": row["text"], "suggestion": first, "from": came_from,
                           "checked": "yes" if not found else "no", "why": "; ".join(found)})
-    finally:
-        triage_module.datetime = real_datetime
     if args.dump:
         with args.dump.open("w", newline="", encoding="utf-8") as f:
             writer = csv.DictWriter(f, fieldnames=list(pairs[0]))

@@ -8,7 +8,7 @@ import sqlite_utils
 
 from bot.models import REPLY_LIMITS, Mention, Triage
 from bot.replies import reply_length
-from bot.triage import serious_kind
+from bot.intent import serious_kind
 from storage import team_replies
 from storage.team_replies import PastReply
 

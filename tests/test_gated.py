@@ -7,7 +7,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot import sentiment, triage
+from bot import intent, sentiment, triage
 from bot.config import DEFAULT_TEMPLATES
 from bot.gated import Gated, required_texts
 from bot.replies import ReplyTemplates
@@ -17,8 +17,8 @@ EXAMPLES = settings(max_examples=40, deadline=None, suppress_health_check=[Healt
 
 def every_gated() -> list[tuple[str, Gated]]:
     found = [(f"cue {i}", pattern) for i, (pattern, _) in enumerate(sentiment._CUE_RES)]
-    found += [(name, value) for name, value in vars(triage).items() if isinstance(value, Gated)]
-    found += [(f"serious {kind}", pattern) for kind, pattern in triage._SERIOUS.items()]
+    found += [(name, value) for module in (intent, triage) for name, value in vars(module).items() if isinstance(value, Gated)]
+    found += [(f"serious {kind}", pattern) for kind, pattern in intent._SERIOUS.items()]
     found += [(f"topic {name}", pattern) for name, pattern in ReplyTemplates.load(DEFAULT_TEMPLATES).topics.items()]
     return found
 

@@ -10,9 +10,10 @@ from datetime import datetime, timezone
 import pytest
 
 from bot.config import DEFAULT_TEMPLATES
+from bot.intent import serious_kind
 from bot.models import Mention
 from bot.replies import ReplyTemplates
-from bot.triage import Triager, serious_kind
+from bot.triage import Triager
 
 NEEDS_ANSWER = ("complaint", "question")
 
