@@ -46,12 +46,15 @@ _COMPLAINT = Gated(
     r"pathetic|clueless|humiliat\w*|terrible|awful|horrible|disgusting|dirty|filthy|"
     # a price given and a bigger one taken
     r"(quoted?|estimate|advertised|promised)\b[^!?\n]{0,60}\b(charged|billed|invoiced?|bill|cost)|"
-    # sarcasm: praise that means the opposite
-    r"(oh|ah),? (great|good|brilliant|wonderful|fantastic|lovely|perfect|joy|fab|super)|just what i needed|"
+    # good, then the let-down: "lovely job on the patio, shame it slopes towards the house"
+    r"(shame|pity) (about|that|the|it|they|he|she|you|we|i)|(bit of|such) a (let ?down|shame))\b",
+)
+# Words that say the opposite of what they mean: sarcasm, and complaints asked as questions. A reader
+# that counts words sees praise or a question here, so what these find is not overruled.
+_IRONY = Gated(
+    r"\b((oh|ah),? (great|good|brilliant|wonderful|fantastic|lovely|perfect|joy|fab|super)|just what i needed|"
     r"living the dream|yeah,? right|thanks for nothing|(cheers|thanks|great|lovely|cool|nice) i guess|"
     r"really adds to the (experience|vibe|atmosphere)|(love|loving) (paying|waiting|being (ignored|charged|kept))|"
-    # good, then the let-down: "lovely job on the patio, shame it slopes towards the house"
-    r"(shame|pity) (about|that|the|it|they|he|she|you|we|i)|(bit of|such) a (let ?down|shame)|"
     # a complaint asked as a question: "is it normal to wait 40 mins?", "do you guys even want work"
     r"is it (too much to ask|normal (to|that|for))|is it (just )?me or|"
     r"do (you|u) (guys |lot )?even (want|care|read|answer|bother))\b"
@@ -152,7 +155,7 @@ _SERIOUS: dict[str, Gated] = {
         r"\b(food poisoning|poison(ed|ing)|(got|get|getting|been|was|were|felt|feel|feeling|fell|made (me|us|him|her|them|my \w+)|"
         r"left (me|us)) (so |really |violently |very |quite |all )?(sick|ill|unwell|poorly)|vomit\w*|throwing up|threw up|"
         r"diarrh\w*|doubled over|stomach (cramps|bug|ache|pains?)|upset stomach|infect(ion|ed)|undercooked|raw (chicken|meat|pork)|"
-        r"a ?& ?e|hospital(i[sz]ed)?\b[^.!?]{0,20}\b(after|since|because)|(ended up|spent|taken) (in|to) hospital|"
+        r"a&e|a & e|hospital(i[sz]ed)?\b[^.!?]{0,20}\b(after|since|because)|(ended up|spent|taken) (in|to) hospital|"
         r"(doctor|docs?|gp) (says?|said|thinks?)|been poorly|ill (since|after)|salmonella|e\.? ?coli|norovirus|listeria|"
         r"(sick|ill|poorly) (all night|for (two|three|\d+) days))\b",),
     "injury": Gated(
@@ -188,6 +191,9 @@ _SERIOUS: dict[str, Gated] = {
 # ("can you deliver flowers to the hospital?", "is the brownie nut free?"): the patterns above ask for harm.
 LEADING_HANDLES = re.compile(r"^(\s*@\w+[:,]?)+\s*")
 ANGRY_BELOW = -0.3  # a question this negative is a complaint first
+# What decided a reading: harm named, words that mean their opposite, telling words or a pattern (a
+# fault, a question, praise), or only the lexicons' mood (and nothing telling at all).
+HARM, IRONY, WORDS, MOOD = "harm", "irony", "words", "mood"
 
 
 @lru_cache(maxsize=256)  # asked for intent, then for urgency, of the same text
@@ -202,42 +208,52 @@ def _is_question(lowered: str) -> bool:
 
 
 def intent_for(text: str, value: float) -> str:
-    """complaint, question, praise or other, from the text and its sentiment `value`. The text is read as
-    a person would: after leading @handles, hashtags as words, praise said with a negation taken out
-    before looking for complaints."""
+    """complaint, question, praise or other, by the rules alone."""
+    return reading(text, value)[0]
+
+
+def reading(text: str, value: float) -> tuple[str, str]:
+    """The rules' intent for the text and its sentiment `value`, and which kind of rule decided it. The
+    text is read as a person would: after leading @handles, hashtags as words, praise said with a
+    negation taken out before looking for complaints."""
     label = sentiment.label_for(value)
     lowered = LEADING_HANDLES.sub("", sentiment.plain(text)).lower()
     negated_praise = _PRAISE_NEGATED.search(lowered)
     if (_PUT_RIGHT.search(lowered) and _THANKFUL.search(lowered) and value > -0.5 and not _SARCASM.search(lowered)
             or sentiment.rating_weight(lowered) >= 0.6) and not serious_kind(text):
-        return "praise"  # thanks for a problem put right, or their own 8/10 or better
+        return "praise", WORDS  # thanks for a problem put right, or their own 8/10 or better
     fault = _COMPLAINT.search(_PRAISE_NEGATED.pattern.sub(" ", lowered) if negated_praise else lowered)
+    irony = _IRONY.search(lowered) or _LOVE_HOW.search(lowered)
     vouched = _VOUCHED.search(lowered)
-    if (vouched or negated_praise and not fault) and "?" not in lowered and not serious_kind(text):
-        return "praise"  # "Would recommend. Came out same day…", "Couldn't fault them. Was so nervous…"
+    if (vouched or negated_praise and not (fault or irony)) and "?" not in lowered and not serious_kind(text):
+        return "praise", WORDS  # "Would recommend. Came out same day…", "Couldn't fault them. Was so nervous…"
     asks = _is_question(lowered)
-    if fault and not (asks and fault.group(0) in _SOFT_FAULTS and value > 2 * ANGRY_BELOW) or serious_kind(text):
-        return "complaint"
-    timeline = _ARRIVAL.search(lowered) and len(_MOMENT.findall(lowered)) >= 2
-    if _LOVE_HOW.search(lowered):
-        return "complaint"
+    if serious_kind(text):
+        return "complaint", HARM
+    if irony:
+        return "complaint", IRONY
+    if fault and not (asks and fault.group(0) in _SOFT_FAULTS and value > 2 * ANGRY_BELOW):
+        return "complaint", WORDS
     signed_off = _SIGN_OFF.search(lowered)
     if signed_off and sentiment.score(lowered[:signed_off.start()]) < NEGATIVE_BELOW:
-        return "complaint"
+        return "complaint", IRONY
+    timeline = _ARRIVAL.search(lowered) and len(_MOMENT.findall(lowered)) >= 2
     if label != "positive" and (_LET_DOWN.search(lowered) or timeline):
-        return "complaint"
+        return "complaint", WORDS
     if label == "negative" and _SAD_NEWS.search(lowered) and not asks:
-        return "other"
+        return "other", WORDS
     if label == "negative" and not negated_praise and (not asks or value < ANGRY_BELOW):
         # A question asked in anger is a complaint first ("why is nobody answering??"); a plain
         # question a lexicon finds a little negative ("when does the kitchen stop…?") is a question.
-        return "complaint"
+        # The customer-service cues alone ("still waiting", "2/10", "mid") are telling words.
+        return "complaint", WORDS if sentiment.cues(text) <= NEGATIVE_BELOW else MOOD
     if asks:
-        return "question"
-    praised = negated_praise or (label != "negative" and _PRAISE.search(lowered))
-    if praised or label == "positive" and not _CHATTER.search(lowered):
-        return "praise"
-    return "other"
+        return "question", WORDS
+    if negated_praise or (label != "negative" and _PRAISE.search(lowered)):
+        return "praise", WORDS
+    if label == "positive" and not _CHATTER.search(lowered):
+        return "praise", MOOD
+    return "other", MOOD
 
 
 def asks_others(text: str) -> bool:

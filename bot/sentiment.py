@@ -150,6 +150,7 @@ def _segment(word: str) -> tuple[str, ...]:
     return tuple(reversed(pieces))
 
 
+@lru_cache(maxsize=256)  # sentiment, intent and the learned reader each start from it
 def plain(text: str) -> str:
     """The words as a person reads them: hashtags split ("#ThanksForNothing" → "Thanks For Nothing",
     "#totallydisappointed" → "totally disappointed"), curly apostrophes straight."""
@@ -158,7 +159,7 @@ def plain(text: str) -> str:
 
 
 # A score out of five or ten ("2/10", "1/5", "9/10 would go again"): low is a complaint, high is praise.
-_RATING = re.compile(r"(?<![\d/.$£€])(\d{1,2}(?:\.\d)?) ?/ ?(5|10)\b(?![/\d])")
+_RATING = Gated(r"(?<![\d/.$£€])(\d{1,2}(?:\.\d)?) ?/ ?(5|10)\b(?![/\d])")
 
 
 def rating_weight(lowered: str) -> float:
@@ -176,6 +177,12 @@ def cue_score(text: str) -> float:
     return sum(weight for pattern, weight in _CUE_RES if pattern.search(lowered)) + rating_weight(lowered)
 
 
+@lru_cache(maxsize=256)  # asked for the score, then for what decided a complaint
+def cues(text: str) -> float:
+    """The customer-service cues' part of a mention's score."""
+    return cue_score(_MENTION_OR_URL.sub(" ", plain(text)))
+
+
 def score(text: str) -> float:
     """Polarity in -1..1: VADER and TextBlob blended, nudged by customer-service cues."""
     clean = _MENTION_OR_URL.sub(" ", plain(text))
@@ -184,7 +191,16 @@ def score(text: str) -> float:
     # (and PatternAnalyzer's per-call namedtuple) doubles the cost and adds nothing here.
     blob = pattern_sentiment(clean)[0]
     # tanh keeps strong mentions apart (-0.8 vs -1.0) instead of clipping them all to -1.
-    return math.tanh(0.55 * vader + 0.45 * blob + cue_score(clean))
+    return math.tanh(0.55 * vader + 0.45 * blob + cues(text))
+
+
+def within(value: float, label: str) -> float:
+    """The value moved just inside `label`'s range when another reader chose the label."""
+    if label == "negative":
+        return min(value, 2 * NEGATIVE_BELOW)
+    if label == "positive":
+        return max(value, POSITIVE_ABOVE + 0.01)
+    return min(max(value, NEGATIVE_BELOW), POSITIVE_ABOVE)
 
 
 def label_for(value: float) -> str:

@@ -7,10 +7,10 @@ from datetime import datetime, timezone
 from bot import language, sentiment
 from bot.facts import Facts
 from bot.gated import Gated
-from bot.intent import LEADING_HANDLES, asks_others, intent_for, serious_kind
+from bot.intent import LEADING_HANDLES, asks_others, reading, serious_kind
+from bot.word_model import Reader, shipped
 from bot.models import REPLY_LIMITS, URGENCIES, Mention, Triage
 from bot.replies import NO_LINKS, ReplyTemplates, first_name, reply_length
-from bot.sentiment import NEGATIVE_BELOW, POSITIVE_ABOVE
 
 # Someone selling to us, or pinging the whole channel: spam whatever else the post says.
 _SPAM = Gated(
@@ -78,10 +78,12 @@ def urgency_for(text: str, value: float, intent: str, followers: int | None) -> 
 class Triager:
     """Turns a mention into a Triage; holds the reply templates so they are read once."""
 
-    def __init__(self, templates: ReplyTemplates, business: str = "our team", facts: Facts | None = None):
+    def __init__(self, templates: ReplyTemplates, business: str = "our team", facts: Facts | None = None,
+                 reader: Reader | None = None):
         self.templates = templates
         self.business = business
         self.facts = facts
+        self.reader = reader or shipped()
 
     def triage(self, mention: Mention) -> Triage:
         text = mention.text
@@ -94,14 +96,13 @@ class Triager:
         scored = written_in == "en"
         value = sentiment.score(text) if scored else 0.0
         label = sentiment.label_for(value) if scored else "neutral"
-        intent = intent_for(text, value) if scored else ("question" if "?" in text or "¿" in text else "other")
-        if intent == "complaint" and label != "negative":
-            # The words that make a post a complaint (a fault, a let-down, harm, sarcasm) are what a
-            # general lexicon misses, so the mood follows them: a complaint is never "neutral".
-            value, label = min(value, 2 * NEGATIVE_BELOW), "negative"
-        elif intent == "praise" and label != "positive":
-            # Likewise praise the rules found ("can't fault them", "lowkey elite") is a positive mood.
-            value, label = max(value, POSITIVE_ABOVE + 0.01), "positive"
+        intent = self._intent(text, value) if scored else ("question" if "?" in text or "¿" in text else "other")
+        if scored:
+            # The words that make a post a complaint (a fault, a let-down, harm, sarcasm) are what general
+            # lexicons miss, so the mood follows them: a complaint is negative and praise positive. Else the
+            # learned mood model reads it with the lexicons.
+            mood = {"complaint": "negative", "praise": "positive"}.get(intent) or self.reader.mood(text, label)
+            value, label = sentiment.within(value, mood), mood
         urgency = urgency_for(text, value, intent, mention.author_followers)
         serious = serious_kind(text) if intent == "complaint" else None
         to_others = intent == "question" and asks_others(text)
@@ -117,6 +118,10 @@ class Triager:
             sentiment=round(value, 3), label=label, intent=intent, urgency=urgency,
             suggestions=tuple(suggestions), spam=spam, scored=scored, note=note,
         )
+
+    def _intent(self, text: str, value: float) -> str:
+        """The rules' reading weighed with the learned model's; harm or sarcasm the rules name is a complaint."""
+        return self.reader.intent(text, *reading(text, value))
 
     def _answer(self, mention: Mention, intent: str) -> tuple[str, str] | None:
         """A question the business's facts answer: the reply that answers it, and the card's note."""

@@ -1,0 +1,114 @@
+"""Learned second readers of a mention's intent and mood: word weights trained on labelled mentions.
+
+Hand-written rules and general lexicons read the phrasings their authors thought of; on posts
+written by other people the rules got about three intents in ten wrong. Two small models trained
+on labelled mentions of cafés, salons, shops and trades (`bench/train_word_model.py` writes
+`bot/word_model.json` from the sets in `bench/`) know many more phrasings, and weighed with the
+rules and lexicons they read unseen posts better than either alone. Each model is multinomial
+logistic regression kept as a table of word weights in plain JSON, read without numpy, so nothing
+is downloaded and anyone can look up why a word pushed a post one way.
+"""
+from __future__ import annotations
+
+import json
+import math
+import re
+from functools import lru_cache
+from pathlib import Path
+
+from bot import sentiment
+from bot.gated import Gated
+
+MODEL_PATH = Path(__file__).with_name("word_model.json")
+INTENTS = ("complaint", "question", "praise", "other")
+MOODS = ("negative", "neutral", "positive")
+# How far the rules' intent pulls against the model's probabilities, by what decided it: a telling word
+# or pattern counts for more than the lexicons' mood alone, and harm or sarcasm the rules name is never
+# overruled (absent here). Likewise the lexicons' mood against the mood model. Chosen on labelled posts
+# that neither the rules nor the models had seen (bench/README.md has the figures).
+RULES_WEIGHT = {"words": 0.3, "mood": 0.1}
+LEXICON_WEIGHT = 0.3
+
+_TOKEN = re.compile(r"[a-z0-9']+|[?!]|[^\w\s]")
+_NOISE = re.compile(r"https?://\S+|@\w+")
+_NEGATIONS = frozenset({"not", "no", "never", "nothing", "nobody", "hardly", "without",
+                        "cant", "dont", "didnt", "wont", "isnt", "wasnt"})
+_ANY_NEGATION = Gated(r"\b(" + "|".join(sorted(_NEGATIONS)) + r")\b|n't\b")
+_NEGATED_SPAN = 3  # words after a negation that it turns: "not [very good at] all"
+
+
+@lru_cache(maxsize=256)  # read once for the intent, once for the mood
+def features(text: str) -> frozenset[str]:
+    """Words, punctuation marks and emoji, and each pair of neighbours, as a person reads the post:
+    hashtags split into words, links and @handles left out, and the few words after a negation
+    marked as negated ("not good" gives "not_good"), so "good" there does not count as praise."""
+    lowered = _NOISE.sub(" ", sentiment.plain(text)).lower()
+    words = _TOKEN.findall(lowered)
+    if _ANY_NEGATION.search(lowered):  # most posts have none, and marking walks every word
+        words = _mark_negated(words)
+    return frozenset((*words, *map(" ".join, zip(words, words[1:]))))
+
+
+def _mark_negated(words: list[str]) -> list[str]:
+    marked, left = [], 0
+    for word in words:
+        if not word[0].isalnum():
+            left = 0  # a full stop or a comma ends what a negation turns
+        elif left:
+            word, left = "not_" + word, left - 1
+        elif word in _NEGATIONS or word.endswith("n't"):
+            left = _NEGATED_SPAN
+        marked.append(word)
+    return marked
+
+
+class WordModel:
+    """One table: a bias and each feature's weight per label."""
+
+    def __init__(self, labels: tuple[str, ...], data: dict):
+        if tuple(data["labels"]) != labels:
+            raise ValueError(f"a word model for {data['labels']}, not {list(labels)}: retrain it with "
+                             "python bench/train_word_model.py")
+        self.labels = labels
+        self.bias: list[float] = data["bias"]
+        self.weights: dict[str, list[float]] = data["weights"]
+
+    def probabilities(self, text: str) -> dict[str, float]:
+        found = [w for w in map(self.weights.get, features(text)) if w]
+        totals = [b + sum(column) for b, column in zip(self.bias, zip(*found))] if found else list(self.bias)
+        top = max(totals)
+        exps = [math.exp(t - top) for t in totals]
+        whole = sum(exps)
+        return {label: e / whole for label, e in zip(self.labels, exps)}
+
+    def weighed(self, text: str, other_reading: str, weight: float) -> str:
+        """The label the model and another reader agree on best: the model's probabilities, with the
+        other reader's label counted as `weight` of certainty."""
+        probs = self.probabilities(text)
+        return max(self.labels, key=lambda label: (1 - weight) * probs[label] + weight * (label == other_reading))
+
+
+class Reader:
+    """The intent and mood models together, as bench/train_word_model.py writes them."""
+
+    def __init__(self, data: dict):
+        self.intents = WordModel(INTENTS, data["intent"])
+        self.moods = WordModel(MOODS, data["mood"])
+
+    @classmethod
+    def load(cls, path: Path) -> Reader:
+        return cls(json.loads(path.read_text(encoding="utf-8")))
+
+    def intent(self, text: str, rules_intent: str, decided_by: str) -> str:
+        if decided_by not in RULES_WEIGHT:
+            return rules_intent  # harm or sarcasm the rules name
+        return self.intents.weighed(text, rules_intent, RULES_WEIGHT[decided_by])
+
+    def mood(self, text: str, lexicon_mood: str) -> str:
+        return self.moods.weighed(text, lexicon_mood, LEXICON_WEIGHT)
+
+
+@lru_cache(maxsize=1)
+def shipped() -> Reader:
+    """The models that come with Listening Post, read once."""
+    return Reader.load(MODEL_PATH)
