@@ -1,4 +1,4 @@
-"""Train the learned readers of intent and mood (bot/word_model.json) from the labelled mention sets in bench/.
+"""Train the learned readers of intent, mood and harm (bot/word_model.json) from the labelled mention sets in bench/.
 
     python bench/train_word_model.py                      # train on TRAINING_SETS, write the models
     python bench/train_word_model.py --leave-out FILE     # train without FILE and score it (nothing written)
@@ -26,8 +26,8 @@ from bot import word_model  # noqa: E402
 from bot.config import DEFAULT_TEMPLATES  # noqa: E402
 from bot.replies import ReplyTemplates  # noqa: E402
 from bot.triage import Triager  # noqa: E402
-from bot.word_model import INTENTS, MOODS, Reader, features  # noqa: E402
-from intent_quality import business  # noqa: E402  (bench/intent_quality.py)
+from bot.word_model import HARMS, INTENTS, MOODS, Reader, features  # noqa: E402
+from intent_quality import business, careful_replies  # noqa: E402  (bench/intent_quality.py)
 
 BENCH = ROOT / "bench"
 # Every labelled set but heldout3_mentions.csv, kept from the models and the rules alike to measure them.
@@ -68,17 +68,21 @@ def fit(texts: list[str], answers: list[str], labels: tuple[str, ...]) -> dict:
 def train(rows: list[dict]) -> dict:
     texts = [r["text"] for r in rows]
     return {"intent": fit(texts, [r["intent"] for r in rows], INTENTS),
-            "mood": fit(texts, [r["sentiment"] for r in rows], MOODS)}
+            "mood": fit(texts, [r["sentiment"] for r in rows], MOODS),
+            "harm": fit(texts, [r["serious"] or "none" for r in rows], HARMS)}
 
 
 class RulesOnly(Reader):
-    """The rules' intent and the lexicons' mood as they are: what triage read before the models."""
+    """The rules' intent and harm and the lexicons' mood as they are: what triage read before the models."""
 
     def intent(self, text: str, rules_intent: str, decided_by: str) -> str:
         return rules_intent
 
     def mood(self, text: str, lexicon_mood: str) -> str:
         return lexicon_mood
+
+    def harm(self, text: str, rules_kind: str | None) -> str | None:
+        return rules_kind
 
 
 def main() -> int:
@@ -94,15 +98,17 @@ def main() -> int:
         word_model.MODEL_PATH.write_text(json.dumps(models, ensure_ascii=False, separators=(",", ":")) + "\n",
                                          encoding="utf-8")
         print(f"wrote {word_model.MODEL_PATH.relative_to(ROOT)}: {len(models['intent']['weights'])} intent and "
-              f"{len(models['mood']['weights'])} mood features from {len(rows)} mentions")
+              f"{len(models['mood']['weights'])} mood and {len(models['harm']['weights'])} harm features from {len(rows)} mentions")
         return 0
     # Score the models that never saw this set, beside the rules and lexicons alone, through the real triage.
     templates = ReplyTemplates.load(DEFAULT_TEMPLATES)
     held = read(args.leave_out)
     for name, reader in (("with the models", Reader(models)), ("rules alone", RulesOnly(models))):
-        found = business(Triager(templates, reader=reader), held, set(), 0)
+        triager = Triager(templates, reader=reader)
+        found = business(triager, held, careful_replies(triager, held), 0)
         print(f"{name:16} intent {found['intent_accuracy']:.3f}  needs-answer {found['needs_answer_recall']:.3f}  "
-              f"sentiment F1 {found['sentiment_macro_f1']:.3f}")
+              f"sentiment F1 {found['sentiment_macro_f1']:.3f}  harm given careful replies "
+              f"{found['serious_careful_first']} (and {found['careful_for_non_serious']} others)")
     return 0
 
 

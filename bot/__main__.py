@@ -170,7 +170,7 @@ def _triage(settings, args) -> int:
         result = {
             "label": t.label, "intent": t.intent, "sentiment": t.sentiment, "urgency": t.urgency,
             "suggestions": list(t.suggestions), "spam": t.spam, "scored": t.scored,
-            **({"note": t.note} if t.note else {}),
+            **({"harm": t.harm} if t.harm else {}), **({"note": t.note} if t.note else {}),
         }
         print(json.dumps(result, ensure_ascii=False), flush=True)
     return 0

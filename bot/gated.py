@@ -53,7 +53,7 @@ def _needs(items) -> set[str] | None:
             while i < len(items) and items[i][0] is _sre.LITERAL:
                 run += chr(items[i][1])
                 i += 1
-            after = _literals(*items[i]) if i < len(items) and items[i][0] in (_sre.SUBPATTERN, _sre.BRANCH) else None
+            after = _starts(*items[i]) if i < len(items) else None
             found = {run + a for a in after} if after else {run}
         else:
             found = _literals(op, av)
@@ -61,6 +61,39 @@ def _needs(items) -> set[str] | None:
         if found and "" not in found and (best is None or _telling(found) > _telling(best)):
             best = found
     return best
+
+
+def _starts(op, av) -> set[str] | None:
+    """The texts one of which every match of this one item begins with, or None if unknown. Only these
+    may be joined to the letters before the item: "a (let ?down|shame)" begins "a let" or "a shame",
+    though "down" is the more telling text inside it."""
+    if op is _sre.SUBPATTERN:
+        return _leading(av[-1])
+    if op is _sre.BRANCH:
+        found: set[str] = set()
+        for branch in av[1]:
+            starts = _leading(branch)
+            if not starts:
+                return None
+            found |= starts
+        return found
+    return None
+
+
+def _leading(items) -> set[str] | None:
+    """The texts one of which every match of this sequence begins with: its leading letters, and what
+    the item after them begins with."""
+    items = list(items)
+    run, i = "", 0
+    while i < len(items) and items[i][0] is _sre.LITERAL:
+        run += chr(items[i][1])
+        i += 1
+    after = _starts(*items[i]) if i < len(items) else None
+    if after:
+        return {run + a for a in after}
+    if i < len(items) and items[i][0] in (_sre.SUBPATTERN, _sre.BRANCH) and not run:
+        return None
+    return {run} if run else None
 
 
 def _telling(texts: set[str]) -> tuple[int, int]:

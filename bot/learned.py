@@ -8,7 +8,6 @@ import sqlite_utils
 
 from bot.models import REPLY_LIMITS, Mention, Triage
 from bot.replies import reply_length
-from bot.intent import serious_kind
 from storage import team_replies
 from storage.team_replies import PastReply
 
@@ -72,6 +71,6 @@ def with_team_reply(db: sqlite_utils.Database, mention: Mention, triage: Triage)
     rest = tuple(s for s in triage.suggestions if s != text)
     # A facts answer stays first; so does the careful reply to a complaint of harm (health, allergy,
     # injury, safety, legal, money), which a past reply to a lighter case must never push aside.
-    if triage.note or (triage.intent == "complaint" and serious_kind(mention.text)):
+    if triage.note or triage.harm:
         return replace(triage, suggestions=rest[:1] + (text,) + rest[1:2])
     return replace(triage, suggestions=(text,) + rest[:2], note=note)

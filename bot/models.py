@@ -56,6 +56,7 @@ class Triage:
     spam: bool = False
     scored: bool = True  # False when the language is not one we can score
     note: str = ""  # where the first suggestion came from: the business's facts, or a reply the team sent before
+    harm: str | None = None  # the kind of harm a complaint tells of (health, allergy, …): careful replies only
 
 
 @dataclass(frozen=True)

@@ -61,11 +61,11 @@ def is_spam(text: str) -> bool:
     return not asks_something(lowered) or bool(_PITCH.search(LEADING_HANDLES.sub("", lowered)))
 
 
-def urgency_for(text: str, value: float, intent: str, followers: int | None) -> str:
+def urgency_for(text: str, value: float, intent: str, followers: int | None, harm: str | None = None) -> str:
     """low (no answer needed soon), normal (answer today), high (answer now)."""
     if intent in ("praise", "other"):
         return "low"
-    if intent == "complaint" and serious_kind(text):
+    if intent == "complaint" and harm:
         return "high"  # health, allergy, injury, safety, legal, money taken: answer now, whoever it is
     level = 1
     if value < -0.5 or _URGENT.search(text.lower()):
@@ -103,8 +103,8 @@ class Triager:
             # learned mood model reads it with the lexicons.
             mood = {"complaint": "negative", "praise": "positive"}.get(intent) or self.reader.mood(text, label)
             value, label = sentiment.within(value, mood), mood
-        urgency = urgency_for(text, value, intent, mention.author_followers)
-        serious = serious_kind(text) if intent == "complaint" else None
+        serious = self.reader.harm(text, serious_kind(text)) if intent == "complaint" else None
+        urgency = urgency_for(text, value, intent, mention.author_followers, serious)
         to_others = intent == "question" and asks_others(text)
         suggestions = () if spam else self.templates.suggest(
             intent="other" if to_others else intent, handle=mention.author_handle, name=mention.author_name, text=text,
@@ -116,7 +116,7 @@ class Triager:
             suggestions, note = [answered[0], *[s for s in suggestions if s != answered[0]][:2]], answered[1]
         return Triage(
             sentiment=round(value, 3), label=label, intent=intent, urgency=urgency,
-            suggestions=tuple(suggestions), spam=spam, scored=scored, note=note,
+            suggestions=tuple(suggestions), spam=spam, scored=scored, note=note, harm=serious,
         )
 
     def _intent(self, text: str, value: float) -> str:

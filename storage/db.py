@@ -176,6 +176,13 @@ def m009_team_replies(db: sqlite_utils.Database) -> None:
     db["mentions"].add_column("suggestion_note", str)
 
 
+@migrations()
+def m010_harm(db: sqlite_utils.Database) -> None:
+    # The kind of harm a complaint tells of (health, allergy, injury, safety, legal, money), so a card
+    # redrawn after an action still says why it is urgent.
+    db["mentions"].add_column("harm", str)
+
+
 @contextmanager
 def exclusive(db: sqlite_utils.Database) -> Iterator[None]:
     """A transaction that holds the write lock from its first statement; use it for every write.

@@ -98,7 +98,7 @@ def save_mentions(db: sqlite_utils.Database, triaged: Iterable[tuple[Mention, Tr
             "raw": _raw_json(m.raw),
             "sentiment": t.sentiment, "label": t.label, "intent": t.intent,
             "urgency": t.urgency, "suggestions": json.dumps(list(t.suggestions), ensure_ascii=False),
-            "spam": int(t.spam), "scored": int(t.scored), "suggestion_note": t.note or None,
+            "spam": int(t.spam), "scored": int(t.scored), "suggestion_note": t.note or None, "harm": t.harm,
             # Spam and cross-posts are kept and counted, but held back from the channel.
             "status": "held" if t.spam or m.id in originals else "new", "fetched_at": fetched_at,
             "fingerprint": prints[m.id], "duplicate_of": originals.get(m.id),
@@ -190,6 +190,7 @@ def row_to_triage(row: dict) -> Triage:
         intent=row["intent"] or "other", urgency=row["urgency"] or "normal",
         suggestions=tuple(json.loads(row["suggestions"] or "[]")),
         spam=bool(row["spam"]), scored=bool(row["scored"]), note=row.get("suggestion_note") or "",
+        harm=row.get("harm") or None,
     )
 
 

@@ -94,7 +94,7 @@ def test_a_complaint_of_harm_keeps_its_careful_reply_first(db):
     careful = "I'm so sorry to hear you were unwell. Please DM us: our manager will follow up with you personally."
     mention = Mention("x", "2", "tomwrites", "Tom Becker", "food poisoning from your chicken wrap",
                       "", datetime(2026, 12, 1, tzinfo=timezone.utc))
-    triage = Triage(-0.8, "negative", "complaint", "high", (careful, "Another careful reply."))
+    triage = Triage(-0.8, "negative", "complaint", "high", (careful, "Another careful reply."), harm="health")
     result = learn.with_team_reply(db, mention, triage)
     assert result.suggestions[0] == careful and result.suggestions[1] == "Sorry the wrap was cold! Next one's on us."
     assert result.note == ""

@@ -212,6 +212,17 @@ def test_mention_text_cannot_ping_people_or_inject_links(fake_x, fake_slack, pol
     assert card["blocks"][1]["text"]["text"] == "> @bramblecafe &lt;@U0OWNER&gt; see &lt;https://evil.example|your invoice&gt; &amp; more"
 
 
+def test_a_complaint_of_harm_says_so_on_its_card_and_keeps_it_when_the_card_is_redrawn(fake_x, fake_slack, poll, db):
+    fake_x.tweet("@bramblecafe my son was sick all night after your chicken wrap", author_id="1001")
+
+    poll()
+
+    verdict_line = fake_slack.posted[0]["blocks"][2]["elements"][0]["text"]
+    assert "Complaint of harm (illness)" in verdict_line and "High urgency" in verdict_line
+    [row] = db.query("select * from mentions")
+    assert store.row_to_triage(row).harm == "health"  # what a redraw after Claim or Reply reads
+
+
 def test_spam_is_stored_and_counted_but_not_posted(fake_x, fake_slack, poll, db):
     fake_x.tweet("@bramblecafe GIVEAWAY win a free iPhone, DM me to claim https://a.co/1 https://a.co/2 https://a.co/3", author_id="1001")
     fake_x.tweet("@bramblecafe great coffee", author_id="1002")

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import DEFAULT_TEMPLATES
-from bot.word_model import INTENTS, MODEL_PATH, MOODS, Reader, WordModel, features
+from bot.word_model import HARMS, INTENTS, MODEL_PATH, MOODS, Reader, WordModel, features
 from bot.models import Mention
 from bot.replies import ReplyTemplates
 from bot.triage import Triager
@@ -27,11 +27,11 @@ def triager():
     return Triager(ReplyTemplates.load(DEFAULT_TEMPLATES), business="Bramble Café")
 
 
-def leaning(intent: str, strength: float = 3.0, mood: str = "neutral") -> Reader:
-    """Models that read every post as `intent` (as sure as `strength` makes them) and `mood`."""
+def leaning(intent: str, strength: float = 3.0, mood: str = "neutral", harm: str = "none") -> Reader:
+    """Models that read every post as `intent`, `mood` and `harm`, as sure as `strength` makes them."""
     def table(labels, chosen):
         return {"labels": list(labels), "bias": [strength if x == chosen else 0.0 for x in labels], "weights": {}}
-    return Reader({"intent": table(INTENTS, intent), "mood": table(MOODS, mood)})
+    return Reader({"intent": table(INTENTS, intent), "mood": table(MOODS, mood), "harm": table(HARMS, harm)})
 
 
 @pytest.mark.parametrize("text", [
@@ -100,3 +100,21 @@ def test_the_shipped_model_was_trained_on_the_labelled_sets_as_they_are_now():
         with (BENCH / name).open(newline="", encoding="utf-8") as f:
             assert sum(1 for _ in csv.DictReader(f)) == rows, name
     assert "heldout3_mentions.csv" not in trained_on  # the one set kept from the model and the rules alike
+
+
+def test_money_taken_in_words_the_harm_lists_lack_is_high_with_careful_replies(triager):
+    m = mention("they took £200 off my card for a cancelled booking and won't give it back")
+    t = triager.triage(m)
+    assert (t.intent, t.harm, t.urgency) == ("complaint", "money", "high")
+    careful = triager.templates.suggest(intent="complaint", handle=m.author_handle, name=m.author_name, text=m.text,
+                                        business=triager.business, serious="money")
+    assert t.suggestions and set(t.suggestions) <= set(careful)
+
+
+def test_the_harm_model_speaks_only_for_complaints_and_never_replaces_a_kind_the_lists_name():
+    templates = ReplyTemplates.load(DEFAULT_TEMPLATES)
+    sure_of_injury = Triager(templates, reader=leaning("praise", 5.0, "positive", harm="injury"))
+    assert sure_of_injury.triage(mention("Loved my cut today, thank you Jade")).harm is None
+    sure_of_injury = Triager(templates, reader=leaning("complaint", 5.0, "negative", harm="injury"))
+    assert sure_of_injury.triage(mention("Got food poisoning after the chicken wrap on Friday")).harm == "health"
+    assert sure_of_injury.triage(mention("the hinge on the gate squeaks")).harm == "injury"

@@ -33,13 +33,18 @@ def where_to_answer(mention: Mention, feed: str | None = None) -> str:
             "then press Reply… → I replied myself so it counts; or No reply needed.")
 
 
+HARM_NAMES = {"health": "illness", "allergy": "an allergic reaction", "injury": "an injury", "safety": "a danger",
+              "legal": "a legal matter", "money": "money taken"}
+
+
 def verdict(triage: Triage) -> str:
     """One line a person can take in at a glance: sentiment, intent, urgency."""
     if triage.scored:
         mood = f"{LABEL_ICONS[triage.label]} {triage.label.capitalize()} ({triage.sentiment:+.2f})"
     else:
         mood = "🌐 Not in English: sentiment not scored"
-    return f"{mood} · {triage.intent.capitalize()} · {URGENCY_ICONS[triage.urgency]} {triage.urgency.capitalize()} urgency"
+    intent = f"Complaint of harm ({HARM_NAMES.get(triage.harm, triage.harm)})" if triage.harm else triage.intent.capitalize()
+    return f"{mood} · {intent} · {URGENCY_ICONS[triage.urgency]} {triage.urgency.capitalize()} urgency"
 
 
 def age(created_at: datetime, now: datetime | None = None) -> str:
