@@ -1,4 +1,4 @@
-"""Train the learned readers of intent, mood and harm (bot/word_model.json) from the labelled mention sets in bench/.
+"""Train the learned readers of intent, mood, harm and audience (bot/word_model.json) from the labelled mention sets in bench/.
 
     python bench/train_word_model.py                      # train on TRAINING_SETS, write the models
     python bench/train_word_model.py --leave-out FILE     # train without FILE and score it (nothing written)
@@ -26,7 +26,7 @@ from bot import word_model  # noqa: E402
 from bot.config import DEFAULT_TEMPLATES  # noqa: E402
 from bot.replies import ReplyTemplates  # noqa: E402
 from bot.triage import Triager  # noqa: E402
-from bot.word_model import HARMS, INTENTS, MOODS, Reader, features  # noqa: E402
+from bot.word_model import AUDIENCES, HARMS, INTENTS, MOODS, Reader, features  # noqa: E402
 from intent_quality import business, careful_replies  # noqa: E402  (bench/intent_quality.py)
 
 BENCH = ROOT / "bench"
@@ -67,13 +67,17 @@ def fit(texts: list[str], answers: list[str], labels: tuple[str, ...]) -> dict:
 
 def train(rows: list[dict]) -> dict:
     texts = [r["text"] for r in rows]
+    questions = [r for r in rows if r["intent"] == "question"]
     return {"intent": fit(texts, [r["intent"] for r in rows], INTENTS),
             "mood": fit(texts, [r["sentiment"] for r in rows], MOODS),
-            "harm": fit(texts, [r["serious"] or "none" for r in rows], HARMS)}
+            "harm": fit(texts, [r["serious"] or "none" for r in rows], HARMS),
+            # whom a question asks: a question that needs no answer from us is put to other people
+            "audience": fit([r["text"] for r in questions], ["others" if r["needs_answer"] == "no" else "business"
+                                                            for r in questions], AUDIENCES)}
 
 
 class RulesOnly(Reader):
-    """The rules' intent and harm and the lexicons' mood as they are: what triage read before the models."""
+    """The rules and lexicons as they are: what triage read before the models."""
 
     def intent(self, text: str, rules_intent: str, decided_by: str) -> str:
         return rules_intent
@@ -83,6 +87,9 @@ class RulesOnly(Reader):
 
     def harm(self, text: str, rules_kind: str | None) -> str | None:
         return rules_kind
+
+    def to_others(self, text: str, rules_say: bool) -> bool:
+        return rules_say
 
 
 def main() -> int:
@@ -98,7 +105,8 @@ def main() -> int:
         word_model.MODEL_PATH.write_text(json.dumps(models, ensure_ascii=False, separators=(",", ":")) + "\n",
                                          encoding="utf-8")
         print(f"wrote {word_model.MODEL_PATH.relative_to(ROOT)}: {len(models['intent']['weights'])} intent and "
-              f"{len(models['mood']['weights'])} mood and {len(models['harm']['weights'])} harm features from {len(rows)} mentions")
+              f"{len(models['mood']['weights'])} mood, {len(models['harm']['weights'])} harm and "
+              f"{len(models['audience']['weights'])} audience features from {len(rows)} mentions")
         return 0
     # Score the models that never saw this set, beside the rules and lexicons alone, through the real triage.
     templates = ReplyTemplates.load(DEFAULT_TEMPLATES)

@@ -26,13 +26,7 @@ def _literals(op, av) -> set[str] | None:
     if op is _sre.SUBPATTERN:
         return _needs(av[-1])
     if op is _sre.BRANCH:
-        found: set[str] = set()
-        for branch in av[1]:
-            needs = _needs(branch)
-            if not needs:
-                return None
-            found |= needs
-        return found
+        return _union(av[1], _needs)
     if op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT) and av[0] >= 1:
         return _needs(av[2])
     if op is _sre.IN and all(kind is _sre.LITERAL for kind, _ in av):
@@ -70,14 +64,19 @@ def _starts(op, av) -> set[str] | None:
     if op is _sre.SUBPATTERN:
         return _leading(av[-1])
     if op is _sre.BRANCH:
-        found: set[str] = set()
-        for branch in av[1]:
-            starts = _leading(branch)
-            if not starts:
-                return None
-            found |= starts
-        return found
+        return _union(av[1], _leading)
     return None
+
+
+def _union(branches, read) -> set[str] | None:
+    """What `read` finds in each branch, together; None when any branch promises nothing."""
+    found: set[str] = set()
+    for branch in branches:
+        part = read(branch)
+        if not part:
+            return None
+        found |= part
+    return found
 
 
 def _leading(items) -> set[str] | None:

@@ -122,7 +122,12 @@ _SIGN_OFF = re.compile(r"(^|[.!?,;]\s*|\s)(great|lovely|brilliant|classic|grand|
 _CHATTER = Gated(r"\b(wish (me|her|him|us|them) luck|congrat\w*|psa|fyi|free entry|is (hosting|doing|looking for)|"
                  r"are (hosting|doing|looking for)|hiring|retiring|first day|apparently|heard)\b")
 # Sad news is not a complaint: "closing at the end of the month, end of an era 😢".
-_SAD_NEWS = Gated(r"\b(end of an era|(gonna|going to|will) miss|sad to (hear|see)|rip to|retiring|closing (down|its doors))\b")
+_SAD_NEWS = Gated(
+    r"\b(end of an era|(gonna|going to|will) miss|sad to (hear|see)|sad news|rip to|retiring|closing (down|its doors)|"
+    r"passed away|funeral|(his|her|their|'s) wake|condolences|rest in peace|heartbroken|will be (sorely |so )?missed|"
+    r"(put|putting) (him|her|them) down|put to sleep|lost (my|our) (mum|mom|dad|nan|gran|grandad|grandpa|grandma|"
+    r"husband|wife|partner|son|daughter|brother|sister|friend|dog|cat|boy|girl))\b"
+)
 # A question or a request to the business, at the start of any sentence (after leading @handles
 # and a greeting) or anywhere in the text. "Can't believe…", "Can't wait…" ask nothing.
 _NOT_NEG = r"(?!n?['’]t\b|not\b)"
@@ -254,6 +259,11 @@ def reading(text: str, value: float) -> tuple[str, str]:
     if label == "positive" and not _CHATTER.search(lowered):
         return "praise", MOOD
     return "other", MOOD
+
+
+def sad_news(text: str) -> bool:
+    """A death, a closing, someone much loved leaving: news that wants a kind word, not thanks."""
+    return bool(_SAD_NEWS.search(sentiment.plain(text).lower()))
 
 
 def asks_others(text: str) -> bool:

@@ -20,6 +20,9 @@ PLACEHOLDERS = {"handle", "first_name", "topic", "business"}
 NO_LINKS = {"x"}  # a reply with a link costs the business about 13 times more on X
 ADDRESS = {"reddit": "u/{handle}"}  # how a reply addresses the person, where it is not @handle
 SECTIONS = ("complaint", "question", "praise", "other", "not_english")
+# Sad news (a death, a closing, someone much loved leaving) gets a kind word, not "thanks for the
+# mention". A templates file without a `sad` list borrows the built-in one.
+SAD = "sad"
 # Complaints of harm get careful replies of their own kind ([serious] in the templates): apologise,
 # take it private, say who will follow up. A templates file without them borrows the built-in ones.
 SERIOUS_KINDS = ("health", "allergy", "injury", "safety", "legal", "money")
@@ -47,6 +50,7 @@ class ReplyTemplates:
         replies = data.get("replies", {})
         for section in SECTIONS:
             _checked(path, "[replies]", section, replies.get(section))
+        sad = _checked(path, "[replies]", SAD, replies[SAD]) if SAD in replies else _built_in_replies(SAD)
         topics = {
             str(name): Gated(r"\b(?:" + "|".join(re.escape(str(w).lower()) for w in words) + r")\b")
             for name, words in data.get("topics", {}).items()
@@ -63,7 +67,7 @@ class ReplyTemplates:
         if missing and path.resolve() != _BUILT_IN.resolve():
             built_in = _built_in_serious()
             serious = {**{k: built_in[k] for k in missing if k in built_in}, **serious}
-        return cls(replies={s: list(replies[s]) for s in SECTIONS}, topics=topics,
+        return cls(replies={**{s: list(replies[s]) for s in SECTIONS}, SAD: sad}, topics=topics,
                    serious={str(k): list(v) for k, v in serious.items()}, languages=_languages(path, data.get("languages", {})))
 
     def in_language(self, language: str, intent: str) -> list[str]:
@@ -271,6 +275,10 @@ def _is_plain_word(word: str) -> bool:
 @lru_cache(maxsize=1)
 def _built_in_serious() -> dict[str, list[str]]:
     return tomllib.loads(_BUILT_IN.read_text(encoding="utf-8")).get("serious", {})
+
+
+def _built_in_replies(section: str) -> list[str]:
+    return list(tomllib.loads(_BUILT_IN.read_text(encoding="utf-8"))["replies"][section])
 
 
 @lru_cache(maxsize=512)

@@ -7,10 +7,10 @@ from datetime import datetime, timezone
 from bot import language, sentiment
 from bot.facts import Facts
 from bot.gated import Gated
-from bot.intent import LEADING_HANDLES, asks_others, reading, serious_kind
+from bot.intent import LEADING_HANDLES, asks_others, reading, sad_news, serious_kind
 from bot.word_model import Reader, shipped
 from bot.models import REPLY_LIMITS, URGENCIES, Mention, Triage
-from bot.replies import NO_LINKS, ReplyTemplates, first_name, reply_length
+from bot.replies import NO_LINKS, SAD, ReplyTemplates, first_name, reply_length
 
 # Someone selling to us, or pinging the whole channel: spam whatever else the post says.
 _SPAM = Gated(
@@ -105,9 +105,10 @@ class Triager:
             value, label = sentiment.within(value, mood), mood
         serious = self.reader.harm(text, serious_kind(text)) if intent == "complaint" else None
         urgency = urgency_for(text, value, intent, mention.author_followers, serious)
-        to_others = intent == "question" and asks_others(text)
+        to_others = intent == "question" and self.reader.to_others(text, asks_others(text))
+        sad = intent in ("praise", "other") and sad_news(text)
         suggestions = () if spam else self.templates.suggest(
-            intent="other" if to_others else intent, handle=mention.author_handle, name=mention.author_name, text=text,
+            intent=SAD if sad else "other" if to_others else intent, handle=mention.author_handle, name=mention.author_name, text=text,
             business=self.business, network=mention.source, english=scored, serious=serious, language=written_in,
         )
         answered = self._answer(mention, intent) if scored and not spam else None

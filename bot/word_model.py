@@ -1,4 +1,4 @@
-"""Learned second readers of a mention's intent, mood and harm: word weights trained on labelled mentions.
+"""Learned second readers of a mention: its intent, mood, harm and whom it asks, from labelled mentions.
 
 Hand-written rules and general lexicons read the phrasings their authors thought of; on posts
 written by other people the rules got about three intents in ten wrong. Small models trained
@@ -24,6 +24,7 @@ MODEL_PATH = Path(__file__).with_name("word_model.json")
 INTENTS = ("complaint", "question", "praise", "other")
 MOODS = ("negative", "neutral", "positive")
 HARMS = ("none", *SERIOUS_KINDS)
+AUDIENCES = ("business", "others")  # whom a question asks: the business, or people in general
 # How far the rules' intent pulls against the model's probabilities, by what decided it: a telling word
 # or pattern counts for more than the lexicons' mood alone, and harm or sarcasm the rules name is never
 # overruled (absent here). Likewise the lexicons' mood against the mood model. Chosen on labelled posts
@@ -34,6 +35,9 @@ LEXICON_WEIGHT = 0.3
 # kind at least this much (of seven: none and six kinds); chosen like the weights above, where it found
 # a tenth more of the harm and no more false alarms.
 HARM_AT_LEAST = 0.25
+# A question the rules take as put to the business is put to other people when the audience model
+# gives that at least this much; chosen like the weights above (it found 15 more of 50, one wrongly).
+OTHERS_AT_LEAST = 0.5
 
 _TOKEN = re.compile(r"[a-z0-9']+|[?!]|[^\w\s]")
 _NOISE = re.compile(r"https?://\S+|@\w+")
@@ -95,12 +99,13 @@ class WordModel:
 
 
 class Reader:
-    """The intent, mood and harm models together, as bench/train_word_model.py writes them."""
+    """The intent, mood, harm and audience models together, as bench/train_word_model.py writes them."""
 
     def __init__(self, data: dict):
         self.intents = WordModel(INTENTS, data["intent"])
         self.moods = WordModel(MOODS, data["mood"])
         self.harms = WordModel(HARMS, data["harm"])
+        self.audiences = WordModel(AUDIENCES, data["audience"])
 
     @classmethod
     def load(cls, path: Path) -> Reader:
@@ -121,6 +126,10 @@ class Reader:
         probs = self.harms.probabilities(text)
         kind = max(SERIOUS_KINDS, key=probs.__getitem__)
         return kind if probs[kind] >= HARM_AT_LEAST else None
+
+    def to_others(self, text: str, rules_say: bool) -> bool:
+        """Whether a question is put to other people ("anyone know a good plumber?") rather than to us."""
+        return rules_say or self.audiences.probabilities(text)["others"] >= OTHERS_AT_LEAST
 
 
 @lru_cache(maxsize=1)

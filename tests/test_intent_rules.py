@@ -238,3 +238,26 @@ def test_a_templates_file_without_careful_replies_borrows_the_built_in_ones(tmp_
 def _careful(triager, text, kind):
     return set(triager.templates.suggest(intent="complaint", handle="maria_eats", name="Maria López", text=text,
                                          business="Bramble Café", serious=kind))
+
+
+@pytest.mark.parametrize("text", [
+    "Sad news today, Jean who ran the counter for 30 years passed away. She'll be missed",
+    "We held mum's wake at @bramblecafe and they were so kind to us",
+    "Gutted that Kez is leaving the salon, end of an era",
+])
+def test_sad_news_gets_a_kind_word_not_thanks_for_the_mention(triager, text):
+    t = triage(triager, text)
+    assert t.suggestions and not any("made our day" in s or "Thanks for the mention" in s or "thinking of us" in s
+                                     or "see you again" in s for s in t.suggestions), t.suggestions
+    assert any("thinking of you" in s or "warmest thoughts" in s for s in t.suggestions)
+
+
+def test_a_templates_file_without_sad_replies_borrows_the_built_in_ones(tmp_path):
+    text = DEFAULT_TEMPLATES.read_text(encoding="utf-8")
+    path = tmp_path / "replies.toml"
+    start = text.index("# Sad news:")
+    path.write_text(text[:start] + text[text.index("]\n", start) + 2:], encoding="utf-8")
+    assert "sad = [" not in path.read_text(encoding="utf-8")
+    own = Triager(ReplyTemplates.load(path))
+    assert any("warmest thoughts" in s or "thinking of you" in s
+               for s in triage(own, "Sad news, the old owner passed away last night").suggestions)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import DEFAULT_TEMPLATES
-from bot.word_model import HARMS, INTENTS, MODEL_PATH, MOODS, Reader, WordModel, features
+from bot.word_model import AUDIENCES, HARMS, INTENTS, MODEL_PATH, MOODS, Reader, WordModel, features
 from bot.models import Mention
 from bot.replies import ReplyTemplates
 from bot.triage import Triager
@@ -31,7 +31,8 @@ def leaning(intent: str, strength: float = 3.0, mood: str = "neutral", harm: str
     """Models that read every post as `intent`, `mood` and `harm`, as sure as `strength` makes them."""
     def table(labels, chosen):
         return {"labels": list(labels), "bias": [strength if x == chosen else 0.0 for x in labels], "weights": {}}
-    return Reader({"intent": table(INTENTS, intent), "mood": table(MOODS, mood), "harm": table(HARMS, harm)})
+    return Reader({"intent": table(INTENTS, intent), "mood": table(MOODS, mood), "harm": table(HARMS, harm),
+                   "audience": table(AUDIENCES, "business")})
 
 
 @pytest.mark.parametrize("text", [
@@ -118,3 +119,15 @@ def test_the_harm_model_speaks_only_for_complaints_and_never_replaces_a_kind_the
     sure_of_injury = Triager(templates, reader=leaning("complaint", 5.0, "negative", harm="injury"))
     assert sure_of_injury.triage(mention("Got food poisoning after the chicken wrap on Friday")).harm == "health"
     assert sure_of_injury.triage(mention("the hinge on the gate squeaks")).harm == "injury"
+
+
+@pytest.mark.parametrize("text", [
+    "who's the best barber in Leith these days",
+    "is there anywhere in town that does proper sourdough?",
+])
+def test_a_question_to_other_people_in_words_the_rules_miss_gets_no_promise_to_answer(triager, text):
+    t = triager.triage(mention(text))
+    assert t.intent == "question"
+    assert not any("get back to you" in s or "right answer" in s for s in t.suggestions), t.suggestions
+    to_us = triager.triage(mention("what time do you shut on a Sunday"))
+    assert any("get back to you" in s or "right answer" in s or "open" in s for s in to_us.suggestions), to_us.suggestions
