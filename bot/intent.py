@@ -123,7 +123,7 @@ _CHATTER = Gated(r"\b(wish (me|her|him|us|them) luck|congrat\w*|psa|fyi|free ent
                  r"are (hosting|doing|looking for)|hiring|retiring|first day|apparently|heard)\b")
 # Sad news is not a complaint: "closing at the end of the month, end of an era 😢".
 _SAD_NEWS = Gated(
-    r"\b(end of an era|(gonna|going to|will) miss|sad to (hear|see)|sad news|rip to|retiring|closing (down|its doors)|"
+    r"\b(end of an era|(gonna|going to|will) miss|sad to (hear|see)|sad news|retiring|closing (down|its doors)|"
     r"passed away|funeral|(his|her|their|'s) wake|condolences|rest in peace|heartbroken|will be (sorely |so )?missed|"
     r"(put|putting) (him|her|them) down|put to sleep|lost (my|our) (mum|mom|dad|nan|gran|grandad|grandpa|grandma|"
     r"husband|wife|partner|son|daughter|brother|sister|friend|dog|cat|boy|girl))\b"
