@@ -70,7 +70,7 @@ QUESTIONS = [
     ("What are your opening hours?", "opening hours"),
     ("How late are you open on Saturdays?", "Saturday hours"),
     ("When do you open on Monday?", "Monday hours"),
-    ("Open on Christmas Day? Thinking of popping in", "opening hours"),
+    ("Open on Christmas Day? Thinking of popping in", "closed 25 December"),
     ("what time do you close tonight?", "Friday hours"),
     ("Hi! Are you open today? Walking over now", "Friday hours"),
     ("Do you close early on Sundays?", "Sunday hours"),

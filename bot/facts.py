@@ -64,8 +64,11 @@ class Facts:
         for answer in self.answers:  # the owner's own answers come first: they know best
             if any(_says(lowered, ask) for ask in answer.asks):
                 return Fact(f"your answer about {answer.asks[0]}", answer.say)
-        if self.hours and not self.hours.always_open and _HOURS.search(lowered):
-            return self._hours(lowered, now)
+        if self.hours and not self.hours.always_open and _HOURS.search(lowered) and not _SERVICE.search(lowered):
+            # One service's times ("when does the kitchen close?") are not the opening hours: no guess.
+            hours = self._hours(lowered, now)
+            if hours:
+                return hours
         if _BOOKING.search(lowered):
             if self.booking and links:
                 return Fact("booking link", f"You can book here: {self.booking}")
@@ -80,8 +83,16 @@ class Facts:
             return Fact("address", f"We're at {where.rstrip('.')}.")
         return None
 
-    def _hours(self, lowered: str, now: datetime) -> Fact:
+    def _hours(self, lowered: str, now: datetime) -> Fact | None:
         local = now.astimezone(self.hours.tz) if self.hours else now
+        holiday = _HOLIDAY.search(lowered)
+        if holiday:
+            # A holiday or a date: the facts know it only when it is one of the closed days. Otherwise
+            # the usual hours may well be wrong that day, so nothing is answered.
+            day = _holiday_date(holiday.group(0), local.date())
+            if day in self.closed:
+                return Fact(f"closed {day:%d %B}", f"We're closed on {holiday.group(0).title()} ({day:%d %B}).")
+            return None
         asked = _asked_day(lowered, local.date())
         if asked is None:
             return Fact("opening hours", f"We're open {week_hours(self.hours)}.")
@@ -102,6 +113,18 @@ _BOOKING = re.compile(r"\b(book(ing)?|reserv(e|ations?)|table for|make an appoin
 _WHERE = re.compile(r"\b(where are you|where is (the|your)|address|find you|located|location|directions|how do i get)\b")
 _PHONE = re.compile(r"\b(phone|call you|number to call|ring you|telephone)\b")
 _EMAIL = re.compile(r"\b(e-?mail)\b")
+# Asks about the times of one service, not about being open.
+_SERVICE = re.compile(r"\b(kitchen|breakfast|brunch|lunch|dinner|food|serving|serve|last orders?|happy hour|"
+                      r"deliver(y|ies)|takeaway|click and collect)\b")
+# A holiday or a date asked about ("open boxing day?", "are you open on the 26th?").
+_HOLIDAY = re.compile(r"\b(christmas( day| eve)?|xmas( day| eve)?|boxing day|new year'?s( day| eve)?|easter( \w+)?|good friday|"
+                      r"bank holiday( monday)?|public holidays?|anzac day|thanksgiving|labou?r day|memorial day|"
+                      r"independence day|canada day|australia day|waitangi day|st\.? patrick'?s day|hogmanay|"
+                      r"\d{1,2}(st|nd|rd|th)|\d{1,2} (jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*)\b")
+# Holidays on the same date every year, to check against the closed days.
+_FIXED_DATES = {"christmas eve": (12, 24), "christmas": (12, 25), "christmas day": (12, 25), "boxing day": (12, 26),
+                "new year's eve": (12, 31), "new years eve": (12, 31), "new year's day": (1, 1), "new years day": (1, 1),
+                "hogmanay": (12, 31)}
 _WEEKDAYS = {name.lower(): i for i, name in enumerate(DAY_NAMES)}
 _DAY_WORD = re.compile(r"\b(today|tonight|tomorrow|" + "|".join(sorted(_WEEKDAYS, key=len, reverse=True)) + r")s?\b")
 
@@ -121,6 +144,15 @@ def _singular_pattern(word: str) -> str:
     if word.endswith("y") and len(word) > 2:
         return re.escape(word[:-1]) + "(?:y|ies)"
     return re.escape(word) + "(?:s|es)?"
+
+
+def _holiday_date(said: str, today: date) -> date | None:
+    """The next date of a holiday that falls on the same date each year, or None."""
+    month_day = _FIXED_DATES.get(said.replace("xmas", "christmas"))
+    if month_day is None:
+        return None
+    this_year = date(today.year, *month_day)
+    return this_year if this_year >= today else date(today.year + 1, *month_day)
 
 
 def _asked_day(lowered: str, today: date) -> tuple[date, str] | None:

@@ -152,3 +152,18 @@ def test_facts_init_writes_a_starter_and_facts_shows_what_is_known(env, tmp_path
     assert "is already there" in again.stdout
     shown = bot("facts", env=settings)
     assert "Opening hours: Monday–Friday 09:00–17:00 (closed Saturday–Sunday)" in shown.stdout
+
+
+def test_a_holiday_is_answered_only_when_the_facts_say_it_is_closed(known):
+    assert known.answer("are you open christmas day?", FRIDAY) == facts.Fact(
+        "closed 25 December", "We're closed on Christmas Day (25 December).")
+    # The usual hours may be wrong on a holiday the facts say nothing about: no answer, so nothing wrong is said.
+    assert known.answer("open boxing day?", FRIDAY) is None
+    assert known.answer("what are your hours over the bank holiday", FRIDAY) is None
+    assert known.answer("are you open on the 26th?", FRIDAY) is None
+
+
+def test_one_service_s_times_are_not_answered_with_the_opening_hours(known):
+    assert known.answer("what time does the kitchen close on saturday?", FRIDAY) is None
+    assert known.answer("until when do you serve breakfast", FRIDAY) is None
+    assert known.answer("what time do you close on saturday?", FRIDAY).text == "We're open 09:00–16:00 on Saturday."
