@@ -6,6 +6,7 @@ import pytest
 from bot import config, wiring
 from storage import open_db
 from tests.fakes import bluesky_api, feeds, mastodon_api, reddit_api, slack_api, x_api
+from tests.helpers import run_cli
 from tests.workspace import Workspace
 
 
@@ -119,3 +120,11 @@ def card(fake_x, fake_slack):
         assert len(fake_slack.posted) == before + 1
         return f"x:{tweet['id']}", fake_slack.posted[-1]["ts"], tweet
     return make
+
+
+@pytest.fixture
+def bot(tmp_path):
+    """`python -m bot …` in this process, in an empty folder, with only the settings given."""
+    def run(*args, env=None, stdin="", cwd=None):
+        return run_cli(*args, env=env, stdin=stdin, cwd=cwd or tmp_path)
+    return run

@@ -1,4 +1,4 @@
-"""The command line as a user runs it: demo, triage, poll and doctor, in real subprocesses."""
+"""The command line as a user runs it: demo, triage, poll and doctor (the demo and a poll in real subprocesses)."""
 from __future__ import annotations
 
 import json
@@ -7,24 +7,28 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.fakes import slack_api, x_api
+from tests.helpers import OUR_PREFIXES
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def bot(*args, env=None, stdin="", cwd=None):
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "X_"))}
+def subprocess_bot(*args, env=None, stdin="", cwd: Path):
+    """A real `python -m bot …`: a new interpreter, only `env` of our settings, in `cwd` (no `.env` read)."""
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith(OUR_PREFIXES)}
     full_env.update(env or {})
     full_env["COLUMNS"] = "100"  # cards are drawn to the terminal's width; a test runner may set a narrow one
     return subprocess.run(
         [sys.executable, "-m", "bot", *args], input=stdin, capture_output=True, text=True,
-        env={**full_env, "PYTHONPATH": str(ROOT)}, cwd=cwd or ROOT, timeout=120,
+        env={**full_env, "PYTHONPATH": str(ROOT)}, cwd=cwd, timeout=120,
     )
 
 
-def test_demo_runs_without_credentials_and_never_posts_twice(tmp_path):
+def test_demo_runs_without_credentials_and_never_posts_twice(tmp_path, bot):
     database = tmp_path / "demo.db"
-    first = bot("demo", "--database", str(database), cwd=tmp_path)
+    first = subprocess_bot("demo", "--database", str(database), cwd=tmp_path)
     assert first.returncode == 0, first.stderr
     assert first.stdout.count("[ Claim ]  [ Reply… ]  [ No reply needed ]") == 30
     for network in ("on X", "on Mastodon", "on Bluesky", "on Reddit", "on RSS"):
@@ -44,7 +48,7 @@ def test_demo_runs_without_credentials_and_never_posts_twice(tmp_path):
     assert "Team:      waiting 26, replied 2, claimed 1, dismissed 1" in second.stdout
 
 
-def test_triage_reads_lines_and_writes_json_lines():
+def test_triage_reads_lines_and_writes_json_lines(bot):
     result = bot("triage", stdin="Ugh, the delivery took forever\nDo you have oat milk?\n\nLove this place ❤️\n")
     assert result.returncode == 0, result.stderr
     rows = [json.loads(line) for line in result.stdout.splitlines()]
@@ -52,14 +56,14 @@ def test_triage_reads_lines_and_writes_json_lines():
     assert all({"label", "intent", "sentiment", "urgency", "suggestions"} <= set(r) for r in rows)
 
 
-def test_poll_succeeds_against_the_services_and_says_what_it_did(env, fake_x, fake_slack):
+def test_poll_succeeds_against_the_services_and_says_what_it_did(env, fake_x, fake_slack, tmp_path):
     fake_x.tweet("@bramblecafe do you deliver?", author_id="1001")
-    result = bot("poll", env=env)
+    result = subprocess_bot("poll", env=env, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "1 cards posted" in result.stdout and len(fake_slack.posted) == 1
 
 
-def test_poll_fails_with_one_line_reason_and_never_echoes_secrets(env, fake_x, fake_slack):
+def test_poll_fails_with_one_line_reason_and_never_echoes_secrets(env, fake_x, fake_slack, bot):
     result = bot("poll", env={**env, "X_BEARER_TOKEN": "wrong-token-secret-xyz"})
     assert result.returncode == 1
     assert "X rejected the bearer token (401)" in result.stderr
@@ -70,7 +74,7 @@ def test_poll_fails_with_one_line_reason_and_never_echoes_secrets(env, fake_x, f
     assert typo.returncode == 2 and "POLL_INTERVAL_SECONDS must be a number" in typo.stderr
 
 
-def test_poll_fails_when_slack_refuses_the_card(env, fake_x, fake_slack):
+def test_poll_fails_when_slack_refuses_the_card(env, fake_x, fake_slack, bot):
     fake_slack.channels[slack_api.CHANNEL]["is_member"] = False
     fake_x.tweet("@bramblecafe hello", author_id="1001")
     result = bot("poll", env=env)
@@ -78,7 +82,7 @@ def test_poll_fails_when_slack_refuses_the_card(env, fake_x, fake_slack):
     assert "/invite @Listening Post" in result.stderr
 
 
-def test_doctor_says_all_set_when_everything_works(env, fake_x, fake_slack):
+def test_doctor_says_all_set_when_everything_works(env, fake_x, fake_slack, bot):
     result = bot("doctor", env=env)
     assert result.returncode == 0, result.stdout
     assert "Slack token works" in result.stdout and "X works: listening for mentions of @bramblecafe" in result.stdout
@@ -93,7 +97,7 @@ def test_doctor_says_all_set_when_everything_works(env, fake_x, fake_slack):
     assert "Replies by anyone but Maria, Sam (owner) wait for their approval." in posting.stdout
 
 
-def test_reply_settings_mistakes_are_explained_before_anything_starts(env, fake_x, fake_slack):
+def test_reply_settings_mistakes_are_explained_before_anything_starts(env, fake_x, fake_slack, bot):
     half = bot("doctor", env={**env, "X_API_KEY": "only-this-one"})
     assert half.returncode == 2
     assert "X_API_SECRET, X_ACCESS_TOKEN, X_ACCESS_TOKEN_SECRET not set" in half.stderr and "only-this-one" not in half.stderr
@@ -105,7 +109,7 @@ def test_reply_settings_mistakes_are_explained_before_anything_starts(env, fake_
     assert wrong_keys.returncode == 1 and "X rejected the keys for posting replies (401)" in wrong_keys.stdout
 
 
-def test_doctor_names_each_problem_in_plain_words(env, fake_x, fake_slack):
+def test_doctor_names_each_problem_in_plain_words(env, fake_x, fake_slack, bot):
     fake_slack.channels[slack_api.CHANNEL]["is_member"] = False
     result = bot("doctor", env={**env, "X_USERNAME": "nosuchshop"})
     assert result.returncode == 1

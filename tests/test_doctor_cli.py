@@ -5,7 +5,6 @@ import re
 from pathlib import Path
 
 from tests.fakes import slack_api
-from tests.test_commands import bot
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 MARKS = ("✓ ", "✗ ", "• ")
@@ -20,7 +19,7 @@ def plain_lines_only(result) -> None:
     assert not re.search(r"\b(ERROR|WARNING|Traceback)\b|slack_sdk|urllib3", result.stdout)
 
 
-def test_doctor_opens_a_socket_mode_connection_with_the_app_token(env, fake_x, fake_slack):
+def test_doctor_opens_a_socket_mode_connection_with_the_app_token(env, fake_x, fake_slack, bot):
     result = bot("doctor", env={**env, "SLACK_APP_TOKEN": slack_api.APP_TOKEN})
     assert result.returncode == 0, result.stdout
     assert "✓ Socket Mode token works" in result.stdout
@@ -29,7 +28,7 @@ def test_doctor_opens_a_socket_mode_connection_with_the_app_token(env, fake_x, f
     assert any(r.path.endswith("/apps.connections.open") for r in fake_slack.requests)
 
 
-def test_doctor_says_what_to_do_about_a_wrong_app_token_without_library_noise(env, fake_x, fake_slack):
+def test_doctor_says_what_to_do_about_a_wrong_app_token_without_library_noise(env, fake_x, fake_slack, bot):
     wrong = "xapp-1-A0APP-9999-revoked"
     result = bot("doctor", env={**env, "SLACK_APP_TOKEN": wrong, "SLACK_BOT_TOKEN": "xoxb-revoked-1234567"})
     assert result.returncode == 1
@@ -41,7 +40,7 @@ def test_doctor_says_what_to_do_about_a_wrong_app_token_without_library_noise(en
     plain_lines_only(result)
 
 
-def test_all_set_needs_at_least_one_network_and_points_at_the_readme(env):
+def test_all_set_needs_at_least_one_network_and_points_at_the_readme(env, bot):
     # Slack unreachable too: slack_sdk logs each failed attempt at ERROR, and none of that may show.
     no_network = {**{k: v for k, v in env.items() if not k.startswith("X_")}, "SLACK_API_URL": "http://127.0.0.1:9/api/"}
     result = bot("doctor", env=no_network)

@@ -106,9 +106,8 @@ def test_listen_facts_says_what_suggestions_know_and_where_to_change_it(workspac
     assert "• Asked about dogs, dog friendly, pets: “Dogs are very welcome" in text
 
 
-def test_a_mistake_in_the_facts_file_stops_the_start_with_one_line(env, tmp_path):
-    from tests.test_commands import bot
-
+def test_a_mistake_in_the_facts_file_stops_the_start_with_one_line(env, tmp_path, bot):
+    
     path = tmp_path / "business.toml"
     path.write_text('phone = 01904\n', encoding="utf-8")
     result = bot("doctor", env={**env, "BUSINESS_FACTS": str(path)})
@@ -139,9 +138,8 @@ def test_a_question_the_facts_answer_gets_that_answer_first_and_the_card_says_so
     assert "bramble.example" not in str(booking["blocks"])
 
 
-def test_facts_init_writes_a_starter_and_facts_shows_what_is_known(env, tmp_path):
-    from tests.test_commands import bot
-
+def test_facts_init_writes_a_starter_and_facts_shows_what_is_known(env, tmp_path, bot):
+    
     path = tmp_path / "business.toml"
     settings = {**env, "BUSINESS_FACTS": str(path), "BUSINESS_HOURS": "mon-fri 09:00-17:00", "BUSINESS_NAME": "Bramble Café"}
     first = bot("facts", env=settings)

@@ -67,9 +67,8 @@ def test_only_mentions_alike_in_words_intent_and_mood_are_matched(db):
     assert team_replies.similar(db, 'cold" OR latte* NEAR( bitter', "complaint", "negative")  # FTS syntax is only words
 
 
-def test_the_triage_command_offers_the_teams_words_when_a_database_is_given(env, settings):
-    from tests.test_commands import bot
-
+def test_the_triage_command_offers_the_teams_words_when_a_database_is_given(env, settings, bot):
+    
     db = open_db(settings.database_path)
     row = {"id": "x:1578", "source": "x", "intent": "complaint", "label": "negative", "text": "my latte was cold and bitter",
            "author_handle": "maria_eats", "author_name": "Maria"}

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -15,8 +12,8 @@ from bot.config import DEFAULT_TEMPLATES
 from bot.models import REPLY_LIMITS, Mention
 from bot.replies import ReplyTemplates, first_name, reply_length, without_name
 from bot.triage import Triager, is_spam
+from tests.helpers import run_cli
 
-ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
@@ -147,12 +144,8 @@ def test_spam_stays_spam_even_as_a_question(text):
 
 # ---- item 7: `python -m bot triage --network …` shows a card's suggestions ----
 
-def run_triage(*args, stdin):
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "X_", "MASTODON_", "BLUESKY_", "REDDIT_"))}
-    return subprocess.run(
-        [sys.executable, "-m", "bot", "triage", *args], input=stdin, capture_output=True, text=True,
-        env={**env, "PYTHONPATH": str(ROOT)}, cwd=ROOT, timeout=120,
-    )
+def run_triage(*args, stdin, cwd, env=None):
+    return run_cli("triage", *args, stdin=stdin, cwd=cwd, env=env)
 
 
 LINES = ("Ugh, the delivery took forever\nDo you have oat milk?\nLove this place ❤️\n"
@@ -160,8 +153,8 @@ LINES = ("Ugh, the delivery took forever\nDo you have oat milk?\nLove this place
 
 
 @pytest.mark.parametrize("network", ["x", "mastodon", "bluesky", "reddit"])
-def test_cli_triage_suggests_replies_within_the_networks_limit(network):
-    result = run_triage("--network", network, "--name", "Aisha Bello", "--handle", "aisha", stdin=LINES)
+def test_cli_triage_suggests_replies_within_the_networks_limit(network, tmp_path):
+    result = run_triage("--network", network, "--name", "Aisha Bello", "--handle", "aisha", stdin=LINES, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     rows = [json.loads(line) for line in result.stdout.splitlines()]
     assert len(rows) == 5 and not rows[3]["spam"]
@@ -185,12 +178,7 @@ def test_cli_triage_defaults_to_x_and_matches_a_card(tmp_path):
     results = {}
     for network in ("x", "bluesky", "mastodon"):
         args = ["--network", network] if network != "x" else []
-        proc = subprocess.run(
-            [sys.executable, "-m", "bot", "triage", "--name", "Aisha Bello", *args], input="Love this place ❤️\n",
-            capture_output=True, text=True, cwd=ROOT, timeout=120,
-            env={**{k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "X_"))},
-                 "PYTHONPATH": str(ROOT), **env_templates},
-        )
+        proc = run_triage("--name", "Aisha Bello", *args, stdin="Love this place ❤️\n", cwd=tmp_path, env=env_templates)
         assert proc.returncode == 0, proc.stderr
         results[network] = json.loads(proc.stdout)["suggestions"]
     card = Triager(ReplyTemplates.load(templates), business="our team")
@@ -201,8 +189,8 @@ def test_cli_triage_defaults_to_x_and_matches_a_card(tmp_path):
     assert any("https://bramble.example/menu" in s for s in results["mastodon"])  # Mastodon keeps them
 
 
-def test_cli_triage_rejects_an_unknown_network_in_one_line():
-    result = run_triage("--network", "tiktok", stdin="hello\n")
+def test_cli_triage_rejects_an_unknown_network_in_one_line(tmp_path):
+    result = run_triage("--network", "tiktok", stdin="hello\n", cwd=tmp_path)
     assert result.returncode == 2 and result.stdout == ""
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "tiktok" in lines[0]

@@ -5,7 +5,6 @@ from bot import config, wiring
 from tests.fakes import mastodon_api
 from tests.fakes.bluesky_api import APP_PASSWORD, HANDLE
 from tests.helpers import wait_for
-from tests.test_commands import bot
 
 
 def test_a_cross_post_is_one_card_with_a_line_in_its_thread(fake_mastodon, fake_bluesky, fake_slack, poll_for):
@@ -41,7 +40,7 @@ def test_listen_sources_shows_each_network_on_or_off_with_its_last_problem(works
     assert "⚪ *Bluesky* — off" in text and "⚪ *Reddit* — off" in text
 
 
-def test_doctor_reports_each_network_in_plain_words(env, fake_x, fake_slack, fake_mastodon, fake_feeds):
+def test_doctor_reports_each_network_in_plain_words(env, fake_x, fake_slack, fake_mastodon, fake_feeds, bot):
     fake_mastodon.mention("@bramblecafe hello there")
     result = bot("doctor", env={**env, "MASTODON_BASE_URL": fake_mastodon.url, "MASTODON_ACCESS_TOKEN": mastodon_api.TOKEN,
                                 "RSS_FEEDS": f"{fake_feeds.url}/gone.rss"})
@@ -53,7 +52,7 @@ def test_doctor_reports_each_network_in_plain_words(env, fake_x, fake_slack, fak
     assert mastodon_api.TOKEN not in result.stdout
 
 
-def test_half_set_networks_and_bad_feed_addresses_are_explained_before_anything_starts(env):
+def test_half_set_networks_and_bad_feed_addresses_are_explained_before_anything_starts(env, bot):
     half = bot("doctor", env={**env, "MASTODON_BASE_URL": "https://mastodon.social"})
     assert half.returncode == 2 and "To listen on Mastodon, MASTODON_ACCESS_TOKEN must be set too" in half.stderr
     feeds = bot("doctor", env={**env, "RSS_FEEDS": "news.example/feed"})

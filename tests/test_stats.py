@@ -106,9 +106,8 @@ def test_periods_are_understood_or_explained():
         stats.period("lastweek", tokyo, now)
 
 
-def test_stats_on_the_command_line_and_as_csv(env, tmp_path):
-    from tests.test_commands import bot
-
+def test_stats_on_the_command_line_and_as_csv(env, tmp_path, bot):
+    
     db = open_db(env["DATABASE_PATH"])
     t = Timeline(db)
     now = datetime.now(UTC)
