@@ -1,13 +1,22 @@
 """Shared fixtures: fake X and Slack servers on 127.0.0.1, settings pointing at them, a database."""
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from bot import config, wiring
 from storage import open_db
 from tests.fakes import bluesky_api, feeds, mastodon_api, reddit_api, slack_api, x_api
-from tests.helpers import run_cli
+from tests.helpers import OUR_PREFIXES, run_cli
 from tests.workspace import Workspace
+
+
+@pytest.fixture(autouse=True)
+def _none_of_the_developers_settings(monkeypatch):
+    """Tests ignore the developer's own settings: a filled-in shell must never send a test to the real networks."""
+    for name in [k for k in os.environ if k.startswith(OUR_PREFIXES)]:
+        monkeypatch.delenv(name)
 
 
 def _running(server):

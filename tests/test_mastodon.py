@@ -88,7 +88,9 @@ def test_hashtag_timeline_and_a_mention_of_the_same_post_make_one_card(fake_mast
 
 
 def test_a_rate_limit_pauses_mastodon_until_the_iso_reset_time(fake_mastodon, fake_slack, poll, db):
-    reset = datetime.now(timezone.utc) + timedelta(minutes=4)
+    # Mid-minute: Mastodon.py shifts the reset by the server clock's offset (its Date header has whole
+    # seconds), which must not carry the time shown into the next minute.
+    reset = (datetime.now(timezone.utc) + timedelta(minutes=4)).replace(second=30, microsecond=0)
     fake_mastodon.fail_next("/api/v1/notifications", rate_limited(reset))
     fake_mastodon.mention("@bramblecafe hello")
 
