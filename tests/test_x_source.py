@@ -149,3 +149,42 @@ def test_a_new_gap_joining_an_old_one_gets_its_empty_answers_counted_afresh(fake
 
     carded = set(card_texts(fake_slack))
     assert all(f"> {t['text']}" in carded for t in second)
+
+
+def test_a_bug_in_reading_one_post_is_logged_with_its_traceback_and_the_rest_are_carded(
+        fake_x, fake_slack, poll, monkeypatch, caplog):
+    from bot.sources import x as x_source
+
+    fake_x.tweet("@bramblecafe first", author_id="1001")
+    odd = fake_x.tweet("@bramblecafe this one trips a bug", author_id="1001")
+    fake_x.tweet("@bramblecafe last", author_id="1002")
+    real = x_source.to_mention
+
+    def buggy(raw, user):  # a bug of ours, as an edit could make it
+        if raw["id"] == odd["id"]:
+            raise TypeError("unsupported operand type(s)")
+        return real(raw, user)
+
+    monkeypatch.setattr(x_source, "to_mention", buggy)
+    report = poll()
+
+    assert report.posted == 2 and card_texts(fake_slack) == ["> @bramblecafe first", "> @bramblecafe last"]
+    [record] = [r for r in caplog.records if "could not be read" in r.getMessage()]
+    assert record.levelname == "WARNING" and record.exc_info and record.exc_info[0] is TypeError
+
+
+def test_a_bug_of_ours_around_a_whole_fetch_is_named_as_one_not_blamed_on_x(fake_x, fake_slack, poll, monkeypatch, caplog):
+    from bot.sources import x as x_source
+
+    fake_x.tweet("@bramblecafe hello", author_id="1001")
+    poll()
+
+    def buggy(saved):
+        raise KeyError("since_id")
+
+    monkeypatch.setattr(x_source, "_position", buggy)
+    report = poll()
+
+    assert "could not handle (KeyError)" in report.source_errors["x"]
+    assert "could not read" not in report.source_errors["x"]
+    assert any(r.levelname == "WARNING" and r.exc_info and r.exc_info[0] is KeyError for r in caplog.records)

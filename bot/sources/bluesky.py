@@ -120,7 +120,9 @@ class BlueskySource:
         except UnauthorizedError as exc:
             self._client = None  # log in again next poll
             raise explain(exc, self.service_url) from exc
-        except (AtProtocolError, ValueError, TypeError, AttributeError, KeyError) as exc:
+        # atproto's errors and an answer of the wrong shape (ValueError) are Bluesky's problem, said in plain
+        # words; anything else is a bug of ours and reaches the pipeline, which logs it with its traceback.
+        except (AtProtocolError, ValueError) as exc:
             log.debug("Bluesky request failed", exc_info=True)
             raise explain(exc, self.service_url) from exc
 
@@ -206,7 +208,7 @@ def _parse_each(items: list, parse: Callable) -> list[Mention]:
             if mention:
                 found.append(mention)
         except (AttributeError, KeyError, TypeError, ValueError, ModelError):
-            log.warning("Skipped an item from Bluesky that could not be read: %.200r", item)
+            log.warning("Skipped an item from Bluesky that could not be read: %.200r", item, exc_info=True)
     return found
 
 

@@ -104,7 +104,9 @@ class MastodonSource:
             for tag in self.hashtags:
                 key = f"tag:{tag.lower()}"
                 yield from self._read(key, lambda **kw: self.client.timeline_hashtag(tag, **kw), cursors.get(key), lambda s: s)
-        except (MastodonError, ValueError, TypeError, KeyError, AttributeError, IndexError) as exc:
+        # Mastodon.py's errors and an answer of the wrong shape (ValueError) are Mastodon's problem, said in plain
+        # words; anything else is a bug of ours and reaches the pipeline, which logs it with its traceback.
+        except (MastodonError, ValueError) as exc:
             log.debug("Mastodon request failed", exc_info=True)
             raise explain(exc, self.client) from exc
 
@@ -172,7 +174,7 @@ def parse(items: list, status_of: Callable) -> list[Mention]:
             if status:
                 found.append(to_mention(status))
         except (AttributeError, KeyError, TypeError, ValueError):
-            log.warning("Skipped an item from Mastodon that could not be read: %.200r", item)
+            log.warning("Skipped an item from Mastodon that could not be read: %.200r", item, exc_info=True)
     return found
 
 

@@ -114,8 +114,9 @@ class RedditSource:
             key = f"comments:{self.where}"
             yield from self._read(key, cursors.get(key), lambda limit: (
                 c for c in subreddit.comments(limit=min(limit or COMMENTS_READ, COMMENTS_READ)) if self._names(c)))
-        except (praw.exceptions.PRAWException, prawcore.PrawcoreException, AttributeError, LookupError, TypeError, ValueError,
-                RuntimeError) as exc:
+        # praw's errors and an answer of the wrong shape (ValueError) are Reddit's problem, said in plain words;
+        # anything else is a bug of ours and reaches the pipeline, which logs it with its traceback.
+        except (praw.exceptions.PRAWException, prawcore.PrawcoreException, ValueError, RuntimeError) as exc:
             log.debug("Reddit request failed", exc_info=True)
             raise explain(exc) from exc
 
@@ -177,7 +178,7 @@ def _parse_each(items: Iterable) -> list[Mention]:
         try:
             found.append(to_mention(item))
         except (AttributeError, KeyError, TypeError, ValueError):
-            log.warning("Skipped an item from Reddit that could not be read: %.200r", getattr(item, "__dict__", item))
+            log.warning("Skipped an item from Reddit that could not be read: %.200r", getattr(item, "__dict__", item), exc_info=True)
     return found
 
 

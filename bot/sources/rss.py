@@ -82,7 +82,7 @@ class RssSource:
             try:
                 mentions.append(to_mention(entry, feed_title, url, lang))
             except (AttributeError, KeyError, TypeError, ValueError):
-                log.warning("Skipped an entry of %s that could not be read: %.200r", url, dict(entry))
+                log.warning("Skipped an entry of %s that could not be read: %.200r", url, dict(entry), exc_info=True)
         since = state.get("since")
         present = {m.external_id for m in mentions}
         if since is None:

@@ -183,8 +183,9 @@ class XSource:
     def fetch(self, cursors: dict[str, str]) -> Iterator[Page]:
         try:
             yield from self._fetch(cursors)
-        except (tweepy.TweepyException, requests.RequestException, ValueError, KeyError, TypeError, AttributeError,
-                RuntimeError) as exc:
+        # The libraries' errors and a page of the wrong shape (_Unreadable) are X's problem, said in plain words;
+        # anything else is a bug of ours and reaches the pipeline, which logs it with its traceback.
+        except (tweepy.TweepyException, requests.RequestException, ValueError, RuntimeError) as exc:
             log.debug("X request failed", exc_info=True)
             raise explain(exc, self.api_url, self.username) from exc
 
@@ -323,7 +324,7 @@ def parse_page(body: dict, own_id: str | None = None) -> list[Mention]:
                 continue  # the business's own posts are not mentions to answer
             mentions.append(to_mention(raw, users.get(author_id, {})))
         except (AttributeError, KeyError, TypeError, ValueError):
-            log.warning("Skipped a post from X that could not be read: %.200r", raw)
+            log.warning("Skipped a post from X that could not be read: %.200r", raw, exc_info=True)
     return mentions
 
 
@@ -339,7 +340,7 @@ def parse_own_replies(body: dict, account: str) -> list[NetworkReply]:
                     url=f"https://x.com/{account}/status/{raw['id']}", created_at=_created_at(raw), account=account,
                 ))
         except (AttributeError, KeyError, TypeError, ValueError):
-            log.warning("Skipped one of the account's posts that could not be read: %.200r", raw)
+            log.warning("Skipped one of the account's posts that could not be read: %.200r", raw, exc_info=True)
     return found
 
 
