@@ -6,6 +6,7 @@ tests, puts N cards in the database, and sends signed Claim clicks: one after an
 from 8 people at once. It reports the ack time as seen by the clicker and how long until
 every claim was recorded and its card redrawn. Last output line is JSON.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -15,7 +16,7 @@ import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -35,11 +36,20 @@ PEOPLE = list(slack_api.PEOPLE)
 def seed(database: Path, count: int) -> list[str]:
     """`count` mentions whose cards are already in the channel."""
     db = open_db(database)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     triaged = [
-        (Mention("x", str(1_900_000_000_000 + i), f"customer{i}", f"Customer {i}", "@bramblecafe where is my order?",
-                 f"https://x.com/customer{i}/status/{i}", now - timedelta(minutes=10)),
-         Triage(-0.4, "negative", "complaint", "high", ("Sorry about that!",)))
+        (
+            Mention(
+                "x",
+                str(1_900_000_000_000 + i),
+                f"customer{i}",
+                f"Customer {i}",
+                "@bramblecafe where is my order?",
+                f"https://x.com/customer{i}/status/{i}",
+                now - timedelta(minutes=10),
+            ),
+            Triage(-0.4, "negative", "complaint", "high", ("Sorry about that!",)),
+        )
         for i in range(count)
     ]
     store.save_mentions(db, triaged)
@@ -86,20 +96,29 @@ def main() -> None:
             store.mark_posted(db, mention_id, ChatRef("slack", slack_api.CHANNEL, ts))
             card_ts[mention_id] = ts
         db.close()
-        settings = config.load({
-            "SLACK_BOT_TOKEN": slack_api.BOT_TOKEN, "SLACK_SIGNING_SECRET": "bench-signing-secret",
-            "SLACK_CHANNEL": slack_api.CHANNEL, "SLACK_API_URL": fake_slack.api_url, "DATABASE_PATH": str(database),
-        })
+        settings = config.load(
+            {
+                "SLACK_BOT_TOKEN": slack_api.BOT_TOKEN,
+                "SLACK_SIGNING_SECRET": "bench-signing-secret",
+                "SLACK_CHANNEL": slack_api.CHANNEL,
+                "SLACK_API_URL": fake_slack.api_url,
+                "DATABASE_PATH": str(database),
+            }
+        )
         workspace = Workspace(settings, fake_slack)
         results = {"cards": args.cards}
-        for label, batch, workers in (("one_by_one", ids[: args.cards], 1), ("eight_at_once", ids[args.cards:], 8)):
+        for label, batch, workers in (("one_by_one", ids[: args.cards], 1), ("eight_at_once", ids[args.cards :], 8)):
             acks, total = clicks(workspace, batch, card_ts, workers)
             results[label] = {
-                "ack_ms_median": round(statistics.median(acks), 1), "ack_ms_p90": round(percentile(acks, 0.9), 1),
-                "ack_ms_max": round(max(acks), 1), "all_recorded_and_redrawn_s": round(total, 2),
+                "ack_ms_median": round(statistics.median(acks), 1),
+                "ack_ms_p90": round(percentile(acks, 0.9), 1),
+                "ack_ms_max": round(max(acks), 1),
+                "all_recorded_and_redrawn_s": round(total, 2),
             }
-            print(f"{label}: {args.cards} claims, ack median {results[label]['ack_ms_median']} ms, p90 "
-                  f"{results[label]['ack_ms_p90']} ms, max {results[label]['ack_ms_max']} ms; all recorded and redrawn in {total:.2f} s")
+            print(
+                f"{label}: {args.cards} claims, ack median {results[label]['ack_ms_median']} ms, p90 "
+                f"{results[label]['ack_ms_p90']} ms, max {results[label]['ack_ms_max']} ms; all recorded and redrawn in {total:.2f} s"
+            )
         workspace.stop()
     fake_slack.stop()
     print(json.dumps(results))

@@ -7,6 +7,7 @@ question is labelled with the fact that answers it, or with nothing when the fac
 cover it. Every question goes through the real triage (intent, then the facts), as a card on X
 would get it. Prints the misses and one JSON line.
 """
+
 from __future__ import annotations
 
 import json
@@ -14,7 +15,7 @@ import os
 import sys
 import tempfile
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -26,7 +27,7 @@ from bot.models import Mention  # noqa: E402
 from bot.replies import ReplyTemplates  # noqa: E402
 from bot.triage import Triager  # noqa: E402
 
-FACTS = '''
+FACTS = """
 name = "Juniper Café"
 address = "4 Castle Street, Hexham"
 directions = "Next to the abbey car park."
@@ -58,9 +59,9 @@ say = "Step-free entrance at the side door and an accessible toilet."
 [[answer]]
 asks = ["parking", "park nearby", "car park"]
 say = "The abbey car park is next door, free after 6pm."
-'''
+"""
 HOURS = parse("mon-fri 08:00-17:00; sat 09:00-17:00; sun 10:00-16:00", "Europe/London")
-NOW = datetime(2026, 11, 27, 11, 0, tzinfo=timezone.utc)  # a Friday morning in Hexham
+NOW = datetime(2026, 11, 27, 11, 0, tzinfo=UTC)  # a Friday morning in Hexham
 
 # (question, the fact label prefix expected first, or None when the facts do not cover it)
 QUESTIONS = [
@@ -120,6 +121,7 @@ def cafe_facts() -> facts.Facts:
 def frozen_clock():
     """Triage's clock set to NOW, so "today" in an answer is the same Friday on every run."""
     import bot.triage as triage_module
+
     real_datetime = triage_module.datetime
 
     class Frozen(real_datetime):
@@ -152,8 +154,18 @@ def main() -> None:
                 misses.append(f"  {question!r}: expected {expected}, got {got} (intent {result.intent})")
     if misses:
         print("Misses:\n" + "\n".join(misses))
-    print(json.dumps({"covered_questions": covered, "answered_right": right, "answered_right_share": round(right / covered, 3),
-                      "uncovered_questions": uncovered, "answered_wrongly": wrongly, "cores": os.cpu_count()}))
+    print(
+        json.dumps(
+            {
+                "covered_questions": covered,
+                "answered_right": right,
+                "answered_right_share": round(right / covered, 3),
+                "uncovered_questions": uncovered,
+                "answered_wrongly": wrongly,
+                "cores": os.cpu_count(),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

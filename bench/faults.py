@@ -9,6 +9,7 @@ It prints one JSON line at the end:
 
     .venv/bin/python bench/faults.py [--mentions 500] [--seed 7]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -28,9 +29,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from memory import free_port  # noqa: E402  (bench/memory.py)
+
 from tests.fakes import bluesky_api, mastodon_api, slack_api, x_api  # noqa: E402
 from tests.fakes.server import Reply  # noqa: E402
-
 
 BURST = re.compile(r"burst \w+ \d+ ")
 
@@ -63,23 +64,46 @@ def main() -> None:
     masto = mastodon_api.FakeMastodon().start()
     sky = bluesky_api.FakeBluesky().start()
     work = Path(tempfile.mkdtemp(prefix="lp-faults-"))
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "X_", "MASTODON_", "BLUESKY_", "REDDIT_"))}
-    env.update({
-        "PYTHONPATH": str(ROOT), "DATABASE_PATH": str(work / "listening.db"), "SLACK_BOT_TOKEN": slack_api.BOT_TOKEN,
-        "SLACK_SIGNING_SECRET": "faults-signing-secret", "SLACK_CHANNEL": slack_api.CHANNEL, "SLACK_API_URL": slack.api_url,
-        "SLACK_POST_INTERVAL_SECONDS": "0", "X_BEARER_TOKEN": x_api.BEARER, "X_USERNAME": "bramblecafe", "X_API_URL": xs.url,
-        "MASTODON_BASE_URL": masto.url, "MASTODON_ACCESS_TOKEN": mastodon_api.TOKEN,
-        "BLUESKY_HANDLE": bluesky_api.HANDLE, "BLUESKY_APP_PASSWORD": bluesky_api.APP_PASSWORD,
-        "BLUESKY_SERVICE_URL": sky.url, "REPLY_TARGET_MINUTES": "0", "DIGEST_TIME": "off",
-    })
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "X_", "MASTODON_", "BLUESKY_", "REDDIT_"))
+    }
+    env.update(
+        {
+            "PYTHONPATH": str(ROOT),
+            "DATABASE_PATH": str(work / "listening.db"),
+            "SLACK_BOT_TOKEN": slack_api.BOT_TOKEN,
+            "SLACK_SIGNING_SECRET": "faults-signing-secret",
+            "SLACK_CHANNEL": slack_api.CHANNEL,
+            "SLACK_API_URL": slack.api_url,
+            "SLACK_POST_INTERVAL_SECONDS": "0",
+            "X_BEARER_TOKEN": x_api.BEARER,
+            "X_USERNAME": "bramblecafe",
+            "X_API_URL": xs.url,
+            "MASTODON_BASE_URL": masto.url,
+            "MASTODON_ACCESS_TOKEN": mastodon_api.TOKEN,
+            "BLUESKY_HANDLE": bluesky_api.HANDLE,
+            "BLUESKY_APP_PASSWORD": bluesky_api.APP_PASSWORD,
+            "BLUESKY_SERVICE_URL": sky.url,
+            "REPLY_TARGET_MINUTES": "0",
+            "DIGEST_TIME": "off",
+        }
+    )
 
     def poll() -> subprocess.Popen:
-        return subprocess.Popen([sys.executable, "-m", "bot", "poll"], env=env, cwd=work,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        return subprocess.Popen(
+            [sys.executable, "-m", "bot", "poll"],
+            env=env,
+            cwd=work,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
 
     texts: list[str] = []
-    networks = [("x", lambda t: xs.tweet(t, minutes_ago=1)), ("mastodon", lambda t: masto.mention(t, minutes_ago=1)),
-                ("bluesky", lambda t: sky.notify(t, minutes_ago=1))]
+    networks = [
+        ("x", lambda t: xs.tweet(t, minutes_ago=1)),
+        ("mastodon", lambda t: masto.mention(t, minutes_ago=1)),
+        ("bluesky", lambda t: sky.notify(t, minutes_ago=1)),
+    ]
     kills = 0
     for name, add in networks:  # an account with a little history: the first poll sets each network's starting point
         add(f"@bramblecafe hello from before on {name}")
@@ -100,8 +124,10 @@ def main() -> None:
         if rng.random() < 0.3:
             rng.choice([xs, masto, sky]).fail_next("/", rng.choice([Reply(503, "busy"), Reply(502, "bad gateway")]))
         if rng.random() < 0.2:
-            xs.fail_next("/mentions", Reply(429, {"title": "Too Many Requests"},
-                                            {"x-rate-limit-reset": str(int(time.time()) + 2)}))
+            xs.fail_next(
+                "/mentions",
+                Reply(429, {"title": "Too Many Requests"}, {"x-rate-limit-reset": str(int(time.time()) + 2)}),
+            )
         if rng.random() < 0.15:
             xs.trickle("/mentions", every=0.5, times=1)
         pollers = [poll() for _ in range(rng.choice([1, 1, 2]))]
@@ -126,8 +152,13 @@ def main() -> None:
 
     # A clean service, stopped with SIGTERM while X trickles.
     xs.trickle("/mentions", every=1.0, times=50)
-    run = subprocess.Popen([sys.executable, "-m", "bot", "run"], env={**env, "PORT": str(free_port()), "POLL_INTERVAL_SECONDS": "3600"},
-                           cwd=work, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    run = subprocess.Popen(
+        [sys.executable, "-m", "bot", "run"],
+        env={**env, "PORT": str(free_port()), "POLL_INTERVAL_SECONDS": "3600"},
+        cwd=work,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     time.sleep(6)
     asked = time.monotonic()
     run.send_signal(signal.SIGTERM)
@@ -142,8 +173,20 @@ def main() -> None:
         print(f"Not carded, by network: {dict(missing)} (database: {work / 'listening.db'})", file=sys.stderr)
     for server in (slack, xs, masto, sky):
         server.stop()
-    print(json.dumps({"mentions": len(texts), "carded": carded, "lost": len(texts) - carded, "duplicates": duplicates,
-                      "kills": kills, "rounds": rounds, "max_stop_s": round(max_stop, 2), "cores": os.cpu_count()}))
+    print(
+        json.dumps(
+            {
+                "mentions": len(texts),
+                "carded": carded,
+                "lost": len(texts) - carded,
+                "duplicates": duplicates,
+                "kills": kills,
+                "rounds": rounds,
+                "max_stop_s": round(max_stop, 2),
+                "cores": os.cpu_count(),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ Without that folder the bench says so and skips it.
 
 Also times triage against raw TextBlob sentiment in the same run. Last line: JSON.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -20,19 +21,19 @@ import os
 import sys
 import time
 from collections import Counter
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from textblob import TextBlob  # noqa: E402
+from triage_quality import macro_f1  # noqa: E402  (bench/triage_quality.py)
 
 from bot.config import DEFAULT_TEMPLATES  # noqa: E402
 from bot.models import Mention  # noqa: E402
 from bot.replies import ReplyTemplates  # noqa: E402
 from bot.triage import Triager  # noqa: E402
-from triage_quality import macro_f1  # noqa: E402  (bench/triage_quality.py)
 
 DEV = ROOT / "bench" / "dev_mentions.csv"
 AIRLINE = ROOT.parent / "shared" / "data" / "labelled" / "airline_tweets.csv"
@@ -41,8 +42,17 @@ LABELS = ("negative", "neutral", "positive")
 
 
 def mention(text: str, followers: int = 120) -> Mention:
-    return Mention("x", "1", "maria_eats", "Maria López", text, "https://x.com/maria_eats/status/1",
-                   datetime.now(timezone.utc), author_followers=followers, lang="en")
+    return Mention(
+        "x",
+        "1",
+        "maria_eats",
+        "Maria López",
+        text,
+        "https://x.com/maria_eats/status/1",
+        datetime.now(UTC),
+        author_followers=followers,
+        lang="en",
+    )
 
 
 def needs_answer(t) -> bool:
@@ -52,17 +62,17 @@ def needs_answer(t) -> bool:
 def business(triager: Triager, rows: list[dict], careful: set[str], show: int) -> dict:
     results = [triager.triage(mention(r["text"])) for r in rows]
     gold = [r["intent"] for r in rows]
-    asked = [(r, t) for r, t in zip(rows, results) if r["intent"] in ("complaint", "question")]
-    chat = [(r, t) for r, t in zip(rows, results) if r["intent"] in ("praise", "other")]
-    serious = [(r, t) for r, t in zip(rows, results) if r["serious"]]
+    asked = [(r, t) for r, t in zip(rows, results, strict=False) if r["intent"] in ("complaint", "question")]
+    chat = [(r, t) for r, t in zip(rows, results, strict=False) if r["intent"] in ("praise", "other")]
+    serious = [(r, t) for r, t in zip(rows, results, strict=False) if r["serious"]]
     missed = [r["text"] for r, t in asked if not needs_answer(t)]
-    wrong = [(r["intent"], t.intent, r["text"]) for r, t in zip(rows, results) if r["intent"] != t.intent]
+    wrong = [(r["intent"], t.intent, r["text"]) for r, t in zip(rows, results, strict=False) if r["intent"] != t.intent]
     for g, p, text in wrong[:show]:
         print(f"  {g:>9} read as {p:<9} {text}")
-    confusion = Counter((r["intent"], t.intent) for r, t in zip(rows, results))
+    confusion = Counter((r["intent"], t.intent) for r, t in zip(rows, results, strict=False))
     return {
         "mentions": len(rows),
-        "intent_accuracy": round(sum(g == t.intent for g, t in zip(gold, results)) / len(rows), 4),
+        "intent_accuracy": round(sum(g == t.intent for g, t in zip(gold, results, strict=False)) / len(rows), 4),
         "intent_macro_f1": round(macro_f1(gold, [t.intent for t in results], INTENTS), 4),
         "needs_answer_recall": round(1 - len(missed) / len(asked), 4),
         "missed": missed,
@@ -70,8 +80,11 @@ def business(triager: Triager, rows: list[dict], careful: set[str], show: int) -
         "chat_marked_needing_answer": round(sum(needs_answer(t) for _, t in chat) / len(chat), 4),
         "serious_high": f"{sum(t.urgency == 'high' for _, t in serious)}/{len(serious)}",
         "serious_careful_first": f"{sum(bool(t.suggestions) and t.suggestions[0] in careful for _, t in serious)}/{len(serious)}",
-        "careful_for_non_serious": sum(bool(t.suggestions) and t.suggestions[0] in careful
-                                       for r, t in zip(rows, results) if not r["serious"]),
+        "careful_for_non_serious": sum(
+            bool(t.suggestions) and t.suggestions[0] in careful
+            for r, t in zip(rows, results, strict=False)
+            if not r["serious"]
+        ),
         "sentiment_macro_f1": round(macro_f1([r["sentiment"] for r in rows], [t.label for t in results], LABELS), 4),
         "confusion": {f"{g}->{p}": n for (g, p), n in sorted(confusion.items()) if g != p},
     }
@@ -110,8 +123,12 @@ def throughput(triager: Triager, texts: list[str], rounds: int) -> dict:
             TextBlob(t).sentiment.polarity  # noqa: B018
         best_blob = min(best_blob, time.perf_counter() - start)
     triage_rate, blob_rate = len(texts) / best_triage, len(texts) / best_blob
-    return {"triage_per_s": round(triage_rate), "textblob_per_s": round(blob_rate),
-            "ratio": round(triage_rate / blob_rate, 3), "cores": os.cpu_count()}
+    return {
+        "triage_per_s": round(triage_rate),
+        "textblob_per_s": round(blob_rate),
+        "ratio": round(triage_rate / blob_rate, 3),
+        "cores": os.cpu_count(),
+    }
 
 
 def careful_replies(triager: Triager, rows: list[dict]) -> set[str]:
@@ -120,15 +137,28 @@ def careful_replies(triager: Triager, rows: list[dict]) -> set[str]:
     for r in rows:
         m = mention(r["text"])
         for kind in triager.templates.serious:
-            out.update(triager.templates.suggest(intent="complaint", handle=m.author_handle, name=m.author_name,
-                                                 text=m.text, business=triager.business, serious=kind))
+            out.update(
+                triager.templates.suggest(
+                    intent="complaint",
+                    handle=m.author_handle,
+                    name=m.author_name,
+                    text=m.text,
+                    business=triager.business,
+                    serious=kind,
+                )
+            )
     return out
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--set", type=Path, default=DEV, help="the labelled mentions (default: the development set; "
-                        "bench/heldout_mentions.csv was written apart from the rules)")
+    parser.add_argument(
+        "--set",
+        type=Path,
+        default=DEV,
+        help="the labelled mentions (default: the development set; "
+        "bench/heldout_mentions.csv was written apart from the rules)",
+    )
     parser.add_argument("--airline", type=Path, default=AIRLINE)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--show", type=int, default=40, help="how many misread mentions to print")
@@ -145,8 +175,10 @@ def main() -> int:
         with args.airline.open(newline="", encoding="utf-8") as f:
             texts = [row["text"] for row in csv.DictReader(f)][:2000]
     else:
-        print(f"airline tweets not found at {args.airline}: the labelled data sits in ../shared/ beside a "
-              "development checkout only; skipping the general set (throughput is timed on the development set).")
+        print(
+            f"airline tweets not found at {args.airline}: the labelled data sits in ../shared/ beside a "
+            "development checkout only; skipping the general set (throughput is timed on the development set)."
+        )
     result["throughput"] = throughput(triager, texts, args.rounds)
     print(f"throughput ({len(texts)} texts, best of {args.rounds}): {json.dumps(result['throughput'])}")
     summary = {k: v for k, v in result["business"].items() if k not in ("missed", "confusion")}

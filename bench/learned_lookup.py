@@ -5,6 +5,7 @@
 Stores N replies to synthetic mentions made from the bundled sample texts with words swapped in
 and out, then times `team_replies.similar` for new mentions of the same kind. Prints one JSON line.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -15,7 +16,7 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -25,8 +26,10 @@ from storage import open_db, team_replies  # noqa: E402
 from storage.db import exclusive  # noqa: E402
 
 SAMPLES = [m["text"] for m in json.loads((ROOT / "bot" / "sample_mentions.json").read_text())["mentions"]]
-EXTRA = ("latte scone table booking order delivery refund cold late rude staff parking dog oat vegan cake bread queue "
-         "price card machine wifi music noise toilet window terrace brunch sandwich soup tea milk sugar").split()
+EXTRA = (
+    "latte scone table booking order delivery refund cold late rude staff parking dog oat vegan cake bread queue "
+    "price card machine wifi music noise toilet window terrace brunch sandwich soup tea milk sugar"
+).split()
 
 
 def mention_text(rng: random.Random) -> str:
@@ -42,13 +45,20 @@ def main() -> None:
     rng = random.Random(5)
     with tempfile.TemporaryDirectory() as tmp:
         db = open_db(Path(tmp) / "bench.db")
-        at = datetime(2026, 11, 1, tzinfo=timezone.utc)
+        at = datetime(2026, 11, 1, tzinfo=UTC)
         intents = [("complaint", "negative"), ("question", "neutral"), ("praise", "positive"), ("other", "neutral")]
         with exclusive(db):
             for i in range(args.replies):
                 intent, label = rng.choice(intents)
-                row = {"id": f"x:{i}", "source": "x", "intent": intent, "label": label, "text": mention_text(rng),
-                       "author_handle": f"customer{i}", "author_name": "Customer"}
+                row = {
+                    "id": f"x:{i}",
+                    "source": "x",
+                    "intent": intent,
+                    "label": label,
+                    "text": mention_text(rng),
+                    "author_handle": f"customer{i}",
+                    "author_name": "Customer",
+                }
                 team_replies.keep(db, row, "Thanks for telling us, we'll sort it out today.", "Sam", at)
         times = []
         found = 0
@@ -59,9 +69,19 @@ def main() -> None:
             times.append((time.perf_counter() - started) * 1000)
         db.close()
     times.sort()
-    print(json.dumps({"replies": args.replies, "lookups": args.lookups, "found": found,
-                      "median_ms": round(statistics.median(times), 2), "p99_ms": round(times[int(len(times) * 0.99) - 1], 2),
-                      "max_ms": round(times[-1], 2), "cores": os.cpu_count()}))
+    print(
+        json.dumps(
+            {
+                "replies": args.replies,
+                "lookups": args.lookups,
+                "found": found,
+                "median_ms": round(statistics.median(times), 2),
+                "p99_ms": round(times[int(len(times) * 0.99) - 1], 2),
+                "max_ms": round(times[-1], 2),
+                "cores": os.cpu_count(),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

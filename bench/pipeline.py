@@ -4,6 +4,7 @@ Slack allows about one message per second per channel, so posting is paced, not 
 this measures everything before it. Last output line is JSON:
 {"mentions": N, "mentions_per_s": ..., "peak_rss_mb": ...}
 """
+
 from __future__ import annotations
 
 import argparse
@@ -19,10 +20,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from textblob import TextBlob  # noqa: E402
+
 from bot import config, wiring  # noqa: E402
 from bot.models import Page  # noqa: E402
 from bot.pipeline import Pipeline  # noqa: E402
-from textblob import TextBlob  # noqa: E402
 from bot.sources.x import parse_page  # noqa: E402
 from storage import open_db  # noqa: E402
 
@@ -37,13 +39,30 @@ def x_pages(count: int, page_size: int = 100) -> list[dict]:
         tweets, users = [], {}
         for i in range(start, min(count, start + page_size)):
             author = str(10_000 + rng.randrange(2_000))
-            users[author] = {"id": author, "username": f"customer{author}", "name": f"Customer {author}",
-                             "public_metrics": {"followers_count": rng.randrange(50_000)}}
+            users[author] = {
+                "id": author,
+                "username": f"customer{author}",
+                "name": f"Customer {author}",
+                "public_metrics": {"followers_count": rng.randrange(50_000)},
+            }
             text = f"{rng.choice(SAMPLES)} #{i}"
-            tweets.append({"id": str(next_id - i), "text": text, "author_id": author, "lang": "en",
-                           "created_at": "2026-11-20T10:00:00.000Z", "edit_history_tweet_ids": [str(next_id - i)]})
-        pages.append({"data": tweets, "includes": {"users": list(users.values())},
-                      "meta": {"result_count": len(tweets), "newest_id": tweets[0]["id"], "oldest_id": tweets[-1]["id"]}})
+            tweets.append(
+                {
+                    "id": str(next_id - i),
+                    "text": text,
+                    "author_id": author,
+                    "lang": "en",
+                    "created_at": "2026-11-20T10:00:00.000Z",
+                    "edit_history_tweet_ids": [str(next_id - i)],
+                }
+            )
+        pages.append(
+            {
+                "data": tweets,
+                "includes": {"users": list(users.values())},
+                "meta": {"result_count": len(tweets), "newest_id": tweets[0]["id"], "oldest_id": tweets[-1]["id"]},
+            }
+        )
     return pages
 
 
@@ -90,10 +109,20 @@ def main() -> int:
     assert report.new == stored == args.mentions, (report, stored)
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     blob_rate = textblob_rate([t["text"] for page in x_pages(2_000) for t in page["data"]])
-    print(f"{args.mentions} mentions in {elapsed:.2f} s on {os.cpu_count()} cores; "
-          f"raw TextBlob sentiment alone does {blob_rate:,.0f} of these texts a second on this machine")
-    print(json.dumps({"mentions": args.mentions, "mentions_per_s": round(args.mentions / elapsed),
-                      "textblob_per_s": round(blob_rate), "peak_rss_mb": round(rss_mb, 1)}))
+    print(
+        f"{args.mentions} mentions in {elapsed:.2f} s on {os.cpu_count()} cores; "
+        f"raw TextBlob sentiment alone does {blob_rate:,.0f} of these texts a second on this machine"
+    )
+    print(
+        json.dumps(
+            {
+                "mentions": args.mentions,
+                "mentions_per_s": round(args.mentions / elapsed),
+                "textblob_per_s": round(blob_rate),
+                "peak_rss_mb": round(rss_mb, 1),
+            }
+        )
+    )
     return 0
 
 

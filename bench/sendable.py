@@ -16,6 +16,7 @@ Two gradings of the first suggestion:
   (yes / no and why). Suggestions the code no longer makes are reported as not yet read;
   `--dump` writes the pairs to grade.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -30,25 +31,34 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from facts_answers import NOW, cafe_facts, frozen_clock  # noqa: E402  (bench/facts_answers.py: the café's facts)
+
 from bot.config import DEFAULT_TEMPLATES  # noqa: E402
 from bot.models import Mention  # noqa: E402
 from bot.replies import ReplyTemplates  # noqa: E402
 from bot.triage import Triager  # noqa: E402
-from facts_answers import NOW, cafe_facts, frozen_clock  # noqa: E402  (bench/facts_answers.py: the café's facts)
 
 DEV = ROOT / "bench" / "dev_mentions.csv"
 GRADES = ROOT / "bench" / "sendable_grades.csv"
 BUSINESSES = {"cafe": "Juniper Café", "salon": "Willow Hair Studio", "shop": "Fern & Co", "trade": "Hartley Plumbing"}
 # (display name, handle, the given name a reply may use, or None when it must use none)
 AUTHORS = [
-    ("Maria López", "maria_eats", "Maria"), ("Edinburgh Foodie", "edinfoodie", None),
-    ("Tom Baker", "tbaker", "Tom"), ("BBC Scotland", "bbcscotland", None),
-    ("priya shah", "priya_s", "Priya"), ("Mrs. Patel", "mrspatel", None),
-    ("Dr Sarah Jones", "drsj", "Sarah"), ("王芳", "wangfang", None),
-    ("Aoife Byrne", "aoifeb", "Aoife"), ("The Daily Grind", "dailygrind", None),
-    ("Kwame Mensah", "kwame_m", "Kwame"), ("maria_eats_88", "maria_eats_88", None),
-    ("Chloé Martin", "chloem", "Chloé"), ("J. R. Smith", "jrsmith", None),
-    ("Ben", "ben_h", "Ben"), ("Hexham Mums", "hexhammums", None),
+    ("Maria López", "maria_eats", "Maria"),
+    ("Edinburgh Foodie", "edinfoodie", None),
+    ("Tom Baker", "tbaker", "Tom"),
+    ("BBC Scotland", "bbcscotland", None),
+    ("priya shah", "priya_s", "Priya"),
+    ("Mrs. Patel", "mrspatel", None),
+    ("Dr Sarah Jones", "drsj", "Sarah"),
+    ("王芳", "wangfang", None),
+    ("Aoife Byrne", "aoifeb", "Aoife"),
+    ("The Daily Grind", "dailygrind", None),
+    ("Kwame Mensah", "kwame_m", "Kwame"),
+    ("maria_eats_88", "maria_eats_88", None),
+    ("Chloé Martin", "chloem", "Chloé"),
+    ("J. R. Smith", "jrsmith", None),
+    ("Ben", "ben_h", "Ben"),
+    ("Hexham Mums", "hexhammums", None),
 ]
 # Unfilled places, stray spaces, and a word standing in for a name: "Thanks for the mention, there!"
 AWKWARD = re.compile(r"\{|\}|\s[,.!?;:]|  |^[,.!?]|,\s*(there|Mr|Mrs|Ms|Dr|The)\b|\bHi[,!]\s*[,!.]|\.\.(?!\.)|!!")
@@ -68,9 +78,19 @@ def triagers() -> dict[str, Triager]:
 
 def careful(triager: Triager, mention: Mention) -> set[str]:
     """Every careful reply this mention could be given."""
-    return {reply for kind in triager.templates.serious for reply in triager.templates.suggest(
-        intent="complaint", handle=mention.author_handle, name=mention.author_name, text=mention.text,
-        business=triager.business, serious=kind, count=50)}
+    return {
+        reply
+        for kind in triager.templates.serious
+        for reply in triager.templates.suggest(
+            intent="complaint",
+            handle=mention.author_handle,
+            name=mention.author_name,
+            text=mention.text,
+            business=triager.business,
+            serious=kind,
+            count=50,
+        )
+    }
 
 
 def origin(triager: Triager, mention: Mention, result, first: str) -> str:
@@ -94,8 +114,11 @@ def problems(row: dict, author: tuple, mention: Mention, triager: Triager) -> tu
         found.append(f"a {came_from} reply to a {row['intent']}")
     name, handle, given = author
     words = set(re.findall(r"[^\W\d_]+", re.sub(r"(@|u/)\S+", " ", first)))  # addressing by @handle is right
-    wrong = {w for w in set(re.findall(r"[^\W\d_]+", name)) - ({given} if given else set()) if w in words and len(w) > 1
-             and w not in triager.business}
+    wrong = {
+        w
+        for w in set(re.findall(r"[^\W\d_]+", name)) - ({given} if given else set())
+        if w in words and len(w) > 1 and w not in triager.business
+    }
     if wrong:
         found.append(f"addressed as {', '.join(sorted(wrong))}")
     if AWKWARD.search(first):
@@ -105,8 +128,13 @@ def problems(row: dict, author: tuple, mention: Mention, triager: Triager) -> tu
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--set", type=Path, default=DEV, help="the labelled mentions (default: the development set; "
-                        "bench/heldout_mentions.csv was written apart from the rules)")
+    parser.add_argument(
+        "--set",
+        type=Path,
+        default=DEV,
+        help="the labelled mentions (default: the development set; "
+        "bench/heldout_mentions.csv was written apart from the rules)",
+    )
     parser.add_argument("--dump", type=Path, help="write every (mention, first suggestion) pair here, to grade by hand")
     parser.add_argument("--show", type=int, default=20, help="how many unsendable suggestions to print")
     args = parser.parse_args()
@@ -130,21 +158,37 @@ def main() -> int:
                 read_yes += grade["sendable"] == "yes"
             else:
                 unread += 1
-            pairs.append({"business": row["business"], "intent": row["intent"], "serious": row["serious"],
-                          "author": author[0], "text": row["text"], "suggestion": first, "from": came_from,
-                          "checked": "yes" if not found else "no", "why": "; ".join(found)})
+            pairs.append(
+                {
+                    "business": row["business"],
+                    "intent": row["intent"],
+                    "serious": row["serious"],
+                    "author": author[0],
+                    "text": row["text"],
+                    "suggestion": first,
+                    "from": came_from,
+                    "checked": "yes" if not found else "no",
+                    "why": "; ".join(found),
+                }
+            )
     if args.dump:
         with args.dump.open("w", newline="", encoding="utf-8") as f:
             writer = csv.DictWriter(f, fieldnames=list(pairs[0]))
             writer.writeheader()
             writer.writerows(pairs)
     bad = [p for p in pairs if p["checked"] == "no"]
-    for p in bad[:args.show]:
+    for p in bad[: args.show]:
         print(f"  [{p['intent']}] {p['text'][:70]!r}\n      → {p['suggestion'][:90]!r}  ({p['why']})")
     checked = 1 - len(bad) / len(pairs)
-    summary = {"mentions": len(pairs), "checked_sendable": round(checked, 3), "reasons": dict(reasons.most_common()),
-               "read_by_hand": read, "read_sendable": round(read_yes / read, 3) if read else None,
-               "not_yet_read": unread, "cores": os.cpu_count()}
+    summary = {
+        "mentions": len(pairs),
+        "checked_sendable": round(checked, 3),
+        "reasons": dict(reasons.most_common()),
+        "read_by_hand": read,
+        "read_sendable": round(read_yes / read, 3) if read else None,
+        "not_yet_read": unread,
+        "cores": os.cpu_count(),
+    }
     print(json.dumps(summary, ensure_ascii=False))
     return 0
 

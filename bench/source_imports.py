@@ -1,4 +1,5 @@
 """What each network's library costs at start: peak memory and import time, each in a fresh process."""
+
 from __future__ import annotations
 
 import argparse
@@ -19,8 +20,13 @@ for module in filter(None, sys.argv[1].split(",")):
 took = time.perf_counter() - started
 print(json.dumps({"base_mb": base / 1024, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "ms": took * 1000}))
 """
-MODULES = {"(none: X only)": "", "Mastodon": "bot.sources.mastodon", "Bluesky": "bot.sources.bluesky",
-           "Reddit": "bot.sources.reddit", "RSS": "bot.sources.rss"}
+MODULES = {
+    "(none: X only)": "",
+    "Mastodon": "bot.sources.mastodon",
+    "Bluesky": "bot.sources.bluesky",
+    "Reddit": "bot.sources.reddit",
+    "RSS": "bot.sources.rss",
+}
 MODULES["all five"] = ",".join(m for m in MODULES.values() if m)
 
 
@@ -31,9 +37,17 @@ def main() -> None:
     print(f"{os.cpu_count()} cores; median of {args.runs} fresh processes each")
     print("| network | peak RSS | added to a start | import time |\n| --- | --- | --- | --- |")
     for name, module in MODULES.items():
-        runs = sorted((json.loads(subprocess.run([sys.executable, "-c", PROBE, module], capture_output=True, text=True,
-                                                 cwd=ROOT, check=True).stdout) for _ in range(args.runs)),
-                      key=lambda r: r["peak_mb"])
+        runs = sorted(
+            (
+                json.loads(
+                    subprocess.run(
+                        [sys.executable, "-c", PROBE, module], capture_output=True, text=True, cwd=ROOT, check=True
+                    ).stdout
+                )
+                for _ in range(args.runs)
+            ),
+            key=lambda r: r["peak_mb"],
+        )
         mid = runs[len(runs) // 2]
         print(f"| {name} | {mid['peak_mb']:.1f} MB | +{mid['peak_mb'] - mid['base_mb']:.1f} MB | {mid['ms']:.0f} ms |")
 

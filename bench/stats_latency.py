@@ -8,6 +8,7 @@ first call after a start builds the daily summaries and is reported apart; p50/p
 the calls after it, as a running service sees them.
 Last output line is JSON: {"mentions": N, "p50_ms": ..., "p99_ms": ..., "db_mb": ...}.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -18,7 +19,7 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -26,9 +27,9 @@ sys.path.insert(0, str(ROOT))
 
 from bot.chat.console import ConsoleSink  # noqa: E402
 from bot.hours import parse  # noqa: E402
+from handlers import stats  # noqa: E402
 from handlers.digest import digest_text  # noqa: E402
 from handlers.reminders import send_reminders  # noqa: E402
-from handlers import stats  # noqa: E402
 from handlers.stats import Reports  # noqa: E402
 from storage import open_db  # noqa: E402
 from storage.mentions import iso  # noqa: E402
@@ -62,14 +63,30 @@ def build(path: Path, count: int, now: datetime) -> None:
             first = replied or posted + timedelta(seconds=int(rng.lognormvariate(6.5, 1.2)))
             pickup = int((first - posted).total_seconds())
         label = rng.choices(("negative", "neutral", "positive"), (0.3, 0.45, 0.25))[0]
-        rows.append((
-            f"x:{i}", "x", str(i), f"customer{i % 5000}", f"Customer {i % 5000}", f"mention number {i}", iso(created),
-            label, status, iso(created), iso(posted) if status != "held" else None,
-            who[0] if who else None, who[1] if who else None,
-            iso(replied) if replied else None, int((replied - created).total_seconds()) if replied else None,
-            who[0] if replied else None, who[1] if replied else None, pickup,
-            "C0MENTIONS", f"1700000000.{i:06d}" if status != "held" else None,
-        ))
+        rows.append(
+            (
+                f"x:{i}",
+                "x",
+                str(i),
+                f"customer{i % 5000}",
+                f"Customer {i % 5000}",
+                f"mention number {i}",
+                iso(created),
+                label,
+                status,
+                iso(created),
+                iso(posted) if status != "held" else None,
+                who[0] if who else None,
+                who[1] if who else None,
+                iso(replied) if replied else None,
+                int((replied - created).total_seconds()) if replied else None,
+                who[0] if replied else None,
+                who[1] if replied else None,
+                pickup,
+                "C0MENTIONS",
+                f"1700000000.{i:06d}" if status != "held" else None,
+            )
+        )
     with db.atomic():
         db.conn.executemany(
             "insert into mentions (id, source, external_id, author_handle, author_name, text, created_at, label, status,"
@@ -90,13 +107,17 @@ def _timed(call) -> float:
 def extras(path: Path, reports: Reports, month, now: datetime) -> None:
     """What runs after the ack or on the scheduler: the Home tab, the chart, a reminder check, the digest."""
     print(f"App Home tab (7 days + queue): {min(_timed(reports.home) for _ in range(5)):.1f} ms")
-    print(f"/listen chart 30d, first (loads matplotlib): {_timed(lambda: reports.chart(month)):.0f} ms; "
-          f"then {min(_timed(lambda: reports.chart(month)) for _ in range(3)):.0f} ms")
+    print(
+        f"/listen chart 30d, first (loads matplotlib): {_timed(lambda: reports.chart(month)):.0f} ms; "
+        f"then {min(_timed(lambda: reports.chart(month)) for _ in range(3)):.0f} ms"
+    )
     db = open_db(path)
     try:
         sink = ConsoleSink(out=open(os.devnull, "w"))
-        print(f"reminder check (nudging up to 20): {_timed(lambda: send_reminders(db, sink, HOURS, 60, now=now)):.1f} ms; "
-              f"next check: {_timed(lambda: send_reminders(db, sink, HOURS, 60, now=now)):.1f} ms")
+        print(
+            f"reminder check (nudging up to 20): {_timed(lambda: send_reminders(db, sink, HOURS, 60, now=now)):.1f} ms; "
+            f"next check: {_timed(lambda: send_reminders(db, sink, HOURS, 60, now=now)):.1f} ms"
+        )
         moment = now.astimezone(HOURS.tz).replace(hour=9, minute=0, second=0, microsecond=0)
         print(f"daily digest text: {_timed(lambda: digest_text(db, HOURS, moment, now)):.1f} ms")
     finally:
@@ -108,7 +129,7 @@ def main() -> None:
     parser.add_argument("--mentions", type=int, default=10_000)
     parser.add_argument("--rounds", type=int, default=30)
     args = parser.parse_args()
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "stats.db"
         started = time.perf_counter()
@@ -117,12 +138,20 @@ def main() -> None:
         db = open_db(path)
         started = time.perf_counter()
         filled = fill_business_times(db, HOURS, hours_signature(HOURS))
-        print(f"business-hours response times cached for {filled:,} replies in {time.perf_counter() - started:.1f} s (once; later only new replies)")
+        print(
+            f"business-hours response times cached for {filled:,} replies in {time.perf_counter() - started:.1f} s (once; later only new replies)"
+        )
         db.close()
-        reports = Reports(lambda: open_db(path), HOURS, lambda channel, ts: f"https://example.slack.com/archives/{channel}/p{ts}")
+        reports = Reports(
+            lambda: open_db(path), HOURS, lambda channel, ts: f"https://example.slack.com/archives/{channel}/p{ts}"
+        )
         month = stats.period("30d", HOURS, now)
         timings: dict[str, list[float]] = {"stats 30d": [], "queue": [], "leaders 30d": []}
-        calls = {"stats 30d": lambda: reports.stats(month), "queue": reports.queue, "leaders 30d": lambda: reports.leaders(month)}
+        calls = {
+            "stats 30d": lambda: reports.stats(month),
+            "queue": reports.queue,
+            "leaders 30d": lambda: reports.leaders(month),
+        }
         for name, call in calls.items():  # the first report after a start summarises every day once
             t0 = time.perf_counter()
             call()
@@ -138,7 +167,16 @@ def main() -> None:
         every = sorted(v for values in timings.values() for v in values)
         p99 = every[min(len(every) - 1, int(round(0.99 * (len(every) - 1))))]
         size = sum(f.stat().st_size for f in Path(tmp).glob("stats.db*")) / 1e6
-        print(json.dumps({"mentions": args.mentions, "p50_ms": round(statistics.median(every), 1), "p99_ms": round(p99, 1), "db_mb": round(size, 1)}))
+        print(
+            json.dumps(
+                {
+                    "mentions": args.mentions,
+                    "p50_ms": round(statistics.median(every), 1),
+                    "p99_ms": round(p99, 1),
+                    "db_mb": round(size, 1),
+                }
+            )
+        )
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ Multinomial logistic regression over `bot.word_model.features`, fitted with full
 descent from zero weights, so the same sets always give the same models. numpy is needed here
 only; the service reads the JSON with plain Python.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -22,17 +23,25 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
+from intent_quality import business, careful_replies  # noqa: E402  (bench/intent_quality.py)
+
 from bot import word_model  # noqa: E402
 from bot.config import DEFAULT_TEMPLATES  # noqa: E402
 from bot.replies import ReplyTemplates  # noqa: E402
 from bot.triage import Triager  # noqa: E402
 from bot.word_model import AUDIENCES, HARMS, INTENTS, MOODS, Reader, features  # noqa: E402
-from intent_quality import business, careful_replies  # noqa: E402  (bench/intent_quality.py)
 
 BENCH = ROOT / "bench"
 # Every labelled set but heldout3_mentions.csv, kept from the models and the rules alike to measure them.
-TRAINING_SETS = ["dev_mentions.csv", "heldout_mentions.csv", "dev_broad_uk_ie.csv", "dev_broad_us_au.csv",
-                 "heldout2_mentions.csv", "train_a.csv", "train_b.csv"]
+TRAINING_SETS = [
+    "dev_mentions.csv",
+    "heldout_mentions.csv",
+    "dev_broad_uk_ie.csv",
+    "dev_broad_us_au.csv",
+    "heldout2_mentions.csv",
+    "train_a.csv",
+    "train_b.csv",
+]
 MIN_COUNT = 2  # a feature seen in one post only is that post's, not the language's
 L2 = 0.002
 EPOCHS = 300
@@ -61,19 +70,27 @@ def fit(texts: list[str], answers: list[str], labels: tuple[str, ...]) -> dict:
         p = np.exp(z - z.max(axis=1, keepdims=True))
         p /= p.sum(axis=1, keepdims=True)
         w -= STEP * (x.T @ (p - y) / len(texts) + L2 * w)
-    return {"labels": list(labels), "bias": [round(float(v), 4) for v in w[-1]],
-            "weights": {f: [round(float(v), 4) for v in w[i]] for f, i in vocab.items()}}
+    return {
+        "labels": list(labels),
+        "bias": [round(float(v), 4) for v in w[-1]],
+        "weights": {f: [round(float(v), 4) for v in w[i]] for f, i in vocab.items()},
+    }
 
 
 def train(rows: list[dict]) -> dict:
     texts = [r["text"] for r in rows]
     questions = [r for r in rows if r["intent"] == "question"]
-    return {"intent": fit(texts, [r["intent"] for r in rows], INTENTS),
-            "mood": fit(texts, [r["sentiment"] for r in rows], MOODS),
-            "harm": fit(texts, [r["serious"] or "none" for r in rows], HARMS),
-            # whom a question asks: a question that needs no answer from us is put to other people
-            "audience": fit([r["text"] for r in questions], ["others" if r["needs_answer"] == "no" else "business"
-                                                            for r in questions], AUDIENCES)}
+    return {
+        "intent": fit(texts, [r["intent"] for r in rows], INTENTS),
+        "mood": fit(texts, [r["sentiment"] for r in rows], MOODS),
+        "harm": fit(texts, [r["serious"] or "none" for r in rows], HARMS),
+        # whom a question asks: a question that needs no answer from us is put to other people
+        "audience": fit(
+            [r["text"] for r in questions],
+            ["others" if r["needs_answer"] == "no" else "business" for r in questions],
+            AUDIENCES,
+        ),
+    }
 
 
 class RulesOnly(Reader):
@@ -102,11 +119,14 @@ def main() -> int:
     models = train(rows)
     models["trained_on"] = {path.name: len(read(path)) for path in sets}
     if args.leave_out is None:
-        word_model.MODEL_PATH.write_text(json.dumps(models, ensure_ascii=False, separators=(",", ":")) + "\n",
-                                         encoding="utf-8")
-        print(f"wrote {word_model.MODEL_PATH.relative_to(ROOT)}: {len(models['intent']['weights'])} intent and "
-              f"{len(models['mood']['weights'])} mood, {len(models['harm']['weights'])} harm and "
-              f"{len(models['audience']['weights'])} audience features from {len(rows)} mentions")
+        word_model.MODEL_PATH.write_text(
+            json.dumps(models, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8"
+        )
+        print(
+            f"wrote {word_model.MODEL_PATH.relative_to(ROOT)}: {len(models['intent']['weights'])} intent and "
+            f"{len(models['mood']['weights'])} mood, {len(models['harm']['weights'])} harm and "
+            f"{len(models['audience']['weights'])} audience features from {len(rows)} mentions"
+        )
         return 0
     # Score the models that never saw this set, beside the rules and lexicons alone, through the real triage.
     templates = ReplyTemplates.load(DEFAULT_TEMPLATES)
@@ -114,9 +134,11 @@ def main() -> int:
     for name, reader in (("with the models", Reader(models)), ("rules alone", RulesOnly(models))):
         triager = Triager(templates, reader=reader)
         found = business(triager, held, careful_replies(triager, held), 0)
-        print(f"{name:16} intent {found['intent_accuracy']:.3f}  needs-answer {found['needs_answer_recall']:.3f}  "
-              f"sentiment F1 {found['sentiment_macro_f1']:.3f}  harm given careful replies "
-              f"{found['serious_careful_first']} (and {found['careful_for_non_serious']} others)")
+        print(
+            f"{name:16} intent {found['intent_accuracy']:.3f}  needs-answer {found['needs_answer_recall']:.3f}  "
+            f"sentiment F1 {found['sentiment_macro_f1']:.3f}  harm given careful replies "
+            f"{found['serious_careful_first']} (and {found['careful_for_non_serious']} others)"
+        )
     return 0
 
 

@@ -5,13 +5,14 @@ is non-commercial). Also scores the small business mentions in tests/fixtures/bu
 (cafés, salons, shops), written for this project, to check the blend generalises.
 Last line of output: JSON with the macro-F1 figures.
 """
+
 from __future__ import annotations
 
 import argparse
 import csv
 import json
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -38,9 +39,9 @@ def macro_f1(gold: list[str], predicted: list[str], labels) -> float:
     """The mean over `labels` of each label's F1 (every label counts the same, however rare)."""
     f1s = []
     for label in labels:
-        tp = sum(g == p == label for g, p in zip(gold, predicted))
-        fp = sum(p == label != g for g, p in zip(gold, predicted))
-        fn = sum(g == label != p for g, p in zip(gold, predicted))
+        tp = sum(g == p == label for g, p in zip(gold, predicted, strict=False))
+        fp = sum(p == label != g for g, p in zip(gold, predicted, strict=False))
+        fn = sum(g == label != p for g, p in zip(gold, predicted, strict=False))
         precision = tp / (tp + fp) if tp + fp else 0.0
         recall = tp / (tp + fn) if tp + fn else 0.0
         f1s.append(2 * precision * recall / (precision + recall) if precision + recall else 0.0)
@@ -48,13 +49,13 @@ def macro_f1(gold: list[str], predicted: list[str], labels) -> float:
 
 
 def metrics(gold: list[str], predicted: list[str]) -> dict:
-    accuracy = sum(g == p for g, p in zip(gold, predicted)) / len(gold)
+    accuracy = sum(g == p for g, p in zip(gold, predicted, strict=False)) / len(gold)
     return {"accuracy": round(accuracy, 4), "macro_f1": round(macro_f1(gold, predicted, LABELS), 4)}
 
 
 def card_label(triager: Triager, text: str) -> str:
     """The mood a card shows: the blend, then the complaint rules (a complaint is never neutral)."""
-    mention = Mention("x", "1", "someone", "Someone", text, "", datetime.now(timezone.utc), lang="en")
+    mention = Mention("x", "1", "someone", "Someone", text, "", datetime.now(UTC), lang="en")
     return triager.triage(mention).label
 
 
@@ -103,8 +104,10 @@ def main() -> int:
         best_plain = max(airline["textblob"]["macro_f1"], airline["vader"]["macro_f1"])
         result["gain_over_best_plain"] = round(airline["listening_post"]["macro_f1"] - best_plain, 4)
     else:
-        print(f"airline tweets not found at {args.airline}: the labelled data sits in ../shared/ "
-              "beside a development checkout only; skipping that comparison.")
+        print(
+            f"airline tweets not found at {args.airline}: the labelled data sits in ../shared/ "
+            "beside a development checkout only; skipping that comparison."
+        )
     print(json.dumps(result))
     return 0
 

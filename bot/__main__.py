@@ -1,4 +1,5 @@
 """The command line: run, poll, demo, triage, doctor, stats, facts."""
+
 from __future__ import annotations
 
 import argparse
@@ -6,7 +7,7 @@ import json
 import logging
 import os
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from bot import config, logs
@@ -35,7 +36,9 @@ class Parser(argparse.ArgumentParser):
     def error(self, message: str):
         if "invalid choice" in message and self.prog == "python -m bot":
             wrong = message.split("'")[1] if message.count("'") >= 2 else "?"
-            raise UsageError(f"There is no command '{wrong}'; use one of {', '.join(COMMANDS)} (see `python -m bot --help`).")
+            raise UsageError(
+                f"There is no command '{wrong}'; use one of {', '.join(COMMANDS)} (see `python -m bot --help`)."
+            )
         raise UsageError(f"{message[:1].upper()}{message[1:]}. See `{self.prog} --help`.")
 
 
@@ -45,16 +48,31 @@ def _parser() -> Parser:
     for name, help_text in COMMANDS.items():
         command = sub.add_parser(name, help=help_text, description=help_text)
         if name == "demo":
-            command.add_argument("--database", type=Path, default=DEMO_DATABASE, help="demo database (default data/demo.db)")
+            command.add_argument(
+                "--database", type=Path, default=DEMO_DATABASE, help="demo database (default data/demo.db)"
+            )
         if name == "stats":
-            command.add_argument("--days", default="7", metavar="N", help=f"the last N days, 1 to {MAX_DAYS} (default 7)")
+            command.add_argument(
+                "--days", default="7", metavar="N", help=f"the last N days, 1 to {MAX_DAYS} (default 7)"
+            )
             command.add_argument("--csv", action="store_true", help="one row per day, for a spreadsheet")
-            command.add_argument("--chart", type=Path, metavar="FILE.png", help="also draw the chart /listen chart posts, into this file")
+            command.add_argument(
+                "--chart", type=Path, metavar="FILE.png", help="also draw the chart /listen chart posts, into this file"
+            )
         if name == "triage":
-            command.add_argument("--network", type=_network, default="x", metavar="|".join(TRIAGE_NETWORKS),
-                                 help="suggest replies as a card for this network would (default x)")
-            command.add_argument("--name", default="", help="the author's display name, to see how replies address them")
-            command.add_argument("--handle", default="customer", help="the author's handle, without @ (default customer)")
+            command.add_argument(
+                "--network",
+                type=_network,
+                default="x",
+                metavar="|".join(TRIAGE_NETWORKS),
+                help="suggest replies as a card for this network would (default x)",
+            )
+            command.add_argument(
+                "--name", default="", help="the author's display name, to see how replies address them"
+            )
+            command.add_argument(
+                "--handle", default="customer", help="the author's handle, without @ (default customer)"
+            )
         if name == "facts":
             command.add_argument("--init", action="store_true", help="write a commented starter file, if there is none")
         if name in ("run", "poll"):
@@ -102,7 +120,9 @@ def cant_start(exc: config.ConfigError) -> str:
 
 def _network(raw: str) -> str:
     if raw.strip().lower() not in TRIAGE_NETWORKS:
-        raise UsageError(f"There is no network '{raw}' for triage; use one of {', '.join(TRIAGE_NETWORKS)}, like --network mastodon.")
+        raise UsageError(
+            f"There is no network '{raw}' for triage; use one of {', '.join(TRIAGE_NETWORKS)}, like --network mastodon."
+        )
     return raw.strip().lower()
 
 
@@ -131,12 +151,18 @@ def _poll(settings, args) -> int:
         return 1
     print(f"Poll done: {report.fetched} fetched, {report.new} new, {report.posted} cards posted.")
     if report.reconciled:
-        print(f"  {report.reconciled} card(s) were already in Slack (an earlier post that was never confirmed); not posted again.")
+        print(
+            f"  {report.reconciled} card(s) were already in Slack (an earlier post that was never confirmed); not posted again."
+        )
     if report.refused:
-        print(f"  {report.refused} card(s) Slack refused even in their simplest form were set aside; the log says which.")
+        print(
+            f"  {report.refused} card(s) Slack refused even in their simplest form were set aside; the log says which."
+        )
     if report.poster_elsewhere:
-        print(f"  Another Listening Post ({report.poster_elsewhere.rsplit(':', 1)[0]}) is posting cards from this "
-              "database, so this poll only stored what it found.")
+        print(
+            f"  Another Listening Post ({report.poster_elsewhere.rsplit(':', 1)[0]}) is posting cards from this "
+            "database, so this poll only stored what it found."
+        )
     return 0
 
 
@@ -154,7 +180,7 @@ def _triage(settings, args) -> int:
     from bot.models import Mention
 
     triager = wiring.triager(settings)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     # With a database, the team's past replies count too, as on a card; none is made for this.
     db = wiring.open_db(settings) if settings.database_path.is_file() else None
     sys.stdin.reconfigure(errors="replace")  # a stray byte that is not UTF-8 becomes �, not a crash
@@ -168,9 +194,15 @@ def _triage(settings, args) -> int:
         if db is not None:
             t = learned.with_team_reply(db, mention, t)
         result = {
-            "label": t.label, "intent": t.intent, "sentiment": t.sentiment, "urgency": t.urgency,
-            "suggestions": list(t.suggestions), "spam": t.spam, "scored": t.scored,
-            **({"harm": t.harm} if t.harm else {}), **({"note": t.note} if t.note else {}),
+            "label": t.label,
+            "intent": t.intent,
+            "sentiment": t.sentiment,
+            "urgency": t.urgency,
+            "suggestions": list(t.suggestions),
+            "spam": t.spam,
+            "scored": t.scored,
+            **({"harm": t.harm} if t.harm else {}),
+            **({"note": t.note} if t.note else {}),
         }
         print(json.dumps(result, ensure_ascii=False), flush=True)
     return 0
@@ -207,7 +239,9 @@ def _stats(settings, args) -> int:
         try:
             chart.write_bytes(png)
         except OSError as exc:
-            raise UsageError(f"Could not write the chart to {chart} ({exc.strerror}). Choose a file in a folder you can write to.") from None
+            raise UsageError(
+                f"Could not write the chart to {chart} ({exc.strerror}). Choose a file in a folder you can write to."
+            ) from None
         print(f"Chart ({when.label}) written to {chart}.\n")
     for report in (reports.stats(when), reports.leaders(when), reports.queue()):
         print(report.replace("*", "") + "\n")
@@ -221,15 +255,23 @@ def _chart_file(path: Path) -> Path:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise UsageError(f"Could not make the folder {path.parent} for the chart ({exc.strerror}). "
-                         "Choose a file in a folder you can write to.") from None
+        raise UsageError(
+            f"Could not make the folder {path.parent} for the chart ({exc.strerror}). "
+            "Choose a file in a folder you can write to."
+        ) from None
     return path
 
 
 def _empty_hint(database: Path) -> str:
     hint = f"The database {database} has no mentions yet."
-    demo = next((p for p in (database.with_name(DEMO_DATABASE.name), DEMO_DATABASE)
-                 if p.is_file() and p.resolve() != database.resolve()), None)
+    demo = next(
+        (
+            p
+            for p in (database.with_name(DEMO_DATABASE.name), DEMO_DATABASE)
+            if p.is_file() and p.resolve() != database.resolve()
+        ),
+        None,
+    )
     if demo:
         hint += f" The demo's numbers are in {demo}: DATABASE_PATH={demo} python -m bot stats"
     return hint
@@ -246,18 +288,32 @@ def _facts(settings, args) -> int:
         try:
             path.write_text(facts.starter(settings.business_name, settings.business_hours), encoding="utf-8")
         except OSError as exc:
-            raise UsageError(f"Could not write {path} ({exc.strerror}); set BUSINESS_FACTS to a file you can write.") from None
-        print(f"Wrote {path}. Fill in your address, phone, booking link and your own answers, then run "
-              "`python -m bot facts` to check it.")
+            raise UsageError(
+                f"Could not write {path} ({exc.strerror}); set BUSINESS_FACTS to a file you can write."
+            ) from None
+        print(
+            f"Wrote {path}. Fill in your address, phone, booking link and your own answers, then run "
+            "`python -m bot facts` to check it."
+        )
         return 0
     known = facts.describe(settings.facts)
     if not path.is_file():
         print(f"There is no {path} yet. `python -m bot facts --init` writes a starter to fill in.")
-    print(f"What suggested replies know (from {path if path.is_file() else 'your settings'}):\n{known or 'Nothing yet.'}")
+    print(
+        f"What suggested replies know (from {path if path.is_file() else 'your settings'}):\n{known or 'Nothing yet.'}"
+    )
     return 0
 
 
-HANDLERS = {"run": _run, "poll": _poll, "demo": _demo, "triage": _triage, "doctor": _doctor, "stats": _stats, "facts": _facts}
+HANDLERS = {
+    "run": _run,
+    "poll": _poll,
+    "demo": _demo,
+    "triage": _triage,
+    "doctor": _doctor,
+    "stats": _stats,
+    "facts": _facts,
+}
 
 if __name__ == "__main__":
     sys.exit(main())

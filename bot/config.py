@@ -1,13 +1,14 @@
 """Settings from the environment and an optional `.env` file, checked with plain-language errors."""
+
 from __future__ import annotations
 
 import os
 import re
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import time
 from pathlib import Path
-from typing import Mapping
 from urllib.parse import urlsplit
 
 from dotenv import dotenv_values
@@ -83,10 +84,18 @@ class Settings:
         return [
             s
             for s in (
-                self.slack_bot_token, self.slack_signing_secret, self.slack_app_token,
-                self.x_bearer_token, self.x_api_key, self.x_api_secret,
-                self.x_access_token, self.x_access_token_secret, self.mastodon_access_token,
-                self.bluesky_app_password, self.reddit_client_secret, self.reddit_password,
+                self.slack_bot_token,
+                self.slack_signing_secret,
+                self.slack_app_token,
+                self.x_bearer_token,
+                self.x_api_key,
+                self.x_api_secret,
+                self.x_access_token,
+                self.x_access_token_secret,
+                self.mastodon_access_token,
+                self.bluesky_app_password,
+                self.reddit_client_secret,
+                self.reddit_password,
             )
             if s
         ]
@@ -122,8 +131,10 @@ class Settings:
     @property
     def x_posting_keys(self) -> dict[str, str]:
         return {
-            "consumer_key": self.x_api_key, "consumer_secret": self.x_api_secret,
-            "access_token": self.x_access_token, "access_token_secret": self.x_access_token_secret,
+            "consumer_key": self.x_api_key,
+            "consumer_secret": self.x_api_secret,
+            "access_token": self.x_access_token,
+            "access_token_secret": self.x_access_token_secret,
         }
 
     @property
@@ -133,12 +144,26 @@ class Settings:
 
 # --- Reading and checking: every mistake is collected, then all are reported at once. ---------------------------
 
-SECRETS = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "X_BEARER_TOKEN", "X_API_KEY", "X_API_SECRET",
-           "X_ACCESS_TOKEN", "X_ACCESS_TOKEN_SECRET", "MASTODON_ACCESS_TOKEN", "BLUESKY_APP_PASSWORD",
-           "REDDIT_CLIENT_ID", "REDDIT_CLIENT_SECRET", "REDDIT_PASSWORD")
+SECRETS = (
+    "SLACK_BOT_TOKEN",
+    "SLACK_SIGNING_SECRET",
+    "SLACK_APP_TOKEN",
+    "X_BEARER_TOKEN",
+    "X_API_KEY",
+    "X_API_SECRET",
+    "X_ACCESS_TOKEN",
+    "X_ACCESS_TOKEN_SECRET",
+    "MASTODON_ACCESS_TOKEN",
+    "BLUESKY_APP_PASSWORD",
+    "REDDIT_CLIENT_ID",
+    "REDDIT_CLIENT_SECRET",
+    "REDDIT_PASSWORD",
+)
 _POSTING_KEYS = ("X_API_KEY", "X_API_SECRET", "X_ACCESS_TOKEN", "X_ACCESS_TOKEN_SECRET")
 _SLACK_MEMBER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
-_SLACK_CHANNEL_ID = re.compile(r"^[CGD](?=[A-Z0-9]*[0-9])[A-Z0-9]{2,}$")  # C public, G private, D direct; IDs have digits
+_SLACK_CHANNEL_ID = re.compile(
+    r"^[CGD](?=[A-Z0-9]*[0-9])[A-Z0-9]{2,}$"
+)  # C public, G private, D direct; IDs have digits
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _INT = re.compile(r"^[+-]?[0-9]+$")
 _FLOAT = re.compile(r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)$")
@@ -180,11 +205,15 @@ class _Reader:
         elif re.search(r"\s", value):
             self.problem(f"{name} contains a space or line break; copy it again without spaces.")
         elif "..." in value or "…" in value:
-            self.problem(f"{name} still holds the placeholder from .env.example (it contains '...'); paste the real value, or delete the line.")
+            self.problem(
+                f"{name} still holds the placeholder from .env.example (it contains '...'); paste the real value, or delete the line."
+            )
         elif value[0] in "'\"" or value[-1] in "'\"":
             self.problem(f"{name} is wrapped in quotes; remove them.")
         elif not value.isascii() or _CONTROL.search(value):
-            self.problem(f"{name} contains a character no key has (like a curly quote or an accented letter); copy it again from where it was made.")
+            self.problem(
+                f"{name} contains a character no key has (like a curly quote or an accented letter); copy it again from where it was made."
+            )
 
     def number(self, name: str, default, kind, lo, hi, meaning: str = ""):
         raw = self.get(name)
@@ -192,10 +221,14 @@ class _Reader:
             return default
         if not (_INT if kind is int else _FLOAT).match(raw):
             whole = kind is int and _FLOAT.match(raw)
-            self.problem(f"{name} must be a {'whole ' if whole else ''}number between {lo} and {hi}{meaning}, like {default:g} "
-                         f"(it is set to '{_shown(raw, 20)}').")
+            self.problem(
+                f"{name} must be a {'whole ' if whole else ''}number between {lo} and {hi}{meaning}, like {default:g} "
+                f"(it is set to '{_shown(raw, 20)}')."
+            )
             return default
-        value = kind(raw) if len(raw) <= 15 else float("inf")  # int() refuses 4,300+ digits; all of these are far too big
+        value = (
+            kind(raw) if len(raw) <= 15 else float("inf")
+        )  # int() refuses 4,300+ digits; all of these are far too big
         if not lo <= value <= hi:
             self.problem(f"{name} must be between {lo} and {hi}{meaning} (it is set to {_shown(raw, 20)}).")
             return default
@@ -206,7 +239,9 @@ class _Reader:
         if not raw:
             return default
         if not _is_url(raw):
-            self.problem(f"{name} must be a web address starting with https://, like {example or default} (it is set to '{_shown(raw, 60)}').")
+            self.problem(
+                f"{name} must be a web address starting with https://, like {example or default} (it is set to '{_shown(raw, 60)}')."
+            )
             return default
         return raw
 
@@ -214,7 +249,9 @@ class _Reader:
         found = _list(self.get(name))
         wrong = [u for u in found if not _is_url(u)]
         if wrong:
-            self.problem(f"{name} must be web addresses starting with https://, separated by commas ('{_shown(wrong[0], 60)}' is not one).")
+            self.problem(
+                f"{name} must be web addresses starting with https://, separated by commas ('{_shown(wrong[0], 60)}' is not one)."
+            )
             return ()
         return found
 
@@ -278,11 +315,15 @@ def database_problem(path: Path) -> str | None:
             except OSError:
                 return f"DATABASE_PATH {path} cannot be read (no permission). {fix}"
             if head and head != SQLITE_HEADER:
-                return (f"DATABASE_PATH {path} is some other kind of file, not a Listening Post database; "
-                        "set DATABASE_PATH to a new file name, like data/listening.db.")
+                return (
+                    f"DATABASE_PATH {path} is some other kind of file, not a Listening Post database; "
+                    "set DATABASE_PATH to a new file name, like data/listening.db."
+                )
             if head and belongs_to_another_program(path):
-                return (f"DATABASE_PATH {path} is another program's database, not Listening Post's; "
-                        "set DATABASE_PATH to a new file name, like data/listening.db.")
+                return (
+                    f"DATABASE_PATH {path} is another program's database, not Listening Post's; "
+                    "set DATABASE_PATH to a new file name, like data/listening.db."
+                )
             if not os.access(path, os.W_OK):
                 return f"DATABASE_PATH {path} is read-only. {fix}"
             if not _writable_folder(path.parent):
@@ -304,25 +345,35 @@ def database_problem(path: Path) -> str | None:
 def _slack_tokens(r: _Reader, bot_token: str, app_token: str) -> None:
     where_bot = "the Bot User OAuth Token, which starts with xoxb- (Slack app → OAuth & Permissions)"
     where_app = "the app-level token, which starts with xapp- (Slack app → Basic Information → App-Level Tokens, scope connections:write)"
-    if bot_token and not bot_token.startswith(("xoxb-", "xoxe.xoxb-")):  # xoxe.xoxb-: a bot token with token rotation on
+    if bot_token and not bot_token.startswith(
+        ("xoxb-", "xoxe.xoxb-")
+    ):  # xoxe.xoxb-: a bot token with token rotation on
         if bot_token.startswith("xapp-"):
-            r.problem(f"SLACK_BOT_TOKEN holds the app-level token (xapp-…), which belongs in SLACK_APP_TOKEN; SLACK_BOT_TOKEN is {where_bot}.")
+            r.problem(
+                f"SLACK_BOT_TOKEN holds the app-level token (xapp-…), which belongs in SLACK_APP_TOKEN; SLACK_BOT_TOKEN is {where_bot}."
+            )
         elif bot_token.startswith("xoxp-"):
             r.problem(f"SLACK_BOT_TOKEN holds a user token (xoxp-…); it must be {where_bot}.")
         else:
             r.problem(f"SLACK_BOT_TOKEN must be {where_bot}.")
     if app_token and not app_token.startswith("xapp-"):
         if app_token.startswith("xoxb-"):
-            r.problem(f"SLACK_APP_TOKEN holds the bot token (xoxb-…), which belongs in SLACK_BOT_TOKEN; SLACK_APP_TOKEN is {where_app}.")
+            r.problem(
+                f"SLACK_APP_TOKEN holds the bot token (xoxb-…), which belongs in SLACK_BOT_TOKEN; SLACK_APP_TOKEN is {where_app}."
+            )
         else:
-            r.problem(f"SLACK_APP_TOKEN must be {where_app}; or leave it empty and set SLACK_SIGNING_SECRET for HTTP mode.")
+            r.problem(
+                f"SLACK_APP_TOKEN must be {where_app}; or leave it empty and set SLACK_SIGNING_SECRET for HTTP mode."
+            )
 
 
 def _channel(r: _Reader) -> str:
     raw = r.get("SLACK_CHANNEL")
     if raw and not _SLACK_CHANNEL_ID.match(raw):
-        r.problem(f"SLACK_CHANNEL must be the channel's ID, like C0123456789, not its name ('{_shown(raw, 30)}'). "
-                  "In Slack, click the channel name → About: the Channel ID is at the bottom.")
+        r.problem(
+            f"SLACK_CHANNEL must be the channel's ID, like C0123456789, not its name ('{_shown(raw, 30)}'). "
+            "In Slack, click the channel name → About: the Channel ID is at the bottom."
+        )
     return raw
 
 
@@ -330,18 +381,28 @@ def _posting_keys(r: _Reader) -> None:
     present = [name for name in _POSTING_KEYS if r.env.get(name, "").strip()]
     if present and len(present) < len(_POSTING_KEYS):
         missing = ", ".join(name for name in _POSTING_KEYS if name not in present)
-        r.problem(f"To post replies on X, all four keys are needed; {missing} not set. "
-                  "They are on the X developer portal under Keys and tokens (access token with Read and Write).")
+        r.problem(
+            f"To post replies on X, all four keys are needed; {missing} not set. "
+            "They are on the X developer portal under Keys and tokens (access token with Read and Write)."
+        )
 
 
 # Settings that only work together (what they are for → names, where to find them): some set means all are needed.
 _GROUPS = {
-    "To listen on Mastodon": (("MASTODON_BASE_URL", "MASTODON_ACCESS_TOKEN"), "Preferences → Development → New application, then copy "
-                 "'Your access token'; the base URL is your server's address, like https://mastodon.social"),
-    "To listen on Bluesky": (("BLUESKY_HANDLE", "BLUESKY_APP_PASSWORD"), "the handle is like bramblecafe.bsky.social; make an app "
-                "password under Settings → Privacy and security → App passwords"),
-    "To listen on Reddit": (("REDDIT_CLIENT_ID", "REDDIT_CLIENT_SECRET", "REDDIT_QUERY"), "create a 'script' app at reddit.com/prefs/apps; "
-               "REDDIT_QUERY is what to look for, like \"Bramble Café\""),
+    "To listen on Mastodon": (
+        ("MASTODON_BASE_URL", "MASTODON_ACCESS_TOKEN"),
+        "Preferences → Development → New application, then copy "
+        "'Your access token'; the base URL is your server's address, like https://mastodon.social",
+    ),
+    "To listen on Bluesky": (
+        ("BLUESKY_HANDLE", "BLUESKY_APP_PASSWORD"),
+        "the handle is like bramblecafe.bsky.social; make an app "
+        "password under Settings → Privacy and security → App passwords",
+    ),
+    "To listen on Reddit": (
+        ("REDDIT_CLIENT_ID", "REDDIT_CLIENT_SECRET", "REDDIT_QUERY"),
+        "create a 'script' app at reddit.com/prefs/apps; REDDIT_QUERY is what to look for, like \"Bramble Café\"",
+    ),
     "For replies on Reddit": (("REDDIT_USERNAME", "REDDIT_PASSWORD"), "the Reddit account that owns the script app"),
 }
 
@@ -358,8 +419,10 @@ def _approvers(r: _Reader) -> frozenset[str]:
     ids = [part for part in re.split(r"[\s,]+", r.get("REPLY_APPROVERS")) if part]
     wrong = [part for part in ids if not _SLACK_MEMBER_ID.match(part)]
     if wrong:
-        r.problem(f"REPLY_APPROVERS must be Slack member IDs like U0123ABCD, separated by commas ('{_shown(wrong[0], 30)}' is not one). "
-                  "In Slack: click the person → View full profile → ⋯ → Copy member ID.")
+        r.problem(
+            f"REPLY_APPROVERS must be Slack member IDs like U0123ABCD, separated by commas ('{_shown(wrong[0], 30)}' is not one). "
+            "In Slack: click the person → View full profile → ⋯ → Copy member ID."
+        )
         return frozenset()
     return frozenset(ids)
 
@@ -382,7 +445,11 @@ def _read_env_file(env_file: str | Path) -> dict[str, str]:
     try:
         return {k: v for k, v in dotenv_values(env_file).items() if v is not None}
     except (OSError, UnicodeDecodeError) as exc:
-        reason = "it is not plain UTF-8 text" if isinstance(exc, UnicodeDecodeError) else (exc.strerror or type(exc).__name__)
+        reason = (
+            "it is not plain UTF-8 text"
+            if isinstance(exc, UnicodeDecodeError)
+            else (exc.strerror or type(exc).__name__)
+        )
         raise ConfigError(f"The settings file {env_file} cannot be read ({reason}); save it as plain text.") from None
 
 
@@ -404,8 +471,10 @@ def load(env: Mapping[str, str] | None = None, env_file: str | Path = ".env") ->
         hours = parse_hours("", "UTC")
     templates = Path(get("REPLY_TEMPLATES", str(DEFAULT_TEMPLATES))).expanduser()
     if not templates.is_file():
-        r.problem(f"REPLY_TEMPLATES points to {_shown(str(templates), 60)}, which "
-                  f"{'is a folder' if templates.is_dir() else 'does not exist'}; set it to your copy of bot/reply_templates.toml.")
+        r.problem(
+            f"REPLY_TEMPLATES points to {_shown(str(templates), 60)}, which "
+            f"{'is a folder' if templates.is_dir() else 'does not exist'}; set it to your copy of bot/reply_templates.toml."
+        )
         templates = DEFAULT_TEMPLATES
     facts_path = Path(get("BUSINESS_FACTS", str(DEFAULT_FACTS))).expanduser()
     business_facts = Facts(hours=hours)
@@ -427,8 +496,12 @@ def load(env: Mapping[str, str] | None = None, env_file: str | Path = ".env") ->
         slack_api_url=r.url("SLACK_API_URL", DEFAULT_SLACK_API_URL).rstrip("/") + "/",
         slack_post_interval=r.number("SLACK_POST_INTERVAL_SECONDS", 1.0, float, 0, 60, " (a minute)"),
         x_bearer_token=get("X_BEARER_TOKEN"),
-        x_username=r.one("X_USERNAME", r"[A-Za-z0-9_]{1,15}", "X_USERNAME must be your X handle without the @, like bramblecafe "
-                         "(letters, digits and _, at most 15)", strip=("@",)),
+        x_username=r.one(
+            "X_USERNAME",
+            r"[A-Za-z0-9_]{1,15}",
+            "X_USERNAME must be your X handle without the @, like bramblecafe (letters, digits and _, at most 15)",
+            strip=("@",),
+        ),
         x_search_query=_query(r, "X_SEARCH_QUERY", 512),
         x_api_url=r.url("X_API_URL", DEFAULT_X_API_URL).rstrip("/"),
         x_api_key=get("X_API_KEY"),
@@ -438,18 +511,28 @@ def load(env: Mapping[str, str] | None = None, env_file: str | Path = ".env") ->
         mastodon_base_url=r.url("MASTODON_BASE_URL", example="https://mastodon.social").rstrip("/"),
         mastodon_access_token=get("MASTODON_ACCESS_TOKEN"),
         mastodon_hashtags=r.names("MASTODON_HASHTAGS", r"\w+", ("#",), "hashtags without spaces, like BrambleCafe"),
-        bluesky_handle=r.one("BLUESKY_HANDLE", r"did:[a-z]+:[\w.:%-]+|[^\s/@:]+\.[^\s/@:]+|[^\s/@:]+@[^\s/@:]+\.[^\s/@:]+",
-                             "BLUESKY_HANDLE must be your full handle, like bramblecafe.bsky.social", strip=("@",)),
+        bluesky_handle=r.one(
+            "BLUESKY_HANDLE",
+            r"did:[a-z]+:[\w.:%-]+|[^\s/@:]+\.[^\s/@:]+|[^\s/@:]+@[^\s/@:]+\.[^\s/@:]+",
+            "BLUESKY_HANDLE must be your full handle, like bramblecafe.bsky.social",
+            strip=("@",),
+        ),
         bluesky_app_password=get("BLUESKY_APP_PASSWORD"),
         bluesky_search=_query(r, "BLUESKY_SEARCH", 300),
         bluesky_service_url=r.url("BLUESKY_SERVICE_URL", DEFAULT_BLUESKY_SERVICE_URL).rstrip("/"),
         reddit_client_id=get("REDDIT_CLIENT_ID"),
         reddit_client_secret=get("REDDIT_CLIENT_SECRET"),
-        reddit_username=r.one("REDDIT_USERNAME", r"[A-Za-z0-9_-]{3,20}", "REDDIT_USERNAME must be the Reddit account's name, "
-                              "like bramblecafe (no spaces)", strip=("/", "u/")),
+        reddit_username=r.one(
+            "REDDIT_USERNAME",
+            r"[A-Za-z0-9_-]{3,20}",
+            "REDDIT_USERNAME must be the Reddit account's name, like bramblecafe (no spaces)",
+            strip=("/", "u/"),
+        ),
         reddit_password=get("REDDIT_PASSWORD"),
         reddit_query=_query(r, "REDDIT_QUERY", 512),
-        reddit_subreddits=r.names("REDDIT_SUBREDDITS", r"[A-Za-z0-9_]{2,21}", ("/", "r/"), "subreddit names like london or cafes"),
+        reddit_subreddits=r.names(
+            "REDDIT_SUBREDDITS", r"[A-Za-z0-9_]{2,21}", ("/", "r/"), "subreddit names like london or cafes"
+        ),
         reddit_url=r.url("REDDIT_URL", DEFAULT_REDDIT_URL).rstrip("/"),
         rss_feeds=r.urls("RSS_FEEDS"),
         reply_approvers=_approvers(r),
@@ -488,8 +571,13 @@ SETUP = {
 
 def networks(settings: Settings) -> dict[str, str | None]:
     """Each network, mapped to None when it is set up, or to how to set it up."""
-    enabled = {"x": settings.x_enabled, "mastodon": settings.mastodon_enabled, "bluesky": settings.bluesky_enabled,
-               "reddit": settings.reddit_enabled, "rss": bool(settings.rss_feeds)}
+    enabled = {
+        "x": settings.x_enabled,
+        "mastodon": settings.mastodon_enabled,
+        "bluesky": settings.bluesky_enabled,
+        "reddit": settings.reddit_enabled,
+        "rss": bool(settings.rss_feeds),
+    }
     return {name: None if on else SETUP[name] for name, on in enabled.items()}
 
 
@@ -497,11 +585,17 @@ def missing_for_service(settings: Settings) -> list[str]:
     """What `run` and `poll` need that is not set, each as an instruction."""
     problems = []
     if not settings.slack_bot_token:
-        problems.append("SLACK_BOT_TOKEN is not set (Slack app → OAuth & Permissions → Bot User OAuth Token, starts with xoxb-).")
+        problems.append(
+            "SLACK_BOT_TOKEN is not set (Slack app → OAuth & Permissions → Bot User OAuth Token, starts with xoxb-)."
+        )
     if not settings.slack_channel:
-        problems.append("SLACK_CHANNEL is not set (the channel ID, like C0123456789: open the channel → its name → About, at the bottom).")
+        problems.append(
+            "SLACK_CHANNEL is not set (the channel ID, like C0123456789: open the channel → its name → About, at the bottom)."
+        )
     if not settings.any_source:
-        problems.append("No source is set up. Set at least one: X_BEARER_TOKEN and X_USERNAME (X), MASTODON_BASE_URL and "
-                        "MASTODON_ACCESS_TOKEN, BLUESKY_HANDLE and BLUESKY_APP_PASSWORD, REDDIT_CLIENT_ID, "
-                        "REDDIT_CLIENT_SECRET and REDDIT_QUERY, or RSS_FEEDS. README sections 2 and 2c say where to find each.")
+        problems.append(
+            "No source is set up. Set at least one: X_BEARER_TOKEN and X_USERNAME (X), MASTODON_BASE_URL and "
+            "MASTODON_ACCESS_TOKEN, BLUESKY_HANDLE and BLUESKY_APP_PASSWORD, REDDIT_CLIENT_ID, "
+            "REDDIT_CLIENT_SECRET and REDDIT_QUERY, or RSS_FEEDS. README sections 2 and 2c say where to find each."
+        )
     return problems

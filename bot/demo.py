@@ -1,4 +1,5 @@
 """`python -m bot demo`: the real pipeline on bundled sample mentions, cards drawn in the terminal."""
+
 from __future__ import annotations
 
 from dataclasses import replace
@@ -16,8 +17,7 @@ from bot.sources.sample import SampleSource
 from handlers import actions, reminders
 from handlers.digest import digest_text
 from storage import mentions as store
-from storage import open_db
-from storage import responses
+from storage import open_db, responses
 from storage.mentions import utc_now
 
 SAMPLE_FACTS = Path(__file__).with_name("sample_business.toml")
@@ -54,8 +54,11 @@ def act_as_the_team(db, sink: ConsoleSink, out: TextIO) -> None:
 
 def show_reminders_and_digest(db, sink: ConsoleSink, settings: Settings, out: TextIO) -> None:
     """What the scheduler's jobs would send now: the first few nudges, and the digest."""
-    print(f"\nReminders (mentions waiting over {settings.reply_target_minutes or 60} min; claimed ones are nudged in their "
-          "card's thread, the rest in one message to the channel):", file=out)
+    print(
+        f"\nReminders (mentions waiting over {settings.reply_target_minutes or 60} min; claimed ones are nudged in their "
+        "card's thread, the rest in one message to the channel):",
+        file=out,
+    )
     reminders.send_reminders(db, sink, settings.business_hours, settings.reply_target_minutes or 60)
     now = utc_now().astimezone(settings.business_hours.tz)
     print("\nThe daily digest, as it would be posted now:", file=out)
@@ -91,7 +94,10 @@ def run(settings: Settings, database: Path, out: TextIO) -> int:
         print(f"  Team:      {_line(team)}", file=out)
         times = responses.response_times(db)
         if times:
-            print(f"  Response time (to the first reply): median {duration(median(times))} over {len(times)} replied", file=out)
+            print(
+                f"  Response time (to the first reply): median {duration(median(times))} over {len(times)} replied",
+                file=out,
+            )
         print(f"  The team's numbers for the demo: DATABASE_PATH={database} python -m bot stats", file=out)
         print("  Next: put your keys in .env and run `python -m bot doctor` (see README).", file=out)
         return 1 if report.failed else 0

@@ -1,10 +1,11 @@
 """`python -m bot doctor`: checks settings and connections and says what is wrong in plain words."""
+
 from __future__ import annotations
 
 import logging
 import warnings
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 from bot import wiring
 from bot.config import ConfigError, Settings, networks
@@ -18,8 +19,13 @@ def checks(settings: Settings) -> Iterator[tuple[str, str]]:
         try:
             yield from check(settings)
         except Exception as exc:  # one check failing in an unforeseen way must not hide the others
-            yield PROBLEM, (f"A check stopped unexpectedly ({type(exc).__name__}) in the {check.__name__.strip('_').replace('_', ' ')} "
-                            "part; run `python -m bot doctor` again, and if it repeats, report it with this line.")
+            yield (
+                PROBLEM,
+                (
+                    f"A check stopped unexpectedly ({type(exc).__name__}) in the {check.__name__.strip('_').replace('_', ' ')} "
+                    "part; run `python -m bot doctor` again, and if it repeats, report it with this line."
+                ),
+            )
 
 
 # Where the README says how to turn each network on.
@@ -28,8 +34,13 @@ README_NETWORKS = "README → “2. Connect X” and “2c. Mastodon, Bluesky, R
 
 def _any_network(settings: Settings):
     if not settings.any_source:
-        yield PROBLEM, ("No network is set up, so there is nothing to listen to. Set up at least one: X (X_BEARER_TOKEN and "
-                        "X_USERNAME), Mastodon, Bluesky, Reddit or RSS_FEEDS; " + README_NETWORKS + " say where to find each.")
+        yield (
+            PROBLEM,
+            (
+                "No network is set up, so there is nothing to listen to. Set up at least one: X (X_BEARER_TOKEN and "
+                "X_USERNAME), Mastodon, Bluesky, Reddit or RSS_FEEDS; " + README_NETWORKS + " say where to find each."
+            ),
+        )
 
 
 def _storage(settings: Settings):
@@ -39,7 +50,10 @@ def _storage(settings: Settings):
         open_db(settings.database_path).close()
         yield OK, f"Database {settings.database_path} is ready (keep it on a persistent disk)."
     except Exception as exc:  # any failure here is the user's path or disk
-        yield PROBLEM, f"Cannot open the database at {settings.database_path} ({exc}). Set DATABASE_PATH to a writable file."
+        yield (
+            PROBLEM,
+            f"Cannot open the database at {settings.database_path} ({exc}). Set DATABASE_PATH to a writable file.",
+        )
 
 
 def _templates(settings: Settings):
@@ -56,7 +70,10 @@ def _schedule(settings: Settings):
     hours = settings.business_hours
     if settings.reply_target_minutes:
         counted = "" if hours.always_open else " of business hours"
-        yield OK, f"Reminders: a mention unanswered after {duration(settings.reply_target_minutes * 60)}{counted} gets one nudge in its thread."
+        yield (
+            OK,
+            f"Reminders: a mention unanswered after {duration(settings.reply_target_minutes * 60)}{counted} gets one nudge in its thread.",
+        )
     else:
         yield OK, "Reminders are off (REPLY_TARGET_MINUTES=0)."
     if settings.digest_time:
@@ -67,13 +84,24 @@ def _schedule(settings: Settings):
 
 # The bot scopes manifest.yml asks for.
 # channels:history and groups:history let a card whose posting was never confirmed be looked for before a resend.
-SCOPES = ("chat:write", "commands", "channels:read", "groups:read", "users:read", "files:write", "channels:history",
-          "groups:history")
+SCOPES = (
+    "chat:write",
+    "commands",
+    "channels:read",
+    "groups:read",
+    "users:read",
+    "files:write",
+    "channels:history",
+    "groups:history",
+)
 
 
 def _slack(settings: Settings):
     if not settings.slack_bot_token:
-        yield PROBLEM, "SLACK_BOT_TOKEN is not set: create the app from manifest.yml (see README), install it, and copy the Bot User OAuth Token (xoxb-…)."
+        yield (
+            PROBLEM,
+            "SLACK_BOT_TOKEN is not set: create the app from manifest.yml (see README), install it, and copy the Bot User OAuth Token (xoxb-…).",
+        )
         return
     from slack_sdk.errors import SlackApiError
 
@@ -85,28 +113,44 @@ def _slack(settings: Settings):
         yield OK, f"Slack token works: bot @{auth.get('user')} in workspace {auth.get('team')}."
         # Slack lists the token's scopes in a header on every answer.
         granted = next((v for k, v in auth.headers.items() if k.lower() == "x-oauth-scopes"), None)
-        missing = [scope for scope in SCOPES if granted is not None and scope not in granted.replace(" ", "").split(",")]
+        missing = [
+            scope for scope in SCOPES if granted is not None and scope not in granted.replace(" ", "").split(",")
+        ]
         if missing:
-            yield PROBLEM, (f"The Slack app lacks the permission{'s' if len(missing) > 1 else ''} {', '.join(missing)}. "
-                            "Paste the current manifest.yml under App Manifest (or add them under OAuth & Permissions), "
-                            "then Reinstall to Workspace.")
+            yield (
+                PROBLEM,
+                (
+                    f"The Slack app lacks the permission{'s' if len(missing) > 1 else ''} {', '.join(missing)}. "
+                    "Paste the current manifest.yml under App Manifest (or add them under OAuth & Permissions), "
+                    "then Reinstall to Workspace."
+                ),
+            )
     except SlackApiError as exc:
         yield PROBLEM, describe(exc)
         if settings.slack_app_token:  # the app-level token is separate: say whether it works too
             yield from _socket_mode(settings)
         return
     except OSError as exc:
-        yield PROBLEM, f"Could not reach Slack at {settings.slack_api_url} ({type(exc).__name__}). Check the network or SLACK_API_URL."
+        yield (
+            PROBLEM,
+            f"Could not reach Slack at {settings.slack_api_url} ({type(exc).__name__}). Check the network or SLACK_API_URL.",
+        )
         return
     if settings.slack_app_token:
         yield from _socket_mode(settings)
     elif settings.slack_signing_secret:
         yield OK, f"HTTP mode: Slack must reach this server at https://<your-host>/slack/events (port {settings.port})."
     else:
-        yield PROBLEM, "Set SLACK_APP_TOKEN (Socket Mode, easiest) or SLACK_SIGNING_SECRET (HTTP mode) so buttons and /listen work."
+        yield (
+            PROBLEM,
+            "Set SLACK_APP_TOKEN (Socket Mode, easiest) or SLACK_SIGNING_SECRET (HTTP mode) so buttons and /listen work.",
+        )
     yield from _approvers(settings, client)
     if not settings.slack_channel:
-        yield PROBLEM, "SLACK_CHANNEL is not set: use the channel ID, like C0123456789 (channel name → About, at the bottom)."
+        yield (
+            PROBLEM,
+            "SLACK_CHANNEL is not set: use the channel ID, like C0123456789 (channel name → About, at the bottom).",
+        )
         return
     try:
         channel = client.conversations_info(channel=settings.slack_channel)["channel"]
@@ -130,17 +174,35 @@ def _socket_mode(settings: Settings):
     except SlackApiError as exc:
         error = exc.response.get("error") if isinstance(exc.response.data, dict) else f"HTTP {exc.response.status_code}"
         if error in ("invalid_auth", "not_authed", "token_revoked", "token_expired", "not_allowed_token_type"):
-            yield PROBLEM, (f"Slack rejected SLACK_APP_TOKEN ({error}). In the Slack app: Basic Information → App-Level Tokens, "
-                            "generate a token with the connections:write scope and copy it (xapp-…).")
+            yield (
+                PROBLEM,
+                (
+                    f"Slack rejected SLACK_APP_TOKEN ({error}). In the Slack app: Basic Information → App-Level Tokens, "
+                    "generate a token with the connections:write scope and copy it (xapp-…)."
+                ),
+            )
         elif error == "missing_scope":
-            yield PROBLEM, ("SLACK_APP_TOKEN lacks the connections:write scope. In the Slack app: Basic Information → App-Level "
-                            "Tokens, generate a new token with that scope and copy it (xapp-…).")
+            yield (
+                PROBLEM,
+                (
+                    "SLACK_APP_TOKEN lacks the connections:write scope. In the Slack app: Basic Information → App-Level "
+                    "Tokens, generate a new token with that scope and copy it (xapp-…)."
+                ),
+            )
         else:
-            yield PROBLEM, (f"Slack would not open a Socket Mode connection ({error}). Turn Socket Mode on in the Slack app "
-                            "(left menu: Socket Mode), or leave SLACK_APP_TOKEN empty and use HTTP mode.")
+            yield (
+                PROBLEM,
+                (
+                    f"Slack would not open a Socket Mode connection ({error}). Turn Socket Mode on in the Slack app "
+                    "(left menu: Socket Mode), or leave SLACK_APP_TOKEN empty and use HTTP mode."
+                ),
+            )
         return
     except OSError as exc:
-        yield PROBLEM, f"Could not reach Slack at {settings.slack_api_url} to check SLACK_APP_TOKEN ({type(exc).__name__}). Check the network."
+        yield (
+            PROBLEM,
+            f"Could not reach Slack at {settings.slack_api_url} to check SLACK_APP_TOKEN ({type(exc).__name__}). Check the network.",
+        )
         return
     yield OK, "Socket Mode token works: buttons and /listen will reach the bot (no public URL needed)."
 
@@ -156,9 +218,14 @@ def _approvers(settings: Settings, client):
         try:
             user = client.users_info(user=user_id)["user"]
         except SlackApiError as exc:
-            yield PROBLEM, f"REPLY_APPROVERS lists {user_id}, but Slack says '{exc.response.get('error')}'. Copy the member ID again from their profile."
+            yield (
+                PROBLEM,
+                f"REPLY_APPROVERS lists {user_id}, but Slack says '{exc.response.get('error')}'. Copy the member ID again from their profile.",
+            )
             return
-        names.append((user.get("profile") or {}).get("display_name") or user.get("real_name") or user.get("name") or user_id)
+        names.append(
+            (user.get("profile") or {}).get("display_name") or user.get("real_name") or user.get("name") or user_id
+        )
     yield OK, f"Replies by anyone but {', '.join(names)} wait for their approval."
 
 
@@ -178,8 +245,10 @@ def _x(settings: Settings):
     except Exception as exc:  # explain() turns tweepy and network errors into words
         yield PROBLEM, str(explain(exc, settings.x_api_url, settings.x_username))
         return
-    yield OK, f"X works: listening for mentions of @{user['username']}" + (
-        f" and posts matching “{settings.x_search_query}”." if settings.x_search_query else "."
+    yield (
+        OK,
+        f"X works: listening for mentions of @{user['username']}"
+        + (f" and posts matching “{settings.x_search_query}”." if settings.x_search_query else "."),
     )
     yield from _x_posting(settings)
 
@@ -211,15 +280,28 @@ def _other_networks(settings: Settings):
         except SourceError as exc:
             yield PROBLEM, f"{label}: {exc}"
             continue
-        replies = REPLIES[name] if name != "reddit" or settings.reddit_can_reply else (
-            "replies on Reddit are recorded by hand (set REDDIT_USERNAME and REDDIT_PASSWORD to send them from Slack)")
-        yield OK, f"{label} works: {found} recent mention{'s' if found != 1 else ''} to show on the first poll; {replies}."
+        replies = (
+            REPLIES[name]
+            if name != "reddit" or settings.reddit_can_reply
+            else (
+                "replies on Reddit are recorded by hand (set REDDIT_USERNAME and REDDIT_PASSWORD to send them from Slack)"
+            )
+        )
+        yield (
+            OK,
+            f"{label} works: {found} recent mention{'s' if found != 1 else ''} to show on the first poll; {replies}.",
+        )
 
 
 def _x_posting(settings: Settings):
     if not settings.x_can_reply:
-        yield NOTE, ("Replies are not posted from Slack (X_API_KEY, X_API_SECRET, X_ACCESS_TOKEN, X_ACCESS_TOKEN_SECRET not set); "
-                     "the reply form records replies your team makes on X by hand.")
+        yield (
+            NOTE,
+            (
+                "Replies are not posted from Slack (X_API_KEY, X_API_SECRET, X_ACCESS_TOKEN, X_ACCESS_TOKEN_SECRET not set); "
+                "the reply form records replies your team makes on X by hand."
+            ),
+        )
         return
     import tweepy
 
@@ -229,14 +311,22 @@ def _x_posting(settings: Settings):
     try:
         me = client.get_me(user_auth=True)["data"]
     except tweepy.Unauthorized:
-        yield PROBLEM, "X rejected the keys for posting replies (401): check X_API_KEY, X_API_SECRET, X_ACCESS_TOKEN and X_ACCESS_TOKEN_SECRET."
+        yield (
+            PROBLEM,
+            "X rejected the keys for posting replies (401): check X_API_KEY, X_API_SECRET, X_ACCESS_TOKEN and X_ACCESS_TOKEN_SECRET.",
+        )
         return
     except Exception as exc:  # explain() turns tweepy and network errors into words
         yield PROBLEM, str(explain(exc, settings.x_api_url, settings.x_username))
         return
     if me["username"].lower() != settings.x_username.lower():
-        yield PROBLEM, (f"The posting keys belong to @{me['username']}, not @{settings.x_username}: replies would come from the wrong "
-                        f"account. Make the access token while logged in to X as @{settings.x_username}.")
+        yield (
+            PROBLEM,
+            (
+                f"The posting keys belong to @{me['username']}, not @{settings.x_username}: replies would come from the wrong "
+                f"account. Make the access token while logged in to X as @{settings.x_username}."
+            ),
+        )
         return
     yield OK, f"Replies sent from Slack will be posted on X as @{me['username']}."
 
@@ -262,4 +352,3 @@ def run(settings: Settings, out) -> int:
             print(f"{mark} {sentence}", file=out, flush=True)
     print(("All set." if not problems else f"{problems} thing(s) to fix before `python -m bot run`."), file=out)
     return 1 if problems else 0
-

@@ -4,6 +4,7 @@ A question about opening hours, where the shop is, how to book, or anything the 
 an `[[answer]]` for, gets a first suggestion that answers it; the card says which fact it used,
 so a wrong fact is fixed at the source.
 """
+
 from __future__ import annotations
 
 import re
@@ -52,8 +53,14 @@ class Facts:
 
     @property
     def empty(self) -> bool:
-        return not (self.address or self.phone or self.email or self.booking or self.answers
-                    or (self.hours and not self.hours.always_open))
+        return not (
+            self.address
+            or self.phone
+            or self.email
+            or self.booking
+            or self.answers
+            or (self.hours and not self.hours.always_open)
+        )
 
     def answer(self, text: str, now: datetime, links: bool = True) -> Fact | None:
         """The fact that answers the question in `text` (`now` in the business's zone resolves "today"), or None.
@@ -110,21 +117,35 @@ class Facts:
 # What asks for each fact. Written for questions in general, not for any one shop.
 _HOURS = re.compile(r"\b(open(ing)?|close[sd]?|closing|hours|what time|till what time|until when|how late|how early)\b")
 _BOOKING = re.compile(r"\b(book(ing)?|reserv(e|ations?)|table for|make an appointment)\b")
-_WHERE = re.compile(r"\b(where are you|where is (the|your)|address|find you|located|location|directions|how do i get)\b")
+_WHERE = re.compile(
+    r"\b(where are you|where is (the|your)|address|find you|located|location|directions|how do i get)\b"
+)
 _PHONE = re.compile(r"\b(phone|call you|number to call|ring you|telephone)\b")
 _EMAIL = re.compile(r"\b(e-?mail)\b")
 # Asks about the times of one service, not about being open.
-_SERVICE = re.compile(r"\b(kitchen|breakfast|brunch|lunch|dinner|food|serving|serve|last orders?|happy hour|"
-                      r"deliver(y|ies)|takeaway|click and collect)\b")
+_SERVICE = re.compile(
+    r"\b(kitchen|breakfast|brunch|lunch|dinner|food|serving|serve|last orders?|happy hour|"
+    r"deliver(y|ies)|takeaway|click and collect)\b"
+)
 # A holiday or a date asked about ("open boxing day?", "are you open on the 26th?").
-_HOLIDAY = re.compile(r"\b(christmas( day| eve)?|xmas( day| eve)?|boxing day|new year'?s( day| eve)?|easter( \w+)?|good friday|"
-                      r"bank holiday( monday)?|public holidays?|anzac day|thanksgiving|labou?r day|memorial day|"
-                      r"independence day|canada day|australia day|waitangi day|st\.? patrick'?s day|hogmanay|"
-                      r"\d{1,2}(st|nd|rd|th)|\d{1,2} (jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*)\b")
+_HOLIDAY = re.compile(
+    r"\b(christmas( day| eve)?|xmas( day| eve)?|boxing day|new year'?s( day| eve)?|easter( \w+)?|good friday|"
+    r"bank holiday( monday)?|public holidays?|anzac day|thanksgiving|labou?r day|memorial day|"
+    r"independence day|canada day|australia day|waitangi day|st\.? patrick'?s day|hogmanay|"
+    r"\d{1,2}(st|nd|rd|th)|\d{1,2} (jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*)\b"
+)
 # Holidays on the same date every year, to check against the closed days.
-_FIXED_DATES = {"christmas eve": (12, 24), "christmas": (12, 25), "christmas day": (12, 25), "boxing day": (12, 26),
-                "new year's eve": (12, 31), "new years eve": (12, 31), "new year's day": (1, 1), "new years day": (1, 1),
-                "hogmanay": (12, 31)}
+_FIXED_DATES = {
+    "christmas eve": (12, 24),
+    "christmas": (12, 25),
+    "christmas day": (12, 25),
+    "boxing day": (12, 26),
+    "new year's eve": (12, 31),
+    "new years eve": (12, 31),
+    "new year's day": (1, 1),
+    "new years day": (1, 1),
+    "hogmanay": (12, 31),
+}
 _WEEKDAYS = {name.lower(): i for i, name in enumerate(DAY_NAMES)}
 _DAY_WORD = re.compile(r"\b(today|tonight|tomorrow|" + "|".join(sorted(_WEEKDAYS, key=len, reverse=True)) + r")s?\b")
 
@@ -207,18 +228,30 @@ def load(path: str | Path, business_hours: BusinessHours) -> Facts:
         raise FactsError(f"{path}: {_toml_problem(str(exc))}") from None
     unknown = sorted(set(data) - _FIELDS)
     if unknown:
-        raise FactsError(f"{path}: '{unknown[0]}' is not a fact Listening Post knows; use {', '.join(sorted(_FIELDS - {'answer'}))} "
-                         "or [[answer]] blocks.")
-    text = {key: _text(path, key, data.get(key, "")) for key in ("name", "address", "directions", "phone", "email", "booking")}
+        raise FactsError(
+            f"{path}: '{unknown[0]}' is not a fact Listening Post knows; use {', '.join(sorted(_FIELDS - {'answer'}))} "
+            "or [[answer]] blocks."
+        )
+    text = {
+        key: _text(path, key, data.get(key, ""))
+        for key in ("name", "address", "directions", "phone", "email", "booking")
+    }
     if text["booking"] and not text["booking"].startswith(("https://", "http://")):
-        raise FactsError(f"{path}: booking must be a web address starting with https:// (it is '{text['booking'][:60]}').")
+        raise FactsError(
+            f"{path}: booking must be a web address starting with https:// (it is '{text['booking'][:60]}')."
+        )
     hours = business_hours
     if data.get("hours"):
         try:
             hours = parse_hours(_text(path, "hours", data["hours"]), business_hours.tz.key)
         except HoursError as exc:
             raise FactsError(f"{path}: {str(exc).replace('BUSINESS_HOURS', 'hours')}") from None
-    return Facts(**text, hours=hours, closed=_closed(path, data.get("closed", [])), answers=_answers(path, data.get("answer", [])))
+    return Facts(
+        **text,
+        hours=hours,
+        closed=_closed(path, data.get("closed", [])),
+        answers=_answers(path, data.get("answer", [])),
+    )
 
 
 _POSITION = re.compile(r" \(at .*\)$")
@@ -231,19 +264,19 @@ def _toml_problem(message: str) -> str:
     if "overwrite" in message:
         return f"{at}one of the facts is written twice; keep one of them."
     if "Invalid value" in message or "Expected" in message:
-        return f"{at}text values need quotes, like phone = \"01904 555 0199\", and lists brackets, like closed = [\"2026-12-25\"]."
+        return f'{at}text values need quotes, like phone = "01904 555 0199", and lists brackets, like closed = ["2026-12-25"].'
     return at + _POSITION.sub("", message) + "."
 
 
 def _text(path: Path, key: str, value) -> str:
     if not isinstance(value, str):
-        raise FactsError(f"{path}: {key} must be text in quotes, like {key} = \"…\".")
+        raise FactsError(f'{path}: {key} must be text in quotes, like {key} = "…".')
     return " ".join(value.split())
 
 
 def _closed(path: Path, value) -> frozenset[date]:
     if not isinstance(value, list):
-        raise FactsError(f"{path}: closed must be a list of dates, like closed = [\"2026-12-25\", \"2026-12-26\"].")
+        raise FactsError(f'{path}: closed must be a list of dates, like closed = ["2026-12-25", "2026-12-26"].')
     days = set()
     for item in value:
         try:
@@ -255,19 +288,26 @@ def _closed(path: Path, value) -> frozenset[date]:
 
 def _answers(path: Path, value) -> tuple[Answer, ...]:
     if not isinstance(value, list):
-        raise FactsError(f"{path}: write each answer as an [[answer]] block with asks = [...] and say = \"...\".")
+        raise FactsError(f'{path}: write each answer as an [[answer]] block with asks = [...] and say = "...".')
     found = []
     for n, block in enumerate(value, 1):
         asks, say = (block.get("asks"), block.get("say")) if isinstance(block, dict) else (None, None)
         if isinstance(asks, str):
             asks = [asks]
-        if not asks or not all(isinstance(a, str) and a.strip() for a in asks) or not isinstance(say, str) or not say.strip():
-            raise FactsError(f"{path}: answer {n} needs asks = [\"words that ask for it\", …] and say = \"what to answer\".")
+        if (
+            not asks
+            or not all(isinstance(a, str) and a.strip() for a in asks)
+            or not isinstance(say, str)
+            or not say.strip()
+        ):
+            raise FactsError(
+                f'{path}: answer {n} needs asks = ["words that ask for it", …] and say = "what to answer".'
+            )
         found.append(Answer(tuple(" ".join(a.split()) for a in asks), " ".join(say.split())))
     return tuple(found)
 
 
-STARTER = '''# What your business wants customers told. Suggested replies use these facts when a question
+STARTER = """# What your business wants customers told. Suggested replies use these facts when a question
 # asks for them, and the card says which fact it used. Edit, save, and restart Listening Post;
 # `python -m bot facts` checks the file and shows what it knows.
 
@@ -286,11 +326,13 @@ closed = []           # days you are closed although the hours say open, like ["
 # [[answer]]
 # asks = ["dogs", "dog friendly", "pets"]
 # say = "Dogs are very welcome, and there's a water bowl by the door."
-'''
+"""
 
 
 def starter(business_name: str, hours: BusinessHours) -> str:
-    return STARTER.format(name=business_name.replace('"', "'"), hours=week_hours(hours) if not hours.always_open else "not set")
+    return STARTER.format(
+        name=business_name.replace('"', "'"), hours=week_hours(hours) if not hours.always_open else "not set"
+    )
 
 
 def describe(facts: Facts) -> str:
@@ -300,11 +342,15 @@ def describe(facts: Facts) -> str:
         lines.append(f"• Opening hours: {week_hours(facts.hours)}")
     if facts.closed:
         lines.append("• Closed on: " + ", ".join(f"{d:%d %B %Y}" for d in sorted(facts.closed)))
-    for label, value in (("Address", facts.address), ("Directions", facts.directions), ("Phone", facts.phone),
-                         ("Email", facts.email), ("Booking", facts.booking)):
+    for label, value in (
+        ("Address", facts.address),
+        ("Directions", facts.directions),
+        ("Phone", facts.phone),
+        ("Email", facts.email),
+        ("Booking", facts.booking),
+    ):
         if value:
             lines.append(f"• {label}: {value}")
     for answer in facts.answers:
         lines.append(f"• Asked about {', '.join(answer.asks)}: “{answer.say}”")
     return "\n".join(lines)
-

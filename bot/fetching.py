@@ -1,4 +1,5 @@
 """One source's fetch on a thread of its own, handing its pages over through a queue, so a source that hangs can be left behind."""
+
 from __future__ import annotations
 
 import queue
@@ -15,7 +16,7 @@ class Fetch(threading.Thread):
     cursor is saved for what it was reading.
     """
 
-    _running: dict[int, "Fetch"] = {}  # the last fetch of each source object, while it runs
+    _running: dict[int, Fetch] = {}  # the last fetch of each source object, while it runs
     _lock = threading.Lock()
 
     def __init__(self, source: Source, cursors: dict[str, str], out: queue.Queue):

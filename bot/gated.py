@@ -6,6 +6,7 @@ behind `\\b`. Python's regex engine tries such a pattern at every position of th
 and cannot change a result, because every match contains one of them. The words are read
 from the pattern itself with the standard library's own pattern parser, so they never drift.
 """
+
 from __future__ import annotations
 
 import re

@@ -1,9 +1,10 @@
 """Business hours: parsing `BUSINESS_HOURS` and counting only open time between two instants."""
+
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -35,7 +36,7 @@ class BusinessHours:
         for start, end in self.shifts[day.weekday()]:
             opens = datetime.combine(day, start, self.tz)
             closes = datetime.combine(day + timedelta(days=1) if end <= start else day, end, self.tz)
-            found.append((opens.astimezone(timezone.utc), closes.astimezone(timezone.utc)))
+            found.append((opens.astimezone(UTC), closes.astimezone(UTC)))
         return found
 
     def open_seconds(self, start: datetime, end: datetime) -> float:
@@ -65,7 +66,9 @@ def parse(text: str, tz_name: str = "UTC") -> BusinessHours:
     try:
         tz = ZoneInfo(tz_name.strip() or "UTC")
     except (ValueError, KeyError, OSError):
-        raise HoursError(f"BUSINESS_TZ '{tz_name}' is not a time zone name; use one like Europe/London or America/New_York.") from None
+        raise HoursError(
+            f"BUSINESS_TZ '{tz_name}' is not a time zone name; use one like Europe/London or America/New_York."
+        ) from None
     shifts: list[list[tuple[time, time]]] = [[] for _ in DAYS]
     for part in filter(None, (p.strip() for p in text.split(";"))):
         days_text, _, times_text = part.partition(" ")
@@ -83,7 +86,9 @@ def parse(text: str, tz_name: str = "UTC") -> BusinessHours:
 def _days(text: str, part: str) -> list[int]:
     first, _, last = text.partition("-")
     if first not in DAYS or (last and last not in DAYS):
-        raise HoursError(f"BUSINESS_HOURS: '{part}' should start with days like 'mon-fri' or 'sat' (days: {', '.join(DAYS)}).")
+        raise HoursError(
+            f"BUSINESS_HOURS: '{part}' should start with days like 'mon-fri' or 'sat' (days: {', '.join(DAYS)})."
+        )
     a, b = DAYS.index(first), DAYS.index(last or first)
     return [(a + i) % 7 for i in range((b - a) % 7 + 1)]  # 'fri-mon' wraps over the weekend
 

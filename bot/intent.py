@@ -3,6 +3,7 @@
 The rules read a post as a person would: after leading @handles, with hashtags as words, and with
 the blended sentiment as one piece of evidence among the words that customers use.
 """
+
 from __future__ import annotations
 
 import re
@@ -62,32 +63,40 @@ _IRONY = Gated(
 )
 # Thanks for a problem put right is praise, whatever the problem was ("the leak's gone, thank you",
 # "got my refund today… thank you!"), unless the thanks is sarcastic or the problem was harm.
-_PUT_RIGHT = Gated(r"\b(sort(ed|ing)|fixed|resolved|(sent|sending) (a|the) replacement|got my (refund|money back)|refunded|"
-                   r"came (back|straight back|out)|replaced|"
-                   r"put (it|things) right|made it right|all good now|back to normal|gone now|\w+'s gone)\b")
-_THANKFUL = Gated(r"\b(thank(s| you)|cheers|fair play|appreciate\w*|grateful|kudos|legends?|top job|great job|"
-                  r"good people|great (customer )?service|shout ?out)\b|🙏|🙌")
+_PUT_RIGHT = Gated(
+    r"\b(sort(ed|ing)|fixed|resolved|(sent|sending) (a|the) replacement|got my (refund|money back)|refunded|"
+    r"came (back|straight back|out)|replaced|"
+    r"put (it|things) right|made it right|all good now|back to normal|gone now|\w+'s gone)\b"
+)
+_THANKFUL = Gated(
+    r"\b(thank(s| you)|cheers|fair play|appreciate\w*|grateful|kudos|legends?|top job|great job|"
+    r"good people|great (customer )?service|shout ?out)\b|🙏|🙌"
+)
 _SARCASM = Gated(r"\b(thanks for nothing|cheers for that|thanks a lot)\b|#not\b")
 # A complaint told as a timeline: two clock times or dates and something that came, or did not, between
 # them ("ordered at 12:10, it turned up at 12:55", "party on the 14th, it arrived on the 16th").
 _MOMENT = re.compile(r"\b\d{1,2}[:.]\d{2}\b|\b\d{1,2} ?(am|pm)\b|\b\d{1,2}(st|nd|rd|th)\b")
-_ARRIVAL = Gated(r"\b(turned up|turn up|arrived|arrive|came|showed up|show up|delivered|ready|got there|finally|"
-                 r"still (not|no|waiting|nothing|closed|shut|down)|no sign|ordered|booked|served|seen|sat|"
-                 r"got (my|our|the|it|them))\b")
+_ARRIVAL = Gated(
+    r"\b(turned up|turn up|arrived|arrive|came|showed up|show up|delivered|ready|got there|finally|"
+    r"still (not|no|waiting|nothing|closed|shut|down)|no sign|ordered|booked|served|seen|sat|"
+    r"got (my|our|the|it|them))\b"
+)
 # Let-downs that are complaints unless the post is plainly happy ("third time this month", "one till open").
-_LET_DOWN = Gated(r"\b((third|3rd|fourth|4th|fifth|5th|umpteenth) time|instead of|make it make sense|"
-                  r"follow(ed|ing)? (me|us) (round|around)|told (me|us|my \w+) off|never asked|"
-                  r"won'?t (answer|take|give|refund|reply|respond|return|pick up|call)|(busted|broken|dead) since|"
-                  r"half the size|shrinkflation|(one|1) till|no (apology|sorry|explanation)|"
-                  # a complaint asked as a question: "did she really just follow me round?", "just a suggestion?"
-                  r"really just|just a suggestion|why (did|does|has|have|is|are|would) (my|our|the|this|that|it) "
-                  r"[^?!.]{0,60}\b(turn|go|gone|stop|break|broke|fall|fell|come|take|cost|charge|shrink)\w*|"
-                  r"how hard (is it|can it be)|then why|(one|two|1|2)[- ]stars?|"
-                  # something that should never be in food, and things taken away
-                  r"(hair|plaster|glass|bug|fly|insect|slug|bone|plastic) in (my|the|our|his|her) (soup|food|meal|salad|"
-                  r"sandwich|coffee|drink|burger|pizza|cake|dish|curry|chips|bread)|"
-                  r"(wiped|deleted|cancelled|lost) (all )?(my|our) (points|stamps|booking|order|account|credit|voucher))\b"
-                  r"|,? really\?+\s*$")
+_LET_DOWN = Gated(
+    r"\b((third|3rd|fourth|4th|fifth|5th|umpteenth) time|instead of|make it make sense|"
+    r"follow(ed|ing)? (me|us) (round|around)|told (me|us|my \w+) off|never asked|"
+    r"won'?t (answer|take|give|refund|reply|respond|return|pick up|call)|(busted|broken|dead) since|"
+    r"half the size|shrinkflation|(one|1) till|no (apology|sorry|explanation)|"
+    # a complaint asked as a question: "did she really just follow me round?", "just a suggestion?"
+    r"really just|just a suggestion|why (did|does|has|have|is|are|would) (my|our|the|this|that|it) "
+    r"[^?!.]{0,60}\b(turn|go|gone|stop|break|broke|fall|fell|come|take|cost|charge|shrink)\w*|"
+    r"how hard (is it|can it be)|then why|(one|two|1|2)[- ]stars?|"
+    # something that should never be in food, and things taken away
+    r"(hair|plaster|glass|bug|fly|insect|slug|bone|plastic) in (my|the|our|his|her) (soup|food|meal|salad|"
+    r"sandwich|coffee|drink|burger|pizza|cake|dish|curry|chips|bread)|"
+    r"(wiped|deleted|cancelled|lost) (all )?(my|our) (points|stamps|booking|order|account|credit|voucher))\b"
+    r"|,? really\?+\s*$"
+)
 # A fault word in a plain question to the business is what the question is about ("lost my card, can I
 # still…?", "is it refundable?"), not a complaint.
 _SOFT_FAULTS = frozenset({"lost", "missing", "refund", "wrong", "leak", "leaks", "leaking", "leaked", "broken"})
@@ -109,18 +118,24 @@ _VOUCHED = Gated(
 )
 # A question put to other people about a place ("anyone tried the new barbers?", "best fry-up in town?"):
 # nothing for the business to look up, so it gets a friendly word rather than "we'll get back to you".
-_ASKS_OTHERS = Gated(r"\b(any ?one|any ?body|does anyone|has anyone|who (does|has|knows|do)|recommendations?|"
-                     r"worth (it|going|trying|a visit)|best (place|spot|shop|one)s? (for|in|near|around))\b")
+_ASKS_OTHERS = Gated(
+    r"\b(any ?one|any ?body|does anyone|has anyone|who (does|has|knows|do)|recommendations?|"
+    r"worth (it|going|trying|a visit)|best (place|spot|shop|one)s? (for|in|near|around))\b"
+)
 _TO_US = re.compile(r"(^|\W)(you|your|you'?re|u|ur|ya|y'?all)(\W|$)")
 # A sarcastic sign-off: a post that ends on one word of praise after something bad ("…came back with
 # the engine light on. Great.", "Classic.", "cheers mate").
 # "Love how they advertise 'free' wrapping and then charge for it": sarcasm when the praise meets scare quotes.
 _LOVE_HOW = re.compile(r"\b(love|loving) (how|when|that)\b.*(^|\s)['‘\"“][^'’\"”]{1,30}['’\"”]")
-_SIGN_OFF = re.compile(r"(^|[.!?,;]\s*|\s)(great|lovely|brilliant|classic|grand|fab|perfect|fantastic|super|nice one|"
-                       r"cheers( mate)?|love it|amazing|marvellous|wonderful)\W*$")
+_SIGN_OFF = re.compile(
+    r"(^|[.!?,;]\s*|\s)(great|lovely|brilliant|classic|grand|fab|perfect|fantastic|super|nice one|"
+    r"cheers( mate)?|love it|amazing|marvellous|wonderful)\W*$"
+)
 # News and chatter around a business, cheerful but praising nothing: "wish me luck", "free entry Thursday".
-_CHATTER = Gated(r"\b(wish (me|her|him|us|them) luck|congrat\w*|psa|fyi|free entry|is (hosting|doing|looking for)|"
-                 r"are (hosting|doing|looking for)|hiring|retiring|first day|apparently|heard)\b")
+_CHATTER = Gated(
+    r"\b(wish (me|her|him|us|them) luck|congrat\w*|psa|fyi|free entry|is (hosting|doing|looking for)|"
+    r"are (hosting|doing|looking for)|hiring|retiring|first day|apparently|heard)\b"
+)
 # Sad news is not a complaint: "closing at the end of the month, end of an era 😢".
 _SAD_NEWS = Gated(
     r"\b(end of an era|(gonna|going to|will) miss|sad to (hear|see)|sad news|retiring|closing (down|its doors)|"
@@ -134,9 +149,11 @@ _NOT_NEG = r"(?!n?['’]t\b|not\b)"
 _QUESTION = re.compile(
     r"(^|[.!?;,\n…]\s*|\b(hi|hey|hello|hiya|morning|afternoon|evening|so|and|but|also|quick question),?\s+)"
     r"(who|what|when|where|why|which|how|is|are|was|were|do|does|did|can|could|will|would|should|shall|may|"
-    r"have you|has anyone|any ?(one|body|chance|idea|news|update)|need|looking (for|to))\b" + _NOT_NEG +
-    r"|\b(can|could|do|will|would|are|is) (you|u|ya|i|we|there|it)\b" + _NOT_NEG.replace("(?!", "(?!\\s*") +
-    r"|\b(any chance|is it possible|wondering (if|whether|when|what|how)|i'?d like to know|let (me|us) know|"
+    r"have you|has anyone|any ?(one|body|chance|idea|news|update)|need|looking (for|to))\b"
+    + _NOT_NEG
+    + r"|\b(can|could|do|will|would|are|is) (you|u|ya|i|we|there|it)\b"
+    + _NOT_NEG.replace("(?!", "(?!\\s*")
+    + r"|\b(any chance|is it possible|wondering (if|whether|when|what|how)|i'?d like to know|let (me|us) know|"
     r"(please|pls|plz) (could|can|let|call|ring|send|tell|advise|confirm)|(call|ring|phone|email|text|dm) (me|us) back|"
     r"(when|where|what time|how) (can|do|should|shall|could) (i|we)|how (much|long|many)|what'?s the (price|cost)|"
     r"anyone (know|been|tried|used|recommend))\b",
@@ -155,33 +172,38 @@ _SERIOUS: dict[str, Gated] = {
         r"(coeliac|celiac|nut|peanut|dairy|gluten|sesame|shellfish|egg) (allergy|intolerance)"
         r"[^.!?]{0,60}\b(still|anyway|ignored|despite|twice|regular|contained|had|came)|said (it was|they were) "
         r"['‘\"“]?(nut|gluten|dairy|allergen)[- ]free|reaction to (the|your) (dye|tint|glue|product|cream|wax|polish|lotion)|"
-        r"(contained|had|full of|traces of) (nuts|peanuts|sesame|dairy|gluten|egg|shellfish)\b[^.!?]{0,40}\b(allerg\w*|told|said|asked))\b",),
+        r"(contained|had|full of|traces of) (nuts|peanuts|sesame|dairy|gluten|egg|shellfish)\b[^.!?]{0,40}\b(allerg\w*|told|said|asked))\b",
+    ),
     "health": Gated(
         r"\b(food poisoning|poison(ed|ing)|(got|get|getting|been|was|were|felt|feel|feeling|fell|made (me|us|him|her|them|my \w+)|"
         r"left (me|us)) (so |really |violently |very |quite |all )?(sick|ill|unwell|poorly)|vomit\w*|throwing up|threw up|"
         r"diarrh\w*|doubled over|stomach (cramps|bug|ache|pains?)|upset stomach|infect(ion|ed)|undercooked|raw (chicken|meat|pork)|"
         r"a&e|a & e|hospital(i[sz]ed)?\b[^.!?]{0,20}\b(after|since|because)|(ended up|spent|taken) (in|to) hospital|"
         r"(doctor|docs?|gp) (says?|said|thinks?)|been poorly|ill (since|after)|salmonella|e\.? ?coli|norovirus|listeria|"
-        r"(sick|ill|poorly) (all night|for (two|three|\d+) days))\b",),
+        r"(sick|ill|poorly) (all night|for (two|three|\d+) days))\b",
+    ),
     "injury": Gated(
         r"\b(injur\w*|hurt (my|her|his|their|our|me|us|him|them|herself|himself|themselves)|"
         r"(burn(ed|t)|scald(ed)?) (my|her|his|their|our)|blister(ed|s|ing)?|bleeding|bled|stitches|concussion|"
         r"(slipped|tripped) (on|over|up|and|in|down|going)|(i|she|he|they|we|mum|dad|son|daughter|husband|wife|kid) "
         r"(slipped|tripped)|fell (off|down|over|through)|(broke|broken|sprained|cut|nicked) (my|his|her|their|an?) "
         r"(\w+ )?(arm|leg|wrist|ankle|hand|finger|toe|tooth|teeth|nose|rib|ear|head|foot|back)|broken (arm|leg|wrist|ankle|bone|tooth)|"
-        r"bruis(ed|es|ing)|(first|second|third)[- ]degree|chemical burns?|burns? (on|to) (my|her|his|their))\b",),
+        r"bruis(ed|es|ing)|(first|second|third)[- ]degree|chemical burns?|burns? (on|to) (my|her|his|their))\b",
+    ),
     "safety": Gated(
         r"\b(unsafe|dangerous|hazard\w*|gas (leak|smell)|smell(ed|s)? of gas|stank of (gas|it)|gas on|carbon monoxide|"
         r"(live|exposed|bare) wires?|electric(al)? shock|electrocut\w*|caught fire|started a fire|fire (hazard|risk)|"
         r"smoke alarm|overheat\w*|scorch\w*|sparks?|mice|mouse|rats?|cockroach\w*|vermin|droppings|"
         r"(someone|somebody|a kid|a child)('s| is| will| could) (gonna |going to |be )?(get )?(hurt|killed|injured|flattened)|"
         r"environmental health|health and safety|brakes? (failed|failing|gone|went)|(ceiling|roof|shelf|shelving) "
-        r"(collapsed|came down|fell in)|asbestos|flood(ed|ing) (the|our|my)|(no|without) (a )?(gas safe|certificate))\b",),
+        r"(collapsed|came down|fell in)|asbestos|flood(ed|ing) (the|our|my)|(no|without) (a )?(gas safe|certificate))\b",
+    ),
     "legal": Gated(
         r"\b(lawyer|solicitor|legal action|sue|suing|court|small claims|trading standards|ombudsman|police|"
         r"discriminat\w*|racis[mt]|report(ing)? (you|this|them) to|on (camera|video|cctv)|insurance claim|"
         r"(hit|reversed into|backed into|damaged|scratched|dented) (my|our) (car|van|bike|house|wall|fence|gate)|"
-        r"(guide|service|assistance) dog|data protection|gdpr|(falsely )?accused (me|us|my \w+) of|without (a )?permit)\b",),
+        r"(guide|service|assistance) dog|data protection|gdpr|(falsely )?accused (me|us|my \w+) of|without (a )?permit)\b",
+    ),
     "money": Gated(
         r"\b(charged (me |us )?twice|double[- ]charged|overcharged|charged (me |us )?for (an? |the )?\w+ (that|which) "
         r"(was|were) (cancel+ed|never)|took (my|our) money|(kept|keep|keeping|won'?t (give|return|refund)|"
@@ -190,7 +212,8 @@ _SERIOUS: dict[str, Gated] = {
         r"(?<!got my )(?<!got our )money back|refund\b[^.!?]{0,30}\b(promised|still|never|nothing|waiting)|no refund|(still )?got (billed|charged)|"
         r"(quoted?|quote was|estimate|advertised|promised)\b[^!?\n]{0,60}\b(charged|billed|invoiced?|bill|cost|came in)|"
         r"(kept|took|taken|pocketed) (my|our|the) (\W?\d+ )?deposit|hidden (fees|charges)|(charged|billed|invoiced) "
-        r"(me |us )?for (work|parts|a service|things) (never|not) (done|fitted|carried out|delivered))\b",),
+        r"(me |us )?for (work|parts|a service|things) (never|not) (done|fitted|carried out|delivered))\b",
+    ),
 }
 # Hospital, allergens, a deposit or a refund mentioned in a question are not by themselves a complaint
 # ("can you deliver flowers to the hospital?", "is the brownie nut free?"): the patterns above ask for harm.
@@ -224,8 +247,13 @@ def reading(text: str, value: float) -> tuple[str, str]:
     label = sentiment.label_for(value)
     lowered = LEADING_HANDLES.sub("", sentiment.plain(text)).lower()
     negated_praise = _PRAISE_NEGATED.search(lowered)
-    if (_PUT_RIGHT.search(lowered) and _THANKFUL.search(lowered) and value > -0.5 and not _SARCASM.search(lowered)
-            or sentiment.rating_weight(lowered) >= 0.6) and not serious_kind(text):
+    if (
+        _PUT_RIGHT.search(lowered)
+        and _THANKFUL.search(lowered)
+        and value > -0.5
+        and not _SARCASM.search(lowered)
+        or sentiment.rating_weight(lowered) >= 0.6
+    ) and not serious_kind(text):
         return "praise", WORDS  # thanks for a problem put right, or their own 8/10 or better
     fault = _COMPLAINT.search(_PRAISE_NEGATED.pattern.sub(" ", lowered) if negated_praise else lowered)
     irony = _IRONY.search(lowered) or _LOVE_HOW.search(lowered)
@@ -240,7 +268,7 @@ def reading(text: str, value: float) -> tuple[str, str]:
     if fault and not (asks and fault.group(0) in _SOFT_FAULTS and value > 2 * ANGRY_BELOW):
         return "complaint", WORDS
     signed_off = _SIGN_OFF.search(lowered)
-    if signed_off and sentiment.score(lowered[:signed_off.start()]) < NEGATIVE_BELOW:
+    if signed_off and sentiment.score(lowered[: signed_off.start()]) < NEGATIVE_BELOW:
         return "complaint", IRONY
     timeline = _ARRIVAL.search(lowered) and len(_MOMENT.findall(lowered)) >= 2
     if label != "positive" and (_LET_DOWN.search(lowered) or timeline):

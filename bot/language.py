@@ -4,6 +4,7 @@ Networks that tag a post's language (X, Mastodon, Bluesky) are trusted; for the 
 feeds, an untagged post) the text is identified here. A short text, or one the model is unsure
 of, is "und" (undetermined): triage then treats it as English only if it looks English.
 """
+
 from __future__ import annotations
 
 import re

@@ -1,4 +1,5 @@
 """A reply the team sent before, made into a suggestion for a new mention: re-addressed, its specifics marked to check."""
+
 from __future__ import annotations
 
 import re
@@ -16,10 +17,19 @@ from storage.team_replies import PastReply
 _SPECIFICS = [
     (re.compile(r"\b[\w.+-]+@[\w-]+\.[\w.]+\b"), "[email]"),
     (re.compile(r"https?://\S+|www\.\S+", re.IGNORECASE), "[link]"),
-    (re.compile(r"[£$€]\s?\d[\d,.]*|\b\d[\d,.]*\s?(?:pounds|quid|dollars|euros|eur|gbp|usd)\b", re.IGNORECASE), "[amount]"),
+    (
+        re.compile(r"[£$€]\s?\d[\d,.]*|\b\d[\d,.]*\s?(?:pounds|quid|dollars|euros|eur|gbp|usd)\b", re.IGNORECASE),
+        "[amount]",
+    ),
     (re.compile(r"\b\d{1,2}(?::\d{2})?\s?(?:am|pm)\b|\b\d{1,2}:\d{2}\b", re.IGNORECASE), "[time]"),
-    (re.compile(r"\b\d{1,2}(?:st|nd|rd|th)?\s(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\b"
-                r"|\b\d{1,2}/\d{1,2}(?:/\d{2,4})?\b", re.IGNORECASE), "[date]"),
+    (
+        re.compile(
+            r"\b\d{1,2}(?:st|nd|rd|th)?\s(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\b"
+            r"|\b\d{1,2}/\d{1,2}(?:/\d{2,4})?\b",
+            re.IGNORECASE,
+        ),
+        "[date]",
+    ),
     (re.compile(r"(?<![\w#])\+?\d[\d \t().-]{6,}\d\b"), "[number]"),  # phone numbers, spaces and all
     (re.compile(r"#?\b[A-Z]{0,4}\d{3,}[A-Z0-9-]*\b"), "[number]"),  # order and ticket numbers
 ]

@@ -1,4 +1,5 @@
 """Log setup for the service: one plain format, secrets redacted, chatty libraries kept quiet."""
+
 from __future__ import annotations
 
 import json
@@ -11,15 +12,31 @@ from urllib.parse import quote, quote_plus
 from bot.config import Settings
 
 MASK = "***"
-NOISY = ("tweepy", "urllib3", "requests", "slack_sdk", "slack_bolt", "apscheduler", "httpx", "httpcore", "prawcore", "praw",
-         "atproto", "mastodon", "feedparser", "dotenv")
+NOISY = (
+    "tweepy",
+    "urllib3",
+    "requests",
+    "slack_sdk",
+    "slack_bolt",
+    "apscheduler",
+    "httpx",
+    "httpcore",
+    "prawcore",
+    "praw",
+    "atproto",
+    "mastodon",
+    "feedparser",
+    "dotenv",
+)
 
 
 def secret_forms(secret: str) -> set[str]:
     """Every way `secret` may be written in a log line or traceback: as is, repr-, JSON- and URL-escaped, and
     (for a secret with whitespace inside) each piece around the whitespace, which a traceback may print on its own line."""
     forms = {secret}
-    forms.add(secret.encode("unicode_escape").decode("ascii"))  # \n as backslash-n, as in a traceback's repr of a header
+    forms.add(
+        secret.encode("unicode_escape").decode("ascii")
+    )  # \n as backslash-n, as in a traceback's repr of a header
     forms.add(repr(secret)[1:-1])
     forms.add(json.dumps(secret)[1:-1])
     forms.add(json.dumps(secret, ensure_ascii=False)[1:-1])
@@ -37,7 +54,9 @@ class Redactor:
     def __init__(self, secrets: list[str]):
         forms = {form for s in secrets if len(s) >= 6 for form in secret_forms(s)}
         # Longest first, so a whole secret is masked before any piece of it.
-        self._pattern = re.compile("|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True))) if forms else None
+        self._pattern = (
+            re.compile("|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True))) if forms else None
+        )
 
     @property
     def active(self) -> bool:
@@ -112,4 +131,6 @@ def _log_thread_crash(args) -> None:
     if issubclass(args.exc_type, SystemExit):
         return
     name = getattr(args.thread, "name", "a thread")
-    logging.getLogger("bot").error("A background task (%s) failed.", name, exc_info=(args.exc_type, args.exc_value, args.exc_traceback))
+    logging.getLogger("bot").error(
+        "A background task (%s) failed.", name, exc_info=(args.exc_type, args.exc_value, args.exc_traceback)
+    )

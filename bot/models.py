@@ -1,9 +1,11 @@
 """The few core types every part of Listening Post shares."""
+
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Iterator, Protocol
+from typing import Any, Protocol
 
 from bot.text import clean, one_line
 

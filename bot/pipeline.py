@@ -6,6 +6,7 @@ after the chat platform accepted it. A crash anywhere re-posts at most one card 
 never loses a mention; a card whose posting was not confirmed is looked for in chat
 before it is sent again, and only one process posts from a database at a time.
 """
+
 from __future__ import annotations
 
 import logging
@@ -14,19 +15,28 @@ import sqlite3
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import sqlite_utils
 
 from bot import learned
 from bot.chat.cards import network_name
 from bot.fetching import Fetch
-from bot.models import CardRefused, ChatSink, Mention, NetworkReply, PostError, PostUnconfirmed, Source, SourceError, Triage
+from bot.models import (
+    CardRefused,
+    ChatSink,
+    Mention,
+    NetworkReply,
+    PostError,
+    PostUnconfirmed,
+    Source,
+    SourceError,
+    Triage,
+)
 from bot.triage import Triager
 from handlers import actions
 from storage import mentions as store
-from storage import posting
-from storage import team_replies
+from storage import posting, team_replies
 from storage.db import DatabaseProblem
 
 log = logging.getLogger(__name__)
@@ -103,13 +113,17 @@ class Pipeline:
             report.sources_polled += 1
             status = store.source_status(self.db, source.name)
             retry_at = status.get("retry_at")
-            if retry_at and store.parse_iso(retry_at) > datetime.now(timezone.utc):
+            if retry_at and store.parse_iso(retry_at) > datetime.now(UTC):
                 # Backing off after a rate limit or usage cap; the reason was logged when it began.
                 report.source_errors[source.name] = status.get("last_error") or f"waiting until {retry_at}"
                 continue
             if Fetch.still_running(source):
-                self._failed(source, status, report, f"{network_name(source.name)} is still answering the last poll; "
-                                                     "skipped this time.")
+                self._failed(
+                    source,
+                    status,
+                    report,
+                    f"{network_name(source.name)} is still answering the last poll; skipped this time.",
+                )
                 continue
             fetch = Fetch(source, store.get_cursors(self.db, source.name), pages)
             fetching[fetch] = status
@@ -152,22 +166,30 @@ class Pipeline:
         for fetch, status in fetching.items():
             fetch.abandoned.set()
             if ends_at is not None:
-                self._failed(fetch.source, status, report, f"{network_name(fetch.source.name)} did not finish within "
-                             f"{self.deadline:.0f} s; what it sent so far is stored and the rest is read next poll.")
+                self._failed(
+                    fetch.source,
+                    status,
+                    report,
+                    f"{network_name(fetch.source.name)} did not finish within "
+                    f"{self.deadline:.0f} s; what it sent so far is stored and the rest is read next poll.",
+                )
         fetching.clear()
 
     def _fetch_failed(self, source: Source, status: dict, report: CycleReport, exc: BaseException) -> None:
         if isinstance(exc, SourceError):
             self._failed(source, status, report, str(exc), exc.retry_at)
             return
-        message = (f"{network_name(source.name)} sent something Listening Post could not handle "
-                   f"({type(exc).__name__}); the other networks carry on, and it is tried again next poll.")
+        message = (
+            f"{network_name(source.name)} sent something Listening Post could not handle "
+            f"({type(exc).__name__}); the other networks carry on, and it is tried again next poll."
+        )
         if message != status.get("last_error"):  # with its traceback, once, for whoever fixes it
             log.warning("%s: %s", source.name, message, exc_info=(type(exc), exc, exc.__traceback__))
         self._failed(source, {**status, "last_error": message}, report, message)
 
-    def _failed(self, source: Source, status: dict, report: CycleReport, message: str,
-                retry_at: datetime | None = None) -> None:
+    def _failed(
+        self, source: Source, status: dict, report: CycleReport, message: str, retry_at: datetime | None = None
+    ) -> None:
         report.source_errors[source.name] = message
         if message != status.get("last_error"):  # say it once, not every cycle
             log.warning("%s: %s", source.name, message)
@@ -182,7 +204,7 @@ class Pipeline:
         learn = team_replies.any_kept(self.db)  # asked once per page: a new install has nothing to learn from yet
         triaged = [(m, self._learn(m, self._triage(m)) if learn else self._triage(m)) for m in fresh]
         first_poll = self.history_age is not None and page.key not in self._cursors(source)
-        history = datetime.now(timezone.utc) - self.history_age if first_poll else None
+        history = datetime.now(UTC) - self.history_age if first_poll else None
         report.new += store.save_mentions(self.db, triaged, history_before=history)
         self._record_replies(page.replies, report)
         if page.cursor is not None:
@@ -225,8 +247,10 @@ class Pipeline:
         other = posting.take_posting_lease(self.db)
         if other:
             report.poster_elsewhere = other
-            log.info("Another Listening Post (%s) is posting cards from this database; this one leaves it to it.",
-                     other.rsplit(":", 1)[0])
+            log.info(
+                "Another Listening Post (%s) is posting cards from this database; this one leaves it to it.",
+                other.rsplit(":", 1)[0],
+            )
             return
         try:
             if self.reconcile:
@@ -249,7 +273,7 @@ class Pipeline:
         oldest = posting.oldest_unposted(self.db)
         if oldest is None:
             return  # nothing waits, so nothing can be in chat unrecorded yet
-        since = max(oldest, datetime.now(timezone.utc) - RECONCILE_WINDOW) - timedelta(minutes=1)
+        since = max(oldest, datetime.now(UTC) - RECONCILE_WINDOW) - timedelta(minutes=1)
         try:
             found = self.sink.posted_cards(since)
         except PostError as exc:
@@ -272,15 +296,22 @@ class Pipeline:
                 if ref is not None:
                     store.mark_posted(self.db, mention.id, ref)
                     report.reconciled += 1
-                    log.info("The card of %s was already in chat (its post was not confirmed); not posting it again.", mention.id)
+                    log.info(
+                        "The card of %s was already in chat (its post was not confirmed); not posting it again.",
+                        mention.id,
+                    )
                     return True
             posting.mark_post_attempt(self.db, mention.id)
             ref = self.sink.post(mention, triage, handling)
         except CardRefused as exc:
             posting.mark_refused(self.db, mention.id, str(exc))
             report.refused += 1
-            log.warning("Set aside the card of %s, which Slack refused even in its simplest form (%s); the next cards "
-                        "go out as usual. Its mention is kept and counted: see /listen queue.", mention.id, exc)
+            log.warning(
+                "Set aside the card of %s, which Slack refused even in its simplest form (%s); the next cards "
+                "go out as usual. Its mention is kept and counted: see /listen queue.",
+                mention.id,
+                exc,
+            )
             return True
         except PostUnconfirmed as exc:
             report.post_error = str(exc)

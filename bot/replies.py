@@ -1,4 +1,5 @@
 """Suggested replies: the owner's TOML templates, filled and fitted to the network's limits."""
+
 from __future__ import annotations
 
 import re
@@ -39,7 +40,7 @@ class ReplyTemplates:
     languages: dict[str, dict[str, list[str]]] = field(default_factory=dict)  # "es" -> question/other replies
 
     @classmethod
-    def load(cls, path: str | Path) -> "ReplyTemplates":
+    def load(cls, path: str | Path) -> ReplyTemplates:
         path = Path(path)
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -67,8 +68,12 @@ class ReplyTemplates:
         if missing and path.resolve() != _BUILT_IN.resolve():
             built_in = _built_in_serious()
             serious = {**{k: built_in[k] for k in missing if k in built_in}, **serious}
-        return cls(replies={**{s: list(replies[s]) for s in SECTIONS}, SAD: sad}, topics=topics,
-                   serious={str(k): list(v) for k, v in serious.items()}, languages=_languages(path, data.get("languages", {})))
+        return cls(
+            replies={**{s: list(replies[s]) for s in SECTIONS}, SAD: sad},
+            topics=topics,
+            serious={str(k): list(v) for k, v in serious.items()},
+            languages=_languages(path, data.get("languages", {})),
+        )
 
     def in_language(self, language: str, intent: str) -> list[str]:
         """Replies written in `language` for a question, or for anything else; [] when it has none."""
@@ -80,8 +85,18 @@ class ReplyTemplates:
         return next((name for name, pattern in self.topics.items() if pattern.search(lowered)), None)
 
     def suggest(
-        self, *, intent: str, handle: str, name: str, text: str, business: str,
-        network: str = "x", english: bool = True, count: int = 3, serious: str | None = None, language: str = "",
+        self,
+        *,
+        intent: str,
+        handle: str,
+        name: str,
+        text: str,
+        business: str,
+        network: str = "x",
+        english: bool = True,
+        count: int = 3,
+        serious: str | None = None,
+        language: str = "",
     ) -> list[str]:
         """Up to `count` replies that fit the network's length limit and conventions. A complaint of
         harm (`serious`: health, allergy, injury…) gets only the careful replies for that kind; a post
@@ -118,7 +133,8 @@ class ReplyTemplates:
 # --- Names: address someone by first name only when the display name is plainly a person's ---
 
 # Words that make a display name an organisation, a place, a role or a theme, not a person.
-_NOT_A_PERSON = frozenset("""
+_NOT_A_PERSON = frozenset(
+    """
     ltd limited inc llc llp plc co corp company group holdings gmbh sa srl bv pty
     official team staff crew hq support help helpdesk care service services customer customers
     news newsroom times post daily weekly journal gazette herald tribune press media magazine mag radio tv
@@ -134,17 +150,21 @@ _NOT_A_PERSON = frozenset("""
     uk usa us eu nyc
     bot bots app apps account accounts alerts alert feed deals offers giveaway giveaways promo
     church ministry mission project campaign party games gaming sports fc united
-    """.split())
+    """.split()
+)
 # Words that say who someone is without saying their given name.
-_TITLES = frozenset("""
+_TITLES = frozenset(
+    """
     mr mrs ms miss mx dr doc prof professor sir dame lady lord rev revd reverend fr father sister brother
     capt captain chef coach officer judge hon cllr councillor mp auntie aunty aunt uncle nana grandma grandpa
     mum mom mama dad papa madame mme mlle monsieur herr frau sr sra srta señor señora signor signora
-    """.split())
+    """.split()
+)
 _SUFFIXES = frozenset("jr jnr sr snr ii iii iv phd md mbe obe cbe dds esq".split())
 _PARTICLES = frozenset("de da di do dos das del della der den van von la le du ten ter bin binti ibn al el y e".split())
 # Places that also read like names at the start of a display name ("Paris …", "Chelsea …").
-_PLACES = frozenset("""
+_PLACES = frozenset(
+    """
     london paris berlin madrid rome milan dublin edinburgh glasgow manchester liverpool leeds bristol
     birmingham cardiff belfast brighton oxford cambridge york bath leith newcastle sheffield nottingham
     chelsea camden hackney soho brooklyn manhattan boston chicago dallas houston austin denver phoenix
@@ -157,10 +177,12 @@ _PLACES = frozenset("""
     germany spain italy portugal holland mexico brazil texas california florida georgia virginia carolina
     jersey kent devon cornwall yorkshire surrey essex sussex italia españa
     north south east west new old saint st
-    """.split())
+    """.split()
+)
 # Family names that come first in Chinese, Korean, Japanese and Vietnamese order: with one of
 # these first, the given name cannot be told ("Zhang Wei", "Kim Min-jun", "Tanaka Yuki").
-_FAMILY_FIRST = frozenset("""
+_FAMILY_FIRST = frozenset(
+    """
     wang li zhang liu chen yang huang zhao wu zhou xu sun ma zhu hu guo he lin gao luo zheng liang xie
     song tang han feng deng cao peng zeng xiao tian dong pan yuan cai jiang yu du ye cheng wei su lu
     ding ren shen yao wong chan leung cheung lau ng ho tse lam chow tsang chu fung kwok
@@ -170,15 +192,18 @@ _FAMILY_FIRST = frozenset("""
     yamaguchi matsumoto inoue kimura hayashi shimizu yamazaki mori abe ikeda hashimoto ishikawa ogawa
     fujita okada goto hasegawa murakami kondo ishii saito sakamoto endo aoki fujii nishimura fukuda
     nguyen tran le pham hoang huynh phan vu vo dang bui ngo duong ly
-    """.split())
+    """.split()
+)
 # Given names that are also everyday English words; any other common word cannot start a name.
-_WORD_NAMES = frozenset("""
+_WORD_NAMES = frozenset(
+    """
     mark rose grace jack will bill frank amber faith hope joy dawn max art guy ray hunter miles angel
     daisy ivy lily poppy willow sienna holly ruby iris violet hazel pearl jasmine heather robin summer
     autumn april may june chase grant dean drew jay pat sue don peter john harry william charlotte
     louis mason penny sandy crystal melody cliff glen rod wade lance rob nick pete gene kit rich cole
     reed eve faye olive sage river brooke august maria lucy raj
-    """.split())
+    """.split()
+)
 _SEPARATORS = regex.compile(r"\s+[|•·~–—-]\s+|[|•·,:;/()\[\]{}]|\s@")
 _DECORATION = regex.compile(r"[\p{So}\p{Sk}\p{Cn}\p{Co}\p{Mn}\u200d\ufe0f]+")
 _NAME_WORD = regex.compile(r"\p{Latin}+(?:['’-]\p{Latin}+)*\.?")
@@ -341,7 +366,9 @@ _LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}$")
 def _languages(path: Path, table) -> dict[str, dict[str, list[str]]]:
     """[languages.xx] tables: replies in that language for a question and for anything else."""
     if not isinstance(table, dict):
-        raise ConfigError(f"{path}: write replies in another language as [languages.es] with question = [...] and other = [...].")
+        raise ConfigError(
+            f"{path}: write replies in another language as [languages.es] with question = [...] and other = [...]."
+        )
     found = {}
     for code, sections in table.items():
         if not _LANGUAGE_CODE.match(str(code)) or not isinstance(sections, dict):
@@ -357,6 +384,8 @@ def _checked(path: Path, table: str, name: str, entries) -> list[str]:
     for entry in entries:
         unknown = placeholders(entry) - PLACEHOLDERS
         if unknown:
-            raise ConfigError(f"{path}: the reply \"{entry[:60]}\" uses {{{sorted(unknown)[0]}}}; "
-                              f"the placeholders are {', '.join('{' + p + '}' for p in sorted(PLACEHOLDERS))}.")
+            raise ConfigError(
+                f'{path}: the reply "{entry[:60]}" uses {{{sorted(unknown)[0]}}}; '
+                f"the placeholders are {', '.join('{' + p + '}' for p in sorted(PLACEHOLDERS))}."
+            )
     return list(entries)

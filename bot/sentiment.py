@@ -3,6 +3,7 @@
 Everything here works offline: TextBlob's default analyzer and VADER ship their lexicons
 inside their packages. Nothing on this path needs NLTK corpora.
 """
+
 from __future__ import annotations
 
 import math
@@ -10,9 +11,9 @@ import re
 from functools import lru_cache
 
 from textblob.en import sentiment as pattern_sentiment
+from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 from bot.gated import Gated
-from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 # Phrases customers use when something went wrong, which general-purpose lexicons
 # score as neutral ("the delivery took forever", "still waiting", "on hold for an hour").
@@ -28,7 +29,10 @@ _CUES: list[tuple[str, float]] = [
     # things broken, lost or wrong
     (r"\b(lost|missing|broken|damaged|wrong|cold|stale|dirty|leak(ing|ed)?|burnt|raw)\b", -0.35),
     (r"\b(refund|compensation|charged twice|overcharged|double charged|money back)\b", -0.35),
-    (r"\b(rude|unprofessional|ignored|ignoring|no one|nobody|no (help|response|reply|answer|update|info|call ?back))\b", -0.5),
+    (
+        r"\b(rude|unprofessional|ignored|ignoring|no one|nobody|no (help|response|reply|answer|update|info|call ?back))\b",
+        -0.5,
+    ),
     (r"\b(can'?t|cannot|couldn'?t|unable to|won'?t|wouldn'?t) (get|reach|find|book|log|check|load|even)\b", -0.4),
     (r"\b(never again|last time i|not (happy|impressed|ok|okay|acceptable|good enough))\b", -0.6),
     (r"\b(ugh+|smh|wtf|seriously|ridiculous|unacceptable|joke|pathetic|fail(ed|s)?|worst|disappoint\w*)\b", -0.45),
@@ -36,39 +40,66 @@ _CUES: list[tuple[str, float]] = [
     (r"\bthanks for nothing\b|\bthanks a lot\b(?!\W*(for (the|your)|!))", -0.8),
     (r"[😡😠🤬😤🙄👎😒😞😢🤢🤮]", -0.45),  # not 😭: as often "so good 😭" as tears
     # things that stopped working, people who never came, news nobody gave
-    (r"\bkeeps? (crashing|freezing|breaking|failing|dropping|cutting out|logging (me|us) out)\b"
-     r"|\b(crash(es|ed|ing)?|freez(es|ing)|froze|stopped working|out of order|no[- ]show)\b"
-     r"|\b(does ?n[o']t|did ?n[o']t|won'?t|isn'?t|wasn'?t|not|never|hasn'?t|haven'?t) (even )?"
-     r"(work(s|ing|ed)?|load(s|ing)?|turn(ed)? up|show(ed|n)? up|showed|arrived?|came|call(ed)? (back|me|us)?|rang|"
-     r"respond(ed)?|repl(y|ied)|got back|been back|fixed|heard back)\b", -0.45),
-    (r"\b(nobody|no one|noone) (told|warned|called|rang|came|bothered|apologi[sz]ed|offered|answers?)\b"
-     r"|\bwithout (telling|warning|asking|notice)\b", -0.4),
+    (
+        r"\bkeeps? (crashing|freezing|breaking|failing|dropping|cutting out|logging (me|us) out)\b"
+        r"|\b(crash(es|ed|ing)?|freez(es|ing)|froze|stopped working|out of order|no[- ]show)\b"
+        r"|\b(does ?n[o']t|did ?n[o']t|won'?t|isn'?t|wasn'?t|not|never|hasn'?t|haven'?t) (even )?"
+        r"(work(s|ing|ed)?|load(s|ing)?|turn(ed)? up|show(ed|n)? up|showed|arrived?|came|call(ed)? (back|me|us)?|rang|"
+        r"respond(ed)?|repl(y|ied)|got back|been back|fixed|heard back)\b",
+        -0.45,
+    ),
+    (
+        r"\b(nobody|no one|noone) (told|warned|called|rang|came|bothered|apologi[sz]ed|offered|answers?)\b"
+        r"|\bwithout (telling|warning|asking|notice)\b",
+        -0.4,
+    ),
     # a price given and a bigger one taken: "you quoted £40 and charged £95"
     (r"\b(quoted?|estimate|advertised|said|promised)\b[^!?\n]{0,60}\b(charged|billed|invoiced?|bill|paid)\b", -0.5),
-    (r"\b(morons?|idiots?|clowns|useless|incompetent|shambles|shambolic|cowboys?|disgrace(ful)?|appalling|"
-     r"pathetic|clueless|rip ?off|waste of (money|time)|humiliat\w*)\b", -0.6),
+    (
+        r"\b(morons?|idiots?|clowns|useless|incompetent|shambles|shambolic|cowboys?|disgrace(ful)?|appalling|"
+        r"pathetic|clueless|rip ?off|waste of (money|time)|humiliat\w*)\b",
+        -0.6,
+    ),
     # sarcasm: thanks and praise that mean the opposite
-    (r"\b(oh|ah),? (great|good|brilliant|wonderful|fantastic|lovely|perfect|joy|fab|super)\b|\bjust what i needed\b"
-     r"|\bliving the dream\b|\byeah,? right\b|\b(cheers|thanks) for that\b[.!\s]*$|#not\b"
-     r"|\b(love|loving) (paying|waiting|being (ignored|charged|kept))\b", -0.9),
+    (
+        r"\b(oh|ah),? (great|good|brilliant|wonderful|fantastic|lovely|perfect|joy|fab|super)\b|\bjust what i needed\b"
+        r"|\bliving the dream\b|\byeah,? right\b|\b(cheers|thanks) for that\b[.!\s]*$|#not\b"
+        r"|\b(love|loving) (paying|waiting|being (ignored|charged|kept))\b",
+        -0.9,
+    ),
     (r"(^|\s)['‘\"“][a-z][a-z ]{1,24}['’\"”](?=[\s.,!?…]|$)", -0.3),  # scare quotes: 'fixed', 'express'
     # praise said with a negation or in slang, which lexicons read as complaints
-    (r"\b(never|not once|rarely|don'?t ever) (disappoints?|lets? (me|us|you) down|misses|miss|fails?)\b"
-     r"|\bcould(n'?t| not) (be|have been) (happier|better|more (pleased|happy|satisfied|impressed))\b"
-     r"|\bcould(n'?t| not) (ask|have asked|wish) for (more|better|a better|anything (more|better))\b"
-     r"|\b(can'?t|cannot|could(n'?t| not)) (fault|beat|complain|ask for more|recommend \w+ (enough|highly enough))\b"
-     r"|\b(no|not (a|one|a single)) (complaints?|faults?|bad (things?|words?)|regrets?|issues?)\b"
-     r"|\bnothing (bad|wrong|negative) to say\b|\bwould(n'?t| not) hesitate\b|\bzero (regrets|complaints)\b"
-     r"|\bnever had a bad\b", 1.0),
-    (r"\b(unreal(?! how)|slaps|bussin|bangin[g']?|next level|goated|chef'?s kiss|top notch|legends?|lifesavers?|"
-     r"insanely good|(is|was|are|were|so|absolutely|proper) (fire|mint|class|lit))\b", 0.45),
-    (r"\b(no notes|can'?t say enough good things|can'?t recommend (them|her|him|it|this place) enough|heaps good|ripper)\b", 0.6),
-    (r"\bmid\b(?![- ](morning|day|week|afternoon|evening|way|range|size|length|century|[0-9]))|\bat best\b", -0.45),  # so-so
+    (
+        r"\b(never|not once|rarely|don'?t ever) (disappoints?|lets? (me|us|you) down|misses|miss|fails?)\b"
+        r"|\bcould(n'?t| not) (be|have been) (happier|better|more (pleased|happy|satisfied|impressed))\b"
+        r"|\bcould(n'?t| not) (ask|have asked|wish) for (more|better|a better|anything (more|better))\b"
+        r"|\b(can'?t|cannot|could(n'?t| not)) (fault|beat|complain|ask for more|recommend \w+ (enough|highly enough))\b"
+        r"|\b(no|not (a|one|a single)) (complaints?|faults?|bad (things?|words?)|regrets?|issues?)\b"
+        r"|\bnothing (bad|wrong|negative) to say\b|\bwould(n'?t| not) hesitate\b|\bzero (regrets|complaints)\b"
+        r"|\bnever had a bad\b",
+        1.0,
+    ),
+    (
+        r"\b(unreal(?! how)|slaps|bussin|bangin[g']?|next level|goated|chef'?s kiss|top notch|legends?|lifesavers?|"
+        r"insanely good|(is|was|are|were|so|absolutely|proper) (fire|mint|class|lit))\b",
+        0.45,
+    ),
+    (
+        r"\b(no notes|can'?t say enough good things|can'?t recommend (them|her|him|it|this place) enough|heaps good|ripper)\b",
+        0.6,
+    ),
+    (
+        r"\bmid\b(?![- ](morning|day|week|afternoon|evening|way|range|size|length|century|[0-9]))|\bat best\b",
+        -0.45,
+    ),  # so-so
     (r"🔥", 0.4),
     (r"\?\?|\?!|!\?", -0.2),
     # praise and gratitude
     (r"\b(thank(s| you)|thx|ty|kudos|shout ?out|props)\b", 0.35),
-    (r"\b(love|loved|loving|amazing|awesome|fantastic|wonderful|excellent|best|perfect|brilliant|delicious|friendly|helpful)\b", 0.25),
+    (
+        r"\b(love|loved|loving|amazing|awesome|fantastic|wonderful|excellent|best|perfect|brilliant|delicious|friendly|helpful)\b",
+        0.25,
+    ),
     (r"\b(recommend|highly recommend|5 stars|five stars|well done|great job|made my day)\b", 0.4),
     (r"[❤💕💖😍🥰😊🙏👏🙌👍✨🎉💯☺😀😃😁]", 0.4),
 ]

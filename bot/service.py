@@ -1,4 +1,5 @@
 """`python -m bot run`: the scheduler polling in the background and the Slack app in front."""
+
 from __future__ import annotations
 
 import errno
@@ -9,11 +10,10 @@ import sys
 import threading
 
 from bot import wiring
-from bot.config import ConfigError, Settings, missing_for_service
 from bot.chat.cards import age, network_name
-from storage import DatabaseProblem
+from bot.config import ConfigError, Settings, missing_for_service
+from storage import DatabaseProblem, posting
 from storage import mentions as store
-from storage import posting
 
 STOP_WITHIN = 8.0  # seconds SIGTERM waits for the cycle in progress; platforms kill at 10
 
@@ -25,11 +25,15 @@ def status_lines(settings: Settings) -> list[str]:
     db = wiring.open_db(settings)
     try:
         totals = store.counts(db)
-        lines = [f"{totals['posted']} cards posted, {totals['waiting']} waiting to be posted, {totals['held']} held back as spam."]
+        lines = [
+            f"{totals['posted']} cards posted, {totals['waiting']} waiting to be posted, {totals['held']} held back as spam."
+        ]
         refused = posting.refused_count(db)
         if refused:
-            lines.append(f"{refused} card(s) Slack refused even in their simplest form were set aside (the log says which); "
-                         "their mentions are kept and counted.")
+            lines.append(
+                f"{refused} card(s) Slack refused even in their simplest form were set aside (the log says which); "
+                "their mentions are kept and counted."
+            )
         for row in db["source_status"].rows:
             good = age(store.parse_iso(row["last_success_at"])) if row["last_success_at"] else "never"
             line = f"{network_name(row['source'])}: last good poll {good}"
@@ -60,9 +64,11 @@ def _listener(settings: Settings, app):
             handler.connect()
         except Exception as exc:  # noqa: BLE001 — slack_sdk raises several types here; each means the same to the owner
             error = getattr(getattr(exc, "response", None), "get", lambda _k: None)("error") or type(exc).__name__
-            raise ConfigError(f"Slack refused to open a Socket Mode connection ({error}). Check SLACK_APP_TOKEN: Slack app → "
-                              "Basic Information → App-Level Tokens, a token starting with xapp- with the "
-                              "connections:write scope. Or remove it to use HTTP mode.") from None
+            raise ConfigError(
+                f"Slack refused to open a Socket Mode connection ({error}). Check SLACK_APP_TOKEN: Slack app → "
+                "Basic Information → App-Level Tokens, a token starting with xapp- with the "
+                "connections:write scope. Or remove it to use HTTP mode."
+            ) from None
         return handler
     from bot.chat.slack_http import http_server
 
@@ -70,9 +76,13 @@ def _listener(settings: Settings, app):
         return http_server(app, settings.port, settings.slack_signing_secret)
     except OSError as exc:
         if exc.errno == errno.EADDRINUSE:
-            raise ConfigError(f"Port {settings.port} is already in use (another program, or Listening Post running twice). "
-                              "Stop the other one, or set PORT to a free port.") from None
-        raise ConfigError(f"Could not listen on port {settings.port} ({exc.strerror}). Set PORT to a free port above 1024.") from None
+            raise ConfigError(
+                f"Port {settings.port} is already in use (another program, or Listening Post running twice). "
+                "Stop the other one, or set PORT to a free port."
+            ) from None
+        raise ConfigError(
+            f"Could not listen on port {settings.port} ({exc.strerror}). Set PORT to a free port above 1024."
+        ) from None
 
 
 def run(settings: Settings) -> None:
@@ -110,10 +120,15 @@ def run(settings: Settings) -> None:
         if report.failed:
             log.warning("Poll cycle: %s", report.reason)
 
-    scheduler = start_jobs(guarded_cycle, settings.poll_interval, settings.business_hours.tz,
-                           reminders=wiring.reminder_job(settings, sink),
-                           digest=wiring.digest_job(settings, sink), digest_at=settings.digest_time,
-                           warm=wiring.reports(settings).warm)
+    scheduler = start_jobs(
+        guarded_cycle,
+        settings.poll_interval,
+        settings.business_hours.tz,
+        reminders=wiring.reminder_job(settings, sink),
+        digest=wiring.digest_job(settings, sink),
+        digest_at=settings.digest_time,
+        warm=wiring.reports(settings).warm,
+    )
 
     def on_term(signum, frame):
         raise KeyboardInterrupt

@@ -1,4 +1,5 @@
 """Cleans text at the boundary: whatever a network or a person sends, what we keep is valid, printable UTF-8."""
+
 from __future__ import annotations
 
 import re

@@ -1,16 +1,17 @@
 """Triage of one mention: sentiment label, intent, urgency, spam, and suggested replies."""
+
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from bot import language, sentiment
 from bot.facts import Facts
 from bot.gated import Gated
 from bot.intent import LEADING_HANDLES, asks_others, reading, sad_news, serious_kind
-from bot.word_model import Reader, shipped
 from bot.models import REPLY_LIMITS, URGENCIES, Mention, Triage
 from bot.replies import NO_LINKS, SAD, ReplyTemplates, first_name, reply_length
+from bot.word_model import Reader, shipped
 
 # Someone selling to us, or pinging the whole channel: spam whatever else the post says.
 _SPAM = Gated(
@@ -78,8 +79,13 @@ def urgency_for(text: str, value: float, intent: str, followers: int | None, har
 class Triager:
     """Turns a mention into a Triage; holds the reply templates so they are read once."""
 
-    def __init__(self, templates: ReplyTemplates, business: str = "our team", facts: Facts | None = None,
-                 reader: Reader | None = None):
+    def __init__(
+        self,
+        templates: ReplyTemplates,
+        business: str = "our team",
+        facts: Facts | None = None,
+        reader: Reader | None = None,
+    ):
         self.templates = templates
         self.business = business
         self.facts = facts
@@ -107,17 +113,35 @@ class Triager:
         urgency = urgency_for(text, value, intent, mention.author_followers, serious)
         to_others = intent == "question" and self.reader.to_others(text, asks_others(text))
         sad = intent in ("praise", "other") and sad_news(text)
-        suggestions = () if spam else self.templates.suggest(
-            intent=SAD if sad else "other" if to_others else intent, handle=mention.author_handle, name=mention.author_name, text=text,
-            business=self.business, network=mention.source, english=scored, serious=serious, language=written_in,
+        suggestions = (
+            ()
+            if spam
+            else self.templates.suggest(
+                intent=SAD if sad else "other" if to_others else intent,
+                handle=mention.author_handle,
+                name=mention.author_name,
+                text=text,
+                business=self.business,
+                network=mention.source,
+                english=scored,
+                serious=serious,
+                language=written_in,
+            )
         )
         answered = self._answer(mention, intent) if scored and not spam else None
         note = ""
         if answered:
             suggestions, note = [answered[0], *[s for s in suggestions if s != answered[0]][:2]], answered[1]
         return Triage(
-            sentiment=round(value, 3), label=label, intent=intent, urgency=urgency,
-            suggestions=tuple(suggestions), spam=spam, scored=scored, note=note, harm=serious,
+            sentiment=round(value, 3),
+            label=label,
+            intent=intent,
+            urgency=urgency,
+            suggestions=tuple(suggestions),
+            spam=spam,
+            scored=scored,
+            note=note,
+            harm=serious,
         )
 
     def _intent(self, text: str, value: float) -> str:
@@ -128,7 +152,7 @@ class Triager:
         """A question the business's facts answer: the reply that answers it, and the card's note."""
         if intent != "question" or self.facts is None or mention.source not in REPLY_LIMITS:
             return None
-        fact = self.facts.answer(mention.text, datetime.now(timezone.utc), links=mention.source not in NO_LINKS)
+        fact = self.facts.answer(mention.text, datetime.now(UTC), links=mention.source not in NO_LINKS)
         if fact is None:
             return None
         name = first_name(mention.author_name, mention.author_handle)

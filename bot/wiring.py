@@ -1,4 +1,5 @@
 """Builds the sources, triager and chat sink that the settings ask for."""
+
 from __future__ import annotations
 
 import logging
@@ -47,18 +48,38 @@ def sources(settings: Settings) -> list[Source]:
     # Each network's library is imported only when it is set up: atproto alone costs ~40 MB.
     if settings.mastodon_enabled:
         from bot.sources import mastodon
-        found.append(mastodon.MastodonSource(mastodon.make_client(settings.mastodon_base_url, settings.mastodon_access_token),
-                                             settings.mastodon_hashtags))
+
+        found.append(
+            mastodon.MastodonSource(
+                mastodon.make_client(settings.mastodon_base_url, settings.mastodon_access_token),
+                settings.mastodon_hashtags,
+            )
+        )
     if settings.bluesky_enabled:
         from bot.sources import bluesky
-        found.append(bluesky.BlueskySource(settings.bluesky_service_url, settings.bluesky_handle,
-                                           settings.bluesky_app_password, settings.bluesky_search))
+
+        found.append(
+            bluesky.BlueskySource(
+                settings.bluesky_service_url,
+                settings.bluesky_handle,
+                settings.bluesky_app_password,
+                settings.bluesky_search,
+            )
+        )
     if settings.reddit_enabled:
         from bot.sources import reddit
-        found.append(reddit.RedditSource(reddit.make_client(settings), settings.reddit_query, settings.reddit_subreddits,
-                                         can_reply=settings.reddit_can_reply))
+
+        found.append(
+            reddit.RedditSource(
+                reddit.make_client(settings),
+                settings.reddit_query,
+                settings.reddit_subreddits,
+                can_reply=settings.reddit_can_reply,
+            )
+        )
     if settings.rss_feeds:
         from bot.sources import rss
+
         found.append(rss.RssSource(settings.rss_feeds))
     return found
 
@@ -69,8 +90,13 @@ def repliers(found: list[Source]) -> dict[str, Replier]:
 
 
 def reports(settings: Settings, card_link=None) -> Reports:
-    return Reports(database(settings).open, settings.business_hours, card_link, networks(settings),
-                   (settings.facts, str(settings.facts_path)))
+    return Reports(
+        database(settings).open,
+        settings.business_hours,
+        card_link,
+        networks(settings),
+        (settings.facts, str(settings.facts_path)),
+    )
 
 
 def desk(settings: Settings, found: list[Source]) -> Desk:
@@ -109,6 +135,7 @@ def _on_own_connection(settings: Settings, job, on_problem=lambda message: None)
             log.info("The database is working again.")
             said.clear()
         return result
+
     return run
 
 
@@ -116,19 +143,29 @@ def reminder_job(settings: Settings, sink: ChatSink):
     """Nudges mentions past REPLY_TARGET_MINUTES; None when reminders are off."""
     if settings.reply_target_minutes <= 0:
         return None
-    return _on_own_connection(settings, lambda db: reminders.send_reminders(
-        db, sink, settings.business_hours, settings.reply_target_minutes, settings.reply_approvers))
+    return _on_own_connection(
+        settings,
+        lambda db: reminders.send_reminders(
+            db, sink, settings.business_hours, settings.reply_target_minutes, settings.reply_approvers
+        ),
+    )
 
 
 def digest_job(settings: Settings, sink: ChatSink):
     """Posts the day's digest when due; None when DIGEST_TIME is off."""
     if settings.digest_time is None:
         return None
-    return _on_own_connection(settings, lambda db: digest.send_digest(db, sink, settings.business_hours, settings.digest_time))
+    return _on_own_connection(
+        settings, lambda db: digest.send_digest(db, sink, settings.business_hours, settings.digest_time)
+    )
 
 
-def cycle_runner(settings: Settings, sink: ChatSink | None, stop: threading.Event | None = None,
-                 the_sources: list[Source] | None = None):
+def cycle_runner(
+    settings: Settings,
+    sink: ChatSink | None,
+    stop: threading.Event | None = None,
+    the_sources: list[Source] | None = None,
+):
     """A function that runs one poll cycle on its own database connection (one per thread)."""
     the_sources = sources(settings) if the_sources is None else the_sources
     the_triager = triager(settings)

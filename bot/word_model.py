@@ -8,6 +8,7 @@ rules and lexicons they read unseen posts better than either alone. Each model i
 logistic regression kept as a table of word weights in plain JSON, read without numpy, so nothing
 is downloaded and anyone can look up why a word pushed a post one way.
 """
+
 from __future__ import annotations
 
 import json
@@ -41,8 +42,9 @@ OTHERS_AT_LEAST = 0.5
 
 _TOKEN = re.compile(r"[a-z0-9']+|[?!]|[^\w\s]")
 _NOISE = re.compile(r"https?://\S+|@\w+")
-_NEGATIONS = frozenset({"not", "no", "never", "nothing", "nobody", "hardly", "without",
-                        "cant", "dont", "didnt", "wont", "isnt", "wasnt"})
+_NEGATIONS = frozenset(
+    {"not", "no", "never", "nothing", "nobody", "hardly", "without", "cant", "dont", "didnt", "wont", "isnt", "wasnt"}
+)
 _ANY_NEGATION = Gated(r"\b(" + "|".join(sorted(_NEGATIONS)) + r")\b|n't\b")
 _NEGATED_SPAN = 3  # words after a negation that it turns: "not [very good at] all"
 
@@ -56,7 +58,7 @@ def features(text: str) -> frozenset[str]:
     words = _TOKEN.findall(lowered)
     if _ANY_NEGATION.search(lowered):  # most posts have none, and marking walks every word
         words = _mark_negated(words)
-    return frozenset((*words, *map(" ".join, zip(words, words[1:]))))
+    return frozenset((*words, *map(" ".join, zip(words, words[1:], strict=False))))
 
 
 def _mark_negated(words: list[str]) -> list[str]:
@@ -77,19 +79,25 @@ class WordModel:
 
     def __init__(self, labels: tuple[str, ...], data: dict):
         if tuple(data["labels"]) != labels:
-            raise ValueError(f"a word model for {data['labels']}, not {list(labels)}: retrain it with "
-                             "python bench/train_word_model.py")
+            raise ValueError(
+                f"a word model for {data['labels']}, not {list(labels)}: retrain it with "
+                "python bench/train_word_model.py"
+            )
         self.labels = labels
         self.bias: list[float] = data["bias"]
         self.weights: dict[str, list[float]] = data["weights"]
 
     def probabilities(self, text: str) -> dict[str, float]:
         found = [w for w in map(self.weights.get, features(text)) if w]
-        totals = [b + sum(column) for b, column in zip(self.bias, zip(*found))] if found else list(self.bias)
+        totals = (
+            [b + sum(column) for b, column in zip(self.bias, zip(*found, strict=False), strict=False)]
+            if found
+            else list(self.bias)
+        )
         top = max(totals)
         exps = [math.exp(t - top) for t in totals]
         whole = sum(exps)
-        return {label: e / whole for label, e in zip(self.labels, exps)}
+        return {label: e / whole for label, e in zip(self.labels, exps, strict=False)}
 
     def weighed(self, text: str, other_reading: str, weight: float) -> str:
         """The label the model and another reader agree on best: the model's probabilities, with the

@@ -4,12 +4,13 @@ Each action decides and writes inside one exclusive transaction, so a double cli
 people at once or a click on an old card see the current state and change nothing twice.
 Posting to a network happens outside the transaction, guarded by a "sending" mark.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from difflib import SequenceMatcher
-from typing import Callable
 
 import sqlite_utils
 
@@ -125,7 +126,9 @@ def dismiss(db: sqlite_utils.Database, mention_id: str, actor: Actor, reason: st
         if problem:
             return Outcome(mention_id, message=problem)
         store.record(db, row, "dismissed", actor, "button", now, "dismissed", note=reason)
-    return Outcome(mention_id, changed=True, note=f"🚫 {actor.name}: no reply needed" + (f" — {reason}" if reason else "."))
+    return Outcome(
+        mention_id, changed=True, note=f"🚫 {actor.name}: no reply needed" + (f" — {reason}" if reason else ".")
+    )
 
 
 def reopen(db: sqlite_utils.Database, mention_id: str, actor: Actor) -> Outcome:
@@ -139,8 +142,9 @@ def reopen(db: sqlite_utils.Database, mention_id: str, actor: Actor) -> Outcome:
     return Outcome(mention_id, changed=True, note=f"↩️ {actor.name} reopened this.")
 
 
-def reply_form(db: sqlite_utils.Database, mention_id: str, actor: Actor, repliers: dict[str, Replier],
-               approvers: frozenset[str]) -> ReplyForm | None:
+def reply_form(
+    db: sqlite_utils.Database, mention_id: str, actor: Actor, repliers: dict[str, Replier], approvers: frozenset[str]
+) -> ReplyForm | None:
     row = store.mention_row(db, mention_id)
     if row is None:
         return None
@@ -149,8 +153,13 @@ def reply_form(db: sqlite_utils.Database, mention_id: str, actor: Actor, replier
     problem = _cannot_reply(row, is_approver, utc_now())
     draft = row["status_note"] if row["status"] == "pending" else (triage.suggestions[0] if triage.suggestions else "")
     return ReplyForm(
-        mention, triage, draft or "", REPLY_LIMITS.get(mention.source, 280),
-        can_send=mention.source in repliers, needs_approval=bool(approvers) and not is_approver, problem=problem,
+        mention,
+        triage,
+        draft or "",
+        REPLY_LIMITS.get(mention.source, 280),
+        can_send=mention.source in repliers,
+        needs_approval=bool(approvers) and not is_approver,
+        problem=problem,
     )
 
 
@@ -189,8 +198,15 @@ def suggestion_use(triage: Triage, started_from: int | None, text: str) -> tuple
     return started_from, "own"
 
 
-def send_reply(db: sqlite_utils.Database, mention_id: str, actor: Actor, text: str,
-               repliers: dict[str, Replier], approvers: frozenset[str], started_from: int | None = None) -> Outcome:
+def send_reply(
+    db: sqlite_utils.Database,
+    mention_id: str,
+    actor: Actor,
+    text: str,
+    repliers: dict[str, Replier],
+    approvers: frozenset[str],
+    started_from: int | None = None,
+) -> Outcome:
     """Post a reply on the network, or hold it for approval when `actor` is not an approver.
 
     `started_from` is the suggestion the form's text began as, to count how suggestions are used.
@@ -207,20 +223,28 @@ def send_reply(db: sqlite_utils.Database, mention_id: str, actor: Actor, text: s
             return Outcome(mention_id, error=problem)
         replier = repliers.get(mention.source)
         if replier is None:
-            return Outcome(mention_id, error=f"Listening Post cannot post on {network_name(mention.source)} with the current settings. "
-                                             "Reply there yourself, then use “I replied myself”.")
+            return Outcome(
+                mention_id,
+                error=f"Listening Post cannot post on {network_name(mention.source)} with the current settings. "
+                "Reply there yourself, then use “I replied myself”.",
+            )
         used = suggestion_use(row_to_triage(row), started_from, text)
         if approvers and actor.id not in approvers:
             store.record(db, row, "submitted", actor, "modal", now, "pending", reply_text=text, suggestion=used)
-            return Outcome(mention_id, changed=True, note=f"⏳ {actor.name} wrote a reply for approval: {quoted(text)}",
-                           message="Your reply is waiting for an approver. It goes out when they approve it.")
+            return Outcome(
+                mention_id,
+                changed=True,
+                note=f"⏳ {actor.name} wrote a reply for approval: {quoted(text)}",
+                message="Your reply is waiting for an approver. It goes out when they approve it.",
+            )
         edited_from = row["actor_name"] if row["status"] == "pending" else ""
         store.reserve_sending(db, row, actor, now)
     return _post(db, mention, replier, text, writer=actor, edited_from=edited_from, suggestion=used)
 
 
-def approve(db: sqlite_utils.Database, mention_id: str, approver: Actor, repliers: dict[str, Replier],
-            approvers: frozenset[str]) -> Outcome:
+def approve(
+    db: sqlite_utils.Database, mention_id: str, approver: Actor, repliers: dict[str, Replier], approvers: frozenset[str]
+) -> Outcome:
     if approver.id not in approvers:
         return Outcome(mention_id, message="Only the people in REPLY_APPROVERS can approve replies.")
     now = utc_now()
@@ -232,7 +256,10 @@ def approve(db: sqlite_utils.Database, mention_id: str, approver: Actor, replier
         mention = row_to_mention(row)
         replier = repliers.get(mention.source)
         if replier is None:
-            return Outcome(mention_id, error=f"Listening Post cannot post on {network_name(mention.source)} with the current settings.")
+            return Outcome(
+                mention_id,
+                error=f"Listening Post cannot post on {network_name(mention.source)} with the current settings.",
+            )
         writer, text = Actor(row["actor_id"], row["actor_name"]), row["status_note"]
         store.reserve_sending(db, row, approver, now)
     return _post(db, mention, replier, text, writer=writer, approver=approver)
@@ -249,14 +276,35 @@ def reject(db: sqlite_utils.Database, mention_id: str, approver: Actor, approver
         if problem:
             return Outcome(mention_id, message=problem)
         writer, draft = row["actor_name"], row["status_note"]
-        store.record(db, row, "rejected", approver, "button", now, "claimed", reply_text=draft,
-                     actor_id=row["actor_id"], actor_name=writer)
-    return Outcome(mention_id, changed=True,
-                   note=f"✋ {approver.name} did not approve {writer}'s reply; it was not posted. {writer} holds this mention again.")
+        store.record(
+            db,
+            row,
+            "rejected",
+            approver,
+            "button",
+            now,
+            "claimed",
+            reply_text=draft,
+            actor_id=row["actor_id"],
+            actor_name=writer,
+        )
+    return Outcome(
+        mention_id,
+        changed=True,
+        note=f"✋ {approver.name} did not approve {writer}'s reply; it was not posted. {writer} holds this mention again.",
+    )
 
 
-def _post(db: sqlite_utils.Database, mention: Mention, replier: Replier, text: str, writer: Actor,
-          approver: Actor | None = None, edited_from: str = "", suggestion: tuple[int, str] | None = None) -> Outcome:
+def _post(
+    db: sqlite_utils.Database,
+    mention: Mention,
+    replier: Replier,
+    text: str,
+    writer: Actor,
+    approver: Actor | None = None,
+    edited_from: str = "",
+    suggestion: tuple[int, str] | None = None,
+) -> Outcome:
     try:
         sent = replier(mention, text)
     except ReplyError as exc:
@@ -269,14 +317,27 @@ def _post(db: sqlite_utils.Database, mention: Mention, replier: Replier, text: s
         if not store.reply_known(db, sent.external_id):  # a poll may have seen it first
             if approver:
                 store.record(db, row, "approved", approver, "button", now, "pending", reply_text=text)
-            store.record(db, row, "replied", writer, "approval" if approver else "modal", now, "replied",
-                         reply_text=text, reply_external_id=sent.external_id, suggestion=suggestion,
-                         reply_url=sent.url, approved_by=approver.name if approver else None)
+            store.record(
+                db,
+                row,
+                "replied",
+                writer,
+                "approval" if approver else "modal",
+                now,
+                "replied",
+                reply_text=text,
+                reply_external_id=sent.external_id,
+                suggestion=suggestion,
+                reply_url=sent.url,
+                approved_by=approver.name if approver else None,
+            )
     network = network_name(mention.source)
     by = f", approved by {approver.name}" if approver else ""
     link = f" {sent.url}" if sent.url else ""
     edited = f" edited {edited_from}'s draft and" if edited_from else ""
-    return Outcome(mention.id, changed=True, note=f"✅ {writer.name}{edited} replied on {network}{by}: {quoted(text)}{link}")
+    return Outcome(
+        mention.id, changed=True, note=f"✅ {writer.name}{edited} replied on {network}{by}: {quoted(text)}{link}"
+    )
 
 
 def record_outside_reply(db: sqlite_utils.Database, mention_id: str, actor: Actor, text: str = "") -> Outcome:
@@ -290,7 +351,11 @@ def record_outside_reply(db: sqlite_utils.Database, mention_id: str, actor: Acto
             return Outcome(mention_id, error=problem)
         store.record(db, row, "replied", actor, "outside", now, "replied", reply_text=text)
         network = network_name(row["source"])
-    return Outcome(mention_id, changed=True, note=f"✅ {actor.name} replied on {network} directly" + (f": {quoted(text)}" if text else "."))
+    return Outcome(
+        mention_id,
+        changed=True,
+        note=f"✅ {actor.name} replied on {network} directly" + (f": {quoted(text)}" if text else "."),
+    )
 
 
 def record_network_reply(db: sqlite_utils.Database, reply: NetworkReply) -> Outcome | None:
@@ -303,10 +368,24 @@ def record_network_reply(db: sqlite_utils.Database, reply: NetworkReply) -> Outc
             return None
         account = Actor(f"{reply.source}:account", f"@{reply.account}")
         # Counted from when it was posted on the network, not from when we noticed it.
-        store.record(db, row, "replied", account, "platform", reply.created_at, "replied",
-                     reply_text=reply.text, reply_external_id=reply.external_id, reply_url=reply.url)
+        store.record(
+            db,
+            row,
+            "replied",
+            account,
+            "platform",
+            reply.created_at,
+            "replied",
+            reply_text=reply.text,
+            reply_external_id=reply.external_id,
+            reply_url=reply.url,
+        )
     network = network_name(reply.source)
-    return Outcome(row["id"], changed=True, note=f"✅ @{reply.account} replied on {network} directly: {quoted(reply.text)} {reply.url}".rstrip())
+    return Outcome(
+        row["id"],
+        changed=True,
+        note=f"✅ @{reply.account} replied on {network} directly: {quoted(reply.text)} {reply.url}".rstrip(),
+    )
 
 
 def announce(db: sqlite_utils.Database, sink: ChatSink, outcome: Outcome) -> None:

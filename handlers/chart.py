@@ -1,4 +1,5 @@
 """The chart: daily mentions by sentiment with the median response time, drawn as a PNG by matplotlib (headless)."""
+
 from __future__ import annotations
 
 import io
@@ -53,18 +54,28 @@ def draw(days: list[Day], title: str) -> bytes:
     for label in ("negative", "neutral", "positive"):
         heights = [d.labels.get(label, 0) for d in days]
         bars.bar(x, heights, bottom=bottom, color=COLOURS[label], label=label, width=0.8)
-        bottom = [b + h for b, h in zip(bottom, heights)]
+        bottom = [b + h for b, h in zip(bottom, heights, strict=False)]
     bars.set_ylabel("mentions per day")
     bars.yaxis.get_major_locator().set_params(integer=True)
     step = max(1, len(days) // 14)  # at most about 14 date labels
-    bars.set_xticks(x[::step], [f"{d.day:%a} {d.day.day} {d.day:%b}" if len(days) <= 14 else f"{d.day.day} {d.day:%b}"
-                                for d in days[::step]], rotation=45 if len(days) > 7 else 0, ha="right" if len(days) > 7 else "center")
-    timed = [(i, d.median_secs) for i, d in zip(x, days) if d.median_secs is not None]
+    bars.set_xticks(
+        x[::step],
+        [f"{d.day:%a} {d.day.day} {d.day:%b}" if len(days) <= 14 else f"{d.day.day} {d.day:%b}" for d in days[::step]],
+        rotation=45 if len(days) > 7 else 0,
+        ha="right" if len(days) > 7 else "center",
+    )
+    timed = [(i, d.median_secs) for i, d in zip(x, days, strict=False) if d.median_secs is not None]
     if timed:
         in_hours = max(s for _, s in timed) > 3 * 3600
         line = bars.twinx()
-        line.plot([i for i, _ in timed], [s / (3600 if in_hours else 60) for _, s in timed], color="#1f2d3d",
-                  marker="o", linewidth=2, label="median response time")
+        line.plot(
+            [i for i, _ in timed],
+            [s / (3600 if in_hours else 60) for _, s in timed],
+            color="#1f2d3d",
+            marker="o",
+            linewidth=2,
+            label="median response time",
+        )
         line.set_ylabel(f"median response time ({'hours' if in_hours else 'minutes'})")
         line.set_ylim(bottom=0)
         handles = bars.get_legend_handles_labels()[0] + line.get_legend_handles_labels()[0]

@@ -1,8 +1,9 @@
 """The `/listen` slash command: parses the sub-command and says what to answer."""
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from handlers.chart import Chart
 from handlers.stats import PERIODS, PeriodError, Reports, period
@@ -20,8 +21,10 @@ HELP = (
     "• `/listen facts` — what suggested replies know about the business (hours, address, your answers)\n"
     "• `/listen help` — this message"
 )
-USAGE = ("I don't know `/listen {word}`. Try `/listen stats`, `/listen queue`, `/listen leaders`, `/listen chart`, "
-         "`/listen sources`, `/listen held`, `/listen facts` or `/listen help`.")
+USAGE = (
+    "I don't know `/listen {word}`. Try `/listen stats`, `/listen queue`, `/listen leaders`, `/listen chart`, "
+    "`/listen sources`, `/listen held`, `/listen facts` or `/listen help`."
+)
 
 
 @dataclass(frozen=True)
@@ -69,5 +72,9 @@ def listen(text: str, status_lines: Callable[[], list[str]], reports: Reports) -
         return Answer(str(exc))
     if command in ("stats", "leaders", "queue", "chart", "sources", "held", "facts"):
         plain = command in ("queue", "sources", "held", "facts")
-        return Answer(f"Try `/listen {command}" + ("`" if plain else f" [{PERIODS.replace(' or ', ', ')}]`") + " — see `/listen help`.")
+        return Answer(
+            f"Try `/listen {command}"
+            + ("`" if plain else f" [{PERIODS.replace(' or ', ', ')}]`")
+            + " — see `/listen help`."
+        )
     return Answer(USAGE.format(word=command.replace("`", "'")[:40]))

@@ -3,11 +3,13 @@
 SQLite connections belong to the thread that opened them, and Bolt runs each click on a
 thread of its own, so every call here opens (and closes) its own connection.
 """
+
 from __future__ import annotations
 
 import logging
 import sqlite3
-from typing import Callable, TypeVar
+from collections.abc import Callable
+from typing import TypeVar
 
 import sqlite_utils
 
@@ -23,8 +25,12 @@ T = TypeVar("T")
 
 
 class Desk:
-    def __init__(self, open_db: Callable[[], sqlite_utils.Database], repliers: dict[str, Replier],
-                 approvers: frozenset[str] = frozenset()):
+    def __init__(
+        self,
+        open_db: Callable[[], sqlite_utils.Database],
+        repliers: dict[str, Replier],
+        approvers: frozenset[str] = frozenset(),
+    ):
         self.open_db = open_db
         self.repliers = repliers
         self.approvers = approvers
@@ -65,18 +71,24 @@ class Desk:
         return self._act(mention_id, lambda db: actions.reopen(db, mention_id, actor))
 
     def reply_form(self, mention_id: str, actor: Actor) -> ReplyForm | None:
-        return self._run(lambda db: actions.reply_form(db, mention_id, actor, self.repliers, self.approvers),
-                         actions.unavailable_form)
+        return self._run(
+            lambda db: actions.reply_form(db, mention_id, actor, self.repliers, self.approvers),
+            actions.unavailable_form,
+        )
 
     def send_reply(self, mention_id: str, actor: Actor, text: str, started_from: int | None = None) -> Outcome:
-        return self._act(mention_id, lambda db: actions.send_reply(db, mention_id, actor, text, self.repliers, self.approvers,
-                                                                   started_from))
+        return self._act(
+            mention_id,
+            lambda db: actions.send_reply(db, mention_id, actor, text, self.repliers, self.approvers, started_from),
+        )
 
     def replied_outside(self, mention_id: str, actor: Actor, text: str = "") -> Outcome:
         return self._act(mention_id, lambda db: actions.record_outside_reply(db, mention_id, actor, text))
 
     def approve(self, mention_id: str, approver: Actor) -> Outcome:
-        return self._act(mention_id, lambda db: actions.approve(db, mention_id, approver, self.repliers, self.approvers))
+        return self._act(
+            mention_id, lambda db: actions.approve(db, mention_id, approver, self.repliers, self.approvers)
+        )
 
     def reject(self, mention_id: str, approver: Actor) -> Outcome:
         return self._act(mention_id, lambda db: actions.reject(db, mention_id, approver, self.approvers))

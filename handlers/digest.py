@@ -1,4 +1,5 @@
 """The digest: each day at DIGEST_TIME, what came in, what is still open and the best response; Mondays add the week."""
+
 from __future__ import annotations
 
 import logging
@@ -28,33 +29,46 @@ def digest_text(db: sqlite_utils.Database, hours: BusinessHours, moment: datetim
     came = store.totals(db, since, moment)
     lines = [f"*Daily digest, {moment:%A} {moment.day} {moment:%B}* (since yesterday {moment:%H:%M})"]
     if came.received:
-        mix = " · ".join(f"{LABEL_ICONS[label]} {came.labels[label]}" for label in ("positive", "neutral", "negative")
-                         if came.labels.get(label))
-        lines.append(f"• {came.received} mention{'s' if came.received != 1 else ''} came in: {mix}. "
-                     f"Replied so far {came.replied}, no reply needed {came.dismissed}.")
+        mix = " · ".join(
+            f"{LABEL_ICONS[label]} {came.labels[label]}"
+            for label in ("positive", "neutral", "negative")
+            if came.labels.get(label)
+        )
+        lines.append(
+            f"• {came.received} mention{'s' if came.received != 1 else ''} came in: {mix}. "
+            f"Replied so far {came.replied}, no reply needed {came.dismissed}."
+        )
     else:
         lines.append("• Nothing came in.")
     waiting, oldest = store.queue(db, 1)
     if waiting:
-        lines.append(f"• Still waiting now: {waiting}, the oldest for {duration((now - parse_iso(oldest[0]['created_at'])).total_seconds())} "
-                     "(`/listen queue` lists them).")
+        lines.append(
+            f"• Still waiting now: {waiting}, the oldest for {duration((now - parse_iso(oldest[0]['created_at'])).total_seconds())} "
+            "(`/listen queue` lists them)."
+        )
     else:
         lines.append("• Nothing is waiting for an answer. 🎉")
     best = responses.fastest_reply(db, since, moment)
     if best:
         text = best["text"] if len(best["text"]) <= 80 else best["text"][:79] + "…"
-        lines.append(f"• 🏆 Best response: {best['first_replier_name'] or 'the team'} answered @{best['author_handle'] or 'someone'} "
-                     f"on {network_name(best['source'])} in {duration(best['response_secs'])}: “{text}”")
+        lines.append(
+            f"• 🏆 Best response: {best['first_replier_name'] or 'the team'} answered @{best['author_handle'] or 'someone'} "
+            f"on {network_name(best['source'])} in {duration(best['response_secs'])}: “{text}”"
+        )
     if moment.weekday() == 0:  # Monday: last week, Monday to Sunday
         monday = datetime.combine(moment.date() - timedelta(days=7), time(0), moment.tzinfo)
-        week = Period(f"last week ({monday.day} {monday:%b} – {(monday + timedelta(days=6)).day} {monday + timedelta(days=6):%b})", monday,
-                      datetime.combine(moment.date(), time(0), moment.tzinfo))
+        week = Period(
+            f"last week ({monday.day} {monday:%b} – {(monday + timedelta(days=6)).day} {monday + timedelta(days=6):%b})",
+            monday,
+            datetime.combine(moment.date(), time(0), moment.tzinfo),
+        )
         lines += ["", stats_report(db, week, hours), "", leaders_report(db, week, hours)]
     return "\n".join(lines)
 
 
-def send_digest(db: sqlite_utils.Database, sink: ChatSink, hours: BusinessHours, at: time,
-                now: datetime | None = None) -> bool | None:
+def send_digest(
+    db: sqlite_utils.Database, sink: ChatSink, hours: BusinessHours, at: time, now: datetime | None = None
+) -> bool | None:
     """Post today's digest if it is due and not yet sent: True when posted, False when Slack failed, None when not due.
 
     Today's date is written in the `meta` table before posting, so a restart or a second

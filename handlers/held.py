@@ -1,4 +1,5 @@
 """`/listen held` and `/listen post`: mentions held back as spam stay visible, and any of them can be posted as a card."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -16,14 +17,18 @@ def held_report(db: sqlite_utils.Database, now: datetime) -> str:
     total, rows = store.held_back(db, SHOWN)
     if not total:
         return "Nothing is held back as spam."
-    lines = [f"*{total} mention{'s' if total != 1 else ''} held back as spam*, newest first "
-             "(stored and counted, never posted). To post one as a card: `/listen post <id>`."]
+    lines = [
+        f"*{total} mention{'s' if total != 1 else ''} held back as spam*, newest first "
+        "(stored and counted, never posted). To post one as a card: `/listen post <id>`."
+    ]
     for row in rows:
         said = one_line(row["text"])
         said = said if len(said) <= 80 else said[:79] + "…"
         who = f"@{one_line(row['author_handle'])}" if row["author_handle"] else "someone"
-        lines.append(f"• {age(store.parse_iso(row['created_at']), now)} · {who} on {network_name(row['source'])}: "
-                     f"“{said}” — `{row['id']}`")
+        lines.append(
+            f"• {age(store.parse_iso(row['created_at']), now)} · {who} on {network_name(row['source'])}: "
+            f"“{said}” — `{row['id']}`"
+        )
     if total > len(rows):
         lines.append(f"…and {total - len(rows)} more.")
     return "\n".join(lines)

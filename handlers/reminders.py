@@ -4,6 +4,7 @@ Whoever holds a mention (its claimer, or the approvers of a waiting reply) is ca
 card's thread. Mentions nobody has picked up are gathered into one message to the channel
 per check, so a backlog calls on everyone once, not once per mention.
 """
+
 from __future__ import annotations
 
 import logging
@@ -27,8 +28,10 @@ def nudge_text(row: dict, waited: float, target_minutes: int, hours: BusinessHou
     how_long = duration(waited) + ("" if hours.always_open else " of opening hours")
     target = f"the target is {duration(target_minutes * 60)}"
     if row["status"] == "claimed":
-        return f"⏰ {row['actor_name'] or 'You'} claimed this and it has waited {how_long} for an answer ({target}). " \
-               "Reply now, or press Reopen to hand it back to the team."
+        return (
+            f"⏰ {row['actor_name'] or 'You'} claimed this and it has waited {how_long} for an answer ({target}). "
+            "Reply now, or press Reopen to hand it back to the team."
+        )
     if row["status"] == "pending":
         return f"⏰ The reply by {row['actor_name'] or 'a teammate'} has waited for approval; the customer has waited {how_long} ({target})."
     return f"⏰ Nobody has answered this after {how_long} ({target}). Can someone claim it?"
@@ -64,8 +67,15 @@ def unclaimed_text(rows: list[tuple[dict, float]], target_minutes: int, hours: B
     return "\n".join(lines)
 
 
-def send_reminders(db: sqlite_utils.Database, sink: ChatSink, hours: BusinessHours, target_minutes: int,
-                   approvers: frozenset[str] = frozenset(), now: datetime | None = None, limit: int = 20) -> int:
+def send_reminders(
+    db: sqlite_utils.Database,
+    sink: ChatSink,
+    hours: BusinessHours,
+    target_minutes: int,
+    approvers: frozenset[str] = frozenset(),
+    now: datetime | None = None,
+    limit: int = 20,
+) -> int:
     """Nudge waiting mentions past the target, oldest first; returns how many were nudged.
 
     Up to `limit` held mentions are nudged in their threads per check. Those nobody holds go

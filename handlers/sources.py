@@ -1,4 +1,5 @@
 """`/listen sources`: each network on or off, its last good poll, mentions in the last 7 days, and its last problem."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -20,8 +21,10 @@ def sources_report(db: sqlite_utils.Database, networks: dict[str, str | None], n
             continue
         status = store.source_status(db, name)
         good, problem = status.get("last_success_at"), status.get("last_error")
-        line = (f"{'🔴' if problem else '🟢'} *{label}* — last good poll {age(store.parse_iso(good), now) if good else 'never'}"
-                f" · {received.get(name, 0)} mention{'s' if received.get(name, 0) != 1 else ''} in the last 7 days")
+        line = (
+            f"{'🔴' if problem else '🟢'} *{label}* — last good poll {age(store.parse_iso(good), now) if good else 'never'}"
+            f" · {received.get(name, 0)} mention{'s' if received.get(name, 0) != 1 else ''} in the last 7 days"
+        )
         retry_at = status.get("retry_at")
         if retry_at and store.parse_iso(retry_at) > now:
             line += f" · paused until {store.parse_iso(retry_at):%H:%M} UTC"

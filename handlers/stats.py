@@ -4,15 +4,16 @@ Every figure follows DESIGN.md's Metrics section: response time runs from the po
 network to the first reply, pick-up time from the card in chat to the first action, reply
 rate is replied ÷ (all − dismissed), and times are medians and 90th percentiles.
 """
+
 from __future__ import annotations
 
 import csv
 import io
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Callable
 
 import sqlite_utils
 
@@ -40,7 +41,7 @@ class Period:
     since: datetime
     until: datetime
 
-    def before(self) -> "Period":
+    def before(self) -> Period:
         """The period of the same length just before this one, for comparisons."""
         days = math.ceil((self.until - self.since).total_seconds() / 86400)
         return Period("the period before", self.since - timedelta(days=days), self.since)
@@ -69,7 +70,9 @@ def _spread(histogram: store.Histogram) -> str:
     if not histogram.total:
         return "no data yet"
     p90 = _time(histogram.percentile(0.9))
-    return f"median {_time(histogram.percentile(0.5))}, 90 % " + ("in under a minute" if p90 == "under a minute" else f"within {p90}")
+    return f"median {_time(histogram.percentile(0.5))}, 90 % " + (
+        "in under a minute" if p90 == "under a minute" else f"within {p90}"
+    )
 
 
 def _share(part: int, whole: int) -> float:
@@ -101,7 +104,10 @@ def stats_report(db: sqlite_utils.Database, when: Period, hours: BusinessHours, 
         mix.append(f"{LABEL_ICONS[label]} {now.labels.get(label, 0)} ({share:.0f} %{change})")
     compared = " vs the period before" if before.received else ""
     lines.append(f"• Sentiment: {' · '.join(mix)}{compared}")
-    lines.append("• By source: " + ", ".join(f"{network_name(s)} {n}" for s, n in sorted(now.sources.items(), key=lambda kv: -kv[1])))
+    lines.append(
+        "• By source: "
+        + ", ".join(f"{network_name(s)} {n}" for s, n in sorted(now.sources.items(), key=lambda kv: -kv[1]))
+    )
     used = suggestion_line(responses.suggestion_use(db, when.since, when.until))
     if used:
         lines.append(used)
@@ -114,8 +120,10 @@ def suggestion_line(used: dict[str, int]) -> str:
     if not total:
         return ""
     as_is, edited, own = used.get("as_is", 0), used.get("edited", 0), used.get("own", 0)
-    return (f"• Suggested replies: {as_is} of {total} sent as suggested ({_share(as_is, total):.0f} %), "
-            f"{edited} edited, {own} written anew")
+    return (
+        f"• Suggested replies: {as_is} of {total} sent as suggested ({_share(as_is, total):.0f} %), "
+        f"{edited} edited, {own} written anew"
+    )
 
 
 def leaders_report(db: sqlite_utils.Database, when: Period, hours: BusinessHours) -> str:
@@ -157,10 +165,24 @@ def queue_report(db: sqlite_utils.Database, card_link: Callable[[str, str], str]
 
 
 CSV_COLUMNS = [
-    "day", "received", "replied", "dismissed", "waiting", "reply_rate",
-    "response_median_min", "response_p90_min", "response_business_median_min", "response_business_p90_min",
-    "pickup_median_min", "pickup_p90_min", "positive", "neutral", "negative",
-    "suggestion_as_is", "suggestion_edited", "suggestion_own",
+    "day",
+    "received",
+    "replied",
+    "dismissed",
+    "waiting",
+    "reply_rate",
+    "response_median_min",
+    "response_p90_min",
+    "response_business_median_min",
+    "response_business_p90_min",
+    "pickup_median_min",
+    "pickup_p90_min",
+    "positive",
+    "neutral",
+    "negative",
+    "suggestion_as_is",
+    "suggestion_edited",
+    "suggestion_own",
 ]
 
 
@@ -182,24 +204,42 @@ def daily_csv(db: sqlite_utils.Database, days: int, hours: BusinessHours, now: d
         until = (start + timedelta(days=1)).replace(tzinfo=hours.tz)
         t = store.totals(db, since, min(until, now))
         used = responses.suggestion_use(db, since, min(until, now))
-        writer.writerow([
-            start.date().isoformat(), t.received, t.replied, t.dismissed, t.waiting,
-            "" if t.reply_rate is None else f"{t.reply_rate:.3f}",
-            minutes(t.response.percentile(0.5)), minutes(t.response.percentile(0.9)),
-            minutes(t.response_open.percentile(0.5)), minutes(t.response_open.percentile(0.9)),
-            minutes(t.pickup.percentile(0.5)), minutes(t.pickup.percentile(0.9)),
-            t.labels.get("positive", 0), t.labels.get("neutral", 0), t.labels.get("negative", 0),
-            used.get("as_is", 0), used.get("edited", 0), used.get("own", 0),
-        ])
+        writer.writerow(
+            [
+                start.date().isoformat(),
+                t.received,
+                t.replied,
+                t.dismissed,
+                t.waiting,
+                "" if t.reply_rate is None else f"{t.reply_rate:.3f}",
+                minutes(t.response.percentile(0.5)),
+                minutes(t.response.percentile(0.9)),
+                minutes(t.response_open.percentile(0.5)),
+                minutes(t.response_open.percentile(0.9)),
+                minutes(t.pickup.percentile(0.5)),
+                minutes(t.pickup.percentile(0.9)),
+                t.labels.get("positive", 0),
+                t.labels.get("neutral", 0),
+                t.labels.get("negative", 0),
+                used.get("as_is", 0),
+                used.get("edited", 0),
+                used.get("own", 0),
+            ]
+        )
     return out.getvalue()
 
 
 class Reports:
     """The reports on a database connection of their own (one per call, as Bolt calls from many threads)."""
 
-    def __init__(self, open_db: Callable[[], sqlite_utils.Database], hours: BusinessHours,
-                 card_link: Callable[[str, str], str] | None = None, networks: dict[str, str | None] | None = None,
-                 facts: tuple[Facts, str] | None = None):
+    def __init__(
+        self,
+        open_db: Callable[[], sqlite_utils.Database],
+        hours: BusinessHours,
+        card_link: Callable[[str, str], str] | None = None,
+        networks: dict[str, str | None] | None = None,
+        facts: tuple[Facts, str] | None = None,
+    ):
         self.open_db = open_db
         self.hours = hours
         self.card_link = card_link
@@ -234,9 +274,13 @@ class Reports:
         facts, path = self.known or (None, "business.toml")
         known = describe(facts) if facts else ""
         if not known:
-            return (f"*What Listening Post knows about the business*\nNothing yet. Run `python -m bot facts --init` to "
-                    f"write {path}, fill in your address, phone, booking link and answers, then restart.")
-        return (f"*What Listening Post knows about the business* (from {path}; edit it and restart to change it)\n{known}")
+            return (
+                f"*What Listening Post knows about the business*\nNothing yet. Run `python -m bot facts --init` to "
+                f"write {path}, fill in your address, phone, booking link and answers, then restart."
+            )
+        return (
+            f"*What Listening Post knows about the business* (from {path}; edit it and restart to change it)\n{known}"
+        )
 
     def held(self) -> str:
         return self._run(lambda db: held_report(db, utc_now()))
@@ -252,7 +296,9 @@ class Reports:
     def home(self) -> tuple[str, str]:
         """The App Home tab's two parts: the last 7 days' numbers, and the queue."""
         when = period("7d", self.hours)
-        return self._run(lambda db: (stats_report(db, when, self.hours, self._tz_note), queue_report(db, self.card_link, 10)))
+        return self._run(
+            lambda db: (stats_report(db, when, self.hours, self._tz_note), queue_report(db, self.card_link, 10))
+        )
 
     def chart(self, when: Period):
         from handlers.chart import (

@@ -1,11 +1,12 @@
 """Opens the SQLite database (WAL, busy timeout) and applies its migrations."""
+
 from __future__ import annotations
 
 import sqlite3
 import uuid
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 import sqlite_utils
 from sqlite_utils import Migrations
@@ -18,14 +19,31 @@ BUSY_TIMEOUT = 10.0  # seconds a writer waits for another's write lock before gi
 def m001_core_tables(db: sqlite_utils.Database) -> None:
     db["mentions"].create(
         {
-            "id": str, "source": str, "external_id": str,
-            "author_handle": str, "author_name": str, "author_followers": int,
-            "text": str, "url": str, "lang": str, "created_at": str, "in_reply_to": str,
+            "id": str,
+            "source": str,
+            "external_id": str,
+            "author_handle": str,
+            "author_name": str,
+            "author_followers": int,
+            "text": str,
+            "url": str,
+            "lang": str,
+            "created_at": str,
+            "in_reply_to": str,
             "raw": str,
-            "sentiment": float, "label": str, "intent": str, "urgency": str,
-            "suggestions": str, "spam": int, "scored": int,
-            "status": str, "fetched_at": str,
-            "chat_platform": str, "chat_channel": str, "chat_message_id": str, "posted_at": str,
+            "sentiment": float,
+            "label": str,
+            "intent": str,
+            "urgency": str,
+            "suggestions": str,
+            "spam": int,
+            "scored": int,
+            "status": str,
+            "fetched_at": str,
+            "chat_platform": str,
+            "chat_channel": str,
+            "chat_message_id": str,
+            "posted_at": str,
         },
         pk="id",
         not_null={"source", "external_id", "text", "created_at", "status", "fetched_at"},
@@ -36,8 +54,15 @@ def m001_core_tables(db: sqlite_utils.Database) -> None:
     db["mentions"].create_index(["created_at"], index_name="idx_mentions_created")
     db["events"].create(
         {
-            "id": int, "mention_id": str, "actor_id": str, "actor_name": str,
-            "action": str, "via": str, "reply_text": str, "reply_external_id": str, "at": str,
+            "id": int,
+            "mention_id": str,
+            "actor_id": str,
+            "actor_name": str,
+            "action": str,
+            "via": str,
+            "reply_text": str,
+            "reply_external_id": str,
+            "at": str,
         },
         pk="id",
         not_null={"mention_id", "action", "at"},
@@ -51,8 +76,11 @@ def m001_core_tables(db: sqlite_utils.Database) -> None:
     )
     db["source_status"].create(
         {
-            "source": str, "last_success_at": str, "last_error": str,
-            "last_error_at": str, "retry_at": str,
+            "source": str,
+            "last_success_at": str,
+            "last_error": str,
+            "last_error_at": str,
+            "retry_at": str,
         },
         pk="source",
     )
@@ -64,11 +92,20 @@ def m002_responses(db: sqlite_utils.Database) -> None:
     # The events table stays the append-only record of who did what.
     mentions = db["mentions"]
     for column, kind in [
-        ("actor_id", str), ("actor_name", str), ("status_at", str), ("status_note", str),
-        ("reply_via", str), ("reply_external_id", str), ("reply_url", str), ("approved_by", str),
-        ("sending_by", str), ("sending_at", str),
+        ("actor_id", str),
+        ("actor_name", str),
+        ("status_at", str),
+        ("status_note", str),
+        ("reply_via", str),
+        ("reply_external_id", str),
+        ("reply_url", str),
+        ("approved_by", str),
+        ("sending_by", str),
+        ("sending_at", str),
         # Set once and never reset, so reopening never changes a mention's first response.
-        ("first_action_at", str), ("first_replied_at", str), ("response_secs", int),
+        ("first_action_at", str),
+        ("first_replied_at", str),
+        ("response_secs", int),
     ]:
         mentions.add_column(column, kind)
     db["events"].add_column("note", str)
@@ -86,7 +123,16 @@ def m003_stats(db: sqlite_utils.Database) -> None:
     mentions.add_column("first_replier_name", str)
     # Every stats report is a range scan of this one covering index, never a walk over the table.
     mentions.create_index(
-        ["created_at", "status", "label", "source", "response_secs", "response_open_secs", "pickup_secs", "first_replier_id"],
+        [
+            "created_at",
+            "status",
+            "label",
+            "source",
+            "response_secs",
+            "response_open_secs",
+            "pickup_secs",
+            "first_replier_id",
+        ],
         index_name="idx_mentions_stats",
     )
     mentions.create_index(["status", "created_at"], index_name="idx_mentions_queue")  # waiting, oldest first
@@ -98,29 +144,46 @@ def m004_daily_stats(db: sqlite_utils.Database) -> None:
     # Reports add up one cached summary per local day; a day is summarised again only after
     # a mention created that day changed (the `changes` table says when).
     db["stats_days"].create(
-        {"day": str, "signature": str, "computed_at": str, "received": int, "replied": int, "dismissed": int, "waiting": int},
+        {
+            "day": str,
+            "signature": str,
+            "computed_at": str,
+            "received": int,
+            "replied": int,
+            "dismissed": int,
+            "waiting": int,
+        },
         pk="day",
     )
     # kind: label, source (counts), claimed (per person, still open), replier (names of who replied)
-    db["stats_day_counts"].create({"day": str, "kind": str, "key": str, "name": str, "n": int}, pk=("day", "kind", "key"))
+    db["stats_day_counts"].create(
+        {"day": str, "kind": str, "key": str, "name": str, "n": int}, pk=("day", "kind", "key")
+    )
     # metric: response, response_open, pickup (key ''), person (key = person id): a histogram per day
-    db["stats_day_buckets"].create({"day": str, "metric": str, "key": str, "bucket": int, "n": int},
-                                   pk=("day", "metric", "key", "bucket"))
+    db["stats_day_buckets"].create(
+        {"day": str, "metric": str, "key": str, "bucket": int, "n": int}, pk=("day", "metric", "key", "bucket")
+    )
     db["changes"].create({"utc_day": str, "changed_at": str}, pk="utc_day")
     # Replies whose business-hours time is not computed yet: a tiny index, however big the table.
-    db.execute("create index idx_mentions_open_missing on mentions (created_at) "
-               "where response_secs is not null and response_open_secs is null")
+    db.execute(
+        "create index idx_mentions_open_missing on mentions (created_at) "
+        "where response_secs is not null and response_open_secs is null"
+    )
 
 
 @migrations()
 def m005_reminders(db: sqlite_utils.Database) -> None:
     db["mentions"].add_column("reminded_at", str)  # set once: a mention is nudged at most once
     # Mentions that may still need a nudge: only the waiting, un-nudged ones, however big the table.
-    db.execute("create index idx_mentions_unreminded on mentions (created_at) "
-               "where reminded_at is null and status in ('new', 'claimed', 'pending')")
+    db.execute(
+        "create index idx_mentions_unreminded on mentions (created_at) "
+        "where reminded_at is null and status in ('new', 'claimed', 'pending')"
+    )
     # On an upgrade, a backlog older than a day is not nudged all at once: /listen queue lists it.
-    db.execute("update mentions set reminded_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') "
-               "where status in ('new', 'claimed', 'pending') and created_at < strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-1 day')")
+    db.execute(
+        "update mentions set reminded_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') "
+        "where status in ('new', 'claimed', 'pending') and created_at < strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-1 day')"
+    )
 
 
 @migrations()
@@ -130,8 +193,10 @@ def m006_duplicates(db: sqlite_utils.Database) -> None:
     mentions.add_column("duplicate_of", str)  # the mention whose card this one joins
     mentions.add_column("duplicate_noted_at", str)  # when the card's thread was told about it
     mentions.create_index(["fingerprint", "created_at"], index_name="idx_mentions_fingerprint")
-    db.execute("create index idx_mentions_duplicates on mentions (duplicate_of) "
-               "where duplicate_of is not null and duplicate_noted_at is null")
+    db.execute(
+        "create index idx_mentions_duplicates on mentions (duplicate_of) "
+        "where duplicate_of is not null and duplicate_noted_at is null"
+    )
 
 
 @migrations()
@@ -143,8 +208,10 @@ def m007_safe_posting(db: sqlite_utils.Database) -> None:
     # A card the chat platform refused for good, even in its smallest form: set aside, with why.
     mentions.add_column("post_refused", str)
     db.execute("drop index if exists idx_mentions_unposted")
-    db.execute("create index idx_mentions_unposted on mentions (created_at, id) "
-               "where posted_at is null and status != 'held' and post_refused is null")
+    db.execute(
+        "create index idx_mentions_unposted on mentions (created_at, id) "
+        "where posted_at is null and status != 'held' and post_refused is null"
+    )
     # Who made this database: a file replaced under a running service is told apart from it.
     db.execute("insert or ignore into meta (key, value) values ('database_id', ?)", [uuid.uuid4().hex])
 
@@ -162,16 +229,29 @@ def m008_suggestion_use(db: sqlite_utils.Database) -> None:
 def m009_team_replies(db: sqlite_utils.Database) -> None:
     # What the team actually sent, with the mention it answered: found again by the words of a new
     # mention (FTS5, bm25), so suggestions learn from the team. Kept in step by sqlite-utils' triggers.
-    db["team_replies"].create({
-        "id": int, "mention_id": str, "source": str, "intent": str, "label": str, "mention_text": str,
-        "author_handle": str, "author_name": str, "reply_text": str, "replier": str, "replied_at": str,
-    }, pk="id")
+    db["team_replies"].create(
+        {
+            "id": int,
+            "mention_id": str,
+            "source": str,
+            "intent": str,
+            "label": str,
+            "mention_text": str,
+            "author_handle": str,
+            "author_name": str,
+            "reply_text": str,
+            "replier": str,
+            "replied_at": str,
+        },
+        pk="id",
+    )
     db["team_replies"].enable_fts(["mention_text"], fts_version="FTS5", create_triggers=True, tokenize="porter")
     db.execute(
         "insert into team_replies (mention_id, source, intent, label, mention_text, author_handle, author_name, reply_text, "
         "replier, replied_at) select m.id, m.source, m.intent, m.label, m.text, coalesce(m.author_handle, ''), "
         "coalesce(m.author_name, ''), e.reply_text, coalesce(e.actor_name, ''), e.at from events e join mentions m "
-        "on m.id = e.mention_id where e.action = 'replied' and coalesce(e.reply_text, '') != '' order by e.id")
+        "on m.id = e.mention_id where e.action = 'replied' and coalesce(e.reply_text, '') != '' order by e.id"
+    )
     # Where the first suggested reply came from ("like Maria's reply on 3 Nov", "from your facts: Sunday hours").
     db["mentions"].add_column("suggestion_note", str)
 
@@ -214,18 +294,28 @@ def explain(exc: sqlite3.Error, path: str | Path) -> DatabaseProblem:
     """SQLite's error, in words for the owner."""
     text = str(exc).lower()
     if "disk is full" in text or "disk i/o" in text:
-        return DatabaseProblem(f"The disk holding the database {path} is full (or failing). Nothing more is posted until "
-                               "there is space again; free some space and Listening Post carries on by itself.")
+        return DatabaseProblem(
+            f"The disk holding the database {path} is full (or failing). Nothing more is posted until "
+            "there is space again; free some space and Listening Post carries on by itself."
+        )
     if "readonly" in text or "read-only" in text:
-        return DatabaseProblem(f"The database {path} cannot be written (read-only). Give the user running Listening "
-                               "Post write permission on it and its folder.")
+        return DatabaseProblem(
+            f"The database {path} cannot be written (read-only). Give the user running Listening "
+            "Post write permission on it and its folder."
+        )
     if "not a database" in text or "malformed" in text or "corrupt" in text:
-        return DatabaseProblem(f"The database {path} is damaged or is not a Listening Post database. Nothing more is "
-                               "posted: restore it from a backup, or move it aside and restart to begin a new one.")
+        return DatabaseProblem(
+            f"The database {path} is damaged or is not a Listening Post database. Nothing more is "
+            "posted: restore it from a backup, or move it aside and restart to begin a new one."
+        )
     if "locked" in text or "busy" in text:
-        return DatabaseProblem("The database is busy (another part of Listening Post is writing). Try again in a few seconds.")
+        return DatabaseProblem(
+            "The database is busy (another part of Listening Post is writing). Try again in a few seconds."
+        )
     if "unable to open" in text:
-        return DatabaseProblem(f"The database {path} cannot be opened. Check that its folder exists and can be written.")
+        return DatabaseProblem(
+            f"The database {path} cannot be opened. Check that its folder exists and can be written."
+        )
     return DatabaseProblem(f"The database {path} failed ({exc}).")
 
 
@@ -236,7 +326,10 @@ def get_meta(db: sqlite_utils.Database, key: str) -> str | None:
 
 def set_meta(db: sqlite_utils.Database, key: str, value: str | None) -> None:
     """Write one `meta` value (inside the caller's transaction, if any)."""
-    db.execute("insert into meta (key, value) values (?, ?) on conflict(key) do update set value = excluded.value", [key, value])
+    db.execute(
+        "insert into meta (key, value) values (?, ?) on conflict(key) do update set value = excluded.value",
+        [key, value],
+    )
 
 
 def belongs_to_another_program(path: str | Path) -> bool:
@@ -249,7 +342,9 @@ def belongs_to_another_program(path: str | Path) -> bool:
                 return False
             if "_sqlite_migrations" not in tables:
                 return True
-            return not conn.execute("select 1 from _sqlite_migrations where migration_set = 'listening_post' limit 1").fetchone()
+            return not conn.execute(
+                "select 1 from _sqlite_migrations where migration_set = 'listening_post' limit 1"
+            ).fetchone()
         finally:
             conn.close()
     except sqlite3.Error:
@@ -271,9 +366,11 @@ def open_db(path: str | Path, create: bool = True, expect_id: str | None = None)
     path = Path(path)
     in_memory = str(path) == ":memory:"
     if not in_memory and not create and not path.is_file():
-        raise DatabaseProblem(f"The database {path} has gone (deleted or moved while Listening Post was running). "
-                              "Nothing more is posted, so no card is posted twice: put the file back, or restart "
-                              "Listening Post to begin a new, empty one.")
+        raise DatabaseProblem(
+            f"The database {path} has gone (deleted or moved while Listening Post was running). "
+            "Nothing more is posted, so no card is posted twice: put the file back, or restart "
+            "Listening Post to begin a new, empty one."
+        )
     try:
         if not in_memory:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -290,12 +387,16 @@ def open_db(path: str | Path, create: bool = True, expect_id: str | None = None)
     except sqlite3.Error as exc:
         raise explain(exc, path) from None
     except OSError as exc:
-        raise DatabaseProblem(f"The database folder {path.parent} cannot be made or written ({exc.strerror}).") from None
+        raise DatabaseProblem(
+            f"The database folder {path.parent} cannot be made or written ({exc.strerror})."
+        ) from None
     if expect_id is not None and found != expect_id:
         db.close()
-        raise DatabaseProblem(f"The database {path} was replaced by another file while Listening Post was running. "
-                              "Nothing more is posted, so no card is posted twice: put the original back, or restart "
-                              "Listening Post to use the new one.")
+        raise DatabaseProblem(
+            f"The database {path} was replaced by another file while Listening Post was running. "
+            "Nothing more is posted, so no card is posted twice: put the original back, or restart "
+            "Listening Post to use the new one."
+        )
     return db
 
 

@@ -1,11 +1,12 @@
 """Writes and reads mentions, cursors and per-source status."""
+
 from __future__ import annotations
 
 import hashlib
 import json
 import re
-from datetime import datetime, timedelta, timezone
-from typing import Iterable
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
 
 import sqlite_utils
 
@@ -14,12 +15,12 @@ from storage.db import exclusive
 
 
 def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def iso(moment: datetime) -> str:
     """UTC ISO-8601 with a fixed width, so text order is time order in SQL."""
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def parse_iso(text: str) -> datetime:
@@ -46,10 +47,12 @@ def _originals(db: sqlite_utils.Database, mentions: list[Mention], prints: dict[
     wanted = sorted({p for p in prints.values() if p})
     earlier: dict[str, list[tuple[str, str, str, datetime]]] = {}
     for i in range(0, len(wanted), 500):
-        chunk = wanted[i:i + 500]
+        chunk = wanted[i : i + 500]
         for print_, id_, source, handle, created in db.execute(
-                f"select fingerprint, id, source, author_handle, created_at from mentions where fingerprint in "
-                f"({','.join('?' * len(chunk))}) and duplicate_of is null order by created_at", chunk):
+            f"select fingerprint, id, source, author_handle, created_at from mentions where fingerprint in "
+            f"({','.join('?' * len(chunk))}) and duplicate_of is null order by created_at",
+            chunk,
+        ):
             earlier.setdefault(print_, []).append((id_, source, (handle or "").lower(), parse_iso(created)))
     originals = {}
     for m in sorted(mentions, key=lambda m: m.created_at):
@@ -57,9 +60,16 @@ def _originals(db: sqlite_utils.Database, mentions: list[Mention], prints: dict[
         if not print_:
             continue
         handle = m.author_handle.lower()
-        first = next((id_ for id_, source, other, created in earlier.get(print_, ())
-                      if id_ != m.id and (source != m.source or other == handle)
-                      and abs(created - m.created_at) <= CROSS_POST_WINDOW), None)
+        first = next(
+            (
+                id_
+                for id_, source, other, created in earlier.get(print_, ())
+                if id_ != m.id
+                and (source != m.source or other == handle)
+                and abs(created - m.created_at) <= CROSS_POST_WINDOW
+            ),
+            None,
+        )
         if first:
             originals[m.id] = first
         else:
@@ -75,8 +85,9 @@ def _raw_json(raw: dict) -> str:
     return _SURROGATES.sub("", json.dumps(raw, ensure_ascii=False, separators=(",", ":"), default=str))
 
 
-def save_mentions(db: sqlite_utils.Database, triaged: Iterable[tuple[Mention, Triage]],
-                  history_before: datetime | None = None) -> int:
+def save_mentions(
+    db: sqlite_utils.Database, triaged: Iterable[tuple[Mention, Triage]], history_before: datetime | None = None
+) -> int:
     """Store mentions not seen before; return how many were new. A mention seen again is ignored.
 
     A cross-post (the same words on another network, or the same person saying it twice) is
@@ -91,17 +102,32 @@ def save_mentions(db: sqlite_utils.Database, triaged: Iterable[tuple[Mention, Tr
     originals = _originals(db, [m for m, _ in triaged], prints)
     rows = [
         {
-            "id": m.id, "source": m.source, "external_id": m.external_id,
-            "author_handle": m.author_handle, "author_name": m.author_name,
-            "author_followers": m.author_followers, "text": m.text, "url": m.url,
-            "lang": m.lang, "created_at": iso(m.created_at), "in_reply_to": m.in_reply_to,
+            "id": m.id,
+            "source": m.source,
+            "external_id": m.external_id,
+            "author_handle": m.author_handle,
+            "author_name": m.author_name,
+            "author_followers": m.author_followers,
+            "text": m.text,
+            "url": m.url,
+            "lang": m.lang,
+            "created_at": iso(m.created_at),
+            "in_reply_to": m.in_reply_to,
             "raw": _raw_json(m.raw),
-            "sentiment": t.sentiment, "label": t.label, "intent": t.intent,
-            "urgency": t.urgency, "suggestions": json.dumps(list(t.suggestions), ensure_ascii=False),
-            "spam": int(t.spam), "scored": int(t.scored), "suggestion_note": t.note or None, "harm": t.harm,
+            "sentiment": t.sentiment,
+            "label": t.label,
+            "intent": t.intent,
+            "urgency": t.urgency,
+            "suggestions": json.dumps(list(t.suggestions), ensure_ascii=False),
+            "spam": int(t.spam),
+            "scored": int(t.scored),
+            "suggestion_note": t.note or None,
+            "harm": t.harm,
             # Spam and cross-posts are kept and counted, but held back from the channel.
-            "status": "held" if t.spam or m.id in originals else "new", "fetched_at": fetched_at,
-            "fingerprint": prints[m.id], "duplicate_of": originals.get(m.id),
+            "status": "held" if t.spam or m.id in originals else "new",
+            "fetched_at": fetched_at,
+            "fingerprint": prints[m.id],
+            "duplicate_of": originals.get(m.id),
             "reminded_at": fetched_at if history_before and m.created_at < history_before else None,
         }
         for m, t in triaged
@@ -112,8 +138,7 @@ def save_mentions(db: sqlite_utils.Database, triaged: Iterable[tuple[Mention, Tr
     # One prepared statement for the page. sqlite-utils' insert_all checks every value for JSON
     # and rebuilds its SQL per chunk; these values are already plain, and on a burst those
     # checks cost a sixth of the pipeline.
-    insert = (f"insert or ignore into mentions ({', '.join(columns)}) "
-              f"values ({', '.join('?' * len(columns))})")
+    insert = f"insert or ignore into mentions ({', '.join(columns)}) values ({', '.join('?' * len(columns))})"
     with exclusive(db):
         before = db.conn.total_changes
         db.conn.executemany(insert, [tuple(row.values()) for row in rows])
@@ -137,7 +162,8 @@ def unnoted_duplicates(db: sqlite_utils.Database) -> list[tuple[Mention, ChatRef
         "select d.*, o.chat_platform as o_platform, o.chat_channel as o_channel, o.chat_message_id as o_message "
         "from mentions d join mentions o on o.id = d.duplicate_of "
         "where d.duplicate_of is not null and d.duplicate_noted_at is null and o.posted_at is not null "
-        "order by d.created_at limit 200")
+        "order by d.created_at limit 200"
+    )
     return [(row_to_mention(r), ChatRef(r["o_platform"], r["o_channel"], r["o_message"])) for r in rows]
 
 
@@ -168,28 +194,41 @@ def mark_posted(db: sqlite_utils.Database, mention_id: str, ref: ChatRef) -> Non
         db["mentions"].update(
             mention_id,
             {
-                "chat_platform": ref.platform, "chat_channel": ref.channel,
-                "chat_message_id": ref.message_id, "posted_at": iso(utc_now()), "post_attempted_at": None,
+                "chat_platform": ref.platform,
+                "chat_channel": ref.channel,
+                "chat_message_id": ref.message_id,
+                "posted_at": iso(utc_now()),
+                "post_attempted_at": None,
             },
         )
 
 
 def row_to_mention(row: dict) -> Mention:
     return Mention(
-        source=row["source"], external_id=row["external_id"],
-        author_handle=row["author_handle"] or "", author_name=row["author_name"] or "",
-        text=row["text"], url=row["url"] or "", created_at=parse_iso(row["created_at"]),
-        in_reply_to=row["in_reply_to"], author_followers=row["author_followers"],
-        lang=row["lang"], raw=json.loads(row["raw"] or "{}"),
+        source=row["source"],
+        external_id=row["external_id"],
+        author_handle=row["author_handle"] or "",
+        author_name=row["author_name"] or "",
+        text=row["text"],
+        url=row["url"] or "",
+        created_at=parse_iso(row["created_at"]),
+        in_reply_to=row["in_reply_to"],
+        author_followers=row["author_followers"],
+        lang=row["lang"],
+        raw=json.loads(row["raw"] or "{}"),
     )
 
 
 def row_to_triage(row: dict) -> Triage:
     return Triage(
-        sentiment=row["sentiment"] or 0.0, label=row["label"] or "neutral",
-        intent=row["intent"] or "other", urgency=row["urgency"] or "normal",
+        sentiment=row["sentiment"] or 0.0,
+        label=row["label"] or "neutral",
+        intent=row["intent"] or "other",
+        urgency=row["urgency"] or "normal",
         suggestions=tuple(json.loads(row["suggestions"] or "[]")),
-        spam=bool(row["spam"]), scored=bool(row["scored"]), note=row.get("suggestion_note") or "",
+        spam=bool(row["spam"]),
+        scored=bool(row["scored"]),
+        note=row.get("suggestion_note") or "",
         harm=row.get("harm") or None,
     )
 
@@ -199,10 +238,15 @@ def row_to_handling(row: dict) -> Handling:
         return parse_iso(row[column]) if row.get(column) else None
 
     return Handling(
-        status=row["status"], actor_name=row.get("actor_name") or "", at=when("status_at"),
-        note=row.get("status_note") or "", via=row.get("reply_via") or "",
-        reply_url=row.get("reply_url") or "", approved_by=row.get("approved_by") or "",
-        response_secs=row.get("response_secs"), posted_at=when("posted_at"),
+        status=row["status"],
+        actor_name=row.get("actor_name") or "",
+        at=when("status_at"),
+        note=row.get("status_note") or "",
+        via=row.get("reply_via") or "",
+        reply_url=row.get("reply_url") or "",
+        approved_by=row.get("approved_by") or "",
+        response_secs=row.get("response_secs"),
+        posted_at=when("posted_at"),
     )
 
 
@@ -240,8 +284,13 @@ def held_back(db: sqlite_utils.Database, limit: int) -> tuple[int, list[dict]]:
     """Mentions held back as spam (cross-posts aside, which join their original's card): how many, and the newest."""
     where = "status = 'held' and duplicate_of is null"
     total = db.execute(f"select count(*) from mentions where {where}").fetchone()[0]
-    rows = list(db.query(f"select id, source, author_handle, text, created_at from mentions where {where} "
-                         "order by created_at desc limit ?", [limit]))
+    rows = list(
+        db.query(
+            f"select id, source, author_handle, text, created_at from mentions where {where} "
+            "order by created_at desc limit ?",
+            [limit],
+        )
+    )
     return total, rows
 
 

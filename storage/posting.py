@@ -1,11 +1,12 @@
 """Getting cards into chat exactly once: post attempts not yet confirmed, cards refused for good, and the posting lease."""
+
 from __future__ import annotations
 
 import os
 import socket
 import uuid
+from collections.abc import Iterable
 from datetime import datetime, timedelta
-from typing import Iterable
 
 import sqlite_utils
 
@@ -15,8 +16,10 @@ from storage.mentions import iso, parse_iso, utc_now
 
 def oldest_unposted(db: sqlite_utils.Database) -> datetime | None:
     """When the oldest mention still waiting for its card was made; None when none waits."""
-    row = db.execute("select min(created_at) from mentions indexed by idx_mentions_unposted "
-                     "where posted_at is null and status != 'held' and post_refused is null").fetchone()
+    row = db.execute(
+        "select min(created_at) from mentions indexed by idx_mentions_unposted "
+        "where posted_at is null and status != 'held' and post_refused is null"
+    ).fetchone()
     return parse_iso(row[0]) if row and row[0] else None
 
 
@@ -24,9 +27,13 @@ def unposted_among(db: sqlite_utils.Database, mention_ids: Iterable[str]) -> lis
     """Which of these mentions have no card recorded yet."""
     ids, found = list(mention_ids), []
     for i in range(0, len(ids), 500):
-        chunk = ids[i:i + 500]
-        found += [r[0] for r in db.execute(
-            f"select id from mentions where posted_at is null and id in ({','.join('?' * len(chunk))})", chunk)]
+        chunk = ids[i : i + 500]
+        found += [
+            r[0]
+            for r in db.execute(
+                f"select id from mentions where posted_at is null and id in ({','.join('?' * len(chunk))})", chunk
+            )
+        ]
     return found
 
 
@@ -93,8 +100,10 @@ def take_posting_lease(db: sqlite_utils.Database, holder: str = POSTER) -> str |
             other, _, until = row[0].rpartition("|")
             if other != holder and until > iso(now) and _alive(other):
                 return other
-        db.execute("insert into meta (key, value) values ('poster', ?) on conflict(key) do update set value = excluded.value",
-                   [f"{holder}|{iso(now + POSTING_LEASE)}"])
+        db.execute(
+            "insert into meta (key, value) values ('poster', ?) on conflict(key) do update set value = excluded.value",
+            [f"{holder}|{iso(now + POSTING_LEASE)}"],
+        )
     return None
 
 

@@ -1,4 +1,5 @@
 """The reminder marks: which waiting mentions are due a nudge, marking them before it is sent, taking a mark back."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -15,12 +16,15 @@ _LAST_CHANNEL_CALL = "reminders_last_channel_call"
 
 def unreminded(db: sqlite_utils.Database, created_before: datetime, limit: int) -> list[dict]:
     """Waiting, posted, never-nudged mentions made before `created_before`, oldest first."""
-    return list(db.query(
-        f"select id, created_at, status, actor_id, actor_name, author_name, author_handle, source, text, "
-        f"chat_platform, chat_channel, chat_message_id "
-        f"from mentions indexed by idx_mentions_unreminded where {_UNREMINDED} and created_at <= ? "
-        f"and chat_message_id is not null order by created_at limit ?",
-        [iso(created_before), limit]))
+    return list(
+        db.query(
+            f"select id, created_at, status, actor_id, actor_name, author_name, author_handle, source, text, "
+            f"chat_platform, chat_channel, chat_message_id "
+            f"from mentions indexed by idx_mentions_unreminded where {_UNREMINDED} and created_at <= ? "
+            f"and chat_message_id is not null order by created_at limit ?",
+            [iso(created_before), limit],
+        )
+    )
 
 
 def mark(db: sqlite_utils.Database, mention_ids: list[str], now: datetime) -> set[str]:
@@ -28,7 +32,9 @@ def mark(db: sqlite_utils.Database, mention_ids: list[str], now: datetime) -> se
     taken = set()
     with exclusive(db):  # a click may have answered one since it was read
         for mention_id in mention_ids:
-            if db.execute(f"update mentions set reminded_at = ? where id = ? and {_UNREMINDED}", [iso(now), mention_id]).rowcount:
+            if db.execute(
+                f"update mentions set reminded_at = ? where id = ? and {_UNREMINDED}", [iso(now), mention_id]
+            ).rowcount:
                 taken.add(mention_id)
     return taken
 

@@ -1,4 +1,5 @@
 """Records what the team did with each mention: its current handling and the append-only events log."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -48,8 +49,12 @@ def record(
     `columns` may override the handling shown on the card (e.g. who holds it after a rejection).
     """
     changes = {
-        "status": status, "actor_id": actor.id, "actor_name": actor.name, "status_at": iso(at),
-        "status_note": reply_text if reply_text is not None else note, **columns,
+        "status": status,
+        "actor_id": actor.id,
+        "actor_name": actor.name,
+        "status_at": iso(at),
+        "status_note": reply_text if reply_text is not None else note,
+        **columns,
     }
     if row["first_action_at"] is None and not actor.is_bot:
         changes["first_action_at"] = iso(at)
@@ -58,18 +63,29 @@ def record(
     if action == "replied":
         changes.update(reply_via=via, reply_external_id=reply_external_id, sending_by=None, sending_at=None)
         if row["first_replied_at"] is None and not actor.is_bot:
-            changes.update(first_replied_at=iso(at), first_replier_id=actor.id, first_replier_name=actor.name,
-                           response_secs=max(0, int((at - parse_iso(row["created_at"])).total_seconds())))
+            changes.update(
+                first_replied_at=iso(at),
+                first_replier_id=actor.id,
+                first_replier_name=actor.name,
+                response_secs=max(0, int((at - parse_iso(row["created_at"])).total_seconds())),
+            )
     if action == "replied" and reply_text and not actor.is_bot:
         team_replies.keep(db, row, reply_text, actor.name, at)
     db["mentions"].update(row["id"], changes)
     touch(db, [row["created_at"]])
     db["events"].insert(
         {
-            "mention_id": row["id"], "actor_id": actor.id, "actor_name": actor.name, "action": action,
-            "via": via, "reply_text": reply_text, "reply_external_id": reply_external_id,
-            "note": note or None, "at": iso(at),
-            "suggestion": suggestion[0] if suggestion else None, "suggestion_use": suggestion[1] if suggestion else None,
+            "mention_id": row["id"],
+            "actor_id": actor.id,
+            "actor_name": actor.name,
+            "action": action,
+            "via": via,
+            "reply_text": reply_text,
+            "reply_external_id": reply_external_id,
+            "note": note or None,
+            "at": iso(at),
+            "suggestion": suggestion[0] if suggestion else None,
+            "suggestion_use": suggestion[1] if suggestion else None,
         }
     )
     row.update(changes)
@@ -102,16 +118,24 @@ def response_times(db: sqlite_utils.Database) -> list[int]:
 
 def suggestion_use(db: sqlite_utils.Database, since: datetime, until: datetime) -> dict[str, int]:
     """Replies written in the form between `since` and `until`, by how the suggestion was used."""
-    return {r[0]: r[1] for r in db.execute(
-        "select suggestion_use, count(*) from events indexed by idx_events_suggestion_use "
-        "where suggestion_use is not null and at >= ? and at < ? group by suggestion_use", [iso(since), iso(until)])}
+    return {
+        r[0]: r[1]
+        for r in db.execute(
+            "select suggestion_use, count(*) from events indexed by idx_events_suggestion_use "
+            "where suggestion_use is not null and at >= ? and at < ? group by suggestion_use",
+            [iso(since), iso(until)],
+        )
+    }
 
 
 def fastest_reply(db: sqlite_utils.Database, since: datetime, until: datetime) -> dict | None:
     """The fastest first reply a person made in [since, until)."""
-    rows = list(db.query(
-        "select author_handle, source, text, first_replier_name, response_secs from mentions "
-        "where created_at >= :earliest and created_at < :until and first_replied_at >= :since and first_replied_at < :until "
-        "and response_secs is not null order by response_secs, first_replied_at limit 1",
-        {"earliest": iso(since - timedelta(days=30)), "since": iso(since), "until": iso(until)}))
+    rows = list(
+        db.query(
+            "select author_handle, source, text, first_replier_name, response_secs from mentions "
+            "where created_at >= :earliest and created_at < :until and first_replied_at >= :since and first_replied_at < :until "
+            "and response_secs is not null order by response_secs, first_replied_at limit 1",
+            {"earliest": iso(since - timedelta(days=30)), "since": iso(since), "until": iso(until)},
+        )
+    )
     return rows[0] if rows else None

@@ -4,11 +4,12 @@ Percentiles come from per-minute histograms computed in SQL over one covering in
 local day's summary is cached in `stats_days` and redone only after a mention created that
 day changed, so a 30-day report adds up 30 small summaries instead of scanning every mention.
 """
+
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import sqlite_utils
 
@@ -30,7 +31,7 @@ class Histogram:
     def total(self) -> int:
         return sum(self.counts.values())
 
-    def add(self, other: "Histogram") -> None:
+    def add(self, other: Histogram) -> None:
         for minute, n in other.counts.items():
             self.counts[minute] = self.counts.get(minute, 0) + n
 
@@ -60,7 +61,7 @@ class Totals:
     response_open: Histogram = field(default_factory=Histogram)
     pickup: Histogram = field(default_factory=Histogram)
 
-    def add(self, other: "Totals") -> None:
+    def add(self, other: Totals) -> None:
         self.received += other.received
         self.replied += other.replied
         self.dismissed += other.dismissed
@@ -82,14 +83,18 @@ class Totals:
 # Buckets, keyed by their first minute: whole minutes under half an hour, 5 minutes under 3 hours,
 # 15 minutes under 12 hours, hours under 3 days, days beyond. Finer than anyone reads a median,
 # and it keeps a histogram to at most a couple of hundred buckets however many mentions there are.
-_BUCKET = ("case when {c} < 1800 then {c} / 60 when {c} < 10800 then ({c} / 300) * 5 "
-           "when {c} < 43200 then ({c} / 900) * 15 when {c} < 259200 then ({c} / 3600) * 60 "
-           "else ({c} / 86400) * 1440 end")
+_BUCKET = (
+    "case when {c} < 1800 then {c} / 60 when {c} < 10800 then ({c} / 300) * 5 "
+    "when {c} < 43200 then ({c} / 900) * 15 when {c} < 259200 then ({c} / 3600) * 60 "
+    "else ({c} / 86400) * 1440 end"
+)
 
 
 def _histogram(db: sqlite_utils.Database, column: str, params: dict, group: str = "") -> dict:
-    sql = (f"select {group + ', ' if group else ''}{_BUCKET.format(c=column)} as minute, count(*) as n from mentions "
-           f"where {_RANGE} and {column} is not null group by {group + ', ' if group else ''}minute")
+    sql = (
+        f"select {group + ', ' if group else ''}{_BUCKET.format(c=column)} as minute, count(*) as n from mentions "
+        f"where {_RANGE} and {column} is not null group by {group + ', ' if group else ''}minute"
+    )
     found: dict = {}
     for row in db.query(sql, params):
         key = row[group] if group else None
@@ -99,12 +104,24 @@ def _histogram(db: sqlite_utils.Database, column: str, params: dict, group: str 
 
 def totals(db: sqlite_utils.Database, since: datetime, until: datetime) -> Totals:
     params = {"since": iso(since), "until": iso(until)}
-    row = next(db.query(
-        f"select count(*) as received, count(response_secs) as replied, coalesce(sum(status = 'dismissed'), 0) as dismissed, "
-        f"coalesce(sum(status in {WAITING}), 0) as waiting from mentions where {_RANGE}", params))
-    result = Totals(received=row["received"], replied=row["replied"], dismissed=row["dismissed"], waiting=row["waiting"])
-    result.labels = {r["label"]: r["n"] for r in db.query(f"select label, count(*) as n from mentions where {_RANGE} group by label", params)}
-    result.sources = {r["source"]: r["n"] for r in db.query(f"select source, count(*) as n from mentions where {_RANGE} group by source", params)}
+    row = next(
+        db.query(
+            f"select count(*) as received, count(response_secs) as replied, coalesce(sum(status = 'dismissed'), 0) as dismissed, "
+            f"coalesce(sum(status in {WAITING}), 0) as waiting from mentions where {_RANGE}",
+            params,
+        )
+    )
+    result = Totals(
+        received=row["received"], replied=row["replied"], dismissed=row["dismissed"], waiting=row["waiting"]
+    )
+    result.labels = {
+        r["label"]: r["n"]
+        for r in db.query(f"select label, count(*) as n from mentions where {_RANGE} group by label", params)
+    }
+    result.sources = {
+        r["source"]: r["n"]
+        for r in db.query(f"select source, count(*) as n from mentions where {_RANGE} group by source", params)
+    }
     result.response = _histogram(db, "response_secs", params).get(None, Histogram())
     result.response_open = _histogram(db, "response_open_secs", params).get(None, Histogram())
     result.pickup = _histogram(db, "pickup_secs", params).get(None, Histogram())
@@ -124,13 +141,21 @@ def people(db: sqlite_utils.Database, since: datetime, until: datetime) -> list[
     """Per person: mentions they replied to first, their response times, and what they claimed but left open."""
     params = {"since": iso(since), "until": iso(until)}
     found: dict[str, Person] = {}
-    names = {r["first_replier_id"]: r["first_replier_name"] for r in db.query(
-        f"select first_replier_id, max(first_replier_name) as first_replier_name from mentions "
-        f"where {_RANGE} and response_secs is not null group by first_replier_id", params)}
+    names = {
+        r["first_replier_id"]: r["first_replier_name"]
+        for r in db.query(
+            f"select first_replier_id, max(first_replier_name) as first_replier_name from mentions "
+            f"where {_RANGE} and response_secs is not null group by first_replier_id",
+            params,
+        )
+    }
     for person_id, histogram in _histogram(db, "response_secs", params, group="first_replier_id").items():
         found[person_id] = Person(person_id, names.get(person_id) or person_id, histogram.total, histogram)
-    for row in db.query(f"select actor_id, max(actor_name) as name, count(*) as n from mentions "
-                        f"where {_RANGE} and status = 'claimed' group by actor_id", params):
+    for row in db.query(
+        f"select actor_id, max(actor_name) as name, count(*) as n from mentions "
+        f"where {_RANGE} and status = 'claimed' group by actor_id",
+        params,
+    ):
         person = found.setdefault(row["actor_id"], Person(row["actor_id"], row["name"] or row["actor_id"]))
         person.claimed_open = row["n"]
     return sorted(found.values(), key=lambda p: (-p.replied, p.response.percentile(0.5) or 0, p.name))
@@ -140,10 +165,13 @@ def queue(db: sqlite_utils.Database, limit: int = 15) -> tuple[int, list[dict]]:
     """How many mentions wait for an answer, and the oldest `limit` of them."""
     marks = ",".join("?" * len(WAITING))
     total = next(db.query(f"select count(*) as n from mentions where status in ({marks})", list(WAITING)))["n"]
-    rows = list(db.query(
-        f"select id, source, author_handle, author_name, text, created_at, label, scored, status, actor_name, "
-        f"chat_channel, chat_message_id from mentions where status in ({marks}) order by created_at limit ?",
-        [*WAITING, limit]))
+    rows = list(
+        db.query(
+            f"select id, source, author_handle, author_name, text, created_at, label, scored, status, actor_name, "
+            f"chat_channel, chat_message_id from mentions where status in ({marks}) order by created_at limit ?",
+            [*WAITING, limit],
+        )
+    )
     return total, rows
 
 
@@ -158,11 +186,16 @@ def fill_business_times(db: sqlite_utils.Database, hours: BusinessHours, signatu
             db.execute("update mentions set response_open_secs = null where response_open_secs is not null")
             db["meta"].upsert({"key": "business_hours", "value": signature}, pk="key")
         # INDEXED BY: the planner's statistics may date from before the index emptied out.
-        rows = db.execute("select id, created_at, first_replied_at from mentions indexed by idx_mentions_open_missing "
-                          "where response_secs is not null and response_open_secs is null").fetchall()
+        rows = db.execute(
+            "select id, created_at, first_replied_at from mentions indexed by idx_mentions_open_missing "
+            "where response_secs is not null and response_open_secs is null"
+        ).fetchall()
         db.conn.executemany(
             "update mentions set response_open_secs = ? where id = ?",
-            [(int(hours.open_seconds(parse_iso(created), parse_iso(replied))), mention_id) for mention_id, created, replied in rows],
+            [
+                (int(hours.open_seconds(parse_iso(created), parse_iso(replied))), mention_id)
+                for mention_id, created, replied in rows
+            ],
         )
         touch(db, [created for _, created, _ in rows])
     return len(rows)
@@ -175,10 +208,11 @@ def hours_signature(hours: BusinessHours) -> str:
 # ---- cached daily summaries ----
 # Each local day is summarised into three small tables; a report adds the days up in SQL.
 
+
 def _day_bounds(day: date, tz) -> tuple[datetime, datetime]:
     start = datetime.combine(day, datetime.min.time(), tz)
     end = datetime.combine(day + timedelta(days=1), datetime.min.time(), tz)
-    return start.astimezone(timezone.utc), end.astimezone(timezone.utc)
+    return start.astimezone(UTC), end.astimezone(UTC)
 
 
 def _fresh(db: sqlite_utils.Database, day: date, start: datetime, end: datetime, signature: str) -> bool:
@@ -193,29 +227,41 @@ def _summarise_day(db: sqlite_utils.Database, day: date, start: datetime, end: d
     computed_at = iso(utc_now())  # taken before reading: a change made meanwhile leaves the day stale
     t, everyone = totals(db, start, end), people(db, start, end)
     key = day.isoformat()
-    counts = [(key, "label", k, None, n) for k, n in t.labels.items()] + [(key, "source", k, None, n) for k, n in t.sources.items()]
+    counts = [(key, "label", k, None, n) for k, n in t.labels.items()] + [
+        (key, "source", k, None, n) for k, n in t.sources.items()
+    ]
     counts += [(key, "claimed", p.id, p.name, p.claimed_open) for p in everyone if p.claimed_open]
     counts += [(key, "replier", p.id, p.name, 0) for p in everyone if p.replied]
-    buckets = [(key, metric, "", b, n) for metric, h in (("response", t.response), ("response_open", t.response_open),
-                                                         ("pickup", t.pickup)) for b, n in h.counts.items()]
+    buckets = [
+        (key, metric, "", b, n)
+        for metric, h in (("response", t.response), ("response_open", t.response_open), ("pickup", t.pickup))
+        for b, n in h.counts.items()
+    ]
     buckets += [(key, "person", p.id, b, n) for p in everyone for b, n in p.response.counts.items()]
     with exclusive(db):
         for table in ("stats_days", "stats_day_counts", "stats_day_buckets"):
             db.execute(f"delete from {table} where day = ?", [key])
-        db.execute("insert into stats_days values (?, ?, ?, ?, ?, ?, ?)",
-                   [key, signature, computed_at, t.received, t.replied, t.dismissed, t.waiting])
+        db.execute(
+            "insert into stats_days values (?, ?, ?, ?, ?, ?, ?)",
+            [key, signature, computed_at, t.received, t.replied, t.dismissed, t.waiting],
+        )
         db.conn.executemany("insert into stats_day_counts values (?, ?, ?, ?, ?)", counts)
         db.conn.executemany("insert into stats_day_buckets values (?, ?, ?, ?, ?)", buckets)
 
 
-def _add_days(db: sqlite_utils.Database, first: str, last: str, result: Totals, everyone: dict[str, Person],
-              detail: str) -> None:
+def _add_days(
+    db: sqlite_utils.Database, first: str, last: str, result: Totals, everyone: dict[str, Person], detail: str
+) -> None:
     span = [first, last]
-    row = db.execute("select coalesce(sum(received), 0), coalesce(sum(replied), 0), coalesce(sum(dismissed), 0), "
-                     "coalesce(sum(waiting), 0) from stats_days where day between ? and ?", span).fetchone()
+    row = db.execute(
+        "select coalesce(sum(received), 0), coalesce(sum(replied), 0), coalesce(sum(dismissed), 0), "
+        "coalesce(sum(waiting), 0) from stats_days where day between ? and ?",
+        span,
+    ).fetchone()
     result.add(Totals(*row))
-    for kind, key, name, n in db.execute("select kind, key, max(name), sum(n) from stats_day_counts "
-                                         "where day between ? and ? group by kind, key", span):
+    for kind, key, name, n in db.execute(
+        "select kind, key, max(name), sum(n) from stats_day_counts where day between ? and ? group by kind, key", span
+    ):
         if kind in ("label", "source"):
             target = result.labels if kind == "label" else result.sources
             target[key] = target.get(key, 0) + n
@@ -225,8 +271,11 @@ def _add_days(db: sqlite_utils.Database, first: str, last: str, result: Totals, 
     if detail == "counts":
         return
     wanted = "metric = 'person'" if detail == "people" else "metric != 'person'"
-    for metric, key, bucket, n in db.execute("select metric, key, bucket, sum(n) from stats_day_buckets "
-                                             f"where day between ? and ? and {wanted} group by metric, key, bucket", span):
+    for metric, key, bucket, n in db.execute(
+        "select metric, key, bucket, sum(n) from stats_day_buckets "
+        f"where day between ? and ? and {wanted} group by metric, key, bucket",
+        span,
+    ):
         if metric == "person":
             person = everyone.setdefault(key, Person(key, key))
             person.replied += n
@@ -236,8 +285,14 @@ def _add_days(db: sqlite_utils.Database, first: str, last: str, result: Totals, 
         histogram.counts[bucket] = histogram.counts.get(bucket, 0) + n
 
 
-def summary(db: sqlite_utils.Database, since: datetime, until: datetime, hours: BusinessHours,
-            detail: str = "all", fill: bool = True) -> tuple[Totals, list[Person]]:
+def summary(
+    db: sqlite_utils.Database,
+    since: datetime,
+    until: datetime,
+    hours: BusinessHours,
+    detail: str = "all",
+    fill: bool = True,
+) -> tuple[Totals, list[Person]]:
     """Totals and per-person numbers for [since, until), from the daily summaries where whole days allow.
 
     `detail` skips what a report does not show: "counts" (no time histograms), "times" (no

@@ -1,4 +1,5 @@
 """Shared fixtures: fake X and Slack servers on 127.0.0.1, settings pointing at them, a database."""
+
 from __future__ import annotations
 
 import os
@@ -72,9 +73,11 @@ def poll(settings):
 @pytest.fixture
 def poll_for(env):
     """A poll cycle for settings without X and with these settings added (another network's)."""
+
     def make(**extra: str):
         chosen = config.load({**{k: v for k, v in env.items() if not k.startswith("X_")}, **extra})
         return wiring.cycle_runner(chosen, wiring.slack_sink(chosen))
+
     return make
 
 
@@ -122,18 +125,26 @@ def workspace_for(env, fake_slack):
 @pytest.fixture
 def card(fake_x, fake_slack):
     """Polls one complaint into the channel; returns (mention id, card ts, tweet)."""
-    def make(workspace: Workspace, text: str = "@bramblecafe my latte was cold and nobody answered the phone", author: str = "1001"):
+
+    def make(
+        workspace: Workspace,
+        text: str = "@bramblecafe my latte was cold and nobody answered the phone",
+        author: str = "1001",
+    ):
         tweet = fake_x.tweet(text, author_id=author)
         before = len(fake_slack.posted)
         assert not workspace.poll().failed
         assert len(fake_slack.posted) == before + 1
         return f"x:{tweet['id']}", fake_slack.posted[-1]["ts"], tweet
+
     return make
 
 
 @pytest.fixture
 def bot(tmp_path):
     """`python -m bot …` in this process, in an empty folder, with only the settings given."""
+
     def run(*args, env=None, stdin="", cwd=None):
         return run_cli(*args, env=env, stdin=stdin, cwd=cwd or tmp_path)
+
     return run

@@ -1,4 +1,5 @@
 """Small helpers shared by the tests."""
+
 from __future__ import annotations
 
 import io
@@ -12,8 +13,20 @@ from dataclasses import dataclass
 from pathlib import Path
 
 # Settings Listening Post reads: a test starts from none of them, whatever the developer's shell holds.
-OUR_PREFIXES = ("SLACK_", "X_", "MASTODON_", "BLUESKY_", "REDDIT_", "RSS_", "REPLY_", "BUSINESS_", "DIGEST_",
-                "DATABASE_", "POLL_", "PORT")
+OUR_PREFIXES = (
+    "SLACK_",
+    "X_",
+    "MASTODON_",
+    "BLUESKY_",
+    "REDDIT_",
+    "RSS_",
+    "REPLY_",
+    "BUSINESS_",
+    "DIGEST_",
+    "DATABASE_",
+    "POLL_",
+    "PORT",
+)
 
 
 @dataclass

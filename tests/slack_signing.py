@@ -1,4 +1,5 @@
 """Signs a request body exactly as Slack does (v0 HMAC-SHA256 of `v0:timestamp:body`)."""
+
 from __future__ import annotations
 
 import hashlib

@@ -1,7 +1,8 @@
 """Bluesky through the atproto SDK against a fake PDS speaking the real XRPC JSON (captured notifications)."""
+
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -23,17 +24,21 @@ def poll(poll_for, bluesky_env):
     return poll_for(**bluesky_env)
 
 
-
 def test_first_poll_posts_mentions_replies_and_quotes_linking_to_bsky_app(fake_bluesky, fake_slack, poll):
     fake_bluesky.notify("@bramblecafe.bsky.social the sourdough is back!", minutes_ago=30)
     fake_bluesky.notify("was it busy this morning?", reason="reply", minutes_ago=20)
-    quote = fake_bluesky.notify("this place never answers the phone", reason="quote", handle="tom.bsky.social", minutes_ago=10)
+    quote = fake_bluesky.notify(
+        "this place never answers the phone", reason="quote", handle="tom.bsky.social", minutes_ago=10
+    )
 
     report = poll()
 
     assert (report.new, report.posted, report.failed) == (3, 3, False)
-    assert card_texts(fake_slack) == ["> @bramblecafe.bsky.social the sourdough is back!", "> was it busy this morning?",
-                                 "> this place never answers the phone"]
+    assert card_texts(fake_slack) == [
+        "> @bramblecafe.bsky.social the sourdough is back!",
+        "> was it busy this morning?",
+        "> this place never answers the phone",
+    ]
     rkey = quote["uri"].rsplit("/", 1)[1]
     assert f"https://bsky.app/profile/tom.bsky.social/post/{rkey}" in fake_slack.posted[2]["blocks"][0]["text"]["text"]
     [login] = fake_bluesky.calls("createSession")
@@ -70,7 +75,9 @@ def test_a_burst_is_read_across_pages_until_the_last_seen_post(fake_bluesky, fak
     assert [p.param("cursor") for p in pages] == [None, "100", "200"]
 
 
-def test_a_quote_and_a_mention_of_the_same_post_and_a_search_hit_make_one_card(fake_bluesky, fake_slack, poll_for, bluesky_env):
+def test_a_quote_and_a_mention_of_the_same_post_and_a_search_hit_make_one_card(
+    fake_bluesky, fake_slack, poll_for, bluesky_env
+):
     quote = fake_bluesky.notify("@bramblecafe.bsky.social best croissant, fight me", reason="quote")
     mention = dict(quote, reason="mention")
     fake_bluesky.notifications.append(mention)
@@ -83,7 +90,7 @@ def test_a_quote_and_a_mention_of_the_same_post_and_a_search_hit_make_one_card(f
 
 
 def test_a_rate_limit_pauses_bluesky_until_the_reset(fake_bluesky, fake_slack, poll, db):
-    reset = datetime.now(timezone.utc) + timedelta(minutes=3)
+    reset = datetime.now(UTC) + timedelta(minutes=3)
     poll()  # logged in
     fake_bluesky.fail_next("listNotifications", rate_limited(reset))
     fake_bluesky.notify("hello")
@@ -143,7 +150,10 @@ def test_a_refused_reply_says_nothing_was_posted(fake_bluesky, fake_slack, poll,
     poll()
     [row] = list(db["mentions"].rows)
     source = bluesky.BlueskySource(fake_bluesky.url, HANDLE, APP_PASSWORD)
-    fake_bluesky.fail_next("createRecord", Reply(400, {"error": "InvalidRequest", "message": "Record/text must not be longer than 300 graphemes"}))
+    fake_bluesky.fail_next(
+        "createRecord",
+        Reply(400, {"error": "InvalidRequest", "message": "Record/text must not be longer than 300 graphemes"}),
+    )
 
     with pytest.raises(ReplyError) as refused:
         source.reply(store.row_to_mention(row), "Thanks!")
@@ -180,21 +190,25 @@ def test_an_empty_page_in_the_middle_of_a_burst_keeps_the_cursor_and_is_read_aga
     assert poll().posted == 50
     assert sorted(card_texts(fake_slack)[1:]) == sorted(f"> message {i}" for i in range(150))
     assert store.parse_iso(store.get_cursors(db, "bluesky")["notifications"]) == store.parse_iso(
-        fake_bluesky.notifications[-1]["indexedAt"])
+        fake_bluesky.notifications[-1]["indexedAt"]
+    )
 
 
 def test_a_list_that_ends_at_the_saved_post_is_read_to_its_end(fake_bluesky, fake_slack, poll, db):
     fake_bluesky.notify("the only one", minutes_ago=10)
     poll()
     newer = fake_bluesky.notify("a second one", minutes_ago=1)
-    fake_bluesky.notifications[0]["indexedAt"] = newer["indexedAt"]  # both at the saved time or later: no older item exists
+    fake_bluesky.notifications[0]["indexedAt"] = newer[
+        "indexedAt"
+    ]  # both at the saved time or later: no older item exists
 
     assert poll().posted == 1
     assert store.parse_iso(store.get_cursors(db, "bluesky")["notifications"]) == store.parse_iso(newer["indexedAt"])
 
 
-@pytest.mark.parametrize("body", [[1, 2], "x", {"notifications": "x"}, {"notifications": {"a": 1}},
-                                  {"notifications": [], "cursor": 5}])
+@pytest.mark.parametrize(
+    "body", [[1, 2], "x", {"notifications": "x"}, {"notifications": {"a": 1}}, {"notifications": [], "cursor": 5}]
+)
 def test_a_bluesky_answer_of_the_wrong_shape_is_a_bluesky_problem_only(fake_bluesky, fake_slack, poll, db, body):
     fake_bluesky.notify("hello", minutes_ago=5)
     poll()
@@ -204,14 +218,18 @@ def test_a_bluesky_answer_of_the_wrong_shape_is_a_bluesky_problem_only(fake_blue
 
     report = poll()
 
-    assert report.source_errors == {"bluesky": "Bluesky sent a response Listening Post could not read; will try again next poll."}
+    assert report.source_errors == {
+        "bluesky": "Bluesky sent a response Listening Post could not read; will try again next poll."
+    }
     assert store.get_cursors(db, "bluesky")["notifications"] == saved
     assert poll().posted == 1
 
 
 def test_malformed_items_are_skipped_and_the_rest_are_carded(fake_bluesky, fake_slack, poll):
     good = fake_bluesky.notify("fine", minutes_ago=1)
-    fake_bluesky.fail_next("listNotifications", Reply(200, {"notifications": [1, "x", None, {"reason": "mention"}, good]}))
+    fake_bluesky.fail_next(
+        "listNotifications", Reply(200, {"notifications": [1, "x", None, {"reason": "mention"}, good]})
+    )
 
     report = poll()
 

@@ -1,4 +1,5 @@
 """The command line as a user runs it: demo, triage, poll and doctor (the demo and a poll in real subprocesses)."""
+
 from __future__ import annotations
 
 import json
@@ -6,8 +7,6 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-
-import pytest
 
 from tests.fakes import slack_api, x_api
 from tests.helpers import OUR_PREFIXES
@@ -21,8 +20,13 @@ def subprocess_bot(*args, env=None, stdin="", cwd: Path):
     full_env.update(env or {})
     full_env["COLUMNS"] = "100"  # cards are drawn to the terminal's width; a test runner may set a narrow one
     return subprocess.run(
-        [sys.executable, "-m", "bot", *args], input=stdin, capture_output=True, text=True,
-        env={**full_env, "PYTHONPATH": str(ROOT)}, cwd=cwd, timeout=120,
+        [sys.executable, "-m", "bot", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env={**full_env, "PYTHONPATH": str(ROOT)},
+        cwd=cwd,
+        timeout=120,
     )
 
 
@@ -52,7 +56,11 @@ def test_triage_reads_lines_and_writes_json_lines(bot):
     result = bot("triage", stdin="Ugh, the delivery took forever\nDo you have oat milk?\n\nLove this place ❤️\n")
     assert result.returncode == 0, result.stderr
     rows = [json.loads(line) for line in result.stdout.splitlines()]
-    assert [(r["label"], r["intent"]) for r in rows] == [("negative", "complaint"), ("neutral", "question"), ("positive", "praise")]
+    assert [(r["label"], r["intent"]) for r in rows] == [
+        ("negative", "complaint"),
+        ("neutral", "question"),
+        ("positive", "praise"),
+    ]
     assert all({"label", "intent", "sentiment", "urgency", "suggestions"} <= set(r) for r in rows)
 
 
@@ -100,7 +108,10 @@ def test_doctor_says_all_set_when_everything_works(env, fake_x, fake_slack, bot)
 def test_reply_settings_mistakes_are_explained_before_anything_starts(env, fake_x, fake_slack, bot):
     half = bot("doctor", env={**env, "X_API_KEY": "only-this-one"})
     assert half.returncode == 2
-    assert "X_API_SECRET, X_ACCESS_TOKEN, X_ACCESS_TOKEN_SECRET not set" in half.stderr and "only-this-one" not in half.stderr
+    assert (
+        "X_API_SECRET, X_ACCESS_TOKEN, X_ACCESS_TOKEN_SECRET not set" in half.stderr
+        and "only-this-one" not in half.stderr
+    )
     names = bot("doctor", env={**env, "REPLY_APPROVERS": "maria"})
     assert names.returncode == 2 and "REPLY_APPROVERS must be Slack member IDs" in names.stderr
     unknown = bot("doctor", env={**env, "REPLY_APPROVERS": "U0NOBODY"})

@@ -1,4 +1,5 @@
 """Settings: every nonsense value is one plain line, all of them at once, exit 2; secrets never shown, in logs either."""
+
 from __future__ import annotations
 
 import io
@@ -19,15 +20,30 @@ from bot.config import ConfigError
 from storage import open_db
 
 ROOT = Path(__file__).resolve().parents[1]
-OUR_PREFIXES = ("SLACK_", "X_", "MASTODON_", "BLUESKY_", "REDDIT_", "RSS_", "REPLY_", "BUSINESS_", "DIGEST_", "DATABASE_",
-                "POLL_", "PORT")
+OUR_PREFIXES = (
+    "SLACK_",
+    "X_",
+    "MASTODON_",
+    "BLUESKY_",
+    "REDDIT_",
+    "RSS_",
+    "REPLY_",
+    "BUSINESS_",
+    "DIGEST_",
+    "DATABASE_",
+    "POLL_",
+    "PORT",
+)
 
 
 @pytest.fixture
 def base(tmp_path) -> dict[str, str]:
     """A minimal good setup, needing no network."""
-    return {"SLACK_BOT_TOKEN": "xoxb-1234-5678-abcdef", "SLACK_CHANNEL": "C0123456789",
-            "DATABASE_PATH": str(tmp_path / "data" / "listening.db")}
+    return {
+        "SLACK_BOT_TOKEN": "xoxb-1234-5678-abcdef",
+        "SLACK_CHANNEL": "C0123456789",
+        "DATABASE_PATH": str(tmp_path / "data" / "listening.db"),
+    }
 
 
 def _not_sqlite(tmp_path: Path) -> str:
@@ -90,8 +106,16 @@ NONSENSE = [
     ("SLACK_BOT_TOKEN", "xoxp-1234-5678-abcdef", "SLACK_BOT_TOKEN holds a user token"),
     ("SLACK_BOT_TOKEN", "xapp-1-A0-1234-abcdef", "belongs in SLACK_APP_TOKEN"),
     ("SLACK_BOT_TOKEN", "hello-there-123", "SLACK_BOT_TOKEN must be the Bot User OAuth Token, which starts with xoxb-"),
-    ("SLACK_BOT_TOKEN", "xoxb-1234 5678-abcdef", "SLACK_BOT_TOKEN contains a space or line break; copy it again without spaces."),
-    ("SLACK_BOT_TOKEN", "xoxb-1234\n5678-abcdef", "SLACK_BOT_TOKEN contains a space or line break; copy it again without spaces."),
+    (
+        "SLACK_BOT_TOKEN",
+        "xoxb-1234 5678-abcdef",
+        "SLACK_BOT_TOKEN contains a space or line break; copy it again without spaces.",
+    ),
+    (
+        "SLACK_BOT_TOKEN",
+        "xoxb-1234\n5678-abcdef",
+        "SLACK_BOT_TOKEN contains a space or line break; copy it again without spaces.",
+    ),
     ("SLACK_BOT_TOKEN", "xoxb-...", "SLACK_BOT_TOKEN still holds the placeholder"),
     ("SLACK_BOT_TOKEN", "“xoxb-1234-5678”", "SLACK_BOT_TOKEN contains a character no key has"),
     ("SLACK_BOT_TOKEN", "'xoxb-1234-5678'", "SLACK_BOT_TOKEN is wrapped in quotes"),
@@ -101,7 +125,11 @@ NONSENSE = [
     ("BLUESKY_APP_PASSWORD", "abcd efgh ijkl mnop", "BLUESKY_APP_PASSWORD contains a space or line break"),
     ("REDDIT_PASSWORD", "my pass\nword", "REDDIT_PASSWORD contains a line break"),
     ("X_API_KEY", "only-this-one", "To post replies on X, all four keys are needed"),
-    ("SLACK_CHANNEL", "#general", "SLACK_CHANNEL must be the channel's ID, like C0123456789, not its name ('#general')"),
+    (
+        "SLACK_CHANNEL",
+        "#general",
+        "SLACK_CHANNEL must be the channel's ID, like C0123456789, not its name ('#general')",
+    ),
     ("SLACK_CHANNEL", "general", "Channel ID is at the bottom"),
     ("SLACK_CHANNEL", "design", "SLACK_CHANNEL must be the channel's ID"),
     ("SLACK_CHANNEL", "c0123abc", "SLACK_CHANNEL must be the channel's ID"),
@@ -151,33 +179,67 @@ def test_a_nonsense_setting_is_one_plain_line_that_never_shows_a_secret(base, tm
 
 def test_every_mistake_is_listed_at_once(base):
     with pytest.raises(ConfigError) as caught:
-        config.load({**base, "PORT": "70000", "SLACK_POST_INTERVAL_SECONDS": "inf", "SLACK_CHANNEL": "#general",
-                     "POLL_INTERVAL_SECONDS": "99999999999999999999", "SLACK_APP_TOKEN": "nope-123456",
-                     "DIGEST_TIME": "9am", "MASTODON_BASE_URL": "https://mastodon.social"})
+        config.load(
+            {
+                **base,
+                "PORT": "70000",
+                "SLACK_POST_INTERVAL_SECONDS": "inf",
+                "SLACK_CHANNEL": "#general",
+                "POLL_INTERVAL_SECONDS": "99999999999999999999",
+                "SLACK_APP_TOKEN": "nope-123456",
+                "DIGEST_TIME": "9am",
+                "MASTODON_BASE_URL": "https://mastodon.social",
+            }
+        )
     problems = caught.value.problems
     assert len(problems) == 7
-    for name in ("PORT", "SLACK_POST_INTERVAL_SECONDS", "SLACK_CHANNEL", "POLL_INTERVAL_SECONDS", "SLACK_APP_TOKEN", "DIGEST_TIME",
-                 "MASTODON_ACCESS_TOKEN must be set too"):
+    for name in (
+        "PORT",
+        "SLACK_POST_INTERVAL_SECONDS",
+        "SLACK_CHANNEL",
+        "POLL_INTERVAL_SECONDS",
+        "SLACK_APP_TOKEN",
+        "DIGEST_TIME",
+        "MASTODON_ACCESS_TOKEN must be set too",
+    ):
         assert sum(name in p for p in problems) >= 1, name
 
 
 def test_sensible_values_are_accepted_and_tidied(base, tmp_path):
     empty = tmp_path / "empty.db"
     empty.touch()
-    settings = config.load({
-        **base, "SLACK_BOT_TOKEN": "xoxe.xoxb-1-rotating", "SLACK_APP_TOKEN": "xapp-1-A0-1", "SLACK_CHANNEL": "G01ABCDEF",
-        "SLACK_POST_INTERVAL_SECONDS": "0.5", "POLL_INTERVAL_SECONDS": "86400", "PORT": "65535", "REPLY_TARGET_MINUTES": "10080",
-        "X_USERNAME": "@bramble_cafe", "X_BEARER_TOKEN": "AAAA%2BBBBB%3D", "REDDIT_SUBREDDITS": "r/london, /r/cafes",
-        "REDDIT_CLIENT_ID": "id-123", "REDDIT_CLIENT_SECRET": "s_e-c", "REDDIT_QUERY": '"Bramble Café"',
-        "REDDIT_USERNAME": "u/bramble", "REDDIT_PASSWORD": "a pass with spaces ü",
-        "MASTODON_HASHTAGS": "#BrambleCafé, millane", "BLUESKY_HANDLE": "@bramblecafe.bsky.social", "BLUESKY_APP_PASSWORD": "abcd-efgh",
-        "RSS_FEEDS": "https://a.example/feed, http://127.0.0.1:8080/x.xml", "DATABASE_PATH": str(empty),
-        "SLACK_API_URL": "http://127.0.0.1:9/api",
-    })
+    settings = config.load(
+        {
+            **base,
+            "SLACK_BOT_TOKEN": "xoxe.xoxb-1-rotating",
+            "SLACK_APP_TOKEN": "xapp-1-A0-1",
+            "SLACK_CHANNEL": "G01ABCDEF",
+            "SLACK_POST_INTERVAL_SECONDS": "0.5",
+            "POLL_INTERVAL_SECONDS": "86400",
+            "PORT": "65535",
+            "REPLY_TARGET_MINUTES": "10080",
+            "X_USERNAME": "@bramble_cafe",
+            "X_BEARER_TOKEN": "AAAA%2BBBBB%3D",
+            "REDDIT_SUBREDDITS": "r/london, /r/cafes",
+            "REDDIT_CLIENT_ID": "id-123",
+            "REDDIT_CLIENT_SECRET": "s_e-c",
+            "REDDIT_QUERY": '"Bramble Café"',
+            "REDDIT_USERNAME": "u/bramble",
+            "REDDIT_PASSWORD": "a pass with spaces ü",
+            "MASTODON_HASHTAGS": "#BrambleCafé, millane",
+            "BLUESKY_HANDLE": "@bramblecafe.bsky.social",
+            "BLUESKY_APP_PASSWORD": "abcd-efgh",
+            "RSS_FEEDS": "https://a.example/feed, http://127.0.0.1:8080/x.xml",
+            "DATABASE_PATH": str(empty),
+            "SLACK_API_URL": "http://127.0.0.1:9/api",
+        }
+    )
     assert settings.port == 65535 and settings.poll_interval == 86400 and settings.slack_post_interval == 0.5
     assert settings.x_username == "bramble_cafe" and settings.bluesky_handle == "bramblecafe.bsky.social"
     assert settings.reddit_subreddits == ("london", "cafes") and settings.reddit_username == "bramble"
-    assert settings.mastodon_hashtags == ("BrambleCafé", "millane") and settings.slack_api_url == "http://127.0.0.1:9/api/"
+    assert (
+        settings.mastodon_hashtags == ("BrambleCafé", "millane") and settings.slack_api_url == "http://127.0.0.1:9/api/"
+    )
     # A new database in folders that do not exist yet is fine: they are made at start.
     assert config.load({**base, "DATABASE_PATH": str(tmp_path / "a" / "b" / "new.db")}).database_path.name == "new.db"
 
@@ -203,18 +265,49 @@ def test_a_read_only_database_folder_is_named(base, tmp_path):
 
 # --- The command line: a handful of real runs for the exit code and the shape of the message. -------------------
 
+
 def bot(*args, env: dict[str, str], cwd: Path):
     clean = {k: v for k, v in os.environ.items() if not k.startswith(OUR_PREFIXES)}
-    return subprocess.run([sys.executable, "-m", "bot", *args], capture_output=True, text=True, timeout=60, cwd=cwd,
-                          env={**clean, **env, "PYTHONPATH": str(ROOT)})
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=cwd,
+        env={**clean, **env, "PYTHONPATH": str(ROOT)},
+    )
 
 
 CLI_CASES = [
-    ("doctor", {"PORT": "70000", "SLACK_POST_INTERVAL_SECONDS": "1e400", "SLACK_CHANNEL": "#general",
-                "SLACK_APP_TOKEN": "bogus"}, 4),
-    ("run", {"PORT": "0", "POLL_INTERVAL_SECONDS": "99999999999999999999", "SLACK_API_URL": "not a url",
-             "REPLY_TARGET_MINUTES": "99999999"}, 4),
-    ("poll", {"SLACK_BOT_TOKEN": "xoxb-secret\nsecond-half-9876", "DATABASE_PATH": "/proc/nope/x.db", "SLACK_POST_INTERVAL_SECONDS": "nan"}, 3),
+    (
+        "doctor",
+        {
+            "PORT": "70000",
+            "SLACK_POST_INTERVAL_SECONDS": "1e400",
+            "SLACK_CHANNEL": "#general",
+            "SLACK_APP_TOKEN": "bogus",
+        },
+        4,
+    ),
+    (
+        "run",
+        {
+            "PORT": "0",
+            "POLL_INTERVAL_SECONDS": "99999999999999999999",
+            "SLACK_API_URL": "not a url",
+            "REPLY_TARGET_MINUTES": "99999999",
+        },
+        4,
+    ),
+    (
+        "poll",
+        {
+            "SLACK_BOT_TOKEN": "xoxb-secret\nsecond-half-9876",
+            "DATABASE_PATH": "/proc/nope/x.db",
+            "SLACK_POST_INTERVAL_SECONDS": "nan",
+        },
+        3,
+    ),
 ]
 
 
@@ -255,12 +348,20 @@ def cli(base, tmp_path, monkeypatch, capsys):
 
 
 def test_stats_days_and_chart_mistakes_are_plain_lines(cli, tmp_path):
-    assert cli("stats", "--days", "400") == (2, "", "--days must be a whole number between 1 and 365, like --days 30.\n")
+    assert cli("stats", "--days", "400") == (
+        2,
+        "",
+        "--days must be a whole number between 1 and 365, like --days 30.\n",
+    )
     assert cli("stats", "--days", "week")[0] == 2
     code, out, err = cli("stats", "--chart", str(tmp_path))
-    assert code == 2 and err.strip() == f"--chart {tmp_path} is a folder; give a file name, like {tmp_path / 'chart.png'}."
+    assert (
+        code == 2 and err.strip() == f"--chart {tmp_path} is a folder; give a file name, like {tmp_path / 'chart.png'}."
+    )
     code, out, err = cli("nonsense")
-    assert code == 2 and err.startswith("There is no command 'nonsense'; use one of run, poll, demo, triage, doctor, stats")
+    assert code == 2 and err.startswith(
+        "There is no command 'nonsense'; use one of run, poll, demo, triage, doctor, stats"
+    )
 
 
 def test_stats_on_an_empty_database_points_at_the_demo_database(cli, tmp_path, monkeypatch):
@@ -269,7 +370,10 @@ def test_stats_on_an_empty_database_points_at_the_demo_database(cli, tmp_path, m
     sqlite3.connect(tmp_path / "data" / "demo.db").close()
     code, out, err = cli("stats", "--days", "30")
     assert code == 0 and "No mentions" in out
-    assert "has no mentions yet. The demo's numbers are in data/demo.db: DATABASE_PATH=data/demo.db python -m bot stats" in err
+    assert (
+        "has no mentions yet. The demo's numbers are in data/demo.db: DATABASE_PATH=data/demo.db python -m bot stats"
+        in err
+    )
 
 
 # --- Secrets in logs: the message, the traceback, escaped forms. -----------------------------------------------
@@ -293,15 +397,25 @@ def service_logging(monkeypatch):
 
 
 def _forms(secret: str) -> list[str]:
-    return [secret, repr(secret)[1:-1], json.dumps(secret)[1:-1], quote(secret), quote(secret, safe=""), quote_plus(secret),
-            "xoxb-9f8e7d6c5b4a", "second-piece/+&=ü"]
+    return [
+        secret,
+        repr(secret)[1:-1],
+        json.dumps(secret)[1:-1],
+        quote(secret),
+        quote(secret, safe=""),
+        quote_plus(secret),
+        "xoxb-9f8e7d6c5b4a",
+        "second-piece/+&=ü",
+    ]
 
 
 def test_a_secret_in_an_exception_traceback_is_masked_in_every_form(service_logging):
     log = logging.getLogger("bot.test")
     try:
         headers = {"Authorization": f"Bearer {SECRET}"}
-        raise ValueError(f"bad header {headers!r}; url=https://x.example/?t={quote_plus(SECRET)}; json={json.dumps(SECRET)}")
+        raise ValueError(
+            f"bad header {headers!r}; url=https://x.example/?t={quote_plus(SECRET)}; json={json.dumps(SECRET)}"
+        )
     except ValueError:
         log.exception("Posting failed with token %s", SECRET)
     log.warning("and again: %s / %s", quote(SECRET, safe=""), "AAAA-bearer-1234")

@@ -1,4 +1,5 @@
 """`python -m bot doctor`: the Socket Mode token checked for real, "All set." only with a network, only its own plain lines."""
+
 from __future__ import annotations
 
 import re
@@ -34,7 +35,10 @@ def test_doctor_says_what_to_do_about_a_wrong_app_token_without_library_noise(en
     assert result.returncode == 1
     # Both tokens are checked, each on its own: a rejected bot token does not hide the app token's problem.
     assert "✗ Slack rejected SLACK_BOT_TOKEN (invalid_auth)" in result.stdout
-    assert "✗ Slack rejected SLACK_APP_TOKEN (invalid_auth). In the Slack app: Basic Information → App-Level Tokens" in result.stdout
+    assert (
+        "✗ Slack rejected SLACK_APP_TOKEN (invalid_auth). In the Slack app: Basic Information → App-Level Tokens"
+        in result.stdout
+    )
     assert "Socket Mode token works" not in result.stdout
     assert wrong not in result.stdout and "xoxb-revoked-1234567" not in result.stdout
     plain_lines_only(result)
@@ -42,7 +46,10 @@ def test_doctor_says_what_to_do_about_a_wrong_app_token_without_library_noise(en
 
 def test_all_set_needs_at_least_one_network_and_points_at_the_readme(env, bot):
     # Slack unreachable too: slack_sdk logs each failed attempt at ERROR, and none of that may show.
-    no_network = {**{k: v for k, v in env.items() if not k.startswith("X_")}, "SLACK_API_URL": "http://127.0.0.1:9/api/"}
+    no_network = {
+        **{k: v for k, v in env.items() if not k.startswith("X_")},
+        "SLACK_API_URL": "http://127.0.0.1:9/api/",
+    }
     result = bot("doctor", env=no_network)
     assert result.returncode == 1
     assert "✗ Could not reach Slack at http://127.0.0.1:9/api/" in result.stdout

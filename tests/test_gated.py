@@ -1,4 +1,5 @@
 """The pre-check in front of triage's word patterns never changes what a pattern finds."""
+
 from __future__ import annotations
 
 import re
@@ -12,12 +13,16 @@ from bot.config import DEFAULT_TEMPLATES
 from bot.gated import Gated, required_texts
 from bot.replies import ReplyTemplates
 
-EXAMPLES = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+EXAMPLES = settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much]
+)
 
 
 def every_gated() -> list[tuple[str, Gated]]:
     found = [(f"cue {i}", pattern) for i, (pattern, _) in enumerate(sentiment._CUE_RES)]
-    found += [(name, value) for module in (intent, triage) for name, value in vars(module).items() if isinstance(value, Gated)]
+    found += [
+        (name, value) for module in (intent, triage) for name, value in vars(module).items() if isinstance(value, Gated)
+    ]
     found += [(f"serious {kind}", pattern) for kind, pattern in intent._SERIOUS.items()]
     found += [(f"topic {name}", pattern) for name, pattern in ReplyTemplates.load(DEFAULT_TEMPLATES).topics.items()]
     return found
@@ -43,9 +48,46 @@ def test_a_text_the_pattern_matches_is_never_skipped(name, gated):
 
 
 @EXAMPLES
-@given(st.lists(st.sampled_from(["took", "ages", "not", "happy", "never", "again", "no", "one", "told", "us", "oh",
-                                 "great", "#not", "thanks", "for", "that", "charged", "twice", "🙄", "?!", "sick",
-                                 "after", "the", "chicken", "can", "i", "book", "x", " ", ".", ","]), max_size=30))
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "took",
+                "ages",
+                "not",
+                "happy",
+                "never",
+                "again",
+                "no",
+                "one",
+                "told",
+                "us",
+                "oh",
+                "great",
+                "#not",
+                "thanks",
+                "for",
+                "that",
+                "charged",
+                "twice",
+                "🙄",
+                "?!",
+                "sick",
+                "after",
+                "the",
+                "chicken",
+                "can",
+                "i",
+                "book",
+                "x",
+                " ",
+                ".",
+                ",",
+            ]
+        ),
+        max_size=30,
+    )
+)
 def test_gated_and_plain_patterns_agree_on_word_salad(words):
     text = " ".join(words)
     for name, gated in GATED:
@@ -54,7 +96,10 @@ def test_gated_and_plain_patterns_agree_on_word_salad(words):
 
 def test_required_texts_of_a_few_shapes():
     # each match holds " ages" or " forever" (more telling than "took"); "forever" covers " forever"
-    assert set(required_texts(re.compile(r"\b(took|takes|taking) (forever|ages)\b|\bforever\b"))) == {" ages", "forever"}
+    assert set(required_texts(re.compile(r"\b(took|takes|taking) (forever|ages)\b|\bforever\b"))) == {
+        " ages",
+        "forever",
+    }
     assert set(required_texts(re.compile(r"(^|\s)hello (world|there)"))) == {"hello world", "hello there"}
     assert required_texts(re.compile(r"[😡🙄]")) in (("😡", "🙄"), ("🙄", "😡"))
     assert required_texts(re.compile(r"\bcancel+ed\b")) == ("cance",)

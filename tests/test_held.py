@@ -1,4 +1,5 @@
 """Held-back spam stays visible: `/listen held` lists it, `/listen post <id>` lets one through as a card."""
+
 from __future__ import annotations
 
 from tests.helpers import wait_for

@@ -1,4 +1,5 @@
 """The App Home tab and `/listen chart`, through the real Bolt app with signed requests."""
+
 from __future__ import annotations
 
 import struct
@@ -12,8 +13,15 @@ def test_the_home_tab_shows_the_numbers_and_the_queue_when_opened(workspace_for,
     mention_id, ts, _ = card(ws)
     ws.click("U0TOM", "mention_claim", mention_id, ts)
     assert wait_for(lambda: ws.events(mention_id))
-    status, _ = ws.event({"type": "app_home_opened", "user": "U0MARIA", "channel": "D0HOME", "tab": "home",
-                          "event_ts": "1700000100.000100"})
+    status, _ = ws.event(
+        {
+            "type": "app_home_opened",
+            "user": "U0MARIA",
+            "channel": "D0HOME",
+            "tab": "home",
+            "event_ts": "1700000100.000100",
+        }
+    )
     assert status == 200
     assert wait_for(lambda: fake_slack.home_views)
     published = fake_slack.home_views[-1]
@@ -30,7 +38,9 @@ def test_the_home_tab_shows_the_numbers_and_the_queue_when_opened(workspace_for,
 
 def test_a_forged_home_event_is_refused(workspace_for, fake_slack):
     ws = workspace_for()
-    status, _ = ws.event({"type": "app_home_opened", "user": "U0MARIA", "tab": "home", "event_ts": "1.1"}, secret="not-the-secret")
+    status, _ = ws.event(
+        {"type": "app_home_opened", "user": "U0MARIA", "tab": "home", "event_ts": "1.1"}, secret="not-the-secret"
+    )
     assert status == 401 and not fake_slack.home_views
 
 
@@ -60,7 +70,9 @@ def test_a_chart_that_cannot_be_posted_says_why(workspace_for, card, fake_slack)
     assert wait_for(lambda: fake_slack.responses, seconds=60)
     assert fake_slack.responses[-1]["response_type"] == "ephemeral"
     assert "Invite me with `/invite @Listening Post`" in fake_slack.responses[-1]["text"]
-    fake_slack.fail_next("files.getUploadURLExternal", Reply(200, {"ok": False, "error": "missing_scope", "needed": "files:write"}))
+    fake_slack.fail_next(
+        "files.getUploadURLExternal", Reply(200, {"ok": False, "error": "missing_scope", "needed": "files:write"})
+    )
     ws.command("U0MARIA", "chart 7d")
     assert wait_for(lambda: len(fake_slack.responses) == 2)
     assert "add the `files:write` scope" in fake_slack.responses[-1]["text"]

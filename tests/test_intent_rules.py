@@ -3,9 +3,10 @@
 (The development set that the rules are measured on is bench/dev_mentions.csv; it is kept apart
 from these cases.)
 """
+
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -24,17 +25,31 @@ def triager():
 
 
 def triage(triager, text, followers=150, name="Maria López"):
-    return triager.triage(Mention("x", "1", "maria_eats", name, text, "https://x.com/maria_eats/status/1",
-                                  datetime.now(timezone.utc), author_followers=followers, lang="en"))
+    return triager.triage(
+        Mention(
+            "x",
+            "1",
+            "maria_eats",
+            name,
+            text,
+            "https://x.com/maria_eats/status/1",
+            datetime.now(UTC),
+            author_followers=followers,
+            lang="en",
+        )
+    )
 
 
-@pytest.mark.parametrize("text", [
-    "@bramblecafe your app keeps crashing when I try to pay",
-    "The card reader freezes every single time",
-    "Booked a plumber for 8am and he didn't turn up",
-    "You quoted £40 and charged £95",
-    "Our class was cancelled and nobody told us",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "@bramblecafe your app keeps crashing when I try to pay",
+        "The card reader freezes every single time",
+        "Booked a plumber for 8am and he didn't turn up",
+        "You quoted £40 and charged £95",
+        "Our class was cancelled and nobody told us",
+    ],
+)
 def test_fault_and_let_down_words_are_complaints(triager, text):
     t = triage(triager, text)
     assert t.intent == "complaint" and t.urgency in ("normal", "high"), t
@@ -53,16 +68,26 @@ READINGS = [
     ("a plain question a lexicon finds a little negative", "When do you stop serving lunch on weekdays", "question"),
     ("a plain question a lexicon finds a little negative", "Do you need to cancel a booking by phone?", "question"),
     ("a let-down", "Paid the electrician up front in May and he has stopped answering my calls", "complaint"),
-    ("a quote and a bigger bill across sentences", "They quoted £200 for the repair. The invoice said £650.", "complaint"),
+    (
+        "a quote and a bigger bill across sentences",
+        "They quoted £200 for the repair. The invoice said £650.",
+        "complaint",
+    ),
     ("a timeline", "Booked the 9am slot, the mechanic finally looked at it at 2pm", "complaint"),
     ("a timeline", "Ordered the curtains on the 3rd for a party on the 20th, they arrived on the 24th", "complaint"),
     ("a timeline", "booked for 10am, sat in the chair at 11.05", "complaint"),
     ("a happy timeline", "Booked at 2pm, out by 2.40 looking amazing. Love this place!", "praise"),
-    ("thanks for a problem put right", "The boiler was leaking again but they came straight back and sorted it. Thank you!",
-     "praise"),
+    (
+        "thanks for a problem put right",
+        "The boiler was leaking again but they came straight back and sorted it. Thank you!",
+        "praise",
+    ),
     ("thanks for a problem put right", "Got my money back within a day after the mix-up, cheers @fernandco", "praise"),
-    ("thanks for a problem put right", "Sent a replacement kettle the day after the first one arrived broken. Great customer service",
-     "praise"),
+    (
+        "thanks for a problem put right",
+        "Sent a replacement kettle the day after the first one arrived broken. Great customer service",
+        "praise",
+    ),
     ("sarcastic thanks for a fix", "Replaced the part and it broke the next day. Thanks for nothing.", "complaint"),
     ("a mixed post", "Gorgeous shop, shame about the lad on the till who ignored us", "complaint"),
     ("a complaint asked as a question", "Is it normal to wait three weeks for a quote?", "complaint"),
@@ -79,7 +104,11 @@ READINGS = [
     ("a let-down without a fault word", "paid the deposit in May and now they won't answer the phone", "complaint"),
     ("a fault word in a plain question", "Lost my loyalty card, can you add the stamps to a new one?", "question"),
     ("a fault word in a plain question", "Is the deposit refundable if we have to cancel?", "question"),
-    ("praise that tells", "Couldn't fault them. Was nervous about going blonde and they talked me through it", "praise"),
+    (
+        "praise that tells",
+        "Couldn't fault them. Was nervous about going blonde and they talked me through it",
+        "praise",
+    ),
     ("praise that tells", "Would recommend the lads at Hartley to anyone. Came out the same day", "praise"),
     ("praise that tells", "Fixed the leak in twenty minutes and didn't charge a penny for the call out", "praise"),
     ("sad news", "Heard the bakery on Main St is closing down next month. End of an era 😢", "other"),
@@ -118,9 +147,10 @@ def test_a_question_put_to_other_people_gets_a_friendly_word_not_a_promise_to_an
     assert any("get back to you" in s or "right answer" in s for s in to_us.suggestions), to_us.suggestions
 
 
-
 def test_a_blister_and_a_danger_to_others_are_harm(triager):
-    assert serious_kind("The barista spilled boiling water on my hand, I've got a blister the size of a coin") == "injury"
+    assert (
+        serious_kind("The barista spilled boiling water on my hand, I've got a blister the size of a coin") == "injury"
+    )
     assert serious_kind("Ladders left across the pavement outside, someone's going to get hurt") == "safety"
 
 
@@ -144,10 +174,13 @@ def test_negative_hashtags_are_split_into_words(triager, text):
     assert (t.label, t.intent) == ("negative", "complaint")
 
 
-@pytest.mark.parametrize("text", [
-    "Oh great, another 'system error' at the till… Brilliant.",
-    "Thanks @bramblecafe. Morons.",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Oh great, another 'system error' at the till… Brilliant.",
+        "Thanks @bramblecafe. Morons.",
+    ],
+)
 def test_sarcasm_is_a_complaint_not_praise(triager, text):
     t = triage(triager, text)
     assert (t.label, t.intent) == ("negative", "complaint")
@@ -165,12 +198,15 @@ def test_slang_praise_is_praise(triager):
     assert (t.label, t.intent, t.urgency) == ("positive", "praise", "low")
 
 
-@pytest.mark.parametrize("text", [
-    "@bramblecafe @millane do you open on Sundays",
-    "@bramblecafe can I bring my dog",
-    "hi, any chance you could save me two cinnamon buns",
-    "Need an electrician this week, are you free Thursday",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "@bramblecafe @millane do you open on Sundays",
+        "@bramblecafe can I bring my dog",
+        "hi, any chance you could save me two cinnamon buns",
+        "Need an electrician this week, are you free Thursday",
+    ],
+)
 def test_questions_after_handles_or_without_a_question_mark(triager, text):
     assert triage(triager, text).intent == "question"
 
@@ -181,21 +217,24 @@ def test_cant_believe_is_not_a_question(triager, text):
     assert t.intent in ("praise", "other") and t.urgency == "low"
 
 
-@pytest.mark.parametrize("text, kind", [
-    ("Got food poisoning from your chicken wrap, up all night vomiting", "health"),
-    ("My daughter had an allergic reaction to the 'nut free' cookie", "allergy"),
-    ("Slipped on the wet floor by the counter and hurt my wrist", "injury"),
-    ("There were exposed wires hanging by the sink, really dangerous", "safety"),
-    ("My solicitor will be in touch about the damage to my car", "legal"),
-    ("You charged me twice for one haircut and won't give my money back", "money"),
-    ("Tested positive for salmonella two days after eating at yours", "health"),
-    ("Came out in a reaction to the wax you used, my whole lip is swollen", "allergy"),
-    ("The hair dye left chemical burns on my scalp", "injury"),
-    ("The brakes failed on the way home from your garage", "safety"),
-    ("Turned away at the door because of my guide dog", "legal"),
-    ("Took our £200 deposit and never turned up", "money"),
-    ("I said I was coeliac twice and the pasta still came with regular flour", "allergy"),
-])
+@pytest.mark.parametrize(
+    "text, kind",
+    [
+        ("Got food poisoning from your chicken wrap, up all night vomiting", "health"),
+        ("My daughter had an allergic reaction to the 'nut free' cookie", "allergy"),
+        ("Slipped on the wet floor by the counter and hurt my wrist", "injury"),
+        ("There were exposed wires hanging by the sink, really dangerous", "safety"),
+        ("My solicitor will be in touch about the damage to my car", "legal"),
+        ("You charged me twice for one haircut and won't give my money back", "money"),
+        ("Tested positive for salmonella two days after eating at yours", "health"),
+        ("Came out in a reaction to the wax you used, my whole lip is swollen", "allergy"),
+        ("The hair dye left chemical burns on my scalp", "injury"),
+        ("The brakes failed on the way home from your garage", "safety"),
+        ("Turned away at the door because of my guide dog", "legal"),
+        ("Took our £200 deposit and never turned up", "money"),
+        ("I said I was coeliac twice and the pasta still came with regular flour", "allergy"),
+    ],
+)
 def test_harm_is_high_urgency_with_careful_replies_of_its_kind(triager, text, kind):
     t = triage(triager, text)
     assert serious_kind(text) == kind
@@ -215,11 +254,14 @@ def test_food_poisoning_from_a_big_account_is_not_answered_like_a_cold_coffee(tr
     assert any("the food" in s for s in triage(triager, "The food was cold").suggestions)  # the light one stays light
 
 
-@pytest.mark.parametrize("text", [
-    "Can you deliver flowers to the hospital on Sunday?",
-    "Is the brownie nut free?",
-    "Do you take a deposit for party bookings?",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Can you deliver flowers to the hospital on Sunday?",
+        "Is the brownie nut free?",
+        "Do you take a deposit for party bookings?",
+    ],
+)
 def test_a_plain_question_about_health_or_money_words_is_not_a_serious_complaint(triager, text):
     t = triage(triager, text)
     assert t.intent == "question" and serious_kind(text) is None
@@ -230,25 +272,41 @@ def test_a_templates_file_without_careful_replies_borrows_the_built_in_ones(tmp_
     path = tmp_path / "replies.toml"
     path.write_text(text[: text.index("[serious]")], encoding="utf-8")
     own = Triager(ReplyTemplates.load(path))
-    t = own.triage(Mention("x", "1", "maria_eats", "Maria López", "Got food poisoning from the wrap", "u",
-                           datetime.now(timezone.utc), lang="en"))
+    t = own.triage(
+        Mention(
+            "x", "1", "maria_eats", "Maria López", "Got food poisoning from the wrap", "u", datetime.now(UTC), lang="en"
+        )
+    )
     assert t.urgency == "high" and all("unwell" in s or "ill" in s for s in t.suggestions)
 
 
 def _careful(triager, text, kind):
-    return set(triager.templates.suggest(intent="complaint", handle="maria_eats", name="Maria López", text=text,
-                                         business="Bramble Café", serious=kind))
+    return set(
+        triager.templates.suggest(
+            intent="complaint",
+            handle="maria_eats",
+            name="Maria López",
+            text=text,
+            business="Bramble Café",
+            serious=kind,
+        )
+    )
 
 
-@pytest.mark.parametrize("text", [
-    "Sad news today, Jean who ran the counter for 30 years passed away. She'll be missed",
-    "We held mum's wake at @bramblecafe and they were so kind to us",
-    "Gutted that Kez is leaving the salon, end of an era",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Sad news today, Jean who ran the counter for 30 years passed away. She'll be missed",
+        "We held mum's wake at @bramblecafe and they were so kind to us",
+        "Gutted that Kez is leaving the salon, end of an era",
+    ],
+)
 def test_sad_news_gets_a_kind_word_not_thanks_for_the_mention(triager, text):
     t = triage(triager, text)
-    assert t.suggestions and not any("made our day" in s or "Thanks for the mention" in s or "thinking of us" in s
-                                     or "see you again" in s for s in t.suggestions), t.suggestions
+    assert t.suggestions and not any(
+        "made our day" in s or "Thanks for the mention" in s or "thinking of us" in s or "see you again" in s
+        for s in t.suggestions
+    ), t.suggestions
     assert any("thinking of you" in s or "warmest thoughts" in s for s in t.suggestions)
 
 
@@ -256,8 +314,10 @@ def test_a_templates_file_without_sad_replies_borrows_the_built_in_ones(tmp_path
     text = DEFAULT_TEMPLATES.read_text(encoding="utf-8")
     path = tmp_path / "replies.toml"
     start = text.index("# Sad news:")
-    path.write_text(text[:start] + text[text.index("]\n", start) + 2:], encoding="utf-8")
+    path.write_text(text[:start] + text[text.index("]\n", start) + 2 :], encoding="utf-8")
     assert "sad = [" not in path.read_text(encoding="utf-8")
     own = Triager(ReplyTemplates.load(path))
-    assert any("warmest thoughts" in s or "thinking of you" in s
-               for s in triage(own, "Sad news, the old owner passed away last night").suggestions)
+    assert any(
+        "warmest thoughts" in s or "thinking of you" in s
+        for s in triage(own, "Sad news, the old owner passed away last night").suggestions
+    )

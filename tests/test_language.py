@@ -1,21 +1,27 @@
 """Which language a mention is in: the network's tag first, else py3langid's shipped model; unsure is "und"."""
+
 from __future__ import annotations
+
+from datetime import UTC
 
 import pytest
 
 from bot import language
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("¿A qué hora abrís el domingo por la mañana?", "es"),
-    ("Le café était froid et le service très lent", "fr"),
-    ("Der Kaffee war heute leider kalt", "de"),
-    ("Il caffè era freddo, che peccato davvero", "it"),
-    ("O café estava frio hoje de manhã", "pt"),
-    ("De koffie was koud en het personeel onbeleefd", "nl"),
-    ("my latte was cold again this morning", "en"),
-    ("Отличный кофе и очень вежливый персонал", "ru"),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("¿A qué hora abrís el domingo por la mañana?", "es"),
+        ("Le café était froid et le service très lent", "fr"),
+        ("Der Kaffee war heute leider kalt", "de"),
+        ("Il caffè era freddo, che peccato davvero", "it"),
+        ("O café estava frio hoje de manhã", "pt"),
+        ("De koffie was koud en het personeel onbeleefd", "nl"),
+        ("my latte was cold again this morning", "en"),
+        ("Отличный кофе и очень вежливый персонал", "ru"),
+    ],
+)
 def test_a_post_long_enough_is_identified(text, expected):
     assert language.identify(text) == expected
 
@@ -33,12 +39,12 @@ def test_the_networks_own_tag_wins_and_an_empty_or_undetermined_tag_does_not():
 
 
 def _triage(text: str, lang: str | None, network: str = "mastodon"):
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from bot import config, wiring
     from bot.models import Mention
 
-    mention = Mention(network, "1", "maria", "Maria López", text, "", datetime.now(timezone.utc), lang=lang)
+    mention = Mention(network, "1", "maria", "Maria López", text, "", datetime.now(UTC), lang=lang)
     return wiring.triager(config.load({})).triage(mention)
 
 
@@ -60,11 +66,12 @@ def test_a_language_without_replies_of_its_own_gets_the_short_general_ones():
 
 
 def test_replies_in_another_language_are_checked_when_loaded(tmp_path):
-    from bot.config import ConfigError
+    from bot.config import DEFAULT_TEMPLATES, ConfigError
     from bot.replies import ReplyTemplates
-    from bot.config import DEFAULT_TEMPLATES
 
-    broken = DEFAULT_TEMPLATES.read_text(encoding="utf-8") + '\n[languages.xyzw]\nquestion = ["Hola"]\nother = ["Hola"]\n'
+    broken = (
+        DEFAULT_TEMPLATES.read_text(encoding="utf-8") + '\n[languages.xyzw]\nquestion = ["Hola"]\nother = ["Hola"]\n'
+    )
     path = tmp_path / "replies.toml"
     path.write_text(broken, encoding="utf-8")
     with pytest.raises(ConfigError) as raised:

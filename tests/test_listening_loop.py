@@ -1,4 +1,5 @@
 """The loop end to end over real HTTP: fake X → tweepy → triage → SQLite → slack_sdk → fake Slack."""
+
 from __future__ import annotations
 
 import json
@@ -13,7 +14,6 @@ from tests.helpers import card_texts
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
-
 def test_first_poll_posts_each_mention_as_a_card_oldest_first(fake_x, fake_slack, poll):
     fake_x.tweet("@bramblecafe Ugh, the delivery took forever", author_id="1001", minutes_ago=30)
     fake_x.tweet("@bramblecafe do you have oat milk?", author_id="1002", minutes_ago=10)
@@ -21,7 +21,10 @@ def test_first_poll_posts_each_mention_as_a_card_oldest_first(fake_x, fake_slack
     report = poll()
 
     assert (report.new, report.posted, report.failed) == (2, 2, False)
-    assert card_texts(fake_slack) == ["> @bramblecafe Ugh, the delivery took forever", "> @bramblecafe do you have oat milk?"]
+    assert card_texts(fake_slack) == [
+        "> @bramblecafe Ugh, the delivery took forever",
+        "> @bramblecafe do you have oat milk?",
+    ]
     first = fake_slack.posted[0]
     header = first["blocks"][0]["text"]["text"]
     assert "*Maria López*" in header and "https://x.com/maria_eats/status/" in header and "812 followers" in header
@@ -105,7 +108,11 @@ def test_a_429_in_the_middle_of_a_burst_skips_nothing(fake_x, fake_slack, poll, 
     cursor = store.get_cursors(db, "x")["mentions"]
     burst = [fake_x.tweet(f"@bramblecafe burst {i}", author_id="1002") for i in range(150)]
     # Page one is answered; page two hits the rate limit (whose window has already reset).
-    fake_x.fail_next("/mentions", Reply(429, {"title": "Too Many Requests"}, {"x-rate-limit-reset": str(int(time.time()) - 1)}), after=1)
+    fake_x.fail_next(
+        "/mentions",
+        Reply(429, {"title": "Too Many Requests"}, {"x-rate-limit-reset": str(int(time.time()) - 1)}),
+        after=1,
+    )
 
     interrupted = poll()
     assert interrupted.failed
@@ -170,8 +177,10 @@ def test_malformed_x_payloads_are_reported_and_lose_nothing(fake_x, fake_slack, 
     broken = poll()
     assert broken.failed and "could not read" in broken.reason
 
-    fake_x.fail_next("/mentions", Reply(200, {"data": [{"id": "1", "text": None}, {"text": "no id"}, "junk"],
-                                              "meta": {"result_count": 3}}))
+    fake_x.fail_next(
+        "/mentions",
+        Reply(200, {"data": [{"id": "1", "text": None}, {"text": "no id"}, "junk"], "meta": {"result_count": 3}}),
+    )
     partly = poll()
     assert "could not be read" in caplog.text and not partly.failed
 
@@ -202,14 +211,19 @@ def test_own_posts_are_not_cards(fake_x, fake_slack, poll):
 
 def test_mention_text_cannot_ping_people_or_inject_links(fake_x, fake_slack, poll):
     # X sends text HTML-escaped; this is "<@U0OWNER> see <https://evil.example|your invoice> & more".
-    fake_x.tweet("@bramblecafe &lt;@U0OWNER&gt; see &lt;https://evil.example|your invoice&gt; &amp; more", author_id="1001")
+    fake_x.tweet(
+        "@bramblecafe &lt;@U0OWNER&gt; see &lt;https://evil.example|your invoice&gt; &amp; more", author_id="1001"
+    )
 
     poll()
 
     card = fake_slack.posted[0]
     body = json.dumps(card["blocks"]) + card["text"]
     assert "<@U0OWNER>" not in body and "<https://evil" not in body
-    assert card["blocks"][1]["text"]["text"] == "> @bramblecafe &lt;@U0OWNER&gt; see &lt;https://evil.example|your invoice&gt; &amp; more"
+    assert (
+        card["blocks"][1]["text"]["text"]
+        == "> @bramblecafe &lt;@U0OWNER&gt; see &lt;https://evil.example|your invoice&gt; &amp; more"
+    )
 
 
 def test_a_complaint_of_harm_says_so_on_its_card_and_keeps_it_when_the_card_is_redrawn(fake_x, fake_slack, poll, db):
@@ -224,7 +238,10 @@ def test_a_complaint_of_harm_says_so_on_its_card_and_keeps_it_when_the_card_is_r
 
 
 def test_spam_is_stored_and_counted_but_not_posted(fake_x, fake_slack, poll, db):
-    fake_x.tweet("@bramblecafe GIVEAWAY win a free iPhone, DM me to claim https://a.co/1 https://a.co/2 https://a.co/3", author_id="1001")
+    fake_x.tweet(
+        "@bramblecafe GIVEAWAY win a free iPhone, DM me to claim https://a.co/1 https://a.co/2 https://a.co/3",
+        author_id="1001",
+    )
     fake_x.tweet("@bramblecafe great coffee", author_id="1002")
 
     report = poll()

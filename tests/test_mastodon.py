@@ -1,7 +1,8 @@
 """Mastodon through Mastodon.py against a fake server speaking Mastodon's JSON, Link paging and rate-limit headers."""
+
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -18,7 +19,6 @@ def poll(poll_for, fake_mastodon):
     return poll_for(MASTODON_BASE_URL=fake_mastodon.url, MASTODON_ACCESS_TOKEN=TOKEN, MASTODON_HASHTAGS="#BrambleCafe")
 
 
-
 def test_first_poll_posts_mentions_as_cards_with_links_to_the_post(fake_mastodon, fake_slack, poll):
     fake_mastodon.mention("@bramblecafe the oat flat white was cold again", minutes_ago=20)
     fake_mastodon.mention("@bramblecafe are you open on Sunday?", acct="tom@fosstodon.org", name="Tom", minutes_ago=5)
@@ -26,7 +26,10 @@ def test_first_poll_posts_mentions_as_cards_with_links_to_the_post(fake_mastodon
     report = poll()
 
     assert (report.new, report.posted, report.failed) == (2, 2, False)
-    assert card_texts(fake_slack) == ["> @bramblecafe the oat flat white was cold again", "> @bramblecafe are you open on Sunday?"]
+    assert card_texts(fake_slack) == [
+        "> @bramblecafe the oat flat white was cold again",
+        "> @bramblecafe are you open on Sunday?",
+    ]
     header = fake_slack.posted[0]["blocks"][0]["text"]["text"]
     assert "Maria López" in header and "@maria@mastodon.social" in header and "Mastodon" in header
     assert "https://mastodon.social/@maria/" in header
@@ -90,7 +93,7 @@ def test_hashtag_timeline_and_a_mention_of_the_same_post_make_one_card(fake_mast
 def test_a_rate_limit_pauses_mastodon_until_the_iso_reset_time(fake_mastodon, fake_slack, poll, db):
     # Mid-minute: Mastodon.py shifts the reset by the server clock's offset (its Date header has whole
     # seconds), which must not carry the time shown into the next minute.
-    reset = (datetime.now(timezone.utc) + timedelta(minutes=4)).replace(second=30, microsecond=0)
+    reset = (datetime.now(UTC) + timedelta(minutes=4)).replace(second=30, microsecond=0)
     fake_mastodon.fail_next("/api/v1/notifications", rate_limited(reset))
     fake_mastodon.mention("@bramblecafe hello")
 
@@ -111,7 +114,9 @@ def test_a_malformed_notification_is_skipped_and_the_rest_are_posted(fake_mastod
 
     report = poll()
 
-    assert (report.posted, report.failed) == (1, False) and card_texts(fake_slack) == ["> @bramblecafe this one is fine"]
+    assert (report.posted, report.failed) == (1, False) and card_texts(fake_slack) == [
+        "> @bramblecafe this one is fine"
+    ]
 
 
 def test_a_wrong_token_says_where_to_get_the_right_one(poll_for, fake_mastodon, fake_slack):
@@ -174,7 +179,7 @@ def test_a_lone_surrogate_in_a_status_is_dropped_and_the_page_is_carded(fake_mas
     assert "\ud800" not in db["mentions"].get(f"mastodon:{broken['status']['id']}")["raw"]
 
 
-@pytest.mark.parametrize("body", [{"id": "1"}, "x", "\"x\"", "7", [1, 2], [{"id": "x"}]])
+@pytest.mark.parametrize("body", [{"id": "1"}, "x", '"x"', "7", [1, 2], [{"id": "x"}]])
 def test_a_mastodon_answer_of_the_wrong_shape_is_a_mastodon_problem_only(fake_mastodon, fake_slack, poll, db, body):
     fake_mastodon.mention("@bramblecafe hello")
     poll()

@@ -1,10 +1,10 @@
 """Replies address people by a name that fits, questions are never held as spam, and
 `python -m bot triage` shows each network's suggestions as its cards would."""
+
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
-from pathlib import Path
+from datetime import UTC, datetime
 
 import pytest
 
@@ -15,56 +15,62 @@ from bot.triage import Triager, is_spam
 from tests.helpers import run_cli
 
 
-
 @pytest.fixture(scope="module")
 def triager():
     return Triager(ReplyTemplates.load(DEFAULT_TEMPLATES), business="Bramble Café")
 
 
 def mention(text, name="", handle="someone", network="x"):
-    return Mention(network, "1", handle, name, text, "", datetime.now(timezone.utc))
+    return Mention(network, "1", handle, name, text, "", datetime.now(UTC))
 
 
 # ---- item 5: names that fit (cases here are not in the bench's development set) ----
 
-@pytest.mark.parametrize(("display", "given"), [
-    ("Aisha Bello", "Aisha"),
-    ("Tomás García", "Tomás"),
-    ("chiara rossi", "Chiara"),                    # all lower case is still a name
-    ("Hugo Lambert 🌿", "Hugo"),                    # decoration around a name
-    ("Ingrid Haugen | Florist", "Ingrid"),           # a role after a separator
-    ("Prof. Amara Okafor", "Amara"),               # a title before a full name
-    ("Marie-Claire Dubois", "Marie-Claire"),
-    ("Rose Whitfield", "Rose"),                    # a given name that is also a word
-    ("Liam O'Connor", "Liam"),
-    ("Yuto Mori", "Yuto"),                          # given name first: it can be told
-])
+
+@pytest.mark.parametrize(
+    ("display", "given"),
+    [
+        ("Aisha Bello", "Aisha"),
+        ("Tomás García", "Tomás"),
+        ("chiara rossi", "Chiara"),  # all lower case is still a name
+        ("Hugo Lambert 🌿", "Hugo"),  # decoration around a name
+        ("Ingrid Haugen | Florist", "Ingrid"),  # a role after a separator
+        ("Prof. Amara Okafor", "Amara"),  # a title before a full name
+        ("Marie-Claire Dubois", "Marie-Claire"),
+        ("Rose Whitfield", "Rose"),  # a given name that is also a word
+        ("Liam O'Connor", "Liam"),
+        ("Yuto Mori", "Yuto"),  # given name first: it can be told
+    ],
+)
 def test_a_person_is_addressed_by_first_name(display, given):
     assert first_name(display) == given
 
 
-@pytest.mark.parametrize(("display", "why"), [
-    ("Glasgow Foodie", "a place and a theme"),
-    ("Camden Eats", "a place and a verb"),
-    ("The Crafty Baker", "'The …'"),
-    ("Dr. Okafor", "a title alone"),
-    ("Ms Rahman", "a title alone"),
-    ("ITV News", "an acronym and a news outlet"),
-    ("NHS", "an acronym"),
-    ("K. L. Morgan", "initials"),
-    ("Wang Fang", "a family name first: the given name cannot be told"),
-    ("Park Ji-hoon", "a Korean family name first"),
-    ("佐藤 花子", "a name in CJK script"),
-    ("Priya's Kitchen", "a possessive business"),
-    ("Smith & Sons Ltd", "a company"),
-    ("chiararossi", "one word: could be anything"),
-    ("Harbour Street Coffee Co", "a business"),
-    ("Cozy Corner Café", "a business"),
-    ("Hugo_Lambert_22", "a handle"),
-    ("HugoLambert", "a handle written as a name"),
-    ("🌸🌸🌸", "emoji only"),
-    ("Blue Door Salon", "a salon"),
-])
+@pytest.mark.parametrize(
+    ("display", "why"),
+    [
+        ("Glasgow Foodie", "a place and a theme"),
+        ("Camden Eats", "a place and a verb"),
+        ("The Crafty Baker", "'The …'"),
+        ("Dr. Okafor", "a title alone"),
+        ("Ms Rahman", "a title alone"),
+        ("ITV News", "an acronym and a news outlet"),
+        ("NHS", "an acronym"),
+        ("K. L. Morgan", "initials"),
+        ("Wang Fang", "a family name first: the given name cannot be told"),
+        ("Park Ji-hoon", "a Korean family name first"),
+        ("佐藤 花子", "a name in CJK script"),
+        ("Priya's Kitchen", "a possessive business"),
+        ("Smith & Sons Ltd", "a company"),
+        ("chiararossi", "one word: could be anything"),
+        ("Harbour Street Coffee Co", "a business"),
+        ("Cozy Corner Café", "a business"),
+        ("Hugo_Lambert_22", "a handle"),
+        ("HugoLambert", "a handle written as a name"),
+        ("🌸🌸🌸", "emoji only"),
+        ("Blue Door Salon", "a salon"),
+    ],
+)
 def test_no_name_when_the_display_name_is_not_plainly_a_persons(display, why):
     assert first_name(display) is None, why
 
@@ -74,10 +80,17 @@ def test_the_handle_as_display_name_gets_no_name():
     assert first_name("Hugo Lambert", handle="hugo_cooks") == "Hugo"
 
 
-@pytest.mark.parametrize("intent_text", [
-    "My order arrived broken", "Do you have oat milk?", "Best flat white in town 😍", "Just tried the chai",
-    "What time do you close?", "The coffee was not good at all",
-])
+@pytest.mark.parametrize(
+    "intent_text",
+    [
+        "My order arrived broken",
+        "Do you have oat milk?",
+        "Best flat white in town 😍",
+        "Just tried the chai",
+        "What time do you close?",
+        "The coffee was not good at all",
+    ],
+)
 @pytest.mark.parametrize("display", ["Edinburgh Foodie", "The Bramble", "Mrs. Patel", "BBC News", "", "🚀🚀"])
 def test_every_default_reply_reads_naturally_without_a_name(triager, intent_text, display):
     t = triager.triage(mention(intent_text, name=display))
@@ -112,44 +125,54 @@ def test_a_reply_that_needs_a_handle_is_left_out_when_there_is_none(triager):
 
 # ---- item 4 (spam part): a post that asks the business something is never held ----
 
-@pytest.mark.parametrize("text", [
-    "is your giveaway still on?",                                   # a question about a giveaway
-    "@bramblecafe can I still enter the giveaway",                  # after a handle, no "?"
-    "Can I book a table for 6 on the giveaway night?",              # a booking request
-    "do you take crypto",                                            # a payment question without "?"
-    "Please tell me how to enter your giveaway",                     # a request
-    "I entered your giveaway last week, when do you pick the winner", # the question is not first
-    "Hi! Wondering if the NFT menu thing is real or a scam",         # "wondering if"
-    "@bramblecafe need to know if the giveaway is still on",         # "need", but not a pitch
-    "Can you follow back so I can DM my order number?",              # spam words in a real request
-])
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "is your giveaway still on?",  # a question about a giveaway
+        "@bramblecafe can I still enter the giveaway",  # after a handle, no "?"
+        "Can I book a table for 6 on the giveaway night?",  # a booking request
+        "do you take crypto",  # a payment question without "?"
+        "Please tell me how to enter your giveaway",  # a request
+        "I entered your giveaway last week, when do you pick the winner",  # the question is not first
+        "Hi! Wondering if the NFT menu thing is real or a scam",  # "wondering if"
+        "@bramblecafe need to know if the giveaway is still on",  # "need", but not a pitch
+        "Can you follow back so I can DM my order number?",  # spam words in a real request
+    ],
+)
 def test_a_question_or_request_to_the_business_is_never_spam(triager, text):
     assert not is_spam(text)
     t = triager.triage(mention(text, name="Hugo Lambert"))
     assert not t.spam and t.suggestions
 
 
-@pytest.mark.parametrize("text", [
-    "GIVEAWAY 🎁 win a free iPhone! DM me to claim",      # selling: claim by DM
-    "Giveaway time! Win a free iPhone, RT to enter",       # a giveaway that asks nothing
-    "Want to win a free iPhone? Enter now",                # a pitch phrased as a question
-    "Do you want to earn $500 a day? click here",          # a pitch with a link bait
-    "Need more followers? Check my bio",                   # selling followers
-    "crypto airdrop live now 🚀",
-    "deals https://a.co/1 https://a.co/2 https://a.co/3",  # a link farm
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "GIVEAWAY 🎁 win a free iPhone! DM me to claim",  # selling: claim by DM
+        "Giveaway time! Win a free iPhone, RT to enter",  # a giveaway that asks nothing
+        "Want to win a free iPhone? Enter now",  # a pitch phrased as a question
+        "Do you want to earn $500 a day? click here",  # a pitch with a link bait
+        "Need more followers? Check my bio",  # selling followers
+        "crypto airdrop live now 🚀",
+        "deals https://a.co/1 https://a.co/2 https://a.co/3",  # a link farm
+    ],
+)
 def test_spam_stays_spam_even_as_a_question(text):
     assert is_spam(text)
 
 
 # ---- item 7: `python -m bot triage --network …` shows a card's suggestions ----
 
+
 def run_triage(*args, stdin, cwd, env=None):
     return run_cli("triage", *args, stdin=stdin, cwd=cwd, env=env)
 
 
-LINES = ("Ugh, the delivery took forever\nDo you have oat milk?\nLove this place ❤️\n"
-         "is your giveaway still on?\nJust tried the chai\n")
+LINES = (
+    "Ugh, the delivery took forever\nDo you have oat milk?\nLove this place ❤️\n"
+    "is your giveaway still on?\nJust tried the chai\n"
+)
 
 
 @pytest.mark.parametrize("network", ["x", "mastodon", "bluesky", "reddit"])
@@ -172,8 +195,11 @@ def test_cli_triage_suggests_replies_within_the_networks_limit(network, tmp_path
 def test_cli_triage_defaults_to_x_and_matches_a_card(tmp_path):
     templates = tmp_path / "replies.toml"
     long_praise = "Thank you so much, {first_name}! " + "We loved having you. " * 12 + "https://bramble.example/menu"
-    templates.write_text(DEFAULT_TEMPLATES.read_text().replace(
-        '"Thank you so much, {first_name}! This made our day. 😊",', f'"{long_praise}",'))
+    templates.write_text(
+        DEFAULT_TEMPLATES.read_text().replace(
+            '"Thank you so much, {first_name}! This made our day. 😊",', f'"{long_praise}",'
+        )
+    )
     env_templates = {"REPLY_TEMPLATES": str(templates)}
     results = {}
     for network in ("x", "bluesky", "mastodon"):
@@ -185,7 +211,7 @@ def test_cli_triage_defaults_to_x_and_matches_a_card(tmp_path):
     for network, shown in results.items():
         expected = card.triage(mention("Love this place ❤️", name="Aisha Bello", handle="customer", network=network))
         assert shown == list(expected.suggestions), network
-    assert not any("https://" in s for s in results["x"])          # X strips links
+    assert not any("https://" in s for s in results["x"])  # X strips links
     assert any("https://bramble.example/menu" in s for s in results["mastodon"])  # Mastodon keeps them
 
 

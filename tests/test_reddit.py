@@ -1,7 +1,8 @@
 """Reddit through praw against a fake Reddit speaking its OAuth and Listing JSON."""
+
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -16,15 +17,20 @@ from tests.helpers import card_texts
 
 @pytest.fixture
 def reddit_env(fake_reddit):
-    return dict(REDDIT_CLIENT_ID=CLIENT_ID, REDDIT_CLIENT_SECRET=CLIENT_SECRET, REDDIT_USERNAME=USERNAME,
-                REDDIT_PASSWORD=PASSWORD, REDDIT_QUERY='"Bramble Café"', REDDIT_SUBREDDITS="r/london, cafes",
-                REDDIT_URL=fake_reddit.url)
+    return dict(
+        REDDIT_CLIENT_ID=CLIENT_ID,
+        REDDIT_CLIENT_SECRET=CLIENT_SECRET,
+        REDDIT_USERNAME=USERNAME,
+        REDDIT_PASSWORD=PASSWORD,
+        REDDIT_QUERY='"Bramble Café"',
+        REDDIT_SUBREDDITS="r/london, cafes",
+        REDDIT_URL=fake_reddit.url,
+    )
 
 
 @pytest.fixture
 def poll(poll_for, reddit_env):
     return poll_for(**reddit_env)
-
 
 
 def test_first_poll_posts_matching_posts_and_comments(fake_reddit, fake_slack, poll):
@@ -36,11 +42,17 @@ def test_first_poll_posts_matching_posts_and_comments(fake_reddit, fake_slack, p
     report = poll()
 
     assert (report.posted, report.failed) == (2, False)
-    assert card_texts(fake_slack) == ["> Bramble Café brunch worth the queue?\n> Thinking of going Saturday",
-                                 "> Bramble Café does a great flat white"]
+    assert card_texts(fake_slack) == [
+        "> Bramble Café brunch worth the queue?\n> Thinking of going Saturday",
+        "> Bramble Café does a great flat white",
+    ]
     assert f"https://www.reddit.com{post['data']['permalink']}" in fake_slack.posted[0]["blocks"][0]["text"]["text"]
     [search] = fake_reddit.calls("/search")
-    assert search.path.startswith("/r/london+cafes/") and search.param("sort") == "new" and search.param("q") == '"Bramble Café"'
+    assert (
+        search.path.startswith("/r/london+cafes/")
+        and search.param("sort") == "new"
+        and search.param("q") == '"Bramble Café"'
+    )
     assert len(fake_reddit.calls("/api/v1/access_token")) == 1
 
 
@@ -52,7 +64,10 @@ def test_a_restart_resumes_after_the_newest_seen_and_never_reposts(fake_reddit, 
     report = poll_for(**reddit_env)()  # a new process: cursors come from the database
 
     assert (report.new, report.posted) == (1, 1) and card_texts(fake_slack)[-1] == "> Bramble Café has a new cake"
-    assert float(store.get_cursors(db, "reddit")['posts:london+cafes:"Bramble Café"']) == fake_reddit.posts[-1]["data"]["created_utc"]
+    assert (
+        float(store.get_cursors(db, "reddit")['posts:london+cafes:"Bramble Café"'])
+        == fake_reddit.posts[-1]["data"]["created_utc"]
+    )
 
 
 def test_a_burst_is_read_across_pages(fake_reddit, fake_slack, poll):
@@ -64,7 +79,10 @@ def test_a_burst_is_read_across_pages(fake_reddit, fake_slack, poll):
     report = poll()
 
     assert report.posted == 150 and card_texts(fake_slack)[1:] == [f"> Bramble Café thread {i}" for i in range(150)]
-    assert [c.param("after") for c in fake_reddit.calls("/search")[1:]] == [None, fake_reddit.posts[-100]["data"]["name"]]
+    assert [c.param("after") for c in fake_reddit.calls("/search")[1:]] == [
+        None,
+        fake_reddit.posts[-100]["data"]["name"],
+    ]
 
 
 def test_a_rate_limit_pauses_reddit_until_the_reset(fake_reddit, fake_slack, poll, db):
@@ -72,7 +90,7 @@ def test_a_rate_limit_pauses_reddit_until_the_reset(fake_reddit, fake_slack, pol
 
     report = poll()
 
-    reset = datetime.now(timezone.utc) + timedelta(seconds=420)
+    reset = datetime.now(UTC) + timedelta(seconds=420)
     assert "Reddit rate limit reached" in report.source_errors["reddit"]
     retry_at = store.parse_iso(store.source_status(db, "reddit")["retry_at"])
     assert abs((retry_at - reset).total_seconds()) < 5
@@ -115,7 +133,9 @@ def test_a_refused_reply_says_nothing_was_posted(fake_reddit, fake_slack, poll, 
     [row] = list(db["mentions"].rows)
     settings = config.load({**env, **reddit_env})
     source = reddit.RedditSource(reddit.make_client(settings), settings.reddit_query, can_reply=True)
-    fake_reddit.fail_next("/api/comment", Reply(200, {"json": {"errors": [["THREAD_LOCKED", "that thread is locked", "parent"]]}}))
+    fake_reddit.fail_next(
+        "/api/comment", Reply(200, {"json": {"errors": [["THREAD_LOCKED", "that thread is locked", "parent"]]}})
+    )
 
     with pytest.raises(ReplyError) as refused:
         source.reply(store.row_to_mention(row), "Thanks!")
@@ -129,13 +149,19 @@ POSTS_KEY = 'posts:london+cafes:"Bramble Café"'
 def test_a_post_that_reddit_indexes_late_is_still_carded(fake_reddit, fake_slack, poll, db):
     fake_reddit.post("Bramble Café new menu", minutes_ago=2)
     poll()
-    late = fake_reddit.post("Bramble Café was packed", minutes_ago=6)  # made before the one already read, shown only now
+    late = fake_reddit.post(
+        "Bramble Café was packed", minutes_ago=6
+    )  # made before the one already read, shown only now
     fake_reddit.posts.insert(0, fake_reddit.posts.pop())
 
     report = poll()
 
     assert (report.new, report.posted) == (1, 1) and card_texts(fake_slack)[-1] == "> Bramble Café was packed"
-    assert float(store.get_cursors(db, "reddit")[POSTS_KEY]) == fake_reddit.posts[-1]["data"]["created_utc"] > late["data"]["created_utc"]
+    assert (
+        float(store.get_cursors(db, "reddit")[POSTS_KEY])
+        == fake_reddit.posts[-1]["data"]["created_utc"]
+        > late["data"]["created_utc"]
+    )
 
 
 def test_a_first_poll_that_finds_nothing_saves_no_time(fake_reddit, fake_slack, poll, db):
@@ -157,8 +183,17 @@ def test_a_lone_surrogate_in_a_post_is_dropped_and_the_rest_are_carded(fake_redd
     assert card_texts(fake_slack) == ["> Bramble Café before", "> Bramble Café open?\n> cafe", "> Bramble Café after"]
 
 
-@pytest.mark.parametrize("body", [[1, 2], "x", "7", {"kind": "Listing", "data": "x"}, {"kind": "Listing", "data": {"children": "x"}},
-                                  {"kind": "Listing", "data": {"children": [{"kind": "t3", "data": "x"}]}}])
+@pytest.mark.parametrize(
+    "body",
+    [
+        [1, 2],
+        "x",
+        "7",
+        {"kind": "Listing", "data": "x"},
+        {"kind": "Listing", "data": {"children": "x"}},
+        {"kind": "Listing", "data": {"children": [{"kind": "t3", "data": "x"}]}},
+    ],
+)
 def test_a_reddit_answer_of_the_wrong_shape_is_a_reddit_problem_only(fake_reddit, fake_slack, poll, db, body):
     fake_reddit.post("Bramble Café hello", minutes_ago=5)
     poll()

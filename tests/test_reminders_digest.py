@@ -1,4 +1,5 @@
 """Reminders and the daily digest: sent once, at the right time, to the real Slack client against the fake Slack."""
+
 from __future__ import annotations
 
 import threading
@@ -34,7 +35,9 @@ def sink(settings):
 
 def nudges(fake_slack) -> list[dict]:
     """Reminders: per-person ones in cards' threads, and the one for mentions nobody holds in the channel."""
-    return sorted((n for n in fake_slack.thread_notes + fake_slack.posted if n["text"].count("⏰")), key=lambda n: n["ts"])
+    return sorted(
+        (n for n in fake_slack.thread_notes + fake_slack.posted if n["text"].count("⏰")), key=lambda n: n["ts"]
+    )
 
 
 def test_a_mention_waiting_past_the_target_in_business_hours_gets_one_nudge(timeline, sink, fake_slack, settings):
@@ -50,8 +53,12 @@ def test_a_mention_waiting_past_the_target_in_business_hours_gets_one_nudge(time
     assert send_reminders(timeline.db, sink, HOURS, 60, now=at(16, 9, 31)) == 1
     [nudge] = nudges(fake_slack)
     # Nobody holds it, so the channel is called on, in the channel: one message per check, whatever the backlog.
-    assert nudge["text"].startswith("<!channel> ⏰ A mention has waited past the reply target (1 h) with nobody on them:\n"
-                                    "• ") and "1 h 1 min of opening hours" in nudge["text"]
+    assert (
+        nudge["text"].startswith(
+            "<!channel> ⏰ A mention has waited past the reply target (1 h) with nobody on them:\n• "
+        )
+        and "1 h 1 min of opening hours" in nudge["text"]
+    )
     assert "thread_ts" not in nudge and "/listen queue" in nudge["text"]
     assert timeline.db["mentions"].get(waiting)["reminded_at"]
     # Maria's claim comes due at 09:35 and calls on her by name; nobody is nudged twice.
@@ -185,7 +192,9 @@ def test_reminder_and_digest_settings_are_checked_in_plain_words(env):
     assert config.load(env).digest_time == time(9) and config.load(env).reply_target_minutes == 60
     assert config.load({**env, "DIGEST_TIME": "off", "REPLY_TARGET_MINUTES": "0"}).digest_time is None
     assert config.load({**env, "DIGEST_TIME": "7:30"}).digest_time == time(7, 30)
-    with pytest.raises(config.ConfigError, match=r"DIGEST_TIME must be a 24-hour time like 09:00, or off \(it is set to '9am'\)"):
+    with pytest.raises(
+        config.ConfigError, match=r"DIGEST_TIME must be a 24-hour time like 09:00, or off \(it is set to '9am'\)"
+    ):
         config.load({**env, "DIGEST_TIME": "9am"})
     with pytest.raises(config.ConfigError, match="REPLY_TARGET_MINUTES must be a number"):
         config.load({**env, "REPLY_TARGET_MINUTES": "1h"})
@@ -207,7 +216,9 @@ def test_a_backlog_coming_due_at_opening_calls_on_the_channel_once(timeline, sin
 def test_a_reminder_slack_may_have_posted_is_never_sent_again(timeline, sink, fake_slack):
     timeline.mention(at(16, 9))
     fake_slack.accept_then(Reply(500, "<html>Internal Server Error</html>", {"Content-Type": "text/html"}))
-    assert send_reminders(timeline.db, sink, HOURS, 60, now=at(16, 10, 1)) == 1  # counted as sent: nobody is called twice
+    assert (
+        send_reminders(timeline.db, sink, HOURS, 60, now=at(16, 10, 1)) == 1
+    )  # counted as sent: nobody is called twice
     for minute in range(20, 40, 5):
         send_reminders(timeline.db, sink, HOURS, 60, now=at(16, 10, minute))
     assert len(nudges(fake_slack)) == 1

@@ -1,4 +1,5 @@
 """Nothing lost, nothing twice, nothing stuck: slow networks, two posters, a database that goes away, forged and replayed requests."""
+
 from __future__ import annotations
 
 import json
@@ -33,7 +34,9 @@ def test_a_network_that_hangs_is_left_behind_while_the_others_post(env, fake_x, 
     fake_mastodon.mention("@bramblecafe the new bread is lovely")
     fake_x.trickle("/mentions", every=0.5, times=5)
     db = wiring.open_db(settings)
-    pipeline = Pipeline(db, wiring.sources(settings), wiring.slack_sink(settings), wiring.triager(settings), deadline=2.0)
+    pipeline = Pipeline(
+        db, wiring.sources(settings), wiring.slack_sink(settings), wiring.triager(settings), deadline=2.0
+    )
 
     started = time.monotonic()
     report = pipeline.run_cycle()
@@ -53,25 +56,42 @@ def test_one_bad_character_stops_nothing(fake_x, fake_slack, poll):
     report = poll()
 
     assert (report.new, report.posted, report.failed) == (2, 2, False)
-    assert "\ud800" not in json.dumps(fake_slack.posted[0]["blocks"], ensure_ascii=False).encode("utf-8", "backslashreplace").decode()
+    assert (
+        "\ud800"
+        not in json.dumps(fake_slack.posted[0]["blocks"], ensure_ascii=False)
+        .encode("utf-8", "backslashreplace")
+        .decode()
+    )
     assert "broken  emoji but great coffee" in fake_slack.posted[0]["blocks"][1]["text"]["text"]
 
 
 def _service_env(env: dict, **extra: str) -> dict:
-    keep = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "X_", "MASTODON_", "BLUESKY_", "REDDIT_"))}
+    keep = {
+        k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "X_", "MASTODON_", "BLUESKY_", "REDDIT_"))
+    }
     return {**keep, **env, "PYTHONPATH": str(ROOT), **extra}
 
 
 def test_poll_beside_another_poll_posts_every_card_once(env, fake_x, fake_slack, tmp_path):
     """Two processes on one database (cron's `poll` beside `run`): one posts, the other only stores."""
     fake_x.tweet("@bramblecafe first")
-    first = subprocess.run([sys.executable, "-m", "bot", "poll"], env=_service_env(env), cwd=tmp_path, capture_output=True, timeout=60)
+    first = subprocess.run(
+        [sys.executable, "-m", "bot", "poll"], env=_service_env(env), cwd=tmp_path, capture_output=True, timeout=60
+    )
     assert first.returncode == 0, first.stderr
     for i in range(200):
         fake_x.tweet(f"@bramblecafe burst message {i}")
 
-    polls = [subprocess.Popen([sys.executable, "-m", "bot", "poll"], env=_service_env(env), cwd=tmp_path,
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT) for _ in range(3)]
+    polls = [
+        subprocess.Popen(
+            [sys.executable, "-m", "bot", "poll"],
+            env=_service_env(env),
+            cwd=tmp_path,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
+        for _ in range(3)
+    ]
     outputs = [p.communicate(timeout=120)[0].decode() for p in polls]
 
     texts = [m["text"] for m in fake_slack.posted]
@@ -89,8 +109,13 @@ def test_sigterm_ends_the_service_within_ten_seconds_while_a_network_trickles(en
     fake_x.tweet("@bramblecafe hello")
     fake_x.trickle("/mentions", every=1.0, times=100)
     log = (tmp_path / "service.log").open("w+")
-    process = subprocess.Popen([sys.executable, "-m", "bot", "run"], cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT,
-                               env=_service_env(env, PORT=str(free_port()), POLL_INTERVAL_SECONDS="3600"))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", "run"],
+        cwd=tmp_path,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env=_service_env(env, PORT=str(free_port()), POLL_INTERVAL_SECONDS="3600"),
+    )
     try:
         assert wait_for(lambda: fake_x.calls("/mentions"), 30), "the first poll never reached X"
         time.sleep(0.5)  # well inside the trickling answer
@@ -106,8 +131,9 @@ def test_sigterm_ends_the_service_within_ten_seconds_while_a_network_trickles(en
     db.close()
 
 
-def test_a_deleted_database_stops_posting_with_one_message_and_clicks_get_an_answer(workspace_for, card, fake_x, fake_slack,
-                                                                                     settings, caplog):
+def test_a_deleted_database_stops_posting_with_one_message_and_clicks_get_an_answer(
+    workspace_for, card, fake_x, fake_slack, settings, caplog
+):
     ws = workspace_for()
     mention_id, ts, _ = card(ws)
     for suffix in ("", "-wal", "-shm"):
@@ -169,8 +195,11 @@ def _raw_post(port: int, head: str, body: bytes = b"") -> str:
 def test_http_mode_refuses_huge_unsigned_and_malformed_requests_before_reading_them(workspace_for, caplog):
     ws = workspace_for()
     port = ws.server.server_port
-    huge = _raw_post(port, "POST /slack/events HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                           "Content-Length: 200000000", b"{" * 1000)
+    huge = _raw_post(
+        port,
+        "POST /slack/events HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 200000000",
+        b"{" * 1000,
+    )
     assert huge.startswith("HTTP/1.0 413")
     assert ws._post("not json at all", "application/json", secret="wrong-secret")[0] == 401
     status, _ = ws._post("payload=%7Bnot-json", "application/x-www-form-urlencoded")  # signed, but malformed
@@ -195,8 +224,9 @@ def test_a_replayed_signed_request_changes_nothing(workspace_for, card, fake_sla
     assert ws.mention(mention_id)["status"] == "claimed" and ws.mention(mention_id)["actor_id"] == "U0TOM"
 
 
-def test_a_click_while_the_database_is_locked_gets_a_busy_answer_and_changes_nothing(workspace_for, card, fake_slack, settings,
-                                                                                      monkeypatch):
+def test_a_click_while_the_database_is_locked_gets_a_busy_answer_and_changes_nothing(
+    workspace_for, card, fake_slack, settings, monkeypatch
+):
     ws = workspace_for()
     mention_id, ts, _ = card(ws)
     monkeypatch.setattr("storage.db.BUSY_TIMEOUT", 0.3)  # how long a click waits for the lock (10 s in service)
@@ -214,22 +244,33 @@ def test_a_click_while_the_database_is_locked_gets_a_busy_answer_and_changes_not
     assert wait_for(lambda: ws.mention(mention_id)["status"] == "claimed")
 
 
-@pytest.mark.parametrize("setting, expected", [("PORT", "is already in use"), ("SLACK_APP_TOKEN", "Socket Mode connection")])
-def test_a_port_in_use_or_a_bad_app_token_stops_the_start_before_anything_is_posted(env, fake_x, fake_slack, tmp_path,
-                                                                                      setting, expected):
+@pytest.mark.parametrize(
+    "setting, expected", [("PORT", "is already in use"), ("SLACK_APP_TOKEN", "Socket Mode connection")]
+)
+def test_a_port_in_use_or_a_bad_app_token_stops_the_start_before_anything_is_posted(
+    env, fake_x, fake_slack, tmp_path, setting, expected
+):
     fake_x.tweet("@bramblecafe hello")
     with socket.socket() as taken:
         taken.bind(("0.0.0.0", 0))
         taken.listen()
         value = str(taken.getsockname()[1]) if setting == "PORT" else "xapp-1-A0APP-0000-not-the-token"
-        started = subprocess.run([sys.executable, "-m", "bot", "run"], env=_service_env(env, **{setting: value}),
-                                 cwd=tmp_path, capture_output=True, text=True, timeout=60)
+        started = subprocess.run(
+            [sys.executable, "-m", "bot", "run"],
+            env=_service_env(env, **{setting: value}),
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
     assert started.returncode == 2
     assert expected in started.stdout + started.stderr and "Traceback" not in started.stdout + started.stderr
     assert not fake_slack.posted and not fake_x.calls("/mentions")
 
 
-def test_a_database_restored_from_a_backup_recognises_the_cards_already_in_the_channel(env, fake_x, fake_slack, settings, tmp_path):
+def test_a_database_restored_from_a_backup_recognises_the_cards_already_in_the_channel(
+    env, fake_x, fake_slack, settings, tmp_path
+):
     fake_x.tweet("@bramblecafe first")
     wiring.cycle_runner(settings, wiring.slack_sink(settings))()
     backup = tmp_path / "backup.db"
@@ -255,13 +296,23 @@ def test_a_database_restored_from_a_backup_recognises_the_cards_already_in_the_c
     assert restarted().posted == 1
 
 
-def test_http_mode_answers_odd_unsigned_requests_with_401_and_a_trickled_body_with_408(workspace_for, caplog, monkeypatch):
+def test_http_mode_answers_odd_unsigned_requests_with_401_and_a_trickled_body_with_408(
+    workspace_for, caplog, monkeypatch
+):
     ws = workspace_for()
     port = ws.server.server_port
-    odd_stamp = _raw_post(port, "POST /slack/events HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n"
-                                "X-Slack-Request-Timestamp: abc\r\nX-Slack-Signature: v0=00", b"{}")
-    not_text = _raw_post(port, "POST /slack/events HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n"
-                               f"X-Slack-Request-Timestamp: {int(time.time())}\r\nX-Slack-Signature: v0=00", b"\xff\xfe")
+    odd_stamp = _raw_post(
+        port,
+        "POST /slack/events HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n"
+        "X-Slack-Request-Timestamp: abc\r\nX-Slack-Signature: v0=00",
+        b"{}",
+    )
+    not_text = _raw_post(
+        port,
+        "POST /slack/events HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n"
+        f"X-Slack-Request-Timestamp: {int(time.time())}\r\nX-Slack-Signature: v0=00",
+        b"\xff\xfe",
+    )
     assert odd_stamp.startswith("HTTP/1.0 401") and not_text.startswith("HTTP/1.0 401")
 
     monkeypatch.setattr("bot.chat.slack_http.READ_DEADLINE", 1.0)  # 10 s in service
@@ -292,8 +343,14 @@ def test_while_another_process_holds_the_posting_lease_poll_only_stores(env, fak
     assert posting.take_posting_lease(db, holder="till-2:4242:0a1b2c3d") is None  # `run` on another machine posts
     fake_x.tweet("@bramblecafe hello")
 
-    polled = subprocess.run([sys.executable, "-m", "bot", "poll"], env=_service_env(env), cwd=tmp_path,
-                            capture_output=True, text=True, timeout=60)
+    polled = subprocess.run(
+        [sys.executable, "-m", "bot", "poll"],
+        env=_service_env(env),
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
     assert polled.returncode == 0 and "Another Listening Post (till-2:4242) is posting cards" in polled.stdout
     assert not fake_slack.posted and store.counts(db)["waiting"] == 1  # stored, left for the poster

@@ -1,5 +1,6 @@
 """Responding from Slack: the card's buttons and the reply form, through the real Bolt app over signed HTTP,
 with the fake Slack and X servers recording what reaches them."""
+
 from __future__ import annotations
 
 import json
@@ -14,6 +15,7 @@ import pytest
 from tests.fakes import slack_api, x_api
 from tests.fakes.server import Reply
 from tests.helpers import wait_for
+
 
 def card_text(update: dict | None) -> str:
     return json.dumps(update["blocks"], ensure_ascii=False) if update else ""
@@ -39,7 +41,12 @@ def test_claim_updates_the_card_in_place_notes_it_in_the_thread_and_logs_who(wor
     assert fake_slack.thread_notes[0]["thread_ts"] == ts and "Maria claimed this" in fake_slack.thread_notes[0]["text"]
     [event] = ws.events(mention_id)
     # The name comes from users.info (the display name), not the payload's username.
-    assert (event["actor_id"], event["actor_name"], event["action"], event["via"]) == ("U0MARIA", "Maria", "claimed", "button")
+    assert (event["actor_id"], event["actor_name"], event["action"], event["via"]) == (
+        "U0MARIA",
+        "Maria",
+        "claimed",
+        "button",
+    )
     assert ws.mention(mention_id)["first_action_at"] == event["at"]
 
 
@@ -49,8 +56,9 @@ def test_forged_stale_and_unsigned_clicks_get_401_and_change_nothing(workspace_f
     assert ws.click("U0MARIA", "mention_claim", mention_id, ts, secret="not-the-signing-secret") == 401
     assert ws.click("U0MARIA", "mention_claim", mention_id, ts, timestamp=int(time.time()) - 6 * 60) == 401
     body = urlencode({"payload": json.dumps(ws.click_payload("U0MARIA", "mention_claim", mention_id, ts))})
-    request = urllib.request.Request(ws.url, data=body.encode(), method="POST",
-                                     headers={"Content-Type": "application/x-www-form-urlencoded"})
+    request = urllib.request.Request(
+        ws.url, data=body.encode(), method="POST", headers={"Content-Type": "application/x-www-form-urlencoded"}
+    )
     with pytest.raises(urllib.error.HTTPError) as unsigned:
         urllib.request.urlopen(request, timeout=10)
     assert unsigned.value.code == 401
@@ -59,7 +67,9 @@ def test_forged_stale_and_unsigned_clicks_get_401_and_change_nothing(workspace_f
     assert ws.mention(mention_id)["status"] == "new"
 
 
-def test_double_clicks_and_simultaneous_claims_make_one_claim_and_ask_before_a_takeover(workspace_for, card, fake_slack):
+def test_double_clicks_and_simultaneous_claims_make_one_claim_and_ask_before_a_takeover(
+    workspace_for, card, fake_slack
+):
     ws = workspace_for()
     mention_id, ts, _ = card(ws)
     clickers = ["U0MARIA", "U0MARIA", "U0TOM", "U0TOM"]
@@ -82,12 +92,19 @@ def test_double_clicks_and_simultaneous_claims_make_one_claim_and_ask_before_a_t
     assert wait_for(lambda: len(ws.events(mention_id)) == 2)
     second = ws.events(mention_id)[1]
     assert (second["actor_id"], second["via"]) == (loser, "takeover")
-    assert wait_for(lambda: f"Claimed by {slack_api.PEOPLE[loser]['display_name'] or slack_api.PEOPLE[loser]['real_name']}" in card_text(fake_slack.card_update(ts)))
+    assert wait_for(
+        lambda: (
+            f"Claimed by {slack_api.PEOPLE[loser]['display_name'] or slack_api.PEOPLE[loser]['real_name']}"
+            in card_text(fake_slack.card_update(ts))
+        )
+    )
     assert wait_for(lambda: fake_slack.responses), fake_slack.responses
     assert fake_slack.responses[0]["delete_original"] is True
 
 
-def test_a_reply_goes_to_x_as_a_reply_and_the_card_shows_who_how_fast_and_the_link(workspace_for, card, fake_x, fake_slack):
+def test_a_reply_goes_to_x_as_a_reply_and_the_card_shows_who_how_fast_and_the_link(
+    workspace_for, card, fake_x, fake_slack
+):
     ws = workspace_for(**POSTING)
     mention_id, ts, tweet = card(ws)
     assert ws.click("U0MARIA", "mention_reply", mention_id, ts) == 200
@@ -104,16 +121,27 @@ def test_a_reply_goes_to_x_as_a_reply_and_the_card_shows_who_how_fast_and_the_li
     answer = ws.submit("U0MARIA", form, "So sorry Maria! Please DM us and we'll make it right.")
     assert answer["response_action"] == "update" and "Sending" in json.dumps(answer["view"])
     assert wait_for(lambda: fake_x.created)
-    assert fake_x.created == [{"text": "So sorry Maria! Please DM us and we'll make it right.",
-                               "reply": {"in_reply_to_tweet_id": tweet["id"]}}]
+    assert fake_x.created == [
+        {
+            "text": "So sorry Maria! Please DM us and we'll make it right.",
+            "reply": {"in_reply_to_tweet_id": tweet["id"]},
+        }
+    ]
     reply_id = fake_x.own_posts[-1]["id"]
     assert wait_for(lambda: "Replied by Maria in" in card_text(fake_slack.card_update(ts)))
     update = fake_slack.card_update(ts)
     assert f"https://x.com/bramblecafe/status/{reply_id}" in card_text(update)
     assert buttons(update) == ["mention_reopen"]
-    assert wait_for(lambda: fake_slack.views_updated and "Your reply is on X" in json.dumps(fake_slack.views_updated[-1]["view"]))
+    assert wait_for(
+        lambda: fake_slack.views_updated and "Your reply is on X" in json.dumps(fake_slack.views_updated[-1]["view"])
+    )
     [event] = ws.events(mention_id)
-    assert (event["action"], event["via"], event["actor_name"], event["reply_external_id"]) == ("replied", "modal", "Maria", reply_id)
+    assert (event["action"], event["via"], event["actor_name"], event["reply_external_id"]) == (
+        "replied",
+        "modal",
+        "Maria",
+        reply_id,
+    )
     assert ws.mention(mention_id)["response_secs"] >= 5 * 60  # the tweet was 5 minutes old
 
     # The same form submitted again (a double click on Send) posts nothing more.
@@ -127,13 +155,24 @@ def test_a_reply_goes_to_x_as_a_reply_and_the_card_shows_who_how_fast_and_the_li
     "failure, said",
     [
         (Reply(403, x_api.DUPLICATE), "already posted exactly this text"),
-        (Reply(429, {"title": "Too Many Requests", "detail": "Too Many Requests", "type": "about:blank", "status": 429},
-               {"x-rate-limit-reset": str(int(time.time()) + 600)}), "limiting how often"),
-        (Reply(401, {"title": "Unauthorized", "type": "about:blank", "status": 401, "detail": "Unauthorized"}), "X_ACCESS_TOKEN"),
+        (
+            Reply(
+                429,
+                {"title": "Too Many Requests", "detail": "Too Many Requests", "type": "about:blank", "status": 429},
+                {"x-rate-limit-reset": str(int(time.time()) + 600)},
+            ),
+            "limiting how often",
+        ),
+        (
+            Reply(401, {"title": "Unauthorized", "type": "about:blank", "status": 401, "detail": "Unauthorized"}),
+            "X_ACCESS_TOKEN",
+        ),
         (Reply(503, {"title": "Service Unavailable"}), "X is having trouble (HTTP 503)"),
     ],
 )
-def test_a_refused_reply_shows_why_in_the_form_keeps_the_text_and_records_nothing(workspace_for, card, fake_x, fake_slack, failure, said):
+def test_a_refused_reply_shows_why_in_the_form_keeps_the_text_and_records_nothing(
+    workspace_for, card, fake_x, fake_slack, failure, said
+):
     ws = workspace_for(**POSTING)
     mention_id, ts, _ = card(ws)
     ws.click("U0TOM", "mention_reply", mention_id, ts)
@@ -155,7 +194,9 @@ def test_a_refused_reply_shows_why_in_the_form_keeps_the_text_and_records_nothin
     assert wait_for(lambda: [e["action"] for e in ws.events(mention_id)] == ["replied"])
 
 
-def test_without_posting_keys_the_form_records_a_reply_made_on_x_by_that_person(workspace_for, card, fake_x, fake_slack):
+def test_without_posting_keys_the_form_records_a_reply_made_on_x_by_that_person(
+    workspace_for, card, fake_x, fake_slack
+):
     ws = workspace_for()
     mention_id, ts, _ = card(ws)
     ws.click("U0TOM", "mention_reply", mention_id, ts)
@@ -206,10 +247,18 @@ def test_with_approvers_a_staff_reply_waits_and_goes_out_only_when_approved(work
 
     ws.click("U0OWNER", "mention_approve", mention_id, ts)
     assert wait_for(lambda: fake_x.created)
-    assert fake_x.created == [{"text": "We're sorry! Free coffee next time?", "reply": {"in_reply_to_tweet_id": tweet["id"]}}]
-    assert wait_for(lambda: "Replied by Tom Reyes, approved by Sam (owner), in" in card_text(fake_slack.card_update(ts)))
+    assert fake_x.created == [
+        {"text": "We're sorry! Free coffee next time?", "reply": {"in_reply_to_tweet_id": tweet["id"]}}
+    ]
+    assert wait_for(
+        lambda: "Replied by Tom Reyes, approved by Sam (owner), in" in card_text(fake_slack.card_update(ts))
+    )
     events = ws.events(mention_id)
-    assert [(e["action"], e["actor_name"]) for e in events] == [("submitted", "Tom Reyes"), ("approved", "Sam (owner)"), ("replied", "Tom Reyes")]
+    assert [(e["action"], e["actor_name"]) for e in events] == [
+        ("submitted", "Tom Reyes"),
+        ("approved", "Sam (owner)"),
+        ("replied", "Tom Reyes"),
+    ]
     # The response time counts to the approved post, not to the draft.
     assert ws.mention(mention_id)["first_replied_at"] == events[2]["at"] > events[0]["at"]
 
@@ -265,7 +314,9 @@ def test_an_approver_can_edit_a_draft_and_send_it(workspace_for, card, fake_x, f
     assert wait_for(lambda: ws.mention(mention_id)["status"] == "pending")
 
     ws.click("U0TOM", "mention_edit", mention_id, ts)  # only approvers may edit
-    assert wait_for(lambda: any("Only the people in REPLY_APPROVERS can edit" in e["text"] for e in fake_slack.ephemeral))
+    assert wait_for(
+        lambda: any("Only the people in REPLY_APPROVERS can edit" in e["text"] for e in fake_slack.ephemeral)
+    )
     ws.click("U0OWNER", "mention_edit", mention_id, ts)
     assert wait_for(lambda: len(fake_slack.views_opened) == 2)
     form = fake_slack.views_opened[1]["view"]
@@ -274,11 +325,15 @@ def test_an_approver_can_edit_a_draft_and_send_it(workspace_for, card, fake_x, f
     ws.submit("U0OWNER", form, "We're sorry, Maria. Could you DM us your order number?")
     assert wait_for(lambda: fake_x.created)
     assert fake_x.created[0]["text"] == "We're sorry, Maria. Could you DM us your order number?"
-    assert wait_for(lambda: any("Sam (owner) edited Tom Reyes's draft and replied" in n["text"] for n in fake_slack.thread_notes))
+    assert wait_for(
+        lambda: any("Sam (owner) edited Tom Reyes's draft and replied" in n["text"] for n in fake_slack.thread_notes)
+    )
     assert [e["action"] for e in ws.events(mention_id)] == ["submitted", "replied"]
 
 
-def test_a_reply_x_never_confirmed_is_not_sent_again_and_is_found_on_the_next_poll(workspace_for, card, fake_x, fake_slack):
+def test_a_reply_x_never_confirmed_is_not_sent_again_and_is_found_on_the_next_poll(
+    workspace_for, card, fake_x, fake_slack
+):
     ws = workspace_for(**POSTING)
     mention_id, ts, tweet = card(ws)
     ws.click("U0MARIA", "mention_reply", mention_id, ts)
@@ -312,7 +367,9 @@ def test_a_form_slack_could_not_open_in_time_says_to_click_again(workspace_for, 
     assert ws.events(mention_id) == []
 
 
-def test_a_reply_sent_from_a_form_closed_meanwhile_still_updates_the_card(workspace_for, card, fake_x, fake_slack, caplog):
+def test_a_reply_sent_from_a_form_closed_meanwhile_still_updates_the_card(
+    workspace_for, card, fake_x, fake_slack, caplog
+):
     ws = workspace_for(**POSTING)
     mention_id, ts, _ = card(ws)
     ws.click("U0MARIA", "mention_reply", mention_id, ts)

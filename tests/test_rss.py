@@ -1,4 +1,5 @@
 """RSS and Atom feeds served from 127.0.0.1: new entries become cards, unchanged feeds cost a 304, broken feeds are named."""
+
 from __future__ import annotations
 
 import json
@@ -14,15 +15,18 @@ def poll(poll_for, fake_feeds):
     return poll_for(RSS_FEEDS=f"{fake_feeds.url}/alerts.atom")
 
 
-
 def test_each_new_entry_is_a_card_that_links_to_the_page_itself(fake_feeds, fake_slack, poll):
-    entry = fake_feeds.alert("<b>Bramble Café</b> wins best brunch", "The <b>Bramble Café</b> on Mill Lane took the prize.")
+    entry = fake_feeds.alert(
+        "<b>Bramble Café</b> wins best brunch", "The <b>Bramble Café</b> on Mill Lane took the prize."
+    )
 
     report = poll()
 
     assert (report.posted, report.failed) == (1, False)
     card = fake_slack.posted[0]
-    assert card_texts(fake_slack) == ["> Bramble Café wins best brunch\n> The Bramble Café on Mill Lane took the prize."]
+    assert card_texts(fake_slack) == [
+        "> Bramble Café wins best brunch\n> The Bramble Café on Mill Lane took the prize."
+    ]
     assert entry["url"] in card["blocks"][0]["text"]["text"] and "google.com/url" not in json.dumps(card)
     assert 'Google Alert - "Bramble Café"' in card["blocks"][0]["text"]["text"]
     assert any("answer on the page itself" in json.dumps(b) for b in card["blocks"] if b["type"] == "context")
@@ -54,7 +58,9 @@ def test_the_first_poll_shows_only_the_newest_twenty_and_never_the_older_ones_la
 def test_a_broken_feed_is_named_and_the_other_feeds_still_post(fake_feeds, fake_slack, poll_for, db):
     fake_feeds.alert("Bramble Café in the weekend guide")
 
-    report = poll_for(RSS_FEEDS=f"{fake_feeds.url}/broken.xml, {fake_feeds.url}/alerts.atom, {fake_feeds.url}/gone.rss")()
+    report = poll_for(
+        RSS_FEEDS=f"{fake_feeds.url}/broken.xml, {fake_feeds.url}/alerts.atom, {fake_feeds.url}/gone.rss"
+    )()
 
     assert report.posted == 1
     error = report.source_errors["rss"]
@@ -69,7 +75,9 @@ def test_a_malformed_entry_is_skipped(fake_feeds, fake_slack, poll):
 
     report = poll()
 
-    assert (report.posted, report.failed) == (1, False) and card_texts(fake_slack) == ["> Bramble Café hires a new baker"]
+    assert (report.posted, report.failed) == (1, False) and card_texts(fake_slack) == [
+        "> Bramble Café hires a new baker"
+    ]
 
 
 def test_a_feed_that_is_down_says_so(poll_for, fake_slack):
@@ -96,10 +104,14 @@ def test_a_cursor_saved_by_date_carries_on_by_date_then_by_entry(fake_feeds, fak
     key = f"feed:{fake_feeds.url}/alerts.atom"
     fake_feeds.alert("Old story", minutes_ago=600)
     fake_feeds.alert("Newer story", minutes_ago=10)
-    store.set_cursor(db, "rss", key, json.dumps({"since": fake_feeds.entries[1]["published"]}))  # as saved before "skip"
+    store.set_cursor(
+        db, "rss", key, json.dumps({"since": fake_feeds.entries[1]["published"]})
+    )  # as saved before "skip"
 
     assert poll().posted == 1 and card_texts(fake_slack) == ["> Newer story"]
-    assert json.loads(store.get_cursors(db, "rss")[key])["skip"] == [f"tag:google.com,2013:googlealerts/feed:{fake_feeds.entries[0]['id']}"]
+    assert json.loads(store.get_cursors(db, "rss")[key])["skip"] == [
+        f"tag:google.com,2013:googlealerts/feed:{fake_feeds.entries[0]['id']}"
+    ]
 
 
 @pytest.mark.parametrize("saved", ["not json", "[1]", '{"skip": "x"}'])
@@ -110,7 +122,6 @@ def test_an_unreadable_saved_position_reads_the_feed_as_a_first_poll(fake_feeds,
     report = poll()
 
     assert (report.posted, report.failed) == (1, False)
-
 
 
 def test_an_entry_whose_id_is_long_and_full_of_quotes_still_opens_its_forms(fake_feeds, fake_slack, workspace_for):

@@ -1,4 +1,5 @@
 """`python -m bot run` as deployed: scheduler, Bolt in HTTP mode, signed requests, SIGTERM."""
+
 from __future__ import annotations
 
 import json
@@ -46,9 +47,16 @@ def service(env, tmp_path, queued_mention):
     log = (tmp_path / "service.log").open("w+")
     process = subprocess.Popen(
         [sys.executable, "-m", "bot", "run"],
-        env={**{k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "X_"))}, **env,
-             "PORT": str(port), "POLL_INTERVAL_SECONDS": "3600", "PYTHONPATH": str(ROOT)},
-        cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT,
+        env={
+            **{k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "X_"))},
+            **env,
+            "PORT": str(port),
+            "POLL_INTERVAL_SECONDS": "3600",
+            "PYTHONPATH": str(ROOT),
+        },
+        cwd=tmp_path,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}/slack/events"
 
@@ -103,11 +111,26 @@ def test_the_service_polls_answers_signed_requests_only_and_stops_cleanly(servic
     unsigned = {"Content-Type": "application/x-www-form-urlencoded"}
     assert [post(url, body, h)[0] for h in (forged, stale, unsigned)] == [401, 401, 401]
 
-    click = {"type": "block_actions", "user": {"id": "U0MARIA", "name": "maria"}, "channel": {"id": "C0MENTIONS"},
-             "api_app_id": "A0APP", "token": "legacy", "trigger_id": "1.2.3", "team": {"id": "T0TEAM"},
-             "container": {"type": "message"}, "response_url": "http://127.0.0.1:9/unused",
-             "actions": [{"type": "button", "action_id": "mention_claim", "block_id": "mention_actions",
-                          "value": "x:1", "action_ts": str(time.time())}]}
+    click = {
+        "type": "block_actions",
+        "user": {"id": "U0MARIA", "name": "maria"},
+        "channel": {"id": "C0MENTIONS"},
+        "api_app_id": "A0APP",
+        "token": "legacy",
+        "trigger_id": "1.2.3",
+        "team": {"id": "T0TEAM"},
+        "container": {"type": "message"},
+        "response_url": "http://127.0.0.1:9/unused",
+        "actions": [
+            {
+                "type": "button",
+                "action_id": "mention_claim",
+                "block_id": "mention_actions",
+                "value": "x:1",
+                "action_ts": str(time.time()),
+            }
+        ],
+    }
     click_body = urlencode({"payload": json.dumps(click)})
     assert post(url, click_body, signed_headers(secret, click_body))[0] == 200
     assert wait_for(lambda: fake_slack.ephemeral)

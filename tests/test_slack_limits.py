@@ -4,11 +4,12 @@ Hostile mentions (huge texts, thousands of short lines, control characters, lone
 markup, RTL marks, emoji, `&<>` storms, huge names and URLs) go through every builder; each payload is
 checked with the same validator the fake Slack answers with, and with slack_sdk's block models.
 """
+
 from __future__ import annotations
 
 import json
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -20,12 +21,52 @@ from bot.models import REPLY_LIMITS, Handling, Mention, Triage
 from handlers.actions import ReplyForm
 from tests.fakes.slack_api import message_problems, view_problems
 
-EXAMPLES = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-NOW = datetime(2025, 3, 14, 12, 0, tzinfo=timezone.utc)
+EXAMPLES = settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+)
+NOW = datetime(2025, 3, 14, 12, 0, tzinfo=UTC)
 
-BITS = ["<!channel>", "<!here>", "<@U0OWNER>", "*bold*", "_it_", "~s~", "`c`", "```", "<http://x|y>", "&", "<", ">", "&amp;",
-        "&lt;", "\u202e", "\u200f", "\u2066", "🙂", "👩‍👩‍👧", "\x00", "\x1b[31m", "\x7f", "\x85", "\ud800", "\udfff", "\n", "\r\n",
-        "\r", "\t", " ", "a", "word ", "é", "|", "@here", ":smile:", "> ", "\u00a0", "\u2028"]
+BITS = [
+    "<!channel>",
+    "<!here>",
+    "<@U0OWNER>",
+    "*bold*",
+    "_it_",
+    "~s~",
+    "`c`",
+    "```",
+    "<http://x|y>",
+    "&",
+    "<",
+    ">",
+    "&amp;",
+    "&lt;",
+    "\u202e",
+    "\u200f",
+    "\u2066",
+    "🙂",
+    "👩‍👩‍👧",
+    "\x00",
+    "\x1b[31m",
+    "\x7f",
+    "\x85",
+    "\ud800",
+    "\udfff",
+    "\n",
+    "\r\n",
+    "\r",
+    "\t",
+    " ",
+    "a",
+    "word ",
+    "é",
+    "|",
+    "@here",
+    ":smile:",
+    "> ",
+    "\u00a0",
+    "\u2028",
+]
 
 
 def hostile(max_repeat: int = 5000) -> st.SearchStrategy[str]:
@@ -33,14 +74,21 @@ def hostile(max_repeat: int = 5000) -> st.SearchStrategy[str]:
         st.lists(st.sampled_from(BITS), max_size=60).map("".join),
         st.text(max_size=300),
         st.builds(lambda bit, n: bit * n, st.sampled_from(BITS), st.integers(0, max_repeat)),
-        st.builds(lambda head, n, tail: head + "x" * n + tail, st.sampled_from(["@bramblecafe ", "", "a & b "]),
-                  st.integers(0, 5000), st.sampled_from(["", " end", "&"])),
+        st.builds(
+            lambda head, n, tail: head + "x" * n + tail,
+            st.sampled_from(["@bramblecafe ", "", "a & b "]),
+            st.integers(0, 5000),
+            st.sampled_from(["", " end", "&"]),
+        ),
     )
 
 
 def urls() -> st.SearchStrategy[str]:
-    return st.one_of(hostile(300), st.builds(lambda s: "https://x.com/" + s, hostile(3000)),
-                     st.builds(lambda n: "https://example.com/" + "a" * n, st.integers(0, 5000)))
+    return st.one_of(
+        hostile(300),
+        st.builds(lambda s: "https://x.com/" + s, hostile(3000)),
+        st.builds(lambda n: "https://example.com/" + "a" * n, st.integers(0, 5000)),
+    )
 
 
 @st.composite
@@ -48,24 +96,41 @@ def mentions(draw, max_id: int = 2500) -> Mention:
     source = draw(st.sampled_from(sorted(REPLY_LIMITS) + ["rss"]))
     raw = {"feed_title": draw(hostile()), "feed": draw(urls())} if source == "rss" else {}
     return Mention(
-        source=source, external_id=draw(st.text(min_size=1, max_size=40) | st.just("7" * max_id)),
-        author_handle=draw(hostile()), author_name=draw(hostile()), text=draw(hostile()), url=draw(urls()),
+        source=source,
+        external_id=draw(st.text(min_size=1, max_size=40) | st.just("7" * max_id)),
+        author_handle=draw(hostile()),
+        author_name=draw(hostile()),
+        text=draw(hostile()),
+        url=draw(urls()),
         created_at=NOW - timedelta(minutes=draw(st.integers(0, 100000))),
-        author_followers=draw(st.none() | st.integers(0, 10**12)), raw=raw,
+        author_followers=draw(st.none() | st.integers(0, 10**12)),
+        raw=raw,
     )
 
 
 triages = st.builds(
-    Triage, sentiment=st.floats(-1, 1), label=st.sampled_from(["negative", "neutral", "positive"]),
-    intent=st.sampled_from(["question", "complaint", "praise", "other"]), urgency=st.sampled_from(["low", "normal", "high"]),
-    suggestions=st.one_of(st.lists(hostile(), max_size=5).map(tuple), st.just(tuple(f"suggestion {i}" for i in range(150)))),
+    Triage,
+    sentiment=st.floats(-1, 1),
+    label=st.sampled_from(["negative", "neutral", "positive"]),
+    intent=st.sampled_from(["question", "complaint", "praise", "other"]),
+    urgency=st.sampled_from(["low", "normal", "high"]),
+    suggestions=st.one_of(
+        st.lists(hostile(), max_size=5).map(tuple), st.just(tuple(f"suggestion {i}" for i in range(150)))
+    ),
     scored=st.booleans(),
 )
 
 handlings = st.builds(
-    Handling, status=st.sampled_from(["new", "claimed", "pending", "replied", "dismissed"]), actor_name=hostile(),
-    at=st.just(NOW), note=hostile(), via=st.sampled_from(["button", "modal", "approval", "outside", "platform"]),
-    reply_url=urls(), approved_by=hostile(), response_secs=st.none() | st.integers(0, 10**8), posted_at=st.just(NOW),
+    Handling,
+    status=st.sampled_from(["new", "claimed", "pending", "replied", "dismissed"]),
+    actor_name=hostile(),
+    at=st.just(NOW),
+    note=hostile(),
+    via=st.sampled_from(["button", "modal", "approval", "outside", "platform"]),
+    reply_url=urls(),
+    approved_by=hostile(),
+    response_secs=st.none() | st.integers(0, 10**8),
+    posted_at=st.just(NOW),
 )
 
 
@@ -87,7 +152,10 @@ def no_broken_entity(text: str) -> bool:
 @EXAMPLES
 @given(mentions(), triages, st.none() | handlings)
 def test_every_card_is_within_slacks_limits(mention, triage, handling):
-    message = {"text": slack_cards.fallback_text(mention, triage), "blocks": slack_cards.card_blocks(mention, triage, handling)}
+    message = {
+        "text": slack_cards.fallback_text(mention, triage),
+        "blocks": slack_cards.card_blocks(mention, triage, handling),
+    }
 
     assert_message_valid(message)
     assert len(message["text"]) <= slack_cards.FALLBACK_LIMIT and "\n" not in message["text"]
@@ -107,10 +175,22 @@ def test_the_minimal_card_is_within_slacks_limits(mention, handling):
 
 
 @EXAMPLES
-@given(mentions(max_id=1900), triages, st.integers(1, 20000), st.booleans(), st.booleans(), st.none() | hostile(),
-       hostile(), st.integers(0, 10**6))
-def test_the_reply_form_is_within_slacks_limits(mention, triage, limit, can_send, needs_approval, typed, error, attempt):
-    form = ReplyForm(mention, triage, triage.suggestions[0] if triage.suggestions else "", limit, can_send, needs_approval, "")
+@given(
+    mentions(max_id=1900),
+    triages,
+    st.integers(1, 20000),
+    st.booleans(),
+    st.booleans(),
+    st.none() | hostile(),
+    hostile(),
+    st.integers(0, 10**6),
+)
+def test_the_reply_form_is_within_slacks_limits(
+    mention, triage, limit, can_send, needs_approval, typed, error, attempt
+):
+    form = ReplyForm(
+        mention, triage, triage.suggestions[0] if triage.suggestions else "", limit, can_send, needs_approval, ""
+    )
     view = slack_views.reply_view(form, typed, error, attempt)
 
     assert_view_valid(view)
@@ -126,15 +206,22 @@ def test_the_reply_form_is_within_slacks_limits(mention, triage, limit, can_send
 @given(mentions(max_id=1900), triages, hostile(), urls())
 def test_the_other_forms_are_within_slacks_limits(mention, triage, message, url):
     form = ReplyForm(mention, triage, "", 280, True, False, "")
-    for view in (slack_views.sending_view(form), slack_views.done_view(form, message, url), slack_views.done_view(form, message),
-                 slack_views.dismiss_view(mention.id), slack_views.gone_view()):
+    for view in (
+        slack_views.sending_view(form),
+        slack_views.done_view(form, message, url),
+        slack_views.done_view(form, message),
+        slack_views.dismiss_view(mention.id),
+        slack_views.gone_view(),
+    ):
         assert_view_valid(view)
 
 
 @EXAMPLES
 @given(hostile(), hostile(), hostile(20000))
 def test_reports_and_the_home_tab_are_within_slacks_limits(stats, queue, report):
-    lines = "\n".join(f"• {queue[:50]} · https://bramble.slack.com/archives/C0MENTIONS/p17000000000000{i:02d}" for i in range(15))
+    lines = "\n".join(
+        f"• {queue[:50]} · https://bramble.slack.com/archives/C0MENTIONS/p17000000000000{i:02d}" for i in range(15)
+    )
     for text in (report or "nothing", lines, report + "\n" + lines):
         answer = slack_reports.as_mrkdwn(text)
         assert len(answer) <= 40000 and "<!channel>" not in answer
@@ -148,7 +235,9 @@ def test_reports_and_the_home_tab_are_within_slacks_limits(stats, queue, report)
 @EXAMPLES
 @given(hostile(20000), st.text(min_size=1, max_size=2000))
 def test_private_notes_are_within_slacks_limits(text, mention_id):
-    assert_message_valid({"text": slack_actions.private_note(text), "blocks": slack_actions.takeover_question(text, mention_id)})
+    assert_message_valid(
+        {"text": slack_actions.private_note(text), "blocks": slack_actions.takeover_question(text, mention_id)}
+    )
 
 
 @EXAMPLES
@@ -179,7 +268,9 @@ def test_fish_and_chips_is_quoted_within_3000_counting_the_prefixes():
 
 def test_a_replied_reddit_card_with_a_long_reply_is_within_limits():
     mention = Mention("reddit", "t3_1", "sam", "Sam", "Bramble Café?", "https://www.reddit.com/r/x/1", NOW)
-    handling = Handling("replied", "Maria", NOW, "Thanks & see you soon! " * 400, "modal", "https://www.reddit.com/r/x/1/c", "", 60)
+    handling = Handling(
+        "replied", "Maria", NOW, "Thanks & see you soon! " * 400, "modal", "https://www.reddit.com/r/x/1/c", "", 60
+    )
     blocks = slack_cards.card_blocks(mention, Triage(0.5, "positive", "praise", "low", ()), handling)
     assert_message_valid({"text": "x", "blocks": blocks})
     reply = next(b["text"]["text"] for b in blocks if "View the reply" in b.get("text", {}).get("text", ""))

@@ -1,10 +1,11 @@
 """Posting cards to Slack through the real service: always within Slack's limits, a refused card replaced by a
 minimal one (or set aside), and never a duplicate when Slack accepted a card without saying so."""
+
 from __future__ import annotations
 
 import json
 import socket
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from slack_sdk.models.blocks import Block
@@ -19,8 +20,16 @@ from tests.helpers import card_texts, wait_for
 
 FISH = "Fish & chips & tea\n" * 105
 TRIAGE = Triage(0.0, "neutral", "question", "normal", ("Thanks for asking!",))
-REFUSED = Reply(200, {"ok": False, "error": "invalid_blocks",
-                      "response_metadata": {"messages": ["[ERROR] must be less than 3001 characters [json-pointer:/blocks/1/text/text]"]}})
+REFUSED = Reply(
+    200,
+    {
+        "ok": False,
+        "error": "invalid_blocks",
+        "response_metadata": {
+            "messages": ["[ERROR] must be less than 3001 characters [json-pointer:/blocks/1/text/text]"]
+        },
+    },
+)
 
 
 def real_slack_valid(message: dict) -> None:
@@ -31,8 +40,15 @@ def real_slack_valid(message: dict) -> None:
 
 
 def mention(text: str = "@bramblecafe hello", **fields) -> Mention:
-    base = dict(source="x", external_id="42", author_handle="maria_eats", author_name="Maria López", text=text,
-                url="https://x.com/maria_eats/status/42", created_at=datetime.now(timezone.utc))
+    base = dict(
+        source="x",
+        external_id="42",
+        author_handle="maria_eats",
+        author_name="Maria López",
+        text=text,
+        url="https://x.com/maria_eats/status/42",
+        created_at=datetime.now(UTC),
+    )
     return Mention(**{**base, **fields})
 
 
@@ -53,7 +69,10 @@ def test_a_long_post_of_many_quoted_lines_is_carded_within_slacks_limits(fake_x,
     quoted = card_texts(fake_slack)[0]
     assert len(quoted) <= 3000 and quoted.startswith("> Fish &amp; chips &amp; tea\n> Fish")
     assert quoted.endswith("…") and "&amp" not in quoted.replace("&amp;", "")  # cut, and never inside an entity
-    assert card["metadata"] == {"event_type": CARD_EVENT, "event_payload": {"mention_id": f"x:{fake_x.mentions[-1]['id']}"}}
+    assert card["metadata"] == {
+        "event_type": CARD_EVENT,
+        "event_payload": {"mention_id": f"x:{fake_x.mentions[-1]['id']}"},
+    }
 
 
 def test_a_card_slack_refuses_goes_out_as_a_minimal_card_and_the_queue_moves_on(fake_x, fake_slack, poll):
@@ -67,14 +86,20 @@ def test_a_card_slack_refuses_goes_out_as_a_minimal_card_and_the_queue_moves_on(
     minimal, *rest = fake_slack.posted
     assert [b["type"] for b in minimal["blocks"]] == ["section", "section", "actions"]
     assert minimal["blocks"][1]["text"]["text"] == "> @bramblecafe question number 0"
-    assert [e["action_id"] for e in minimal["blocks"][2]["elements"]] == [slack_cards.CLAIM, slack_cards.REPLY, slack_cards.DISMISS]
+    assert [e["action_id"] for e in minimal["blocks"][2]["elements"]] == [
+        slack_cards.CLAIM,
+        slack_cards.REPLY,
+        slack_cards.DISMISS,
+    ]
     real_slack_valid(minimal)
     assert card_texts(fake_slack)[1:] == [f"> @bramblecafe question number {i}" for i in range(1, 10)]
     assert all(len(m["blocks"]) > 3 for m in rest)  # the others are full cards
 
 
 def test_a_card_refused_even_in_its_minimal_form_is_set_aside_and_the_rest_are_posted(fake_x, fake_slack, poll, db):
-    tweets = [fake_x.tweet(f"@bramblecafe question number {i}", author_id="1001", minutes_ago=30 - i) for i in range(10)]
+    tweets = [
+        fake_x.tweet(f"@bramblecafe question number {i}", author_id="1001", minutes_ago=30 - i) for i in range(10)
+    ]
     fake_slack.fail_next("chat.postMessage", REFUSED, REFUSED)
 
     report = poll()
@@ -121,7 +146,7 @@ def test_three_500s_after_slack_accepted_the_card_leave_exactly_one_card(fake_x,
 def test_a_card_whose_answer_never_comes_is_unconfirmed_then_found(sink, fake_slack):
     sink.deadline = 1.0  # a total deadline: the answer trickles in too late
     fake_slack.accept_then(3.0)
-    started = datetime.now(timezone.utc)
+    started = datetime.now(UTC)
     with pytest.raises(PostUnconfirmed):
         sink.post(mention(), TRIAGE)
     assert len(fake_slack.posted) == 1
@@ -140,18 +165,26 @@ def test_a_timeout_after_sending_is_unconfirmed_and_a_refused_connection_is_not(
     with socket.socket() as unused:
         unused.bind(("127.0.0.1", 0))
         port = unused.getsockname()[1]
-    closed = SlackSink(make_client(slack_api.BOT_TOKEN, f"http://127.0.0.1:{port}/api/"), slack_api.CHANNEL, min_interval=0)
+    closed = SlackSink(
+        make_client(slack_api.BOT_TOKEN, f"http://127.0.0.1:{port}/api/"), slack_api.CHANNEL, min_interval=0
+    )
     with pytest.raises(PostError) as raised:
         closed.post(mention(), TRIAGE)
     assert type(raised.value) is PostError and "Could not reach Slack" in str(raised.value)
 
 
 def test_find_posted_reads_a_few_pages_and_only_top_level_cards_with_that_mention(sink, fake_slack):
-    since = datetime.now(timezone.utc)
+    since = datetime.now(UTC)
     sink.post(mention(external_id="7"), TRIAGE)
     for i in range(150):  # newer messages above it
-        fake_slack.posted.append({"channel": slack_api.CHANNEL, "ts": f"{since.timestamp() + 1:.0f}.{900000 + i}", "text": "x",
-                                  "metadata": {"event_type": CARD_EVENT, "event_payload": {"mention_id": f"x:other{i}"}}})
+        fake_slack.posted.append(
+            {
+                "channel": slack_api.CHANNEL,
+                "ts": f"{since.timestamp() + 1:.0f}.{900000 + i}",
+                "text": "x",
+                "metadata": {"event_type": CARD_EVENT, "event_payload": {"mention_id": f"x:other{i}"}},
+            }
+        )
     found = sink.find_posted("x:7", since)
     assert found is not None and found.channel == slack_api.CHANNEL
     assert len(fake_slack.calls("conversations.history")) == 2
@@ -161,12 +194,18 @@ def test_find_posted_reads_a_few_pages_and_only_top_level_cards_with_that_mentio
 def test_find_posted_names_the_missing_history_scope(sink, fake_slack):
     fake_slack.scopes = "chat:write,commands,channels:read,groups:read,users:read,files:write"
     with pytest.raises(PostError, match="channels:history"):
-        sink.find_posted("x:7", datetime.now(timezone.utc))
+        sink.find_posted("x:7", datetime.now(UTC))
 
 
 def test_the_reddit_reply_form_opens_within_slacks_limits(workspace_for, fake_reddit, fake_slack):
-    ws = workspace_for(REDDIT_CLIENT_ID=CLIENT_ID, REDDIT_CLIENT_SECRET=CLIENT_SECRET, REDDIT_USERNAME=USERNAME,
-                       REDDIT_PASSWORD=PASSWORD, REDDIT_QUERY='"Bramble Café"', REDDIT_URL=fake_reddit.url)
+    ws = workspace_for(
+        REDDIT_CLIENT_ID=CLIENT_ID,
+        REDDIT_CLIENT_SECRET=CLIENT_SECRET,
+        REDDIT_USERNAME=USERNAME,
+        REDDIT_PASSWORD=PASSWORD,
+        REDDIT_QUERY='"Bramble Café"',
+        REDDIT_URL=fake_reddit.url,
+    )
     fake_reddit.post("Bramble Café brunch worth the queue?", "Thinking of going Saturday", minutes_ago=5)
     assert not ws.poll().failed
     card = next(m for m in fake_slack.posted if "brunch" in m["blocks"][1]["text"]["text"])

@@ -1,5 +1,6 @@
 """Faults that must stay inside one network: a server that trickles its answer meets a total deadline,
 and nothing of the interrupted range is skipped."""
+
 from __future__ import annotations
 
 import time
@@ -84,7 +85,9 @@ def test_mastodon_trickling_is_cut_at_the_deadline(fake_mastodon, fake_slack, po
 
     report, took = timed(poll)
 
-    assert report.source_errors == {"mastodon": f"Mastodon at {fake_mastodon.url} took longer than 1 s to answer; will try again next poll."}
+    assert report.source_errors == {
+        "mastodon": f"Mastodon at {fake_mastodon.url} took longer than 1 s to answer; will try again next poll."
+    }
     assert took < CUT and store.get_cursors(db, "mastodon")["mentions"] == cursor
     assert poll().posted == 1
 
@@ -117,8 +120,12 @@ def test_bluesky_trickling_its_login_is_cut_at_the_deadline(fake_bluesky, fake_s
 
 
 def test_reddit_trickling_is_cut_at_the_deadline(fake_reddit, fake_slack, poll_for, db):
-    poll = poll_for(REDDIT_CLIENT_ID=CLIENT_ID, REDDIT_CLIENT_SECRET=CLIENT_SECRET, REDDIT_QUERY='"Bramble Café"',
-                    REDDIT_URL=fake_reddit.url)
+    poll = poll_for(
+        REDDIT_CLIENT_ID=CLIENT_ID,
+        REDDIT_CLIENT_SECRET=CLIENT_SECRET,
+        REDDIT_QUERY='"Bramble Café"',
+        REDDIT_URL=fake_reddit.url,
+    )
     fake_reddit.post("Bramble Café hello", minutes_ago=5)
     poll()
     key = 'posts:all:"Bramble Café"'
@@ -140,7 +147,9 @@ def test_a_trickling_feed_is_cut_at_the_deadline_and_named(fake_feeds, fake_slac
 
     report, took = timed(poll)
 
-    assert report.source_errors == {"rss": f"The feed {fake_feeds.url}/alerts.atom took longer than 1 s to answer; will try again next poll."}
+    assert report.source_errors == {
+        "rss": f"The feed {fake_feeds.url}/alerts.atom took longer than 1 s to answer; will try again next poll."
+    }
     assert took < CUT
     assert poll().posted == 1
 

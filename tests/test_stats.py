@@ -1,4 +1,5 @@
 """Stats on hand-built timelines with known answers: every metric as DESIGN.md defines it."""
+
 from __future__ import annotations
 
 import csv
@@ -87,11 +88,17 @@ def test_leaders_and_queue(week):
         "1. Maria — 3 replied, median 30 min",
         "2. Tom — 1 replied, median 2 days, 1 claimed and not answered yet",
     ]
-    queue = stats.queue_report(t.db, lambda channel, ts: f"https://bramble.slack.com/archives/{channel}/p{ts.replace('.', '')}")
+    queue = stats.queue_report(
+        t.db, lambda channel, ts: f"https://bramble.slack.com/archives/{channel}/p{ts.replace('.', '')}"
+    )
     lines = queue.splitlines()
     assert lines[0] == "*3 mentions waiting*, oldest first:"  # the queue is not limited to a period
     assert "@customer9" in lines[1]  # from the week before
-    assert "@customer4" in lines[2] and "claimed by Tom" in lines[2] and lines[2].endswith("/archives/C0MENTIONS/p1700000000000004")
+    assert (
+        "@customer4" in lines[2]
+        and "claimed by Tom" in lines[2]
+        and lines[2].endswith("/archives/C0MENTIONS/p1700000000000004")
+    )
     assert "@customer8" in lines[3]
 
 
@@ -107,7 +114,7 @@ def test_periods_are_understood_or_explained():
 
 
 def test_stats_on_the_command_line_and_as_csv(env, tmp_path, bot):
-    
+
     db = open_db(env["DATABASE_PATH"])
     t = Timeline(db)
     now = datetime.now(UTC)
@@ -116,7 +123,9 @@ def test_stats_on_the_command_line_and_as_csv(env, tmp_path, bot):
     db.close()
     text = bot("stats", "--days", "7", env=env)
     assert text.returncode == 0, text.stderr
-    assert "Received 1 · replied 1" in text.stdout and "median 1 h" in text.stdout and "Maria — 1 replied" in text.stdout
+    assert (
+        "Received 1 · replied 1" in text.stdout and "median 1 h" in text.stdout and "Maria — 1 replied" in text.stdout
+    )
     table = bot("stats", "--days", "3", "--csv", env=env)
     rows = list(csv.DictReader(io.StringIO(table.stdout)))
     assert len(rows) == 3 and sum(int(r["received"]) for r in rows) == 1
@@ -142,7 +151,10 @@ def test_listen_stats_through_slack_answers_after_the_ack(workspace_for, card, f
     assert command("queue")[0] == 200
     assert wait_for(lambda: len(fake_slack.responses) == 2)
     assert fake_slack.responses[-1]["response_type"] == "ephemeral"
-    assert "claimed by Maria" in fake_slack.responses[-1]["text"] and "https://bramble.slack.com/archives/C0MENTIONS/p" in fake_slack.responses[-1]["text"]
+    assert (
+        "claimed by Maria" in fake_slack.responses[-1]["text"]
+        and "https://bramble.slack.com/archives/C0MENTIONS/p" in fake_slack.responses[-1]["text"]
+    )
     status, body = command("leaders sometime")
     assert status == 200 and "I don't know the period `sometime`" in body
     status, body = command("stast")

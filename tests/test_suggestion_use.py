@@ -1,4 +1,5 @@
 """Do the suggestions help? Each reply written in the form is counted as sent as suggested, edited, or written anew."""
+
 from __future__ import annotations
 
 import csv
@@ -11,8 +12,10 @@ from handlers.actions import suggestion_use
 from tests.fakes import x_api
 from tests.helpers import wait_for
 
-SUGGESTED = ("Hi Maria, I'm really sorry about the cold latte. Could you DM us so we can put it right?",
-             "Thanks for telling us, Maria. We'll look into it today.")
+SUGGESTED = (
+    "Hi Maria, I'm really sorry about the cold latte. Could you DM us so we can put it right?",
+    "Thanks for telling us, Maria. We'll look into it today.",
+)
 
 
 def test_how_a_suggestion_was_used_is_told_apart():
@@ -43,10 +46,14 @@ def test_replies_sent_from_the_form_are_counted_in_stats_and_the_csv(workspace_f
 
     send_from_form(ws, fake_slack, *as_is[:2])
     send_from_form(ws, fake_slack, *edited[:2], change=lambda s: s.rstrip(".!") + ", sorry again!")
-    send_from_form(ws, fake_slack, *own[:2], change=lambda s: "Call us on 0161 555 0199 and ask for Sam, we'll sort it out.")
+    send_from_form(
+        ws, fake_slack, *own[:2], change=lambda s: "Call us on 0161 555 0199 and ask for Sam, we'll sort it out."
+    )
 
     assert wait_for(lambda: len(fake_x.created) == 3)
-    uses = [next(e for e in ws.events(m[0]) if e["action"] == "replied")["suggestion_use"] for m in (as_is, edited, own)]
+    uses = [
+        next(e for e in ws.events(m[0]) if e["action"] == "replied")["suggestion_use"] for m in (as_is, edited, own)
+    ]
     assert uses == ["as_is", "edited", "own"]
     text = wiring.reports(settings).stats(stats.period("7d", settings.business_hours))
     assert "• Suggested replies: 1 of 3 sent as suggested (33 %), 1 edited, 1 written anew" in text

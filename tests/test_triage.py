@@ -1,8 +1,9 @@
 """Triage as an owner sees it: labels, intent, urgency, spam, and replies that fit and read well."""
+
 from __future__ import annotations
 
 import csv
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -21,16 +22,28 @@ def triager():
 
 
 def mention(text, name="Maria López", handle="maria_eats", followers=100, lang=None):
-    return Mention("x", "1", handle, name, text, "https://x.com/maria_eats/status/1", datetime.now(timezone.utc),
-                   author_followers=followers, lang=lang)
+    return Mention(
+        "x",
+        "1",
+        handle,
+        name,
+        text,
+        "https://x.com/maria_eats/status/1",
+        datetime.now(UTC),
+        author_followers=followers,
+        lang=lang,
+    )
 
 
-@pytest.mark.parametrize("text", [
-    "Ugh, the delivery took forever",
-    "Been on hold for 2 hours, still waiting",
-    "The coffee was not good at all",
-    "Thanks for nothing @bramblecafe",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Ugh, the delivery took forever",
+        "Been on hold for 2 hours, still waiting",
+        "The coffee was not good at all",
+        "Thanks for nothing @bramblecafe",
+    ],
+)
 def test_complaints_plain_textblob_misses_are_negative_complaints(triager, text):
     t = triager.triage(mention(text))
     assert (t.label, t.intent) == ("negative", "complaint")
@@ -80,19 +93,25 @@ def test_a_typo_in_the_templates_says_what_to_fix(tmp_path):
         ReplyTemplates.load(path)
 
 
-@pytest.mark.parametrize("text", [
-    "GIVEAWAY 🎁 win a free iPhone! DM me to claim",
-    "free followers!!! click here",
-    "@channel look at this",
-    "deals https://a.co/1 https://a.co/2 https://a.co/3",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "GIVEAWAY 🎁 win a free iPhone! DM me to claim",
+        "free followers!!! click here",
+        "@channel look at this",
+        "deals https://a.co/1 https://a.co/2 https://a.co/3",
+    ],
+)
 def test_spam_is_flagged_and_gets_no_suggestions(triager, text):
     t = triager.triage(mention(text))
     assert t.spam and t.suggestions == ()
 
 
 def test_other_languages_are_not_scored_but_still_answered(triager):
-    for text, lang in [("¡El mejor café de la ciudad! Gracias por el servicio", None), ("今日のラテアート最高でした", "ja")]:
+    for text, lang in [
+        ("¡El mejor café de la ciudad! Gracias por el servicio", None),
+        ("今日のラテアート最高でした", "ja"),
+    ]:
         t = triager.triage(mention(text, lang=lang))
         assert (t.scored, t.label) == (False, "neutral") and t.suggestions
 
@@ -108,7 +127,12 @@ def test_small_business_mentions_are_mostly_labelled_right(triager):
 @pytest.mark.parametrize("name", ["Edinburgh Foodie", "The Bramble Fan Club", "Mrs.", "Mrs. Patel", "BBC", "BBC News"])
 def test_the_issue_12_names_are_not_guessed_as_first_names(triager, name):
     """ "Hi Edinburgh", "Hi The", "Thanks for telling us, Mrs.", "Hi BBC" no more; the reply reads well without."""
-    for text in ("My order arrived broken", "Do you have oat milk?", "Best flat white in town 😍", "Just tried the chai"):
+    for text in (
+        "My order arrived broken",
+        "Do you have oat milk?",
+        "Best flat white in town 😍",
+        "Just tried the chai",
+    ):
         t = triager.triage(mention(text, name=name))
         first_word = name.split()[0]
         assert t.suggestions and not any(first_word in s for s in t.suggestions)

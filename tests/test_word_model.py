@@ -1,25 +1,35 @@
 """The learned readers of intent and mood: what they find that the rules miss, and where the rules keep the last word."""
+
 from __future__ import annotations
 
 import csv
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from bot.config import DEFAULT_TEMPLATES
-from bot.word_model import AUDIENCES, HARMS, INTENTS, MODEL_PATH, MOODS, Reader, WordModel, features
 from bot.models import Mention
 from bot.replies import ReplyTemplates
 from bot.triage import Triager
+from bot.word_model import AUDIENCES, HARMS, INTENTS, MODEL_PATH, MOODS, Reader, WordModel, features
 
 BENCH = Path(__file__).resolve().parents[1] / "bench"
 
 
 def mention(text: str) -> Mention:
-    return Mention("x", "1", "maria_eats", "Maria López", text, "https://x.com/maria_eats/status/1",
-                   datetime.now(timezone.utc), author_followers=150, lang="en")
+    return Mention(
+        "x",
+        "1",
+        "maria_eats",
+        "Maria López",
+        text,
+        "https://x.com/maria_eats/status/1",
+        datetime.now(UTC),
+        author_followers=150,
+        lang="en",
+    )
 
 
 @pytest.fixture(scope="module")
@@ -29,18 +39,29 @@ def triager():
 
 def leaning(intent: str, strength: float = 3.0, mood: str = "neutral", harm: str = "none") -> Reader:
     """Models that read every post as `intent`, `mood` and `harm`, as sure as `strength` makes them."""
+
     def table(labels, chosen):
         return {"labels": list(labels), "bias": [strength if x == chosen else 0.0 for x in labels], "weights": {}}
-    return Reader({"intent": table(INTENTS, intent), "mood": table(MOODS, mood), "harm": table(HARMS, harm),
-                   "audience": table(AUDIENCES, "business")})
+
+    return Reader(
+        {
+            "intent": table(INTENTS, intent),
+            "mood": table(MOODS, mood),
+            "harm": table(HARMS, harm),
+            "audience": table(AUDIENCES, "business"),
+        }
+    )
 
 
-@pytest.mark.parametrize("text", [
-    "Paid for the large box and half the macarons were squashed flat",
-    "my fringe is now two inches shorter than I asked for",
-    "the lid came off in the bag and soaked everything",
-    "got home and the trainers are two different sizes",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Paid for the large box and half the macarons were squashed flat",
+        "my fringe is now two inches shorter than I asked for",
+        "the lid came off in the bag and soaked everything",
+        "got home and the trainers are two different sizes",
+    ],
+)
 def test_a_complaint_in_words_no_rule_knows_is_found_and_needs_an_answer(triager, text):
     t = triager.triage(mention(text))
     assert (t.intent, t.label) == ("complaint", "negative")
@@ -59,10 +80,13 @@ def test_a_negation_turns_the_few_words_after_it_until_the_sentence_ends():
     assert {"thanks", "for", "nothing"} <= features("#ThanksForNothing")
 
 
-@pytest.mark.parametrize("text, kind", [
-    ("Got food poisoning after the chicken wrap on Friday", "harm"),
-    ("Oh great, another 'system error' at the till. Brilliant.", "irony"),
-])
+@pytest.mark.parametrize(
+    "text, kind",
+    [
+        ("Got food poisoning after the chicken wrap on Friday", "harm"),
+        ("Oh great, another 'system error' at the till. Brilliant.", "irony"),
+    ],
+)
 def test_harm_and_sarcasm_the_rules_name_are_never_overruled(text, kind):
     sure_it_is_praise = Triager(ReplyTemplates.load(DEFAULT_TEMPLATES), reader=leaning("praise", 10.0))
     assert sure_it_is_praise.triage(mention(text)).intent == "complaint", kind
@@ -107,8 +131,14 @@ def test_money_taken_in_words_the_harm_lists_lack_is_high_with_careful_replies(t
     m = mention("they took £200 off my card for a cancelled booking and won't give it back")
     t = triager.triage(m)
     assert (t.intent, t.harm, t.urgency) == ("complaint", "money", "high")
-    careful = triager.templates.suggest(intent="complaint", handle=m.author_handle, name=m.author_name, text=m.text,
-                                        business=triager.business, serious="money")
+    careful = triager.templates.suggest(
+        intent="complaint",
+        handle=m.author_handle,
+        name=m.author_name,
+        text=m.text,
+        business=triager.business,
+        serious="money",
+    )
     assert t.suggestions and set(t.suggestions) <= set(careful)
 
 
@@ -121,13 +151,18 @@ def test_the_harm_model_speaks_only_for_complaints_and_never_replaces_a_kind_the
     assert sure_of_injury.triage(mention("the hinge on the gate squeaks")).harm == "injury"
 
 
-@pytest.mark.parametrize("text", [
-    "who's the best barber in Leith these days",
-    "is there anywhere in town that does proper sourdough?",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "who's the best barber in Leith these days",
+        "is there anywhere in town that does proper sourdough?",
+    ],
+)
 def test_a_question_to_other_people_in_words_the_rules_miss_gets_no_promise_to_answer(triager, text):
     t = triager.triage(mention(text))
     assert t.intent == "question"
     assert not any("get back to you" in s or "right answer" in s for s in t.suggestions), t.suggestions
     to_us = triager.triage(mention("what time do you shut on a Sunday"))
-    assert any("get back to you" in s or "right answer" in s or "open" in s for s in to_us.suggestions), to_us.suggestions
+    assert any("get back to you" in s or "right answer" in s or "open" in s for s in to_us.suggestions), (
+        to_us.suggestions
+    )

@@ -1,4 +1,5 @@
 """X through tweepy against the fake X API: cursors that never pass what was not stored, odd answers kept inside X."""
+
 from __future__ import annotations
 
 import json
@@ -55,7 +56,9 @@ def test_a_gap_that_comes_back_empty_once_is_read_again_before_it_is_given_up(fa
         fake_x.tweet(f"@bramblecafe burst {i}", author_id="1002")
     fake_x.fail_next("/mentions", EMPTY_PAGE, after=1)
     assert poll().posted == 100
-    fake_x.fail_next("/mentions", EMPTY_PAGE, after=1)  # the newest range (nothing new), then the gap's first page: empty
+    fake_x.fail_next(
+        "/mentions", EMPTY_PAGE, after=1
+    )  # the newest range (nothing new), then the gap's first page: empty
 
     assert poll().posted == 0
     assert "gap" in json.loads(store.get_cursors(db, "x")["mentions"])  # one empty answer is not believed
@@ -74,8 +77,21 @@ def test_the_first_poll_is_one_small_page_and_a_complete_range(fake_x, fake_slac
     assert len(fake_x.calls("/mentions")) == 1
 
 
-@pytest.mark.parametrize("body", [[1, 2], "x", "\"x\"", "7", {"data": "x"}, {"data": 7}, {"data": [], "includes": {"users": "x"}},
-                                  {"meta": "x"}, {"data": [{"id": "1"}], "meta": {"next_token": ["x"]}}, None])
+@pytest.mark.parametrize(
+    "body",
+    [
+        [1, 2],
+        "x",
+        '"x"',
+        "7",
+        {"data": "x"},
+        {"data": 7},
+        {"data": [], "includes": {"users": "x"}},
+        {"meta": "x"},
+        {"data": [{"id": "1"}], "meta": {"next_token": ["x"]}},
+        None,
+    ],
+)
 def test_an_x_answer_of_the_wrong_shape_is_an_x_problem_only(fake_x, fake_slack, poll, db, body):
     fake_x.tweet("@bramblecafe hello", author_id="1001")
     poll()
@@ -102,8 +118,17 @@ def test_an_empty_includes_list_is_no_includes(fake_x, fake_slack, poll):
 
 def test_posts_of_the_wrong_shape_are_skipped_and_the_rest_are_carded(fake_x, fake_slack, poll):
     good = fake_x.tweet("@bramblecafe the cake was great", author_id="1001")
-    fake_x.fail_next("/mentions", Reply(200, {"data": [1, "x", None, {"id": "5"}, good], "includes": {"users": [1, fake_x.users["1001"]]},
-                                              "meta": {"newest_id": good["id"], "result_count": 5}}))
+    fake_x.fail_next(
+        "/mentions",
+        Reply(
+            200,
+            {
+                "data": [1, "x", None, {"id": "5"}, good],
+                "includes": {"users": [1, fake_x.users["1001"]]},
+                "meta": {"newest_id": good["id"], "result_count": 5},
+            },
+        ),
+    )
 
     report = poll()
 
@@ -129,6 +154,7 @@ def test_the_fake_sends_the_surrogate_as_a_json_escape(fake_x):
     import requests
 
     from tests.fakes.x_api import BEARER
+
     body = requests.get(f"{fake_x.url}/2/users/783214/mentions", headers={"Authorization": f"Bearer {BEARER}"}).content
     assert b"caf\\ud800e" in body
 
@@ -141,7 +167,9 @@ def test_a_new_gap_joining_an_old_one_gets_its_empty_answers_counted_afresh(fake
     fake_x.fail_next("/mentions", EMPTY_PAGE, after=1)  # page two of the first burst: empty, so a gap
     poll()
     second = [fake_x.tweet(f"@bramblecafe second burst {i}", author_id="1002") for i in range(150)]
-    fake_x.fail_next("/mentions", EMPTY_PAGE, EMPTY_PAGE, after=1)  # the second burst's page two, and the old gap: empty
+    fake_x.fail_next(
+        "/mentions", EMPTY_PAGE, EMPTY_PAGE, after=1
+    )  # the second burst's page two, and the old gap: empty
     poll()
     fake_x.fail_next("/mentions", EMPTY_PAGE, after=1)  # the joined gap comes back empty once
     poll()
@@ -152,7 +180,8 @@ def test_a_new_gap_joining_an_old_one_gets_its_empty_answers_counted_afresh(fake
 
 
 def test_a_bug_in_reading_one_post_is_logged_with_its_traceback_and_the_rest_are_carded(
-        fake_x, fake_slack, poll, monkeypatch, caplog):
+    fake_x, fake_slack, poll, monkeypatch, caplog
+):
     from bot.sources import x as x_source
 
     fake_x.tweet("@bramblecafe first", author_id="1001")
@@ -173,7 +202,9 @@ def test_a_bug_in_reading_one_post_is_logged_with_its_traceback_and_the_rest_are
     assert record.levelname == "WARNING" and record.exc_info and record.exc_info[0] is TypeError
 
 
-def test_a_bug_of_ours_around_a_whole_fetch_is_named_as_one_not_blamed_on_x(fake_x, fake_slack, poll, monkeypatch, caplog):
+def test_a_bug_of_ours_around_a_whole_fetch_is_named_as_one_not_blamed_on_x(
+    fake_x, fake_slack, poll, monkeypatch, caplog
+):
     from bot.sources import x as x_source
 
     fake_x.tweet("@bramblecafe hello", author_id="1001")

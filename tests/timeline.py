@@ -1,13 +1,14 @@
 """Hand-built timelines: mentions and team actions at chosen moments, straight into the database."""
+
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from bot.models import Actor, ChatRef, Mention, Triage
 from storage import mentions as store
 from storage import responses
 
-UTC = timezone.utc
+UTC = UTC
 MARIA, TOM, BOT = Actor("U0MARIA", "Maria"), Actor("U0TOM", "Tom"), Actor("B0ZAPIER", "Zapier", is_bot=True)
 
 

@@ -1,4 +1,5 @@
 """Listening Post's Slack app served on 127.0.0.1 as `python -m bot run` serves it, and signed clicks and form submissions as Slack sends them."""
+
 from __future__ import annotations
 
 import copy
@@ -30,7 +31,9 @@ class Workspace:
         sources = wiring.sources(settings)
         self.poll = wiring.cycle_runner(settings, sink, None, sources)
         app = service.slack_app(settings, sink, sources)
-        self.server = http_server(app, 0, settings.slack_signing_secret, host="127.0.0.1")  # what `python -m bot run` serves in HTTP mode
+        self.server = http_server(
+            app, 0, settings.slack_signing_secret, host="127.0.0.1"
+        )  # what `python -m bot run` serves in HTTP mode
         self.url = f"http://127.0.0.1:{self.server.server_port}/slack/events"
         threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
 
@@ -40,24 +43,46 @@ class Workspace:
 
     def send(self, payload: dict, secret: str | None = None, timestamp: int | None = None) -> tuple[int, str]:
         """A click or a form submission: Slack posts these as a form with one `payload` field."""
-        return self._post(urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded", secret, timestamp)
+        return self._post(
+            urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded", secret, timestamp
+        )
 
     def command(self, user_id: str, text: str, channel: str = slack_api.CHANNEL) -> tuple[int, str]:
         """`/listen <text>` typed by `user_id`, with the slash command's form fields."""
-        fields = {"token": "legacy", "team_id": "T0TEAM", "channel_id": channel, "user_id": user_id,
-                  "user_name": PEOPLE[user_id], "command": "/listen", "text": text,
-                  "response_url": self.slack.response_url("cmd"), "trigger_id": f"{time.time()}.trigger"}
+        fields = {
+            "token": "legacy",
+            "team_id": "T0TEAM",
+            "channel_id": channel,
+            "user_id": user_id,
+            "user_name": PEOPLE[user_id],
+            "command": "/listen",
+            "text": text,
+            "response_url": self.slack.response_url("cmd"),
+            "trigger_id": f"{time.time()}.trigger",
+        }
         return self._post(urlencode(fields), "application/x-www-form-urlencoded")
 
     def event(self, event: dict, secret: str | None = None) -> tuple[int, str]:
         """An Events API callback, as JSON in the envelope Slack wraps every event in."""
-        body = {"token": "legacy", "team_id": "T0TEAM", "api_app_id": "A0APP", "type": "event_callback",
-                "event_id": f"Ev{time.time_ns()}", "event_time": int(time.time()), "event": event,
-                "authorizations": [{"team_id": "T0TEAM", "user_id": "U0BOT", "is_bot": True}]}
+        body = {
+            "token": "legacy",
+            "team_id": "T0TEAM",
+            "api_app_id": "A0APP",
+            "type": "event_callback",
+            "event_id": f"Ev{time.time_ns()}",
+            "event_time": int(time.time()),
+            "event": event,
+            "authorizations": [{"team_id": "T0TEAM", "user_id": "U0BOT", "is_bot": True}],
+        }
         return self._post(json.dumps(body), "application/json", secret)
 
-    def _post(self, body: str, content_type: str, secret: str | None = None, timestamp: int | None = None) -> tuple[int, str]:
-        headers = {**signed_headers(secret or self.settings.slack_signing_secret, body, timestamp), "Content-Type": content_type}
+    def _post(
+        self, body: str, content_type: str, secret: str | None = None, timestamp: int | None = None
+    ) -> tuple[int, str]:
+        headers = {
+            **signed_headers(secret or self.settings.slack_signing_secret, body, timestamp),
+            "Content-Type": content_type,
+        }
         return self._post_exact(body, headers)
 
     def _post_exact(self, body: str, headers: dict) -> tuple[int, str]:
@@ -81,8 +106,16 @@ class Workspace:
         payload["message"]["ts"] = card_ts
         payload["response_url"] = self.slack.response_url(f"{user_id}-{action_id}")
         payload["trigger_id"] = f"{time.time()}.trigger"
-        payload["actions"] = [{"action_id": action_id, "block_id": "mention_actions", "type": "button", "value": mention_id,
-                               "text": {"type": "plain_text", "text": "button"}, "action_ts": str(time.time())}]
+        payload["actions"] = [
+            {
+                "action_id": action_id,
+                "block_id": "mention_actions",
+                "type": "button",
+                "value": mention_id,
+                "text": {"type": "plain_text", "text": "button"},
+                "action_ts": str(time.time()),
+            }
+        ]
         return payload
 
     def click(self, user_id: str, action_id: str, mention_id: str, card_ts: str = "", **signing) -> int:

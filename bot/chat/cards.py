@@ -1,7 +1,8 @@
 """What a mention card says, independent of the chat platform that draws it."""
+
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from bot.models import Handling, Mention, Triage
 from bot.text import one_line
@@ -29,12 +30,20 @@ def where_to_answer(mention: Mention, feed: str | None = None) -> str:
     if mention.source != "rss":
         return ""
     feed = (feed if feed is not None else feed_title(mention)) or "a feed"
-    return (f"📰 From {feed}. A feed cannot be answered from here: answer on the page itself if it takes comments, "
-            "then press Reply… → I replied myself so it counts; or No reply needed.")
+    return (
+        f"📰 From {feed}. A feed cannot be answered from here: answer on the page itself if it takes comments, "
+        "then press Reply… → I replied myself so it counts; or No reply needed."
+    )
 
 
-HARM_NAMES = {"health": "illness", "allergy": "an allergic reaction", "injury": "an injury", "safety": "a danger",
-              "legal": "a legal matter", "money": "money taken"}
+HARM_NAMES = {
+    "health": "illness",
+    "allergy": "an allergic reaction",
+    "injury": "an injury",
+    "safety": "a danger",
+    "legal": "a legal matter",
+    "money": "money taken",
+}
 
 
 def verdict(triage: Triage) -> str:
@@ -43,12 +52,14 @@ def verdict(triage: Triage) -> str:
         mood = f"{LABEL_ICONS[triage.label]} {triage.label.capitalize()} ({triage.sentiment:+.2f})"
     else:
         mood = "🌐 Not in English: sentiment not scored"
-    intent = f"Complaint of harm ({HARM_NAMES.get(triage.harm, triage.harm)})" if triage.harm else triage.intent.capitalize()
+    intent = (
+        f"Complaint of harm ({HARM_NAMES.get(triage.harm, triage.harm)})" if triage.harm else triage.intent.capitalize()
+    )
     return f"{mood} · {intent} · {URGENCY_ICONS[triage.urgency]} {triage.urgency.capitalize()} urgency"
 
 
 def age(created_at: datetime, now: datetime | None = None) -> str:
-    minutes = int(((now or datetime.now(timezone.utc)) - created_at).total_seconds() // 60)
+    minutes = int(((now or datetime.now(UTC)) - created_at).total_seconds() // 60)
     if minutes < 1:
         return "just now"
     if minutes < 60:

@@ -1,4 +1,5 @@
 """Draws mention cards in the terminal, as they would look in Slack (used by the demo)."""
+
 from __future__ import annotations
 
 import shutil
@@ -40,14 +41,22 @@ class ConsoleSink:
             if triage.note:
                 lines.append(wrap(triage.note))
         status = cards.status_line(mention, handling)
-        lines += [wrap(status) if status else "│ [ Claim ]  [ Reply… ]  [ No reply needed ]", "└" + "─" * (self.width - 1)]
+        lines += [
+            wrap(status) if status else "│ [ Claim ]  [ Reply… ]  [ No reply needed ]",
+            "└" + "─" * (self.width - 1),
+        ]
         print("\n".join(lines), file=self.out, flush=True)
         return ChatRef(self.platform, "terminal", str(self.count))
 
     def update(self, ref: ChatRef, mention: Mention, triage: Triage, handling: Handling) -> None:
         """A terminal cannot redraw an earlier card, so the new state is printed under it."""
-        print(self._wrap(f"{cards.author(mention)}: {cards.status_line(mention, handling)}", f"card {ref.message_id} ▸ ", "    "),
-              file=self.out, flush=True)
+        print(
+            self._wrap(
+                f"{cards.author(mention)}: {cards.status_line(mention, handling)}", f"card {ref.message_id} ▸ ", "    "
+            ),
+            file=self.out,
+            flush=True,
+        )
 
     def note(self, ref: ChatRef, text: str, notify: tuple[str, ...] = ()) -> bool:
         called = "".join(f"@{who} " for who in notify)

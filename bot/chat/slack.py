@@ -1,12 +1,13 @@
 """Slack: the Web API client with retries, the card sink, and the Bolt app with its listeners."""
+
 from __future__ import annotations
 
 import http.client
 import logging
 import threading
 import time
+from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Callable
 from urllib.error import URLError
 
 from slack_bolt import App
@@ -32,9 +33,21 @@ CARD_EVENT = "listening_post_card"  # the message metadata every card carries, t
 FIND_PAGES, FIND_PAGE_SIZE = 3, 100
 RECONCILE_PAGES = 10  # at start: up to 1,000 of the channel's latest messages are checked for cards already there
 # Slack refused the card itself: sending it again unchanged cannot work.
-CARD_ERRORS = {"invalid_blocks", "invalid_blocks_format", "invalid_arguments", "msg_too_long", "msg_blocks_too_long",
-               "too_many_attachments", "invalid_attachments", "no_text", "markdown_text_conflict", "invalid_metadata_format",
-               "invalid_metadata_schema", "metadata_too_large", "metadata_must_be_sent_from_app"}
+CARD_ERRORS = {
+    "invalid_blocks",
+    "invalid_blocks_format",
+    "invalid_arguments",
+    "msg_too_long",
+    "msg_blocks_too_long",
+    "too_many_attachments",
+    "invalid_attachments",
+    "no_text",
+    "markdown_text_conflict",
+    "invalid_metadata_format",
+    "invalid_metadata_schema",
+    "metadata_too_large",
+    "metadata_must_be_sent_from_app",
+}
 HISTORY_SCOPES = "channels:history (groups:history for a private channel)"
 
 # What the call running on this thread allows; set by SlackSink._call in the thread it runs the call on.
@@ -67,7 +80,9 @@ class _RateLimitRetry(RateLimitErrorRetryHandler):
             wait = 1.0
         event = getattr(_call, "abandoned", None)
         if event is not None and event.wait(wait + 0.2):
-            raise TimeoutError("given up while waiting for Slack's rate limit")  # nobody is waiting for this call any more
+            raise TimeoutError(
+                "given up while waiting for Slack's rate limit"
+            )  # nobody is waiting for this call any more
         if event is None:
             time.sleep(wait + 0.2)
         state.increment_current_attempt()
@@ -100,7 +115,9 @@ class _ConnectionRetry(ConnectionErrorRetryHandler):
 def make_client(token: str, base_url: str, timeout: int = CALL_TIMEOUT) -> WebClient:
     # slack_sdk retries nothing on 429 or 5xx unless asked to, and adds its own ConnectionErrorRetryHandler.
     client = WebClient(token=token, base_url=base_url, timeout=timeout, retry_handlers=[])
-    client.retry_handlers.extend([_RateLimitRetry(max_retry_count=3), _ServerErrorRetry(max_retry_count=2), _ConnectionRetry()])
+    client.retry_handlers.extend(
+        [_RateLimitRetry(max_retry_count=3), _ServerErrorRetry(max_retry_count=2), _ConnectionRetry()]
+    )
     return client
 
 
@@ -165,8 +182,10 @@ class SlackSink:
         try:
             return self._post_card(mention, text, slack_cards.minimal_blocks(mention, handling))
         except _Refused as exc:
-            raise CardRefused(f"Slack refused the card of {mention.id} ('{exc.error}'), even in its minimal form; "
-                              "it is set aside and the next cards go out.") from None
+            raise CardRefused(
+                f"Slack refused the card of {mention.id} ('{exc.error}'), even in its minimal form; "
+                "it is set aside and the next cards go out."
+            ) from None
 
     def _post_card(self, mention: Mention, text: str, blocks: list[dict]) -> ChatRef:
         wait = self._last_post + self.min_interval - time.monotonic()
@@ -174,34 +193,49 @@ class SlackSink:
             time.sleep(wait)
         try:
             response = self._call(
-                self.client.chat_postMessage, once=True,
-                channel=self.channel, text=text, blocks=blocks, unfurl_links=False, unfurl_media=False,
+                self.client.chat_postMessage,
+                once=True,
+                channel=self.channel,
+                text=text,
+                blocks=blocks,
+                unfurl_links=False,
+                unfurl_media=False,
                 metadata={"event_type": CARD_EVENT, "event_payload": {"mention_id": mention.id}},
             )
         except SlackApiError as exc:
             status = exc.response.status_code
             if status >= 500 or not isinstance(exc.response.data, dict):
-                raise PostUnconfirmed(f"Slack is having trouble (HTTP {status}); the card may have been posted, "
-                                      "so Slack is checked for it before it is sent again.") from None
+                raise PostUnconfirmed(
+                    f"Slack is having trouble (HTTP {status}); the card may have been posted, "
+                    "so Slack is checked for it before it is sent again."
+                ) from None
             error = exc.response.get("error") or ""
             if error in CARD_ERRORS:
                 raise _Refused(error) from None
             raise PostError(describe(exc, self.channel)) from None
         except URLError as exc:  # the request was never sent
-            raise PostError(f"Could not reach Slack ({type(exc.reason).__name__ if isinstance(exc.reason, Exception) else 'URLError'}).") from None
+            raise PostError(
+                f"Could not reach Slack ({type(exc.reason).__name__ if isinstance(exc.reason, Exception) else 'URLError'})."
+            ) from None
         except (OSError, http.client.HTTPException, ValueError) as exc:
             # Sent, but no answer (a timeout, a dropped connection, a garbled reply): Slack may have posted it.
-            raise PostUnconfirmed(f"Slack did not confirm the card ({type(exc).__name__}); it may have been posted, "
-                                  "so Slack is checked for it before it is sent again.") from None
+            raise PostUnconfirmed(
+                f"Slack did not confirm the card ({type(exc).__name__}); it may have been posted, "
+                "so Slack is checked for it before it is sent again."
+            ) from None
         finally:
             self._last_post = time.monotonic()
         return ChatRef(self.platform, response["channel"], response["ts"])
 
     def find_posted(self, mention_id: str, since: datetime) -> ChatRef | None:
         """The card of `mention_id` posted since `since` (an attempt Slack never confirmed), from the channel's history."""
-        return self.posted_cards(since - timedelta(minutes=1), since + timedelta(minutes=15), FIND_PAGES).get(mention_id)
+        return self.posted_cards(since - timedelta(minutes=1), since + timedelta(minutes=15), FIND_PAGES).get(
+            mention_id
+        )
 
-    def posted_cards(self, since: datetime, until: datetime | None = None, pages: int = RECONCILE_PAGES) -> dict[str, ChatRef]:
+    def posted_cards(
+        self, since: datetime, until: datetime | None = None, pages: int = RECONCILE_PAGES
+    ) -> dict[str, ChatRef]:
         """Every card in the channel between `since` and `until` (now), by mention id, from at most `pages` pages of history.
 
         Raises PostError when Slack cannot be asked (then nothing is known either way).
@@ -211,22 +245,40 @@ class SlackSink:
         cursor = ""
         for _ in range(pages):
             try:
-                page = self._call(self.client.conversations_history, channel=self.channel, limit=FIND_PAGE_SIZE,
-                                  include_all_metadata=True, **window, **({"cursor": cursor} if cursor else {}))
+                page = self._call(
+                    self.client.conversations_history,
+                    channel=self.channel,
+                    limit=FIND_PAGE_SIZE,
+                    include_all_metadata=True,
+                    **window,
+                    **({"cursor": cursor} if cursor else {}),
+                )
             except SlackApiError as exc:
                 error = exc.response.get("error") if isinstance(exc.response.data, dict) else ""
                 if error == "missing_scope":
-                    raise PostError(explain(error, self.channel, exc.response.get("needed") or HISTORY_SCOPES)
-                                    + " Listening Post reads the channel to check that a card Slack never confirmed"
-                                    " is not posted twice.") from None
-                raise PostError(f"Could not check which cards are in the channel: {describe(exc, self.channel)}") from None
+                    raise PostError(
+                        explain(error, self.channel, exc.response.get("needed") or HISTORY_SCOPES)
+                        + " Listening Post reads the channel to check that a card Slack never confirmed"
+                        " is not posted twice."
+                    ) from None
+                raise PostError(
+                    f"Could not check which cards are in the channel: {describe(exc, self.channel)}"
+                ) from None
             except (OSError, http.client.HTTPException, ValueError) as exc:
-                raise PostError(f"Could not reach Slack to check which cards are in the channel ({type(exc).__name__}).") from None
+                raise PostError(
+                    f"Could not reach Slack to check which cards are in the channel ({type(exc).__name__})."
+                ) from None
             for message in page.get("messages") or []:
                 meta = message.get("metadata") or {}
                 mention_id = (meta.get("event_payload") or {}).get("mention_id")
-                if message.get("thread_ts") in (None, message.get("ts")) and meta.get("event_type") == CARD_EVENT and mention_id:
-                    found.setdefault(mention_id, ChatRef(self.platform, page.get("channel") or self.channel, message["ts"]))
+                if (
+                    message.get("thread_ts") in (None, message.get("ts"))
+                    and meta.get("event_type") == CARD_EVENT
+                    and mention_id
+                ):
+                    found.setdefault(
+                        mention_id, ChatRef(self.platform, page.get("channel") or self.channel, message["ts"])
+                    )
             cursor = (page.get("response_metadata") or {}).get("next_cursor") or ""
             if not page.get("has_more") or not cursor:
                 break
@@ -237,27 +289,50 @@ class SlackSink:
         minimal = slack_cards.minimal_blocks(mention, handling)
         for blocks in (slack_cards.card_blocks(mention, triage, handling), minimal):
             try:
-                self._call(self.client.chat_update, channel=ref.channel, ts=ref.message_id, text=text, blocks=blocks,
-                           metadata={"event_type": CARD_EVENT, "event_payload": {"mention_id": mention.id}})
+                self._call(
+                    self.client.chat_update,
+                    channel=ref.channel,
+                    ts=ref.message_id,
+                    text=text,
+                    blocks=blocks,
+                    metadata={"event_type": CARD_EVENT, "event_payload": {"mention_id": mention.id}},
+                )
                 return
             except SlackApiError as exc:
                 error = exc.response.get("error") if isinstance(exc.response.data, dict) else ""
                 if error in CARD_ERRORS and blocks is not minimal:
                     log.warning("Slack refused the redrawn card of %s (%s); drawing a minimal one.", mention.id, error)
                     continue
-                log.warning("Could not redraw the card of %s (the action is recorded): %s", mention.id, describe(exc, ref.channel))
+                log.warning(
+                    "Could not redraw the card of %s (the action is recorded): %s",
+                    mention.id,
+                    describe(exc, ref.channel),
+                )
                 return
             except (OSError, http.client.HTTPException, ValueError) as exc:
-                log.warning("Could not reach Slack to redraw the card of %s (%s); the action is recorded.", mention.id, type(exc).__name__)
+                log.warning(
+                    "Could not reach Slack to redraw the card of %s (%s); the action is recorded.",
+                    mention.id,
+                    type(exc).__name__,
+                )
                 return
 
     def note(self, ref: ChatRef, text: str, notify: tuple[str, ...] = ()) -> bool:
-        return self._send("write in a card's thread", bool(notify), channel=ref.channel, thread_ts=ref.message_id,
-                          text=_called(notify) + slack_cards.fit(text, slack_cards.NOTE_LIMIT))
+        return self._send(
+            "write in a card's thread",
+            bool(notify),
+            channel=ref.channel,
+            thread_ts=ref.message_id,
+            text=_called(notify) + slack_cards.fit(text, slack_cards.NOTE_LIMIT),
+        )
 
     def say(self, text: str, notify: tuple[str, ...] = ()) -> bool:
-        return self._send("post in the channel", bool(notify), channel=self.channel,
-                          text=_called(notify) + slack_cards.fit(text, slack_cards.SAY_LIMIT))
+        return self._send(
+            "post in the channel",
+            bool(notify),
+            channel=self.channel,
+            text=_called(notify) + slack_cards.fit(text, slack_cards.SAY_LIMIT),
+        )
 
     def _send(self, what: str, calls_on_people: bool, **message) -> bool:
         """Post a message; False when it surely did not go out.
@@ -267,14 +342,20 @@ class SlackSink:
         may have taken it without saying so, it counts as sent, so nobody is called on twice.
         """
         try:
-            self._call(self.client.chat_postMessage, once=calls_on_people, **message, unfurl_links=False, unfurl_media=False)
+            self._call(
+                self.client.chat_postMessage, once=calls_on_people, **message, unfurl_links=False, unfurl_media=False
+            )
             return True
         except SlackApiError as exc:
             # 502 and 503 come from in front of Slack: the message never reached it. Other 5xx may follow its posting.
             unsure = exc.response.status_code not in (502, 503) and (
-                exc.response.status_code >= 500 or not isinstance(exc.response.data, dict))
+                exc.response.status_code >= 500 or not isinstance(exc.response.data, dict)
+            )
             if calls_on_people and unsure:
-                log.warning("Slack may or may not have posted a reminder (HTTP %d); it is not sent again.", exc.response.status_code)
+                log.warning(
+                    "Slack may or may not have posted a reminder (HTTP %d); it is not sent again.",
+                    exc.response.status_code,
+                )
                 return True
             log.warning("Could not %s: %s", what, describe(exc, message["channel"]))
         except URLError as exc:  # never sent
@@ -302,8 +383,14 @@ def card_links(client: WebClient) -> Callable[[str, str], str]:
     return link
 
 
-def build_app(client: WebClient, signing_secret: str, status_lines: Callable[[], list[str]], desk: Desk, sink: SlackSink,
-              reports: Reports) -> App:
+def build_app(
+    client: WebClient,
+    signing_secret: str,
+    status_lines: Callable[[], list[str]],
+    desk: Desk,
+    sink: SlackSink,
+    reports: Reports,
+) -> App:
     """The Bolt app: request verification, the card's buttons and modals, `/listen` and the App Home tab."""
     app = App(
         client=client,

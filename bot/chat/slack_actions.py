@@ -3,6 +3,7 @@
 Every listener calls `ack()` first; the slow part (posting to the network, redrawing the
 card) runs after it, so Slack always hears back within its 3 seconds.
 """
+
 from __future__ import annotations
 
 import logging
@@ -64,7 +65,13 @@ class People:
             log.warning("Could not look up the Slack name of %s; using the name in the request.", user_id)
             return None
         profile = user.get("profile") or {}
-        name = profile.get("display_name") or profile.get("real_name") or user.get("real_name") or user.get("name") or user_id
+        name = (
+            profile.get("display_name")
+            or profile.get("real_name")
+            or user.get("real_name")
+            or user.get("name")
+            or user_id
+        )
         return Actor(user_id, name, is_bot=bool(user.get("is_bot")))
 
 
@@ -86,16 +93,26 @@ def register(app: App, desk: Desk, sink) -> None:
             client.views_open(trigger_id=body["trigger_id"], view=view)
         except (SlackApiError, OSError) as exc:
             # Most often expired_trigger_id: Slack allows 3 seconds between the click and the form.
-            log.warning("Could not open a form (%s).", exc.response.get("error") if isinstance(exc, SlackApiError) else type(exc).__name__)
-            tell(client, body["user"]["id"], channel_of(body, mention_id), "Slack could not open the form in time. Please click the button again.")
+            log.warning(
+                "Could not open a form (%s).",
+                exc.response.get("error") if isinstance(exc, SlackApiError) else type(exc).__name__,
+            )
+            tell(
+                client,
+                body["user"]["id"],
+                channel_of(body, mention_id),
+                "Slack could not open the form in time. Please click the button again.",
+            )
 
     def update_form(client: WebClient, view_id: str, view: dict, hash: str | None = None) -> None:
         """Redraw an open form; one the person closed (not_found) or changed meanwhile (hash_conflict) is left as it is."""
         try:
             client.views_update(view_id=view_id, view=view, **({"hash": hash} if hash else {}))
         except (SlackApiError, OSError) as exc:
-            log.info("Did not redraw a form (%s); what was done is on the card.",
-                     exc.response.get("error") if isinstance(exc, SlackApiError) else type(exc).__name__)
+            log.info(
+                "Did not redraw a form (%s); what was done is on the card.",
+                exc.response.get("error") if isinstance(exc, SlackApiError) else type(exc).__name__,
+            )
 
     def channel_of(body: dict, mention_id: str) -> str:
         channel = (body.get("channel") or {}).get("id")
@@ -131,6 +148,7 @@ def register(app: App, desk: Desk, sink) -> None:
         def listener(ack, body, client):
             ack()
             show(act(button_value(body), people.actor(body["user"])), body, client)
+
         return listener
 
     for action_id, act in ((cards.REOPEN, desk.reopen), (cards.APPROVE, desk.approve), (cards.REJECT, desk.reject)):
@@ -160,7 +178,12 @@ def register(app: App, desk: Desk, sink) -> None:
         # No name lookup here: views.open must happen within 3 seconds of the click (trigger_id).
         mention_id, actor = button_value(body), Actor(body["user"]["id"], "")
         if body["actions"][0]["action_id"] == cards.EDIT and not desk.is_approver(actor):
-            tell(client, actor.id, channel_of(body, mention_id), "Only the people in REPLY_APPROVERS can edit a reply waiting for approval.")
+            tell(
+                client,
+                actor.id,
+                channel_of(body, mention_id),
+                "Only the people in REPLY_APPROVERS can edit a reply waiting for approval.",
+            )
             return
         form = desk.reply_form(mention_id, actor)
         if form is None or form.problem:
@@ -183,8 +206,12 @@ def register(app: App, desk: Desk, sink) -> None:
         except (KeyError, IndexError, TypeError, ValueError):
             return
         # `hash` makes Slack refuse the update if the form changed meanwhile, instead of losing typing.
-        update_form(client, view["id"], views.reply_view(form, text, attempt=meta.get("attempt", 0) + 1, start=picked),
-                    view.get("hash"))
+        update_form(
+            client,
+            view["id"],
+            views.reply_view(form, text, attempt=meta.get("attempt", 0) + 1, start=picked),
+            view.get("hash"),
+        )
 
     @app.view(views.REPLY_VIEW)
     def on_reply_submitted(ack, body, view, client):
@@ -220,5 +247,7 @@ def register(app: App, desk: Desk, sink) -> None:
         if handling and handling.status == "pending":
             done = views.done_view(form, outcome.message or "Sent for approval.")
         else:
-            done = views.done_view(form, f"Your reply is on {network_name(form.mention.source)}.", handling.reply_url if handling else "")
+            done = views.done_view(
+                form, f"Your reply is on {network_name(form.mention.source)}.", handling.reply_url if handling else ""
+            )
         update_form(client, view["id"], done)

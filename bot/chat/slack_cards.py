@@ -4,6 +4,7 @@
 splits an `&amp;` entity, and what is cut ends in "…". Names, handles and titles go through
 `name` (one line, no mrkdwn markers), quoted text through `quote` (the "> " prefixes counted).
 """
+
 from __future__ import annotations
 
 import re
@@ -54,7 +55,7 @@ def cut(text: str, limit: int, force: bool = False) -> str:
     if len(text) <= limit and not force:
         return text
     if limit <= 1:
-        return ELLIPSIS[:max(limit, 0)]
+        return ELLIPSIS[: max(limit, 0)]
     room = limit - 1
     if len(text) < room:  # forced, with room to spare: nothing is lost
         return f"{text} {ELLIPSIS}" if text else ELLIPSIS
@@ -65,7 +66,7 @@ def cut(text: str, limit: int, force: bool = False) -> str:
             head = head[:amp]  # the entity would be split: leave it out whole
         spaces = [m.start() for m in _SPACE.finditer(head, int(room * 0.8))]
         if spaces:
-            head = head[:spaces[-1]]
+            head = head[: spaces[-1]]
     return head.rstrip() + ELLIPSIS
 
 
@@ -182,8 +183,11 @@ def minimal_blocks(mention: Mention, handling: Handling | None = None) -> list[d
     """The card sent when Slack refused the full one: who, the first words, the link and the buttons."""
     who = name(cards.author(mention), 100) or "Someone"
     about = f"*{who}* on {cards.network_name(mention.source)} · {link(mention.url, 'view post', MINIMAL_TEXT)}"
-    return [_section(about), _section("> " + fit(one_line(mention.text), MINIMAL_TEXT) or "> "),
-            *_actions(mention.id, handling.status if handling else "new")]
+    return [
+        _section(about),
+        _section("> " + fit(one_line(mention.text), MINIMAL_TEXT) or "> "),
+        *_actions(mention.id, handling.status if handling else "new"),
+    ]
 
 
 def _actions(mention_id: str, status: str) -> list[dict]:
@@ -195,14 +199,24 @@ def _actions(mention_id: str, status: str) -> list[dict]:
 
 def _buttons(mention_id: str, status: str) -> list[dict]:
     if status == "new":
-        return [_button("Claim", CLAIM, mention_id, "primary"), _button("Reply…", REPLY, mention_id),
-                _button("No reply needed", DISMISS, mention_id)]
+        return [
+            _button("Claim", CLAIM, mention_id, "primary"),
+            _button("Reply…", REPLY, mention_id),
+            _button("No reply needed", DISMISS, mention_id),
+        ]
     if status == "claimed":
-        return [_button("Reply…", REPLY, mention_id, "primary"), _button("No reply needed", DISMISS, mention_id),
-                _button("Take over", CLAIM, mention_id), _button("Reopen", REOPEN, mention_id)]
+        return [
+            _button("Reply…", REPLY, mention_id, "primary"),
+            _button("No reply needed", DISMISS, mention_id),
+            _button("Take over", CLAIM, mention_id),
+            _button("Reopen", REOPEN, mention_id),
+        ]
     if status == "pending":
-        return [_button("Approve and send", APPROVE, mention_id, "primary"), _button("Edit…", EDIT, mention_id),
-                _button("Reject", REJECT, mention_id, "danger")]
+        return [
+            _button("Approve and send", APPROVE, mention_id, "primary"),
+            _button("Edit…", EDIT, mention_id),
+            _button("Reject", REJECT, mention_id, "danger"),
+        ]
     if status in ("replied", "dismissed"):
         return [_button("Reopen", REOPEN, mention_id)]
     return []
@@ -210,8 +224,12 @@ def _buttons(mention_id: str, status: str) -> list[dict]:
 
 def button(label: str, action_id: str, value: str, style: str | None = None) -> dict:
     """A button within Slack's limits (label 75 characters, value 2,000)."""
-    element = {"type": "button", "text": {"type": "plain_text", "text": plain(label, BUTTON_TEXT_LIMIT)},
-               "action_id": action_id[:ID_LIMIT], "value": value[:BUTTON_VALUE_LIMIT]}
+    element = {
+        "type": "button",
+        "text": {"type": "plain_text", "text": plain(label, BUTTON_TEXT_LIMIT)},
+        "action_id": action_id[:ID_LIMIT],
+        "value": value[:BUTTON_VALUE_LIMIT],
+    }
     if style:
         element["style"] = style
     return element

@@ -1,4 +1,5 @@
 """Slack's error codes, in words that tell the owner what to do."""
+
 from __future__ import annotations
 
 from slack_sdk.errors import SlackApiError

@@ -1,4 +1,5 @@
 """Slack's HTTP mode: the server that receives Slack's signed requests at /slack/events, guarded in front of Bolt."""
+
 from __future__ import annotations
 
 import io

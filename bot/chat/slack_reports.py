@@ -1,10 +1,11 @@
 """Slack listeners for the numbers: the `/listen` command, chart uploads, and the App Home tab."""
+
 from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from datetime import datetime
-from typing import Callable
 from urllib.error import URLError
 
 from slack_bolt import App
@@ -38,17 +39,26 @@ def as_mrkdwn(report: str, limit: int = REPLY_LIMIT) -> str:
 def upload_chart(client: WebClient, channel: str, chart: Chart, user: str) -> str:
     """Upload the chart into `channel`; returns '' when done, or what went wrong in words."""
     try:
-        client.files_upload_v2(channel=channel, file=chart.png, filename=chart.filename, title=chart.title,
-                               initial_comment=f"<@{user}> asked for this chart.")
+        client.files_upload_v2(
+            channel=channel,
+            file=chart.png,
+            filename=chart.filename,
+            title=chart.title,
+            initial_comment=f"<@{user}> asked for this chart.",
+        )
         return ""
     except SlackApiError as exc:
         error = exc.response.get("error") if isinstance(exc.response.data, dict) else ""
         if error in ("not_in_channel", "channel_not_found"):
-            return ("I can only post a chart in a channel I'm in. Invite me with `/invite @Listening Post`, "
-                    "or ask in the mentions channel.")
+            return (
+                "I can only post a chart in a channel I'm in. Invite me with `/invite @Listening Post`, "
+                "or ask in the mentions channel."
+            )
         if error == "missing_scope":
-            return ("The Slack app cannot upload files yet: add the `files:write` scope under OAuth & Permissions "
-                    "(or paste the new manifest.yml), then reinstall the app.")
+            return (
+                "The Slack app cannot upload files yet: add the `files:write` scope under OAuth & Permissions "
+                "(or paste the new manifest.yml), then reinstall the app."
+            )
         return f"I could not post the chart: {describe(exc, channel)}"
     except (SlackRequestError, URLError, OSError) as exc:
         return f"I could not upload the chart ({type(exc).__name__}); please try again in a minute."
@@ -65,8 +75,16 @@ def home_view(stats: str, queue: str, updated: datetime) -> dict:
             section(stats),
             {"type": "divider"},
             section(queue),
-            {"type": "context", "elements": [{"type": "mrkdwn", "text": f"Updated {updated:%a %d %b %H:%M} when you opened this tab. "
-                                              "`/listen help` lists everything you can ask."}]},
+            {
+                "type": "context",
+                "elements": [
+                    {
+                        "type": "mrkdwn",
+                        "text": f"Updated {updated:%a %d %b %H:%M} when you opened this tab. "
+                        "`/listen help` lists everything you can ask.",
+                    }
+                ],
+            },
         ],
     }
 

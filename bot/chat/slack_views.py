@@ -1,4 +1,5 @@
 """Block Kit modals: the reply form (with its sending, sent and error states) and the dismissal reason."""
+
 from __future__ import annotations
 
 import json
@@ -28,11 +29,16 @@ def _section(text: str) -> dict:
     return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
 
 
-def _modal(callback_id: str, title: str, blocks: list[dict], metadata: dict, submit: str | None = None,
-           close: str = "Cancel") -> dict:
+def _modal(
+    callback_id: str, title: str, blocks: list[dict], metadata: dict, submit: str | None = None, close: str = "Cancel"
+) -> dict:
     view = {
-        "type": "modal", "callback_id": callback_id, "title": _plain(title, TITLE_LIMIT), "close": _plain(close, TITLE_LIMIT),
-        "blocks": blocks, "private_metadata": json.dumps(metadata, ensure_ascii=False),
+        "type": "modal",
+        "callback_id": callback_id,
+        "title": _plain(title, TITLE_LIMIT),
+        "close": _plain(close, TITLE_LIMIT),
+        "blocks": blocks,
+        "private_metadata": json.dumps(metadata, ensure_ascii=False),
     }
     if submit:
         view["submit"] = _plain(submit, TITLE_LIMIT)
@@ -77,7 +83,9 @@ def _error(error: str) -> dict:
     return _section(f":warning: {fit(error, 2000) or 'Something went wrong.'}")
 
 
-def reply_view(form: ReplyForm, text: str | None = None, error: str = "", attempt: int = 0, start: int | None = None) -> dict:
+def reply_view(
+    form: ReplyForm, text: str | None = None, error: str = "", attempt: int = 0, start: int | None = None
+) -> dict:
     """The reply form; `attempt` gives the text box a fresh block id so Slack shows `text`, not what was typed.
 
     `start` is the suggestion the text began as (kept in the form's metadata, so the reply sent
@@ -91,14 +99,34 @@ def reply_view(form: ReplyForm, text: str | None = None, error: str = "", attemp
     if form.mention.source == "rss":
         # Nothing to type here: a feed entry is answered on its own page, if at all.
         page = link(form.mention.url, "the page itself")
-        blocks.append(_section(f"A feed cannot be answered from here: answer on {page} if it takes comments, "
-                               "then press *I replied myself* so it counts."))
-        return _modal(REPLY_VIEW, "Answered on the page?", blocks, {"id": form.mention.id, "attempt": attempt}, "I replied myself")
+        blocks.append(
+            _section(
+                f"A feed cannot be answered from here: answer on {page} if it takes comments, "
+                "then press *I replied myself* so it counts."
+            )
+        )
+        return _modal(
+            REPLY_VIEW, "Answered on the page?", blocks, {"id": form.mention.id, "attempt": attempt}, "I replied myself"
+        )
     if form.triage.suggestions and form.can_send:
-        options = [{"text": _plain(s, OPTION_LIMIT), "value": str(i)} for i, s in enumerate(form.triage.suggestions[:OPTIONS_LIMIT])]
-        blocks.append({"type": "actions", "block_id": "pick", "elements": [
-            {"type": "static_select", "action_id": PICK, "placeholder": _plain("Start from a suggestion"), "options": options}
-        ]})
+        options = [
+            {"text": _plain(s, OPTION_LIMIT), "value": str(i)}
+            for i, s in enumerate(form.triage.suggestions[:OPTIONS_LIMIT])
+        ]
+        blocks.append(
+            {
+                "type": "actions",
+                "block_id": "pick",
+                "elements": [
+                    {
+                        "type": "static_select",
+                        "action_id": PICK,
+                        "placeholder": _plain("Start from a suggestion"),
+                        "options": options,
+                    }
+                ],
+            }
+        )
     limit = min(form.limit, INPUT_LIMIT)
     initial = text if text is not None else form.draft
     if text is None and start is None and initial in form.triage.suggestions:
@@ -113,41 +141,75 @@ def reply_view(form: ReplyForm, text: str | None = None, error: str = "", attemp
         label, optional = "What you replied (optional, for the log)", True
     if initial:
         element["initial_value"] = initial if len(initial) <= limit else cut(initial, limit)
-    blocks.append({"type": "input", "block_id": f"{TEXT_BLOCK}_{attempt}", "optional": optional, "label": _plain(label, 2000),
-                   "element": element})
+    blocks.append(
+        {
+            "type": "input",
+            "block_id": f"{TEXT_BLOCK}_{attempt}",
+            "optional": optional,
+            "label": _plain(label, 2000),
+            "element": element,
+        }
+    )
     if not form.can_send:
-        how = (f"Listening Post cannot post on {network} with the current settings. Copy the text, reply on {network} "
-               "yourself, then press *I replied myself* so it counts.")
+        how = (
+            f"Listening Post cannot post on {network} with the current settings. Copy the text, reply on {network} "
+            "yourself, then press *I replied myself* so it counts."
+        )
         submit = "I replied myself"
     elif form.needs_approval:
-        how, submit = "An approver checks this reply before it is posted. Nothing goes out until they approve it.", "Ask for approval"
+        how, submit = (
+            "An approver checks this reply before it is posted. Nothing goes out until they approve it.",
+            "Ask for approval",
+        )
     else:
         who = f"@{handle(form.mention.author_handle)}" if form.mention.author_handle else "the author"
         how, submit = f"Posted publicly on {network} as a reply to {fit(who, 200)}.", "Send reply"
     if form.can_send and form.limit > limit:
-        how += (f" Slack's form holds {limit:,} characters: a longer reply must be posted on {network} itself; then press "
-                "*No reply needed* on the card and say where you answered.")
+        how += (
+            f" Slack's form holds {limit:,} characters: a longer reply must be posted on {network} itself; then press "
+            "*No reply needed* on the card and say where you answered."
+        )
     blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": how}]})
     return _modal(REPLY_VIEW, f"Reply on {network}", blocks, meta, submit)
 
 
 def sending_view(form: ReplyForm) -> dict:
     network = cards.network_name(form.mention.source)
-    return _modal(REPLY_VIEW, f"Reply on {network}", [_section(f":hourglass_flowing_sand: Sending your reply to {network}…")],
-                  {"id": form.mention.id}, close="Close")
+    return _modal(
+        REPLY_VIEW,
+        f"Reply on {network}",
+        [_section(f":hourglass_flowing_sand: Sending your reply to {network}…")],
+        {"id": form.mention.id},
+        close="Close",
+    )
 
 
 def done_view(form: ReplyForm, message: str, url: str = "") -> dict:
     tail = "\n" + link(url, "View it") if url else ""
     head = ":white_check_mark: "
-    text = head + fit(message, min(2000, SECTION_LIMIT - len(head) - len(tail))) + tail  # the link first: it cannot be cut
-    return _modal(REPLY_VIEW, f"Reply on {cards.network_name(form.mention.source)}", [_section(text)], {"id": form.mention.id}, close="Done")
+    text = (
+        head + fit(message, min(2000, SECTION_LIMIT - len(head) - len(tail))) + tail
+    )  # the link first: it cannot be cut
+    return _modal(
+        REPLY_VIEW,
+        f"Reply on {cards.network_name(form.mention.source)}",
+        [_section(text)],
+        {"id": form.mention.id},
+        close="Done",
+    )
 
 
 def dismiss_view(mention_id: str) -> dict:
     reason = {
-        "type": "input", "block_id": REASON_BLOCK, "optional": True, "label": _plain("Why? (optional)"),
-        "element": {"type": "plain_text_input", "action_id": REASON_ACTION, "max_length": 300,
-                    "placeholder": _plain("e.g. not about us, a bot, already sorted by phone")},
+        "type": "input",
+        "block_id": REASON_BLOCK,
+        "optional": True,
+        "label": _plain("Why? (optional)"),
+        "element": {
+            "type": "plain_text_input",
+            "action_id": REASON_ACTION,
+            "max_length": 300,
+            "placeholder": _plain("e.g. not about us, a bot, already sorted by phone"),
+        },
     }
     return _modal(DISMISS_VIEW, "No reply needed", [reason], {"id": mention_id}, submit="Mark it")

@@ -1,14 +1,21 @@
 """Bluesky mentions, replies and quotes (and an optional search) through the atproto SDK."""
+
 from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
-from typing import Callable, Iterator
 
 from atproto import Client, models
 from atproto.exceptions import (
-    AtProtocolError, BadRequestError, ModelError, NetworkError, RateLimitExceededError, RequestException, UnauthorizedError,
+    AtProtocolError,
+    BadRequestError,
+    ModelError,
+    NetworkError,
+    RateLimitExceededError,
+    RequestException,
+    UnauthorizedError,
 )
 from atproto_client.utils.facet_detection import detect_facets
 
@@ -37,18 +44,26 @@ def explain(exc: Exception, where: str) -> SourceError:
         return SourceError(took_too_long("Bluesky", seconds))
     if isinstance(exc, RateLimitExceededError):
         until = exc.reset_at
-        return SourceError(f"Bluesky rate limit reached; trying again at {until:%H:%M} UTC." if until
-                           else "Bluesky rate limit reached; will try again next poll.", retry_at=until)
+        return SourceError(
+            f"Bluesky rate limit reached; trying again at {until:%H:%M} UTC."
+            if until
+            else "Bluesky rate limit reached; will try again next poll.",
+            retry_at=until,
+        )
     if isinstance(exc, UnauthorizedError):
-        return SourceError(f"Bluesky did not accept BLUESKY_HANDLE and BLUESKY_APP_PASSWORD. Check the handle (like "
-                           f"bramblecafe.bsky.social) and make a new app password under {APP_PASSWORDS}.")
+        return SourceError(
+            f"Bluesky did not accept BLUESKY_HANDLE and BLUESKY_APP_PASSWORD. Check the handle (like "
+            f"bramblecafe.bsky.social) and make a new app password under {APP_PASSWORDS}."
+        )
     if isinstance(exc, BadRequestError):
         return SourceError(f"Bluesky refused the request (400): {_detail(exc)}. Check BLUESKY_SEARCH.")
     if isinstance(exc, NetworkError) and exc.response is None:
         return SourceError(f"Could not reach Bluesky at {where}; will try again next poll.")
     if isinstance(exc, RequestException) and exc.response is not None and exc.response.status_code == 404:
-        return SourceError(f"There is no Bluesky service at {where} (404). Leave BLUESKY_SERVICE_URL unset unless you "
-                           "run your own server.")
+        return SourceError(
+            f"There is no Bluesky service at {where} (404). Leave BLUESKY_SERVICE_URL unset unless you "
+            "run your own server."
+        )
     if isinstance(exc, (NetworkError, RequestException)) and exc.response is not None:
         return SourceError(f"Bluesky is having trouble (HTTP {exc.response.status_code}); will try again next poll.")
     return SourceError("Bluesky sent a response Listening Post could not read; will try again next poll.")
@@ -63,15 +78,26 @@ def explain_reply(exc: Exception) -> ReplyError:
     if isinstance(exc, RateLimitExceededError):
         return ReplyError("Bluesky is limiting how often the account can post, so nothing was posted. Try again later.")
     if isinstance(exc, UnauthorizedError):
-        return ReplyError(f"Bluesky did not accept the app password, so nothing was posted. Make a new one under {APP_PASSWORDS}.")
+        return ReplyError(
+            f"Bluesky did not accept the app password, so nothing was posted. Make a new one under {APP_PASSWORDS}."
+        )
     if isinstance(exc, BadRequestError):
         return ReplyError(f"Bluesky did not accept this reply, so nothing was posted: {_detail(exc)}")
     if isinstance(exc, NetworkError) and exc.response is None and "Connect" in repr(exc.__cause__):
         return ReplyError("Could not reach Bluesky, so nothing was posted. Try again in a few minutes.")
-    if isinstance(exc, (NetworkError, RequestException)) and exc.response is not None and exc.response.status_code >= 500:
-        return ReplyError(f"Bluesky is having trouble (HTTP {exc.response.status_code}), so nothing was posted. Try again later.")
-    return ReplyError("Bluesky did not confirm this reply, so it may or may not be posted. Check the account on Bluesky "
-                      "before sending it again.", unsure=True)
+    if (
+        isinstance(exc, (NetworkError, RequestException))
+        and exc.response is not None
+        and exc.response.status_code >= 500
+    ):
+        return ReplyError(
+            f"Bluesky is having trouble (HTTP {exc.response.status_code}), so nothing was posted. Try again later."
+        )
+    return ReplyError(
+        "Bluesky did not confirm this reply, so it may or may not be posted. Check the account on Bluesky "
+        "before sending it again.",
+        unsure=True,
+    )
 
 
 class BlueskySource:
@@ -104,15 +130,22 @@ class BlueskySource:
             own = client.me.did
 
             def notifications(cursor: str | None, limit: int) -> tuple[list, str | None]:
-                body = client.invoke_query("app.bsky.notification.listNotifications", models.AppBskyNotificationListNotifications.Params(
-                    limit=limit, cursor=cursor, reasons=REASONS)).content
+                body = client.invoke_query(
+                    "app.bsky.notification.listNotifications",
+                    models.AppBskyNotificationListNotifications.Params(limit=limit, cursor=cursor, reasons=REASONS),
+                ).content
                 return _listed(body, "notifications")
 
-            yield from self._read("notifications", cursors.get("notifications"), notifications, lambda n: _from_notification(n, own))
+            yield from self._read(
+                "notifications", cursors.get("notifications"), notifications, lambda n: _from_notification(n, own)
+            )
             if self.search:
+
                 def search(cursor: str | None, limit: int) -> tuple[list, str | None]:
-                    body = client.invoke_query("app.bsky.feed.searchPosts", models.AppBskyFeedSearchPosts.Params(
-                        q=self.search, sort="latest", limit=limit, cursor=cursor)).content
+                    body = client.invoke_query(
+                        "app.bsky.feed.searchPosts",
+                        models.AppBskyFeedSearchPosts.Params(q=self.search, sort="latest", limit=limit, cursor=cursor),
+                    ).content
                     return _listed(body, "posts")
 
                 key = f"search:{self.search}"
@@ -147,7 +180,7 @@ class BlueskySource:
             pages += 1
             times = [_indexed_at(item) for item in items]
             newest = max([t for t in times if t] + ([newest] if newest else []), default=None)
-            fresh = [item for item, t in zip(items, times) if start is None or t is None or t >= start]
+            fresh = [item for item, t in zip(items, times, strict=False) if start is None or t is None or t >= start]
             yield Page(key, _parse_each(fresh, parse))
             reached = start is None or any(t is not None and t <= start for t in times)
             # The list's real end is a short last page, or nothing at all on the first; a full page
@@ -173,8 +206,11 @@ class BlueskySource:
         root_ref = models.ComAtprotoRepoStrongRef.Main(uri=root["uri"], cid=root["cid"]) if root else parent
         try:
             client = self.client()
-            created = client.send_post(text, reply_to=models.AppBskyFeedPost.ReplyRef(root=root_ref, parent=parent),
-                                       facets=detect_facets(text) or None)
+            created = client.send_post(
+                text,
+                reply_to=models.AppBskyFeedPost.ReplyRef(root=root_ref, parent=parent),
+                facets=detect_facets(text) or None,
+            )
         except (AtProtocolError, ValueError, TypeError, KeyError) as exc:
             log.debug("Posting a reply to Bluesky failed", exc_info=True)
             raise explain_reply(exc) from exc

@@ -1,9 +1,10 @@
 """Small helpers every network source shares: first-poll size, times, HTML to plain text, clean JSON."""
+
 from __future__ import annotations
 
 import html
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from bot.text import clean
@@ -28,16 +29,16 @@ def html_to_text(markup: str) -> str:
 def utc(moment: datetime | str | None) -> datetime:
     """A timezone-aware UTC time from a datetime or an ISO-8601 string; now when there is none."""
     if moment is None or moment == "":
-        return datetime.now(timezone.utc)
+        return datetime.now(UTC)
     if isinstance(moment, str):
         moment = datetime.fromisoformat(moment.replace("Z", "+00:00"))
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
 
 
 def iso(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def scrub(value: Any) -> Any:

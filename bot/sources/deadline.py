@@ -11,6 +11,7 @@ Used by every source: tweepy, Mastodon.py and praw run on a requests session wit
 `DeadlineAdapter` mounted (`deadline_session`), RSS too, and atproto's httpx client on
 `deadline_request()`.
 """
+
 from __future__ import annotations
 
 import json
@@ -46,7 +47,7 @@ class Watch:
         self._timer.daemon = True
         self._outer: Watch | None = None
 
-    def __enter__(self) -> "Watch":
+    def __enter__(self) -> Watch:
         self._outer = getattr(_current, "watch", None)
         _current.watch = self
         self._timer.start()
@@ -96,8 +97,11 @@ def exceeded(exc: BaseException | None) -> float | None:
         if seconds is not None:
             return seconds
         seen += 1
-        exc = (getattr(exc, "original_exception", None) if isinstance(getattr(exc, "original_exception", None), BaseException)
-               else exc.__cause__ or exc.__context__)
+        exc = (
+            getattr(exc, "original_exception", None)
+            if isinstance(getattr(exc, "original_exception", None), BaseException)
+            else exc.__cause__ or exc.__context__
+        )
     return None
 
 
@@ -176,7 +180,7 @@ class DeadlineAdapter(HTTPAdapter):
             with watch:
                 response = super().send(request, stream=True, timeout=timeout, **kwargs)
                 if not stream:
-                    response.content  # read the whole body while the deadline is armed
+                    response.content  # noqa: B018 — read the whole body while the deadline is armed
         except Exception as exc:
             if watch.expired:
                 raise DeadlineExceeded(seconds, request=request) from exc
@@ -271,8 +275,12 @@ def deadline_request(seconds: float | None = None):
                 raise
             if watch.expired:
                 raise HttpxDeadlineExceeded(secs, request)
-            return httpx.Response(response.status_code, headers=response.headers, stream=httpx.ByteStream(raw),
-                                  extensions=response.extensions)
+            return httpx.Response(
+                response.status_code,
+                headers=response.headers,
+                stream=httpx.ByteStream(raw),
+                extensions=response.extensions,
+            )
 
         def close(self) -> None:
             self._inner.close()
@@ -291,9 +299,12 @@ def deadline_request(seconds: float | None = None):
                 content = from_json(content)
             except ValueError:
                 content = scrub(json.loads(content))  # the standard parser accepts lone surrogates; drop them
-        return at_request.Response(success=True, status_code=response.status_code, content=content,
-                                   headers={k.lower(): v for k, v in response.headers.items()})
+        return at_request.Response(
+            success=True,
+            status_code=response.status_code,
+            content=content,
+            headers={k.lower(): v for k, v in response.headers.items()},
+        )
 
     timeout = httpx.Timeout(seconds or DEADLINE, connect=min(CONNECT_TIMEOUT, seconds or DEADLINE))
     return CleanRequest(transport=DeadlineTransport(), timeout=timeout)
-

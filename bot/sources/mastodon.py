@@ -1,14 +1,21 @@
 """Mastodon mentions (and optional hashtag timelines) through Mastodon.py."""
+
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta, timezone
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
 
 import requests
 from mastodon import (
-    Mastodon, MastodonAPIError, MastodonError, MastodonNetworkError, MastodonNotFoundError, MastodonRatelimitError,
-    MastodonServerError, MastodonUnauthorizedError,
+    Mastodon,
+    MastodonAPIError,
+    MastodonError,
+    MastodonNetworkError,
+    MastodonNotFoundError,
+    MastodonRatelimitError,
+    MastodonServerError,
+    MastodonUnauthorizedError,
 )
 
 from bot.models import Mention, Page, ReplyError, SentReply, SourceError
@@ -26,8 +33,15 @@ def make_client(base_url: str, access_token: str) -> Mastodon:
     # "throw": Mastodon.py's default is to sleep through a rate limit inside the poll,
     # which would hold up every other source; we back off between polls instead.
     # The session gives every request a total deadline (request_timeout is per read).
-    return Mastodon(access_token=access_token, api_base_url=base_url, ratelimit_method="throw",
-                    request_timeout=20, version_check_mode="none", user_agent=USER_AGENT, session=deadline_session())
+    return Mastodon(
+        access_token=access_token,
+        api_base_url=base_url,
+        ratelimit_method="throw",
+        request_timeout=20,
+        version_check_mode="none",
+        user_agent=USER_AGENT,
+        session=deadline_session(),
+    )
 
 
 def explain(exc: Exception, client: Mastodon) -> SourceError:
@@ -37,27 +51,39 @@ def explain(exc: Exception, client: Mastodon) -> SourceError:
     if seconds is not None:
         return SourceError(took_too_long(f"Mastodon at {where}", seconds))
     if isinstance(exc, MastodonAPIError) and not isinstance(_status(exc), int):
-        return SourceError("Mastodon sent a response Listening Post could not read; will try again next poll.")  # not JSON
+        return SourceError(
+            "Mastodon sent a response Listening Post could not read; will try again next poll."
+        )  # not JSON
     if isinstance(exc, MastodonRatelimitError):
         # Mastodon.py has already turned the ISO-8601 X-RateLimit-Reset header into epoch seconds.
         reset = client.ratelimit_reset
-        until = datetime.fromtimestamp(reset, timezone.utc) if reset else datetime.now(timezone.utc) + RATE_WINDOW
-        return SourceError(f"Mastodon rate limit reached at {where}; trying again at {until:%H:%M} UTC.", retry_at=until)
+        until = datetime.fromtimestamp(reset, UTC) if reset else datetime.now(UTC) + RATE_WINDOW
+        return SourceError(
+            f"Mastodon rate limit reached at {where}; trying again at {until:%H:%M} UTC.", retry_at=until
+        )
     if isinstance(exc, MastodonUnauthorizedError):
-        return SourceError(f"{where} rejected the Mastodon access token (401). In Mastodon: Preferences → Development → "
-                           "your application → copy 'Your access token' into MASTODON_ACCESS_TOKEN.")
+        return SourceError(
+            f"{where} rejected the Mastodon access token (401). In Mastodon: Preferences → Development → "
+            "your application → copy 'Your access token' into MASTODON_ACCESS_TOKEN."
+        )
     if isinstance(exc, MastodonNotFoundError):
-        return SourceError(f"There is no Mastodon API at {where} (404). Set MASTODON_BASE_URL to your server's address, "
-                           "like https://mastodon.social.")
+        return SourceError(
+            f"There is no Mastodon API at {where} (404). Set MASTODON_BASE_URL to your server's address, "
+            "like https://mastodon.social."
+        )
     if isinstance(exc, MastodonServerError):
         return SourceError(f"Your Mastodon server is having trouble (HTTP {_status(exc)}); will try again next poll.")
     if isinstance(exc, MastodonAPIError):
         # The server's message is in the account's language: show it, never match on it.
         if _status(exc) == 403:
-            return SourceError("Mastodon refused the request (403): the access token needs the read scope. Tick 'read' "
-                               "for the application under Preferences → Development, then copy the new token.")
+            return SourceError(
+                "Mastodon refused the request (403): the access token needs the read scope. Tick 'read' "
+                "for the application under Preferences → Development, then copy the new token."
+            )
         return SourceError(f"Mastodon answered HTTP {_status(exc)}: {_message(exc)}")
-    if isinstance(exc, MastodonNetworkError) and isinstance(exc.__context__, (requests.RequestException, OSError, type(None))):
+    if isinstance(exc, MastodonNetworkError) and isinstance(
+        exc.__context__, (requests.RequestException, OSError, type(None))
+    ):
         return SourceError(f"Could not reach Mastodon at {where}; will try again next poll.")
     return SourceError("Mastodon sent a response Listening Post could not read; will try again next poll.")
 
@@ -65,18 +91,29 @@ def explain(exc: Exception, client: Mastodon) -> SourceError:
 def explain_reply(exc: Exception) -> ReplyError:
     """Why a reply could not be posted, in words for the person who wrote it."""
     if isinstance(exc, MastodonRatelimitError):
-        return ReplyError("Mastodon is limiting how often the account can post, so nothing was posted. Try again in a few minutes.")
+        return ReplyError(
+            "Mastodon is limiting how often the account can post, so nothing was posted. Try again in a few minutes."
+        )
     if isinstance(exc, MastodonUnauthorizedError) or (isinstance(exc, MastodonAPIError) and _status(exc) == 403):
-        return ReplyError("Mastodon refused to post (the access token may only read), so nothing was posted. Give the "
-                          "application the 'write:statuses' scope and put the new token in MASTODON_ACCESS_TOKEN.")
+        return ReplyError(
+            "Mastodon refused to post (the access token may only read), so nothing was posted. Give the "
+            "application the 'write:statuses' scope and put the new token in MASTODON_ACCESS_TOKEN."
+        )
     if isinstance(exc, MastodonNotFoundError):
-        return ReplyError("That post is gone from Mastodon (deleted, or no longer visible to the account), so nothing was posted.")
+        return ReplyError(
+            "That post is gone from Mastodon (deleted, or no longer visible to the account), so nothing was posted."
+        )
     if isinstance(exc, MastodonServerError):
-        return ReplyError(f"Mastodon is having trouble (HTTP {_status(exc)}), so nothing was posted. Try again in a few minutes.")
+        return ReplyError(
+            f"Mastodon is having trouble (HTTP {_status(exc)}), so nothing was posted. Try again in a few minutes."
+        )
     if isinstance(exc, MastodonAPIError):
         return ReplyError(f"Mastodon did not accept this reply (HTTP {_status(exc)}): {_message(exc)}")
-    return ReplyError("Mastodon did not confirm this reply, so it may or may not be posted. Check the account on Mastodon "
-                      "before sending it again.", unsure=True)
+    return ReplyError(
+        "Mastodon did not confirm this reply, so it may or may not be posted. Check the account on Mastodon "
+        "before sending it again.",
+        unsure=True,
+    )
 
 
 def _status(exc: MastodonError) -> object:
@@ -99,11 +136,17 @@ class MastodonSource:
 
     def fetch(self, cursors: dict[str, str]) -> Iterator[Page]:
         try:
-            yield from self._read("mentions", lambda **kw: self.client.notifications(types=["mention"], **kw),
-                                  cursors.get("mentions"), _notification_status)
+            yield from self._read(
+                "mentions",
+                lambda **kw: self.client.notifications(types=["mention"], **kw),
+                cursors.get("mentions"),
+                _notification_status,
+            )
             for tag in self.hashtags:
                 key = f"tag:{tag.lower()}"
-                yield from self._read(key, lambda **kw: self.client.timeline_hashtag(tag, **kw), cursors.get(key), lambda s: s)
+                yield from self._read(
+                    key, lambda tag=tag, **kw: self.client.timeline_hashtag(tag, **kw), cursors.get(key), lambda s: s
+                )
         # Mastodon.py's errors and an answer of the wrong shape (ValueError) are Mastodon's problem, said in plain
         # words; anything else is a bug of ours and reaches the pipeline, which logs it with its traceback.
         except (MastodonError, ValueError) as exc:
@@ -128,8 +171,9 @@ class MastodonSource:
         """Post `text` as a reply, addressed to the author and as visible as the mention was."""
         text = addressed(mention.author_handle, text)
         try:
-            status = self.client.status_post(text, in_reply_to_id=mention.external_id,
-                                             visibility=mention.raw.get("visibility") or "public")
+            status = self.client.status_post(
+                text, in_reply_to_id=mention.external_id, visibility=mention.raw.get("visibility") or "public"
+            )
         except (MastodonError, ValueError, TypeError, KeyError) as exc:
             log.debug("Posting a reply to Mastodon failed", exc_info=True)
             raise explain_reply(exc) from exc
@@ -197,5 +241,11 @@ def to_mention(status: dict) -> Mention:
         in_reply_to=str(status["in_reply_to_id"]) if status.get("in_reply_to_id") else None,
         author_followers=account.get("followers_count"),
         lang=status.get("language"),
-        raw=scrub({"visibility": status.get("visibility", "public"), "uri": status.get("uri"), "account_url": account.get("url")}),
+        raw=scrub(
+            {
+                "visibility": status.get("visibility", "public"),
+                "uri": status.get("uri"),
+                "account_url": account.get("url"),
+            }
+        ),
     )

@@ -1,11 +1,12 @@
 """Reddit posts and comments that name the business, through praw (a "script" app)."""
+
 from __future__ import annotations
 
 import logging
 import re
-from datetime import datetime, timedelta, timezone
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime, timedelta
 from itertools import islice
-from typing import Iterable, Iterator
 
 import praw
 import prawcore
@@ -27,14 +28,22 @@ RATE_WINDOW = timedelta(minutes=10)
 
 
 def make_client(settings: Settings) -> praw.Reddit:
-    extra = {"username": settings.reddit_username, "password": settings.reddit_password} if settings.reddit_can_reply else {}
+    extra = (
+        {"username": settings.reddit_username, "password": settings.reddit_password}
+        if settings.reddit_can_reply
+        else {}
+    )
     return praw.Reddit(
-        client_id=settings.reddit_client_id, client_secret=settings.reddit_client_secret,
+        client_id=settings.reddit_client_id,
+        client_secret=settings.reddit_client_secret,
         user_agent=f"python:listening-post:1.0 (by /u/{settings.reddit_username or 'listening-post'})",
         check_for_updates=False,  # otherwise every start asks PyPI for a newer praw
         reddit_url=settings.reddit_url,
-        oauth_url=settings.reddit_url.replace("://www.", "://oauth.") if "://www." in settings.reddit_url else settings.reddit_url,
-        timeout=20, requestor_kwargs={"session": deadline_session()},  # a total deadline for every request
+        oauth_url=settings.reddit_url.replace("://www.", "://oauth.")
+        if "://www." in settings.reddit_url
+        else settings.reddit_url,
+        timeout=20,
+        requestor_kwargs={"session": deadline_session()},  # a total deadline for every request
         **extra,
     )
 
@@ -48,14 +57,20 @@ def explain(exc: Exception) -> SourceError:
         reset = _reset_at(exc)
         return SourceError(f"Reddit rate limit reached; trying again at {reset:%H:%M} UTC.", retry_at=reset)
     if isinstance(exc, (prawcore.OAuthException, prawcore.ResponseException)) and _status(exc) in (400, 401):
-        return SourceError("Reddit did not accept the app's credentials. Check REDDIT_CLIENT_ID (under the app's name at "
-                           "reddit.com/prefs/apps) and REDDIT_CLIENT_SECRET, and REDDIT_USERNAME and REDDIT_PASSWORD if set.")
+        return SourceError(
+            "Reddit did not accept the app's credentials. Check REDDIT_CLIENT_ID (under the app's name at "
+            "reddit.com/prefs/apps) and REDDIT_CLIENT_SECRET, and REDDIT_USERNAME and REDDIT_PASSWORD if set."
+        )
     if isinstance(exc, prawcore.OAuthException):
-        return SourceError("Reddit did not accept REDDIT_USERNAME and REDDIT_PASSWORD (accounts with two-factor login "
-                           "cannot be used by a script app).")
+        return SourceError(
+            "Reddit did not accept REDDIT_USERNAME and REDDIT_PASSWORD (accounts with two-factor login "
+            "cannot be used by a script app)."
+        )
     if isinstance(exc, (prawcore.Forbidden, prawcore.NotFound, prawcore.Redirect)):
-        return SourceError("Reddit could not show one of REDDIT_SUBREDDITS (private, banned or misspelled). "
-                           "Write the names without r/, separated by commas.")
+        return SourceError(
+            "Reddit could not show one of REDDIT_SUBREDDITS (private, banned or misspelled). "
+            "Write the names without r/, separated by commas."
+        )
     if isinstance(exc, prawcore.ServerError):
         return SourceError(f"Reddit is having trouble (HTTP {_status(exc)}); will try again next poll.")
     if isinstance(exc, prawcore.RequestException):
@@ -69,7 +84,7 @@ def _status(exc: Exception) -> int | None:
 
 
 def _reset_at(exc: Exception) -> datetime:
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     try:
         return now + timedelta(seconds=float(exc.response.headers["x-ratelimit-reset"]))
     except (AttributeError, KeyError, TypeError, ValueError):
@@ -82,16 +97,23 @@ def explain_reply(exc: Exception) -> ReplyError:
         reason = f"{item.error_type}: {item.message}" if item else "no reason given"
         return ReplyError(f"Reddit did not accept this reply, so nothing was posted ({reason}).")
     if isinstance(exc, prawcore.TooManyRequests):
-        return ReplyError("Reddit is limiting how often the account can post, so nothing was posted. Try again in a few minutes.")
+        return ReplyError(
+            "Reddit is limiting how often the account can post, so nothing was posted. Try again in a few minutes."
+        )
     if isinstance(exc, (prawcore.Forbidden, prawcore.OAuthException)):
-        return ReplyError("Reddit refused to post as the account (banned from that subreddit, or the thread is locked), "
-                          "so nothing was posted.")
+        return ReplyError(
+            "Reddit refused to post as the account (banned from that subreddit, or the thread is locked), "
+            "so nothing was posted."
+        )
     if isinstance(exc, prawcore.NotFound):
         return ReplyError("That post or comment is gone from Reddit, so nothing was posted.")
     if isinstance(exc, prawcore.ServerError):
         return ReplyError("Reddit is having trouble, so nothing was posted. Try again in a few minutes.")
-    return ReplyError("Reddit did not confirm this reply, so it may or may not be posted. Check the thread on Reddit "
-                      "before sending it again.", unsure=True)
+    return ReplyError(
+        "Reddit did not confirm this reply, so it may or may not be posted. Check the thread on Reddit "
+        "before sending it again.",
+        unsure=True,
+    )
 
 
 class RedditSource:
@@ -110,10 +132,17 @@ class RedditSource:
         try:
             subreddit = self.client.subreddit(self.where)
             key = f"posts:{self.where}:{self.query}"
-            yield from self._read(key, cursors.get(key), lambda limit: subreddit.search(self.query, sort="new", limit=limit))
+            yield from self._read(
+                key, cursors.get(key), lambda limit: subreddit.search(self.query, sort="new", limit=limit)
+            )
             key = f"comments:{self.where}"
-            yield from self._read(key, cursors.get(key), lambda limit: (
-                c for c in subreddit.comments(limit=min(limit or COMMENTS_READ, COMMENTS_READ)) if self._names(c)))
+            yield from self._read(
+                key,
+                cursors.get(key),
+                lambda limit: (
+                    c for c in subreddit.comments(limit=min(limit or COMMENTS_READ, COMMENTS_READ)) if self._names(c)
+                ),
+            )
         # praw's errors and an answer of the wrong shape (ValueError) are Reddit's problem, said in plain words;
         # anything else is a bug of ours and reaches the pipeline, which logs it with its traceback.
         except (praw.exceptions.PRAWException, prawcore.PrawcoreException, ValueError, RuntimeError) as exc:
@@ -157,11 +186,19 @@ class RedditSource:
         thing = self.client.submission(id=thing_id) if kind == "t3" else self.client.comment(id=thing_id)
         try:
             comment = thing.reply(text)
-        except (praw.exceptions.PRAWException, prawcore.PrawcoreException, AttributeError, TypeError, ValueError) as exc:
+        except (
+            praw.exceptions.PRAWException,
+            prawcore.PrawcoreException,
+            AttributeError,
+            TypeError,
+            ValueError,
+        ) as exc:
             log.debug("Posting a reply to Reddit failed", exc_info=True)
             raise explain_reply(exc) from exc
         if comment is None:
-            raise ReplyError("Reddit did not post this reply (the thread may be locked or archived), so nothing was posted.")
+            raise ReplyError(
+                "Reddit did not post this reply (the thread may be locked or archived), so nothing was posted."
+            )
         return SentReply(f"t1_{comment.id}", SITE + comment.permalink)
 
 
@@ -178,7 +215,11 @@ def _parse_each(items: Iterable) -> list[Mention]:
         try:
             found.append(to_mention(item))
         except (AttributeError, KeyError, TypeError, ValueError):
-            log.warning("Skipped an item from Reddit that could not be read: %.200r", getattr(item, "__dict__", item), exc_info=True)
+            log.warning(
+                "Skipped an item from Reddit that could not be read: %.200r",
+                getattr(item, "__dict__", item),
+                exc_info=True,
+            )
     return found
 
 
@@ -202,7 +243,7 @@ def to_mention(item) -> Mention:
         author_name=handle,
         text=text,
         url=SITE + item.permalink,
-        created_at=datetime.fromtimestamp(float(item.created_utc), timezone.utc),
+        created_at=datetime.fromtimestamp(float(item.created_utc), UTC),
         in_reply_to=in_reply_to,
         raw=scrub({"subreddit": str(item.subreddit), "kind": item.fullname[:2]}),
     )

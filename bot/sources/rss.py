@@ -1,4 +1,5 @@
 """RSS and Atom feeds (Google Alerts, review sites, press) through feedparser, with HTTP caching."""
+
 from __future__ import annotations
 
 import calendar
@@ -6,8 +7,8 @@ import hashlib
 import json
 import logging
 import re
-from datetime import datetime, timezone
-from typing import Iterator
+from collections.abc import Iterator
+from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlsplit
 
 import feedparser
@@ -68,13 +69,21 @@ class RssSource:
         if response.status_code == 304:
             return None  # unchanged since last poll: nothing to read, nothing to pay
         if response.status_code >= 400:
-            hint = " Check the address in RSS_FEEDS." if response.status_code in (401, 403, 404, 410) else " Will try again next poll."
+            hint = (
+                " Check the address in RSS_FEEDS."
+                if response.status_code in (401, 403, 404, 410)
+                else " Will try again next poll."
+            )
             raise SourceError(f"The feed {url} answered HTTP {response.status_code}.{hint}")
-        parsed = feedparser.parse(response.content, response_headers={
-            "content-type": response.headers.get("Content-Type", ""), "content-location": url})
+        parsed = feedparser.parse(
+            response.content,
+            response_headers={"content-type": response.headers.get("Content-Type", ""), "content-location": url},
+        )
         if parsed.bozo and not parsed.entries:
-            raise SourceError(f"{url} is not a readable RSS or Atom feed ({_reason(parsed)}). Check the address in RSS_FEEDS: "
-                              "it should be the feed's own address, often ending in /feed, .rss or .xml.")
+            raise SourceError(
+                f"{url} is not a readable RSS or Atom feed ({_reason(parsed)}). Check the address in RSS_FEEDS: "
+                "it should be the feed's own address, often ending in /feed, .rss or .xml."
+            )
         feed_title = parsed.feed.get("title") or urlsplit(url).netloc
         lang = (parsed.feed.get("language") or "")[:2].lower() or None
         mentions = []
@@ -90,7 +99,7 @@ class RssSource:
             mentions = sorted(mentions, key=lambda m: m.created_at)[-FIRST_POLL_SIZE:]
             shown = {m.external_id for m in mentions}
             skip = sorted(present - shown)
-            since = iso(mentions[0].created_at) if mentions else iso(datetime.now(timezone.utc))
+            since = iso(mentions[0].created_at) if mentions else iso(datetime.now(UTC))
         elif "skip" in state:
             # Later polls: every entry not set aside on the first poll, whatever its date (a review
             # site may date an entry days back); ids already stored are dropped downstream.
@@ -100,8 +109,12 @@ class RssSource:
             # A cursor saved before "skip" existed: by date, as it was read then.
             skip = sorted(m.external_id for m in mentions if m.created_at < utc(since))
             mentions = [m for m in mentions if m.created_at >= utc(since)]
-        cursor = {"etag": response.headers.get("ETag"), "modified": response.headers.get("Last-Modified"), "since": since,
-                  "skip": skip}
+        cursor = {
+            "etag": response.headers.get("ETag"),
+            "modified": response.headers.get("Last-Modified"),
+            "since": since,
+            "skip": skip,
+        }
         return Page(key, mentions, cursor=json.dumps(cursor))
 
 
@@ -121,7 +134,6 @@ def _state(saved: str | None) -> dict:
 def _reason(parsed) -> str:
     exc = parsed.get("bozo_exception")
     return str(getattr(exc, "getMessage", lambda: exc)())[:120] if exc else "no entries"
-
 
 
 _PLAIN_ID = re.compile(r"^[\w:/.?=&%#@+,;~-]{1,200}$")
@@ -146,7 +158,7 @@ def to_mention(entry, feed_title: str, feed_url: str, lang: str | None) -> Menti
     if len(text) > TEXT_LIMIT:
         text = text[: TEXT_LIMIT - 1].rstrip() + "…"
     stamp = entry.get("published_parsed") or entry.get("updated_parsed")
-    created = datetime.fromtimestamp(calendar.timegm(stamp), timezone.utc) if stamp else datetime.now(timezone.utc)
+    created = datetime.fromtimestamp(calendar.timegm(stamp), UTC) if stamp else datetime.now(UTC)
     return Mention(
         source="rss",
         external_id=entry_id(entry.get("id") or link),  # the same entry in two feeds is one card

@@ -1,10 +1,11 @@
 """A source that reads the bundled sample mentions, so the demo runs with no credentials."""
+
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Iterator
 
 from bot.models import Mention, Page
 
@@ -23,8 +24,13 @@ def sample_url(entry: dict) -> str:
         return entry["url"]
     user, _, server = entry["handle"].partition("@")
     return PROFILE_URLS.get(entry["network"], "").format(
-        handle=entry["handle"], id=entry["id"], user=user, server=server or "mastodon.social",
-        rkey=entry["id"].rsplit("/", 1)[-1], thing=entry["id"].removeprefix("t3_"))
+        handle=entry["handle"],
+        id=entry["id"],
+        user=user,
+        server=server or "mastodon.social",
+        rkey=entry["id"].rsplit("/", 1)[-1],
+        thing=entry["id"].removeprefix("t3_"),
+    )
 
 
 class SampleSource:
@@ -36,15 +42,20 @@ class SampleSource:
         self.path = path
 
     def fetch(self, cursors: dict[str, str]) -> Iterator[Page]:
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         entries = json.loads(self.path.read_text(encoding="utf-8"))["mentions"]
         mentions = [
             Mention(
-                source=e["network"], external_id=e["id"], author_handle=e["handle"],
-                author_name=e["name"], text=e["text"],
+                source=e["network"],
+                external_id=e["id"],
+                author_handle=e["handle"],
+                author_name=e["name"],
+                text=e["text"],
                 url=sample_url(e),
                 created_at=now - timedelta(minutes=e["minutes_ago"]),
-                author_followers=e.get("followers"), lang=e.get("lang"), raw=e,
+                author_followers=e.get("followers"),
+                lang=e.get("lang"),
+                raw=e,
             )
             for e in entries
         ]

@@ -1,11 +1,12 @@
 """X (Twitter) mentions and recent search through tweepy's v2 `Client`."""
+
 from __future__ import annotations
 
 import html
 import json
 import logging
-from datetime import datetime, timedelta, timezone
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
 
 import requests
 import tweepy
@@ -37,13 +38,15 @@ class XTransport(DeadlineAdapter):
     """
 
     def __init__(self, base_url: str, timeout: float = 20.0):
-        super().__init__(max_retries=Retry(total=2, connect=2, read=0, status=0, backoff_factor=0.5, allowed_methods=["GET"]))
+        super().__init__(
+            max_retries=Retry(total=2, connect=2, read=0, status=0, backoff_factor=0.5, allowed_methods=["GET"])
+        )
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
 
     def send(self, request, **kwargs):
         if self.base_url != DEFAULT_X_API_URL and request.url.startswith(DEFAULT_X_API_URL):
-            request.url = self.base_url + request.url[len(DEFAULT_X_API_URL):]
+            request.url = self.base_url + request.url[len(DEFAULT_X_API_URL) :]
         kwargs["timeout"] = kwargs.get("timeout") or self.timeout
         return super().send(request, **kwargs)
 
@@ -63,7 +66,7 @@ def start_of_next_month(now: datetime) -> datetime:
 
 def explain(exc: Exception, api_url: str, username: str = "") -> SourceError:
     """Turn a tweepy or network error into words for the owner, with when to try again."""
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     seconds = exceeded(exc)
     if seconds is not None:
         return SourceError(took_too_long("X", seconds))
@@ -78,7 +81,9 @@ def explain(exc: Exception, api_url: str, username: str = "") -> SourceError:
         reset = _reset_at(exc, now)
         return SourceError(f"X rate limit reached; trying X again at {reset:%H:%M} UTC.", retry_at=reset)
     if isinstance(exc, tweepy.Unauthorized):
-        return SourceError("X rejected the bearer token (401). Copy the Bearer Token again from the X developer portal into X_BEARER_TOKEN.")
+        return SourceError(
+            "X rejected the bearer token (401). Copy the Bearer Token again from the X developer portal into X_BEARER_TOKEN."
+        )
     if isinstance(exc, tweepy.Forbidden):
         return SourceError(f"X refused the request (403): {_detail(exc)} Your X plan may not include this endpoint.")
     if isinstance(exc, tweepy.NotFound):
@@ -100,7 +105,7 @@ def _usage_capped(exc: tweepy.TooManyRequests) -> bool:
 
 
 def _reset_at(exc: tweepy.TooManyRequests, now: datetime) -> datetime:
-    return datetime.fromtimestamp(exc.reset_time, timezone.utc) if exc.reset_time else now + RATE_WINDOW
+    return datetime.fromtimestamp(exc.reset_time, UTC) if exc.reset_time else now + RATE_WINDOW
 
 
 def account_not_found(username: str) -> SourceError:
@@ -118,31 +123,48 @@ def lookup_account(client: tweepy.Client, username: str) -> dict:
 def explain_reply(exc: Exception) -> ReplyError:
     """Why a reply could not be posted, in words for the person who wrote it."""
     if isinstance(exc, tweepy.TooManyRequests):
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         if _usage_capped(exc):
-            return ReplyError("X says this app has used its monthly allowance (usage cap), so nothing was posted. "
-                              f"Reply on X directly until {start_of_next_month(now):%d %B}.")
-        return ReplyError(f"X is limiting how often the account can post, so nothing was posted. Try again after {_reset_at(exc, now):%H:%M} UTC.")
+            return ReplyError(
+                "X says this app has used its monthly allowance (usage cap), so nothing was posted. "
+                f"Reply on X directly until {start_of_next_month(now):%d %B}."
+            )
+        return ReplyError(
+            f"X is limiting how often the account can post, so nothing was posted. Try again after {_reset_at(exc, now):%H:%M} UTC."
+        )
     if isinstance(exc, tweepy.Unauthorized):
-        return ReplyError("X rejected the keys for posting (401), so nothing was posted. Check X_API_KEY, X_API_SECRET, "
-                          "X_ACCESS_TOKEN and X_ACCESS_TOKEN_SECRET.")
+        return ReplyError(
+            "X rejected the keys for posting (401), so nothing was posted. Check X_API_KEY, X_API_SECRET, "
+            "X_ACCESS_TOKEN and X_ACCESS_TOKEN_SECRET."
+        )
     if isinstance(exc, tweepy.Forbidden):
         detail = _detail(exc)
         if "duplicate" in detail.lower():
-            return ReplyError("X refused this reply because the account already posted exactly this text. Change a few words and send again.")
+            return ReplyError(
+                "X refused this reply because the account already posted exactly this text. Change a few words and send again."
+            )
         if "permission" in detail.lower():
-            return ReplyError("X says the access token may only read, so nothing was posted. In the X developer portal set the app "
-                              "to Read and Write, make a new access token and secret, and put them in the settings.")
-        return ReplyError(f"X refused to post this reply (403), so nothing was posted. X said: {detail or 'no reason given'}")
+            return ReplyError(
+                "X says the access token may only read, so nothing was posted. In the X developer portal set the app "
+                "to Read and Write, make a new access token and secret, and put them in the settings."
+            )
+        return ReplyError(
+            f"X refused to post this reply (403), so nothing was posted. X said: {detail or 'no reason given'}"
+        )
     if isinstance(exc, tweepy.TwitterServerError):
-        return ReplyError(f"X is having trouble (HTTP {exc.response.status_code}), so nothing was posted. Try again in a few minutes.")
+        return ReplyError(
+            f"X is having trouble (HTTP {exc.response.status_code}), so nothing was posted. Try again in a few minutes."
+        )
     if isinstance(exc, tweepy.HTTPException):
         return ReplyError(f"X did not accept this reply (HTTP {exc.response.status_code}): {_detail(exc)}")
     if isinstance(exc, requests.ConnectTimeout) or "NewConnectionError" in repr(exc):
         return ReplyError("Could not reach X, so nothing was posted. Try again in a few minutes.")
     # Anything else (a read timeout, a dropped connection, an unreadable answer) came after X had the request.
-    return ReplyError("X did not confirm this reply, so it may or may not be on X. Listening Post checks the account's "
-                      "replies on the next poll and records it if it went out; please don't send it again before then.", unsure=True)
+    return ReplyError(
+        "X did not confirm this reply, so it may or may not be on X. Listening Post checks the account's "
+        "replies on the next poll and records it if it went out; please don't send it again before then.",
+        unsure=True,
+    )
 
 
 def _detail(exc: tweepy.HTTPException) -> str:
@@ -158,8 +180,14 @@ class XSource:
 
     name = "x"
 
-    def __init__(self, client: tweepy.Client, username: str, search_query: str = "", api_url: str = DEFAULT_X_API_URL,
-                 posting_client: tweepy.Client | None = None):
+    def __init__(
+        self,
+        client: tweepy.Client,
+        username: str,
+        search_query: str = "",
+        api_url: str = DEFAULT_X_API_URL,
+        posting_client: tweepy.Client | None = None,
+    ):
         self.client = client
         self.username = username.lstrip("@")
         self.search_query = search_query
@@ -201,19 +229,27 @@ class XSource:
             return lambda body: Page(key, parse_page(body, user_id))
 
         people = dict(tweet_fields=TWEET_FIELDS, expansions=["author_id"], user_fields=USER_FIELDS)
-        yield from self._read("mentions", self.client.get_users_mentions, user_id, cursors.get("mentions"), mentions("mentions"), people)
+        yield from self._read(
+            "mentions", self.client.get_users_mentions, user_id, cursors.get("mentions"), mentions("mentions"), people
+        )
         if self.search_query:
             key = f"search:{self.search_query}"
-            yield from self._read(key, self.client.search_recent_tweets, self.search_query, cursors.get(key), mentions(key), people)
+            yield from self._read(
+                key, self.client.search_recent_tweets, self.search_query, cursors.get(key), mentions(key), people
+            )
         # The account's own posts, to count replies made on X directly (read after the mentions they answer).
         yield from self._read(
-            "own_posts", self.client.get_users_tweets, user_id, cursors.get("own_posts"),
+            "own_posts",
+            self.client.get_users_tweets,
+            user_id,
+            cursors.get("own_posts"),
             lambda body: Page("own_posts", [], replies=parse_own_replies(body, self.username)),
             dict(tweet_fields=["created_at", "referenced_tweets"], exclude=["retweets"]),
         )
 
-    def _read(self, key: str, method: Callable, arg: str, saved: str | None, parse: Callable[[dict], Page],
-              fields: dict) -> Iterator[Page]:
+    def _read(
+        self, key: str, method: Callable, arg: str, saved: str | None, parse: Callable[[dict], Page], fields: dict
+    ) -> Iterator[Page]:
         """X pages newest first. The new since_id is saved only once the pages were read down to
         the old one; a range cut short (an empty page reached through a next_token) is kept as
         a gap and read again next poll (ids already stored cost nothing downstream)."""
@@ -230,7 +266,9 @@ class XSource:
         gaps = [] if complete or oldest is None else [(since_id, oldest)]
         tries_left = 0
         if gap:
-            _, gap_oldest, gap_done = yield from self._range(method, arg, fields, parse, PAGE_SIZE, since_id=gap[0], until_id=gap[1])
+            _, gap_oldest, gap_done = yield from self._range(
+                method, arg, fields, parse, PAGE_SIZE, since_id=gap[0], until_id=gap[1]
+            )
             # X sometimes gives a next_token that leads nowhere, so a gap can be truly empty; but an
             # empty answer can also be a hiccup. Believe "nothing there" only once X says it twice.
             if not gap_done or (gap_oldest is None and tries + 1 < GAP_CONFIRMATIONS):
@@ -248,10 +286,22 @@ class XSource:
             log.info("X's pages for %s ended before the last position seen; the rest is read again next poll.", key)
         yield Page(key, [], cursor=position["since_id"] if "gap" not in position else json.dumps(position))
 
-    def _range(self, method: Callable, arg: str, fields: dict, parse: Callable[[dict], Page], size: int,
-               first: bool = False, **bounds: str):
+    def _range(
+        self,
+        method: Callable,
+        arg: str,
+        fields: dict,
+        parse: Callable[[dict], Page],
+        size: int,
+        first: bool = False,
+        **bounds: str,
+    ):
         """Yields the pages of one id range (newest first); returns (newest id, oldest id, read to its end)."""
-        token_name = "next_token" if getattr(method, "__name__", "") in ("search_recent_tweets", "search_all_tweets") else "pagination_token"
+        token_name = (
+            "next_token"
+            if getattr(method, "__name__", "") in ("search_recent_tweets", "search_all_tweets")
+            else "pagination_token"
+        )
         params = {**fields, **bounds, "max_results": size}
         newest = oldest = None
         token = None
@@ -307,8 +357,13 @@ def _checked(body: object) -> tuple[dict, list]:
     meta = body.get("meta") or {}
     posts = body.get("data") or []
     includes = body.get("includes") or {}
-    if not isinstance(meta, dict) or not isinstance(posts, list) or not isinstance(includes, dict) \
-            or not isinstance(includes.get("users") or [], list) or not isinstance(meta.get("next_token") or "", str):
+    if (
+        not isinstance(meta, dict)
+        or not isinstance(posts, list)
+        or not isinstance(includes, dict)
+        or not isinstance(includes.get("users") or [], list)
+        or not isinstance(meta.get("next_token") or "", str)
+    ):
         raise _Unreadable("page fields of the wrong type")
     return meta, posts
 
@@ -335,10 +390,17 @@ def parse_own_replies(body: dict, account: str) -> list[NetworkReply]:
         try:
             replied_to = _replied_to(raw)
             if replied_to:
-                found.append(NetworkReply(
-                    source="x", external_id=str(raw["id"]), in_reply_to=replied_to, text=clean(html.unescape(raw["text"])),
-                    url=f"https://x.com/{account}/status/{raw['id']}", created_at=_created_at(raw), account=account,
-                ))
+                found.append(
+                    NetworkReply(
+                        source="x",
+                        external_id=str(raw["id"]),
+                        in_reply_to=replied_to,
+                        text=clean(html.unescape(raw["text"])),
+                        url=f"https://x.com/{account}/status/{raw['id']}",
+                        created_at=_created_at(raw),
+                        account=account,
+                    )
+                )
         except (AttributeError, KeyError, TypeError, ValueError):
             log.warning("Skipped one of the account's posts that could not be read: %.200r", raw, exc_info=True)
     return found
@@ -351,7 +413,7 @@ def _replied_to(raw: dict) -> str | None:
 
 def _created_at(raw: dict) -> datetime:
     created = raw.get("created_at")
-    return datetime.fromisoformat(created.replace("Z", "+00:00")) if created else datetime.now(timezone.utc)
+    return datetime.fromisoformat(created.replace("Z", "+00:00")) if created else datetime.now(UTC)
 
 
 def to_mention(raw: dict, user: dict) -> Mention:

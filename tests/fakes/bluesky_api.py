@@ -1,11 +1,12 @@
 """A fake Bluesky PDS: createSession with a real JWT shape, getProfile, listNotifications, searchPosts, createRecord."""
+
 from __future__ import annotations
 
 import base64
 import copy
 import json
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from tests.fakes.server import FakeServer, Reply, Request, Trickles
@@ -13,7 +14,9 @@ from tests.fakes.server import FakeServer, Reply, Request, Trickles
 HANDLE = "bramblecafe.bsky.social"
 APP_PASSWORD = "abcd-efgh-ijkl-mnop"
 OWN_DID = "did:plc:bramble4cafe7x2k3m5n6p7q"
-RECORDED = json.loads((Path(__file__).parents[1] / "fixtures" / "bluesky_notifications.json").read_text(encoding="utf-8"))
+RECORDED = json.loads(
+    (Path(__file__).parents[1] / "fixtures" / "bluesky_notifications.json").read_text(encoding="utf-8")
+)
 
 
 def _b64(data: dict) -> str:
@@ -23,9 +26,13 @@ def _b64(data: dict) -> str:
 def jwt(scope: str, did: str, lifetime: int) -> str:
     """A token the SDK can decode: it reads `exp` to know when to refresh (the signature is not checked client-side)."""
     now = int(time.time())
-    return ".".join([_b64({"typ": "at+jwt", "alg": "ES256K"}),
-                     _b64({"scope": scope, "sub": did, "iat": now, "exp": now + lifetime, "aud": "did:web:fake.host"}),
-                     "c2lnbmF0dXJl"])
+    return ".".join(
+        [
+            _b64({"typ": "at+jwt", "alg": "ES256K"}),
+            _b64({"scope": scope, "sub": did, "iat": now, "exp": now + lifetime, "aud": "did:web:fake.host"}),
+            "c2lnbmF0dXJl",
+        ]
+    )
 
 
 def _stamp(moment: datetime) -> str:
@@ -42,11 +49,13 @@ class FakeBluesky(Trickles, FakeServer):
         self._next = 1000
 
     def _post(self, reason: str, text: str, handle: str, name: str, minutes_ago: int, reply_to: dict | None) -> dict:
-        template = copy.deepcopy(RECORDED["quote" if reason == "quote" else "reply" if reason == "reply" else "mention"])
+        template = copy.deepcopy(
+            RECORDED["quote" if reason == "quote" else "reply" if reason == "reply" else "mention"]
+        )
         self._next += 1
         did = f"did:plc:{handle.split('.')[0][:8]:x<8}{self._next:016d}"
         rkey = f"3lbq{self._next:09d}"
-        moment = datetime.now(timezone.utc) - timedelta(minutes=minutes_ago)
+        moment = datetime.now(UTC) - timedelta(minutes=minutes_ago)
         template["author"].update(did=did, handle=handle, displayName=name)
         template["uri"] = f"at://{did}/app.bsky.feed.post/{rkey}"
         template["cid"] = f"bafyreib{self._next:052d}"
@@ -61,8 +70,15 @@ class FakeBluesky(Trickles, FakeServer):
         template["reasonSubject"] = f"at://{OWN_DID}/app.bsky.feed.post/3lbqown000001"
         return template
 
-    def notify(self, text: str, reason: str = "mention", handle: str = "maria.bsky.social", name: str = "Maria López",
-               minutes_ago: int = 5, reply_to: dict | None = None) -> dict:
+    def notify(
+        self,
+        text: str,
+        reason: str = "mention",
+        handle: str = "maria.bsky.social",
+        name: str = "Maria López",
+        minutes_ago: int = 5,
+        reply_to: dict | None = None,
+    ) -> dict:
         notification = self._post(reason, text, handle, name, minutes_ago, reply_to)
         self.notifications.append(notification)
         return notification
@@ -80,8 +96,16 @@ class FakeBluesky(Trickles, FakeServer):
             body = request.json()
             if body.get("identifier") != HANDLE or body.get("password") != APP_PASSWORD:
                 return Reply(401, {"error": "AuthenticationRequired", "message": "Invalid identifier or password"})
-            return Reply(200, {"accessJwt": self.access, "refreshJwt": jwt("com.atproto.refresh", OWN_DID, 86400),
-                               "handle": HANDLE, "did": OWN_DID, "active": True})
+            return Reply(
+                200,
+                {
+                    "accessJwt": self.access,
+                    "refreshJwt": jwt("com.atproto.refresh", OWN_DID, 86400),
+                    "handle": HANDLE,
+                    "did": OWN_DID,
+                    "active": True,
+                },
+            )
         if request.headers.get("Authorization") != f"Bearer {self.access}":
             return Reply(401, {"error": "InvalidToken", "message": "Bad token scope"})
         if method == "app.bsky.actor.getProfile":
@@ -106,7 +130,7 @@ class FakeBluesky(Trickles, FakeServer):
         limit = int(request.param("limit", "50"))
         newest_first = list(reversed(items))
         start = int(request.param("cursor", "0"))
-        page = newest_first[start:start + limit]
+        page = newest_first[start : start + limit]
         body = {field: page}
         if start + limit < len(newest_first):
             body["cursor"] = str(start + limit)
@@ -115,7 +139,13 @@ class FakeBluesky(Trickles, FakeServer):
 
 def rate_limited(reset: datetime) -> Reply:
     """A 429 as Bluesky sends it: ratelimit-reset in epoch seconds."""
-    return Reply(429, {"error": "RateLimitExceeded", "message": "Rate Limit Exceeded"}, {
-        "ratelimit-limit": "3000", "ratelimit-remaining": "0", "ratelimit-reset": str(int(reset.timestamp())),
-        "ratelimit-policy": "3000;w=300",
-    })
+    return Reply(
+        429,
+        {"error": "RateLimitExceeded", "message": "Rate Limit Exceeded"},
+        {
+            "ratelimit-limit": "3000",
+            "ratelimit-remaining": "0",
+            "ratelimit-reset": str(int(reset.timestamp())),
+            "ratelimit-policy": "3000;w=300",
+        },
+    )

@@ -1,8 +1,9 @@
 """Feeds served from 127.0.0.1: a Google Alerts style Atom feed with ETag and Last-Modified, answering 304 when unchanged."""
+
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from html import escape
 
@@ -38,16 +39,20 @@ class FakeFeeds(Trickles, FakeServer):
         super().__init__()
         self.entries: list[dict] = []
         self.broken = "<html><body><h1>Welcome to our shop</h1><p>Not a feed"
-        self.changed = datetime.now(timezone.utc)
+        self.changed = datetime.now(UTC)
         self._next = 9000
 
     def alert(self, title: str, content: str = "", minutes_ago: int = 30, path: str = "news/bramble") -> dict:
         self._next += 1
-        entry = {"id": str(self._next), "title": escape(title), "content": escape(content),
-                 "url": f"https://localnews.example/{path}-{self._next}",
-                 "published": _stamp(datetime.now(timezone.utc) - timedelta(minutes=minutes_ago))}
+        entry = {
+            "id": str(self._next),
+            "title": escape(title),
+            "content": escape(content),
+            "url": f"https://localnews.example/{path}-{self._next}",
+            "published": _stamp(datetime.now(UTC) - timedelta(minutes=minutes_ago)),
+        }
         self.entries.append(entry)
-        self.changed = datetime.now(timezone.utc)
+        self.changed = datetime.now(UTC)
         return entry
 
     def answer(self, request: Request) -> Reply:
@@ -55,9 +60,13 @@ class FakeFeeds(Trickles, FakeServer):
             return Reply(200, self.broken, {"Content-Type": "text/html; charset=utf-8"})
         if request.path != "/alerts.atom":
             return Reply(404, "Not Found", {"Content-Type": "text/plain"})
-        body = ATOM.format(updated=_stamp(self.changed), entries="\n".join(ENTRY.format(**e) for e in reversed(self.entries)))
+        body = ATOM.format(
+            updated=_stamp(self.changed), entries="\n".join(ENTRY.format(**e) for e in reversed(self.entries))
+        )
         etag = '"' + hashlib.sha1(body.encode()).hexdigest()[:16] + '"'
         modified = format_datetime(self.changed.replace(microsecond=0), usegmt=True)
         if request.headers.get("If-None-Match") == etag:
             return Reply(304, b"", {"ETag": etag})
-        return Reply(200, body, {"Content-Type": "application/atom+xml; charset=utf-8", "ETag": etag, "Last-Modified": modified})
+        return Reply(
+            200, body, {"Content-Type": "application/atom+xml; charset=utf-8", "ETag": etag, "Last-Modified": modified}
+        )

@@ -1,10 +1,11 @@
 """A fake Mastodon server: mention notifications and hashtag timelines with Link paging, posting statuses."""
+
 from __future__ import annotations
 
 import copy
 import html
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from tests.fakes.server import FakeServer, Reply, Request, Trickles
@@ -32,19 +33,35 @@ class FakeMastodon(Trickles, FakeServer):
         self._next_id += 1000
         return str(self._next_id)
 
-    def status(self, text: str, acct: str = "maria@mastodon.social", name: str = "Maria López", minutes_ago: int = 5,
-               visibility: str = "public", language: str | None = "en") -> dict:
+    def status(
+        self,
+        text: str,
+        acct: str = "maria@mastodon.social",
+        name: str = "Maria López",
+        minutes_ago: int = 5,
+        visibility: str = "public",
+        language: str | None = "en",
+    ) -> dict:
         """A status shaped like the recorded one (the server's real JSON), with our own text and author."""
         status = copy.deepcopy(RECORDED["mention_notification"]["status"])
         status_id = self._id()
         username = acct.split("@")[0]
         status.update(
-            id=status_id, created_at=_stamp(datetime.now(timezone.utc) - timedelta(minutes=minutes_ago)),
-            content=f"<p>{html.escape(text)}</p>", visibility=visibility, language=language,
-            url=f"https://mastodon.social/@{username}/{status_id}", uri=f"https://mastodon.social/users/{username}/statuses/{status_id}",
+            id=status_id,
+            created_at=_stamp(datetime.now(UTC) - timedelta(minutes=minutes_ago)),
+            content=f"<p>{html.escape(text)}</p>",
+            visibility=visibility,
+            language=language,
+            url=f"https://mastodon.social/@{username}/{status_id}",
+            uri=f"https://mastodon.social/users/{username}/statuses/{status_id}",
         )
-        status["account"].update(acct=acct, username=username, display_name=name, followers_count=230,
-                                 url=f"https://mastodon.social/@{username}")
+        status["account"].update(
+            acct=acct,
+            username=username,
+            display_name=name,
+            followers_count=230,
+            url=f"https://mastodon.social/@{username}",
+        )
         return status
 
     def mention(self, text: str, **kwargs) -> dict:
@@ -52,8 +69,13 @@ class FakeMastodon(Trickles, FakeServer):
         status = self.status(text, **kwargs)
         notification = copy.deepcopy(RECORDED["mention_notification"])
         self._next_notification += 1
-        notification.update(id=str(self._next_notification), group_key=f"ungrouped-{self._next_notification}",
-                            created_at=status["created_at"], account=status["account"], status=status)
+        notification.update(
+            id=str(self._next_notification),
+            group_key=f"ungrouped-{self._next_notification}",
+            created_at=status["created_at"],
+            account=status["account"],
+            status=status,
+        )
         self.notifications.append(notification)
         return notification
 
@@ -97,16 +119,22 @@ class FakeMastodon(Trickles, FakeServer):
         if page:
             base = f"{self.url}{request.path}"
             extra = "".join(f"&types%5B%5D={t}" for t in request.query.get("types[]", []))
-            headers["Link"] = (f'<{base}?max_id={page[-1]["id"]}{extra}>; rel="next", '
-                               f'<{base}?min_id={page[0]["id"]}{extra}>; rel="prev"')
+            headers["Link"] = (
+                f'<{base}?max_id={page[-1]["id"]}{extra}>; rel="next", '
+                f'<{base}?min_id={page[0]["id"]}{extra}>; rel="prev"'
+            )
         return Reply(200, page, headers)
 
     def _post(self, request: Request) -> Reply:
         form = request.form()
         status = copy.deepcopy(RECORDED["reply_status"])
-        status.update(id=self._id(), content=f"<p>{html.escape(form.get('status', ''))}</p>",
-                      in_reply_to_id=form.get("in_reply_to_id"), visibility=form.get("visibility", "public"),
-                      created_at=_stamp(datetime.now(timezone.utc)))
+        status.update(
+            id=self._id(),
+            content=f"<p>{html.escape(form.get('status', ''))}</p>",
+            in_reply_to_id=form.get("in_reply_to_id"),
+            visibility=form.get("visibility", "public"),
+            created_at=_stamp(datetime.now(UTC)),
+        )
         status["url"] = f"https://mastodon.social/@{self.account}/{status['id']}"
         self.posted.append(form)
         return Reply(200, status)
@@ -114,7 +142,12 @@ class FakeMastodon(Trickles, FakeServer):
 
 def rate_limited(reset: datetime) -> Reply:
     """A 429 as Mastodon sends it: X-RateLimit-Reset is an ISO-8601 time, not epoch seconds."""
-    return Reply(429, {"error": "Too many requests"}, {
-        "X-RateLimit-Limit": "300", "X-RateLimit-Remaining": "0",
-        "X-RateLimit-Reset": reset.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z",
-    })
+    return Reply(
+        429,
+        {"error": "Too many requests"},
+        {
+            "X-RateLimit-Limit": "300",
+            "X-RateLimit-Remaining": "0",
+            "X-RateLimit-Reset": reset.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z",
+        },
+    )

@@ -1,4 +1,5 @@
 """A small recording HTTP server on 127.0.0.1 that fakes route handlers answer from."""
+
 from __future__ import annotations
 
 import json
@@ -46,7 +47,9 @@ class FakeServer:
             def _serve(self):
                 parts = urlsplit(self.path)
                 length = int(self.headers.get("Content-Length") or 0)
-                request = Request(self.command, parts.path, parse_qs(parts.query), dict(self.headers), self.rfile.read(length))
+                request = Request(
+                    self.command, parts.path, parse_qs(parts.query), dict(self.headers), self.rfile.read(length)
+                )
                 reply = fake._dispatch(request)
                 body = reply.body
                 if isinstance(body, (dict, list)):
@@ -71,7 +74,7 @@ class FakeServer:
         # A short poll interval: shutdown() waits up to one interval, and every test stops its servers.
         self._thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
 
-    def start(self) -> "FakeServer":
+    def start(self) -> FakeServer:
         self._thread.start()
         return self
 
@@ -165,7 +168,7 @@ class _SlowWriter:
             if self._fake._stopped.wait(self._every):
                 break
             try:
-                self._wfile.write(data[i:i + 1])
+                self._wfile.write(data[i : i + 1])
             except OSError:  # the client gave up and closed the connection
                 break
         return len(data)

@@ -1,4 +1,5 @@
 """A fake Slack Web API (and response_url endpoint): the methods Listening Post calls, answering as Slack does."""
+
 from __future__ import annotations
 
 import base64
@@ -21,10 +22,28 @@ PEOPLE = {
 
 # Slack's documented limits (Block Kit reference; chat.postMessage; views.open).
 LIMITS = {
-    "message_text": 40000, "message_blocks": 50, "view_blocks": 100, "text": 3000, "field": 2000, "fields": 10,
-    "header": 150, "context_elements": 10, "actions_elements": 25, "button_text": 75, "button_value": 2000,
-    "url": 3000, "id": 255, "option_text": 75, "option_value": 150, "options": 100, "placeholder": 150,
-    "label": 2000, "hint": 2000, "input_max_length": 3000, "title": 24, "private_metadata": 3000,
+    "message_text": 40000,
+    "message_blocks": 50,
+    "view_blocks": 100,
+    "text": 3000,
+    "field": 2000,
+    "fields": 10,
+    "header": 150,
+    "context_elements": 10,
+    "actions_elements": 25,
+    "button_text": 75,
+    "button_value": 2000,
+    "url": 3000,
+    "id": 255,
+    "option_text": 75,
+    "option_value": 150,
+    "options": 100,
+    "placeholder": 150,
+    "label": 2000,
+    "hint": 2000,
+    "input_max_length": 3000,
+    "title": 24,
+    "private_metadata": 3000,
 }
 
 
@@ -61,25 +80,39 @@ def _element(element: dict, where: str, problems: list[str]) -> None:
         if not 1 <= len(options) <= LIMITS["options"]:
             problems.append(f"[ERROR] must have between 1 and {LIMITS['options']} items [json-pointer:{where}/options]")
         for i, option in enumerate(options):
-            _text_object(option.get("text"), f"{where}/options/{i}/text", LIMITS["option_text"], problems, ("plain_text",))
+            _text_object(
+                option.get("text"), f"{where}/options/{i}/text", LIMITS["option_text"], problems, ("plain_text",)
+            )
             _short(option.get("value"), f"{where}/options/{i}/value", LIMITS["option_value"], problems)
         if "placeholder" in element:
-            _text_object(element["placeholder"], f"{where}/placeholder", LIMITS["placeholder"], problems, ("plain_text",))
+            _text_object(
+                element["placeholder"], f"{where}/placeholder", LIMITS["placeholder"], problems, ("plain_text",)
+            )
     elif kind == "plain_text_input":
         max_length = element.get("max_length")
-        if max_length is not None and not (isinstance(max_length, int) and 1 <= max_length <= LIMITS["input_max_length"]):
-            problems.append(f"[ERROR] must be between 1 and {LIMITS['input_max_length']} [json-pointer:{where}/max_length]")
+        if max_length is not None and not (
+            isinstance(max_length, int) and 1 <= max_length <= LIMITS["input_max_length"]
+        ):
+            problems.append(
+                f"[ERROR] must be between 1 and {LIMITS['input_max_length']} [json-pointer:{where}/max_length]"
+            )
         initial = element.get("initial_value")
         if initial is not None:
-            cap = min(max_length if isinstance(max_length, int) else LIMITS["input_max_length"], LIMITS["input_max_length"])
+            cap = min(
+                max_length if isinstance(max_length, int) else LIMITS["input_max_length"], LIMITS["input_max_length"]
+            )
             _short(initial, f"{where}/initial_value", cap, problems)
         if "placeholder" in element:
-            _text_object(element["placeholder"], f"{where}/placeholder", LIMITS["placeholder"], problems, ("plain_text",))
+            _text_object(
+                element["placeholder"], f"{where}/placeholder", LIMITS["placeholder"], problems, ("plain_text",)
+            )
     else:
         problems.append(f"[ERROR] unsupported element type {kind!r} [json-pointer:{where}/type]")
 
 
-def block_problems(blocks, where: str = "/blocks", most: int = LIMITS["message_blocks"], inputs: bool = False) -> list[str]:
+def block_problems(
+    blocks, where: str = "/blocks", most: int = LIMITS["message_blocks"], inputs: bool = False
+) -> list[str]:
     """What Slack would refuse in `blocks`, as Slack words it (`response_metadata.messages`)."""
     if not isinstance(blocks, list):
         return [f"[ERROR] must provide an array [json-pointer:{where}]"]
@@ -108,13 +141,17 @@ def block_problems(blocks, where: str = "/blocks", most: int = LIMITS["message_b
         elif kind == "context":
             elements = block.get("elements") or []
             if not 1 <= len(elements) <= LIMITS["context_elements"]:
-                problems.append(f"[ERROR] must have between 1 and {LIMITS['context_elements']} items [json-pointer:{at}/elements]")
+                problems.append(
+                    f"[ERROR] must have between 1 and {LIMITS['context_elements']} items [json-pointer:{at}/elements]"
+                )
             for i, element in enumerate(elements):
                 _text_object(element, f"{at}/elements/{i}", LIMITS["text"], problems)
         elif kind == "actions":
             elements = block.get("elements") or []
             if not 1 <= len(elements) <= LIMITS["actions_elements"]:
-                problems.append(f"[ERROR] must have between 1 and {LIMITS['actions_elements']} items [json-pointer:{at}/elements]")
+                problems.append(
+                    f"[ERROR] must have between 1 and {LIMITS['actions_elements']} items [json-pointer:{at}/elements]"
+                )
             for i, element in enumerate(elements):
                 _element(element, f"{at}/elements/{i}", problems)
         elif kind == "input" and inputs:
@@ -149,7 +186,10 @@ def view_problems(view) -> list[str]:
         for button in ("close", "submit"):
             if button in view:
                 _text_object(view[button], f"/view/{button}", LIMITS["title"], problems, ("plain_text",))
-        if any(b.get("type") == "input" for b in view.get("blocks") or [] if isinstance(b, dict)) and "submit" not in view:
+        if (
+            any(b.get("type") == "input" for b in view.get("blocks") or [] if isinstance(b, dict))
+            and "submit" not in view
+        ):
             problems.append("[ERROR] a view with inputs must have a submit button [json-pointer:/view/submit]")
     _short(view.get("private_metadata"), "/view/private_metadata", LIMITS["private_metadata"], problems)
     _short(view.get("callback_id"), "/view/callback_id", LIMITS["id"], problems)
@@ -223,12 +263,25 @@ class FakeSlack(FakeServer):
         method = request.path.rsplit("/", 1)[-1]
         args = self._args(request)
         if method == "auth.test":
-            return Reply(200, {"ok": True, "url": "https://bramble.slack.com/", "team": "Bramble Café", "user": "listening_post",
-                               "team_id": "T0TEAM", "user_id": "U0BOT", "bot_id": "B0BOT", "is_enterprise_install": False},
-                         {"x-oauth-scopes": self.scopes})
+            return Reply(
+                200,
+                {
+                    "ok": True,
+                    "url": "https://bramble.slack.com/",
+                    "team": "Bramble Café",
+                    "user": "listening_post",
+                    "team_id": "T0TEAM",
+                    "user_id": "U0BOT",
+                    "bot_id": "B0BOT",
+                    "is_enterprise_install": False,
+                },
+                {"x-oauth-scopes": self.scopes},
+            )
         if method == "conversations.info":
             channel = self.channels.get(args.get("channel", ""))
-            return Reply(200, {"ok": True, "channel": channel} if channel else {"ok": False, "error": "channel_not_found"})
+            return Reply(
+                200, {"ok": True, "channel": channel} if channel else {"ok": False, "error": "channel_not_found"}
+            )
         if method in ("chat.postMessage", "chat.update", "chat.postEphemeral"):
             problem = message_problems(args)
             if problem:
@@ -243,7 +296,9 @@ class FakeSlack(FakeServer):
             # Real-looking timestamps (now), so conversations.history's `oldest` works on them.
             ts = f"{int(time.time())}.{next(self._ts):06d}"
             (self.thread_notes if args.get("thread_ts") else self.posted).append({**args, "ts": ts})
-            ok = Reply(200, {"ok": True, "channel": channel["id"], "ts": ts, "message": {"text": args.get("text"), "ts": ts}})
+            ok = Reply(
+                200, {"ok": True, "channel": channel["id"], "ts": ts, "message": {"text": args.get("text"), "ts": ts}}
+            )
             if not args.get("thread_ts"):
                 with self._accept_lock:
                     then = self._after_accept.pop(0) if self._after_accept else None
@@ -264,19 +319,33 @@ class FakeSlack(FakeServer):
             view = json.loads(view) if isinstance(view, str) else view
             problems = view_problems(view)
             if problems:
-                self.refused.append({"method": method, **args, "view": view, "error": "invalid_arguments", "messages": problems})
+                self.refused.append(
+                    {"method": method, **args, "view": view, "error": "invalid_arguments", "messages": problems}
+                )
                 return _refused("invalid_arguments", problems)
         if method in ("views.open", "views.update"):
             if method == "views.open" and not args.get("trigger_id"):
                 return Reply(200, {"ok": False, "error": "invalid_arguments"})
             (self.views_opened if method == "views.open" else self.views_updated).append({**args, "view": view})
-            return Reply(200, {"ok": True, "view": {**view, "id": args.get("view_id") or "V0MODAL", "hash": "1700000000.abc"}})
+            return Reply(
+                200, {"ok": True, "view": {**view, "id": args.get("view_id") or "V0MODAL", "hash": "1700000000.abc"}}
+            )
         if method == "users.info":
             person = PEOPLE.get(args.get("user", ""))
             if person is None:
                 return Reply(200, {"ok": False, "error": "user_not_found"})
-            return Reply(200, {"ok": True, "user": {"id": args["user"], "name": person["name"], "real_name": person["real_name"],
-                                                    "profile": {"display_name": person["display_name"], "real_name": person["real_name"]}}})
+            return Reply(
+                200,
+                {
+                    "ok": True,
+                    "user": {
+                        "id": args["user"],
+                        "name": person["name"],
+                        "real_name": person["real_name"],
+                        "profile": {"display_name": person["display_name"], "real_name": person["real_name"]},
+                    },
+                },
+            )
         if method == "views.publish":
             view = args.get("view")
             self.home_views.append({**args, "view": json.loads(view) if isinstance(view, str) else view})
@@ -309,26 +378,44 @@ class FakeSlack(FakeServer):
         if channel is None:
             return Reply(200, {"ok": False, "error": "channel_not_found"})
         if "channels:history" not in self.scopes.split(","):
-            return Reply(200, {"ok": False, "error": "missing_scope", "needed": "channels:history", "provided": self.scopes})
+            return Reply(
+                200, {"ok": False, "error": "missing_scope", "needed": "channels:history", "provided": self.scopes}
+            )
         oldest, latest = float(args.get("oldest") or 0), float(args.get("latest") or "inf")
         metadata = str(args.get("include_all_metadata", "")).lower() in ("true", "1")
         found = [m for m in self.posted if m["channel"] == channel["id"] and oldest < float(m["ts"]) <= latest]
         found.sort(key=lambda m: float(m["ts"]), reverse=True)
         start = int(base64.b64decode(args["cursor"]).decode().split(":")[1]) if args.get("cursor") else 0
         limit = min(int(args.get("limit") or 100), 999)
-        page = found[start:start + limit]
+        page = found[start : start + limit]
         messages = []
         for m in page:
-            message = {"type": "message", "user": "U0BOT", "bot_id": "B0BOT", "ts": m["ts"], "text": m.get("text", ""),
-                       "blocks": m.get("blocks") or []}
+            message = {
+                "type": "message",
+                "user": "U0BOT",
+                "bot_id": "B0BOT",
+                "ts": m["ts"],
+                "text": m.get("text", ""),
+                "blocks": m.get("blocks") or [],
+            }
             meta = m.get("metadata")
             if metadata and meta:
                 message["metadata"] = json.loads(meta) if isinstance(meta, str) else meta
             messages.append(message)
         more = start + limit < len(found)
         cursor = base64.b64encode(f"next_ts:{start + limit}".encode()).decode() if more else ""
-        return Reply(200, {"ok": True, "messages": messages, "has_more": more, "pin_count": 0, "channel_actions_ts": None,
-                           "channel_actions_count": 0, "response_metadata": {"next_cursor": cursor}})
+        return Reply(
+            200,
+            {
+                "ok": True,
+                "messages": messages,
+                "has_more": more,
+                "pin_count": 0,
+                "channel_actions_ts": None,
+                "channel_actions_count": 0,
+                "response_metadata": {"next_cursor": cursor},
+            },
+        )
 
     @staticmethod
     def _args(request: Request) -> dict:

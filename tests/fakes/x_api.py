@@ -1,8 +1,9 @@
 """A fake X API v2: users lookup, mentions, recent search, the account's own posts, and posting replies."""
+
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from tests.fakes.server import FakeServer, Reply, Request, Trickles
@@ -10,10 +11,18 @@ from tests.fakes.server import FakeServer, Reply, Request, Trickles
 BEARER = "test-bearer-token-123"
 CREATED = Path(__file__).parents[1] / "fixtures" / "x_create_tweet.json"
 # OAuth 1.0a keys for posting as the account (X_API_KEY, X_API_SECRET, X_ACCESS_TOKEN, X_ACCESS_TOKEN_SECRET).
-POSTING_KEYS = {"X_API_KEY": "test-consumer-key", "X_API_SECRET": "test-consumer-secret",
-                "X_ACCESS_TOKEN": "783214-test-access-token", "X_ACCESS_TOKEN_SECRET": "test-access-secret"}
-DUPLICATE = {"detail": "You are not allowed to create a Tweet with duplicate content.", "type": "about:blank",
-             "title": "Forbidden", "status": 403}
+POSTING_KEYS = {
+    "X_API_KEY": "test-consumer-key",
+    "X_API_SECRET": "test-consumer-secret",
+    "X_ACCESS_TOKEN": "783214-test-access-token",
+    "X_ACCESS_TOKEN_SECRET": "test-access-secret",
+}
+DUPLICATE = {
+    "detail": "You are not allowed to create a Tweet with duplicate content.",
+    "type": "about:blank",
+    "title": "Forbidden",
+    "status": 403,
+}
 
 
 class FakeX(Trickles, FakeServer):
@@ -28,16 +37,26 @@ class FakeX(Trickles, FakeServer):
         self._next_id = 1578516300000000000
 
     def add_user(self, user_id: str, username: str, name: str, followers: int = 100) -> None:
-        self.users[user_id] = {"id": user_id, "username": username, "name": name, "public_metrics": {"followers_count": followers}}
+        self.users[user_id] = {
+            "id": user_id,
+            "username": username,
+            "name": name,
+            "public_metrics": {"followers_count": followers},
+        }
 
-    def tweet(self, text: str, author_id: str = "1001", minutes_ago: int = 5, search: bool = False, mention: bool = True) -> dict:
+    def tweet(
+        self, text: str, author_id: str = "1001", minutes_ago: int = 5, search: bool = False, mention: bool = True
+    ) -> dict:
         """Add a tweet (newest so far) to the mentions timeline and/or the search results."""
         if author_id not in self.users:
             self.add_user(author_id, f"customer{author_id}", f"Customer {author_id}")
         self._next_id += 1000
-        created = datetime.now(timezone.utc) - timedelta(minutes=minutes_ago)
+        created = datetime.now(UTC) - timedelta(minutes=minutes_ago)
         tweet = {
-            "id": str(self._next_id), "text": text, "author_id": author_id, "lang": "en",
+            "id": str(self._next_id),
+            "text": text,
+            "author_id": author_id,
+            "lang": "en",
             "created_at": created.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
             "edit_history_tweet_ids": [str(self._next_id)],
         }
@@ -50,9 +69,14 @@ class FakeX(Trickles, FakeServer):
     def own_post(self, text: str, in_reply_to: str | None = None, minutes_ago: int = 0) -> dict:
         """A post by the business account itself (a reply when `in_reply_to` is given)."""
         self._next_id += 1000
-        created = datetime.now(timezone.utc) - timedelta(minutes=minutes_ago)
-        post = {"id": str(self._next_id), "text": text, "author_id": self.account["id"],
-                "created_at": created.strftime("%Y-%m-%dT%H:%M:%S.000Z"), "edit_history_tweet_ids": [str(self._next_id)]}
+        created = datetime.now(UTC) - timedelta(minutes=minutes_ago)
+        post = {
+            "id": str(self._next_id),
+            "text": text,
+            "author_id": self.account["id"],
+            "created_at": created.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+            "edit_history_tweet_ids": [str(self._next_id)],
+        }
         if in_reply_to:
             post["referenced_tweets"] = [{"type": "replied_to", "id": in_reply_to}]
         self.own_posts.append(post)
@@ -69,9 +93,22 @@ class FakeX(Trickles, FakeServer):
         if parts[:4] == ["2", "users", "by", "username"]:
             user = next((u for u in self.users.values() if u["username"].lower() == parts[4].lower()), None)
             if user is None:
-                return Reply(200, {"errors": [{"value": parts[4], "detail": f"Could not find user with username: [{parts[4]}].",
-                                               "title": "Not Found Error", "resource_type": "user", "parameter": "username",
-                                               "resource_id": parts[4], "type": "https://api.twitter.com/2/problems/resource-not-found"}]})
+                return Reply(
+                    200,
+                    {
+                        "errors": [
+                            {
+                                "value": parts[4],
+                                "detail": f"Could not find user with username: [{parts[4]}].",
+                                "title": "Not Found Error",
+                                "resource_type": "user",
+                                "parameter": "username",
+                                "resource_id": parts[4],
+                                "type": "https://api.twitter.com/2/problems/resource-not-found",
+                            }
+                        ]
+                    },
+                )
             return Reply(200, {"data": {k: user[k] for k in ("id", "name", "username")}})
         if len(parts) == 4 and parts[:2] == ["2", "users"] and parts[3] == "mentions":
             return self._timeline(request, self.mentions, "pagination_token")
@@ -99,22 +136,35 @@ class FakeX(Trickles, FakeServer):
         self.created.append(body)
         recorded = json.loads(CREATED.read_text())  # X's real answer, with this post's id and text
         recorded["response_body"]["data"].update(id=post["id"], text=post["text"])
-        return Reply(recorded["status"], recorded["response_body"],
-                     {"x-rate-limit-limit": recorded["x-rate-limit-limit"], "x-rate-limit-remaining": recorded["x-rate-limit-remaining"]})
+        return Reply(
+            recorded["status"],
+            recorded["response_body"],
+            {
+                "x-rate-limit-limit": recorded["x-rate-limit-limit"],
+                "x-rate-limit-remaining": recorded["x-rate-limit-remaining"],
+            },
+        )
 
     def _timeline(self, request: Request, tweets: list[dict], token_param: str) -> Reply:
         since = int(request.param("since_id", "0"))
         until = int(request.param("until_id", "0")) or None
         size = int(request.param("max_results", "10"))
         offset = int(request.param(token_param, "0"))
-        matching = sorted((t for t in tweets if int(t["id"]) > since and (until is None or int(t["id"]) < until)),
-                          key=lambda t: -int(t["id"]))
-        page = matching[offset: offset + size]
+        matching = sorted(
+            (t for t in tweets if int(t["id"]) > since and (until is None or int(t["id"]) < until)),
+            key=lambda t: -int(t["id"]),
+        )
+        page = matching[offset : offset + size]
         if not page:
             return Reply(200, {"meta": {"result_count": 0}})
         fields = set((request.param("tweet.fields") or "").split(","))
-        data = [{k: v for k, v in t.items() if k in ("id", "text", "edit_history_tweet_ids") or k in fields} for t in page]
-        body: dict = {"data": data, "meta": {"newest_id": page[0]["id"], "oldest_id": page[-1]["id"], "result_count": len(page)}}
+        data = [
+            {k: v for k, v in t.items() if k in ("id", "text", "edit_history_tweet_ids") or k in fields} for t in page
+        ]
+        body: dict = {
+            "data": data,
+            "meta": {"newest_id": page[0]["id"], "oldest_id": page[-1]["id"], "result_count": len(page)},
+        }
         if offset + size < len(matching):
             body["meta"]["next_token"] = str(offset + size)
         if "author_id" in (request.param("expansions") or ""):

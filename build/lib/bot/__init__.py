@@ -1,0 +1,1 @@
+"""Listening Post: listens to social mentions and brings them into team chat."""

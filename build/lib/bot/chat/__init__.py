@@ -1,0 +1,1 @@
+"""Chat platforms: the only modules that import a chat SDK."""

@@ -1,0 +1,601 @@
+"""Settings from the environment and an optional `.env` file, checked with plain-language errors."""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from dotenv import dotenv_values
+
+from bot.facts import Facts, FactsError
+from bot.facts import load as load_facts
+from bot.hours import BusinessHours, HoursError
+from bot.hours import parse as parse_hours
+from storage.db import belongs_to_another_program
+
+DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+DEFAULT_X_API_URL = "https://api.twitter.com"
+DEFAULT_BLUESKY_SERVICE_URL = "https://bsky.social"
+DEFAULT_REDDIT_URL = "https://www.reddit.com"
+DEFAULT_TEMPLATES = Path(__file__).with_name("reply_templates.toml")
+DEFAULT_FACTS = Path("business.toml")  # the business's facts, beside .env
+
+
+class ConfigError(Exception):
+    """Settings are missing or malformed: one sentence per problem, each saying which setting and how to fix it."""
+
+    def __init__(self, problems: str | list[str]):
+        self.problems = [problems] if isinstance(problems, str) else list(problems)
+        super().__init__("\n".join(self.problems))
+
+
+@dataclass(frozen=True)
+class Settings:
+    # Secrets are kept out of repr so they never reach a log line or a traceback.
+    slack_bot_token: str = field(default="", repr=False)
+    slack_signing_secret: str = field(default="", repr=False)
+    slack_app_token: str = field(default="", repr=False)
+    slack_channel: str = ""
+    slack_api_url: str = DEFAULT_SLACK_API_URL
+    slack_post_interval: float = 1.0
+    x_bearer_token: str = field(default="", repr=False)
+    x_username: str = ""
+    x_search_query: str = ""
+    x_api_url: str = DEFAULT_X_API_URL
+    x_api_key: str = field(default="", repr=False)
+    x_api_secret: str = field(default="", repr=False)
+    x_access_token: str = field(default="", repr=False)
+    x_access_token_secret: str = field(default="", repr=False)
+    mastodon_base_url: str = ""
+    mastodon_access_token: str = field(default="", repr=False)
+    mastodon_hashtags: tuple[str, ...] = ()
+    bluesky_handle: str = ""
+    bluesky_app_password: str = field(default="", repr=False)
+    bluesky_search: str = ""
+    bluesky_service_url: str = DEFAULT_BLUESKY_SERVICE_URL
+    reddit_client_id: str = ""
+    reddit_client_secret: str = field(default="", repr=False)
+    reddit_username: str = ""
+    reddit_password: str = field(default="", repr=False)
+    reddit_query: str = ""
+    reddit_subreddits: tuple[str, ...] = ()
+    reddit_url: str = DEFAULT_REDDIT_URL  # also where its OAuth API is, in tests
+    rss_feeds: tuple[str, ...] = ()
+    reply_approvers: frozenset[str] = frozenset()
+    business_hours: BusinessHours = field(default_factory=lambda: parse_hours("", "UTC"))
+    business_name: str = ""
+    reply_target_minutes: int = 60  # 0: no reminders
+    digest_time: time | None = time(9, 0)  # None: no digest
+    reply_templates: Path = DEFAULT_TEMPLATES
+    facts_path: Path = DEFAULT_FACTS
+    facts: Facts = field(default_factory=Facts)
+    database_path: Path = Path("data/listening.db")
+    poll_interval: int = 300
+    port: int = 3000
+
+    @property
+    def secrets(self) -> list[str]:
+        return [
+            s
+            for s in (
+                self.slack_bot_token,
+                self.slack_signing_secret,
+                self.slack_app_token,
+                self.x_bearer_token,
+                self.x_api_key,
+                self.x_api_secret,
+                self.x_access_token,
+                self.x_access_token_secret,
+                self.mastodon_access_token,
+                self.bluesky_app_password,
+                self.reddit_client_secret,
+                self.reddit_password,
+            )
+            if s
+        ]
+
+    @property
+    def x_enabled(self) -> bool:
+        return bool(self.x_bearer_token and self.x_username)
+
+    @property
+    def mastodon_enabled(self) -> bool:
+        return bool(self.mastodon_base_url and self.mastodon_access_token)
+
+    @property
+    def bluesky_enabled(self) -> bool:
+        return bool(self.bluesky_handle and self.bluesky_app_password)
+
+    @property
+    def reddit_enabled(self) -> bool:
+        return bool(self.reddit_client_id and self.reddit_client_secret and self.reddit_query)
+
+    @property
+    def reddit_can_reply(self) -> bool:
+        return self.reddit_enabled and bool(self.reddit_username and self.reddit_password)
+
+    @property
+    def any_source(self) -> bool:
+        return any((self.x_enabled, self.mastodon_enabled, self.bluesky_enabled, self.reddit_enabled, self.rss_feeds))
+
+    @property
+    def x_can_reply(self) -> bool:
+        return self.x_enabled and all(self.x_posting_keys.values())
+
+    @property
+    def x_posting_keys(self) -> dict[str, str]:
+        return {
+            "consumer_key": self.x_api_key,
+            "consumer_secret": self.x_api_secret,
+            "access_token": self.x_access_token,
+            "access_token_secret": self.x_access_token_secret,
+        }
+
+    @property
+    def display_name(self) -> str:
+        return self.business_name or (f"@{self.x_username}" if self.x_username else "our team")
+
+
+# --- Reading and checking: every mistake is collected, then all are reported at once. ---------------------------
+
+SECRETS = (
+    "SLACK_BOT_TOKEN",
+    "SLACK_SIGNING_SECRET",
+    "SLACK_APP_TOKEN",
+    "X_BEARER_TOKEN",
+    "X_API_KEY",
+    "X_API_SECRET",
+    "X_ACCESS_TOKEN",
+    "X_ACCESS_TOKEN_SECRET",
+    "MASTODON_ACCESS_TOKEN",
+    "BLUESKY_APP_PASSWORD",
+    "REDDIT_CLIENT_ID",
+    "REDDIT_CLIENT_SECRET",
+    "REDDIT_PASSWORD",
+)
+_POSTING_KEYS = ("X_API_KEY", "X_API_SECRET", "X_ACCESS_TOKEN", "X_ACCESS_TOKEN_SECRET")
+_SLACK_MEMBER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+_SLACK_CHANNEL_ID = re.compile(
+    r"^[CGD](?=[A-Z0-9]*[0-9])[A-Z0-9]{2,}$"
+)  # C public, G private, D direct; IDs have digits
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_INT = re.compile(r"^[+-]?[0-9]+$")
+_FLOAT = re.compile(r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)$")
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def _shown(raw: str, limit: int = 40) -> str:
+    """A setting's value as it may appear in a message: short, one line (never used for secrets)."""
+    raw = _CONTROL.sub("?", raw)
+    return raw if len(raw) <= limit else raw[: limit - 1] + "…"
+
+
+class _Reader:
+    """Reads settings from `env`, noting every problem instead of stopping at the first."""
+
+    def __init__(self, env: Mapping[str, str]):
+        self.env, self.problems = env, []
+
+    def problem(self, sentence: str) -> None:
+        self.problems.append(sentence)
+
+    def get(self, name: str, default: str = "") -> str:
+        raw = self.env.get(name)
+        value = (raw if isinstance(raw, str) else "").strip()
+        if not value:
+            return default
+        if name in SECRETS:
+            self._secret(name, value)
+        elif _CONTROL.search(value):
+            self.problem(f"{name} contains a line break or another invisible character; write it on one line.")
+            return default  # so no later message repeats the broken value
+        return value
+
+    def _secret(self, name: str, value: str) -> None:
+        # Never echo any part of a secret: say what is wrong with it, and where to copy it from.
+        if name == "REDDIT_PASSWORD":  # a password may have spaces and any letter, but not a line break
+            if _CONTROL.search(value):
+                self.problem("REDDIT_PASSWORD contains a line break; write it on one line.")
+        elif re.search(r"\s", value):
+            self.problem(f"{name} contains a space or line break; copy it again without spaces.")
+        elif "..." in value or "…" in value:
+            self.problem(
+                f"{name} still holds the placeholder from .env.example (it contains '...'); paste the real value, or delete the line."
+            )
+        elif value[0] in "'\"" or value[-1] in "'\"":
+            self.problem(f"{name} is wrapped in quotes; remove them.")
+        elif not value.isascii() or _CONTROL.search(value):
+            self.problem(
+                f"{name} contains a character no key has (like a curly quote or an accented letter); copy it again from where it was made."
+            )
+
+    def number(self, name: str, default, kind, lo, hi, meaning: str = ""):
+        raw = self.get(name)
+        if not raw:
+            return default
+        if not (_INT if kind is int else _FLOAT).match(raw):
+            whole = kind is int and _FLOAT.match(raw)
+            self.problem(
+                f"{name} must be a {'whole ' if whole else ''}number between {lo} and {hi}{meaning}, like {default:g} "
+                f"(it is set to '{_shown(raw, 20)}')."
+            )
+            return default
+        value = (
+            kind(raw) if len(raw) <= 15 else float("inf")
+        )  # int() refuses 4,300+ digits; all of these are far too big
+        if not lo <= value <= hi:
+            self.problem(f"{name} must be between {lo} and {hi}{meaning} (it is set to {_shown(raw, 20)}).")
+            return default
+        return value
+
+    def url(self, name: str, default: str = "", example: str = "") -> str:
+        raw = self.get(name)
+        if not raw:
+            return default
+        if not _is_url(raw):
+            self.problem(
+                f"{name} must be a web address starting with https://, like {example or default} (it is set to '{_shown(raw, 60)}')."
+            )
+            return default
+        return raw
+
+    def urls(self, name: str) -> tuple[str, ...]:
+        found = _list(self.get(name))
+        wrong = [u for u in found if not _is_url(u)]
+        if wrong:
+            self.problem(
+                f"{name} must be web addresses starting with https://, separated by commas ('{_shown(wrong[0], 60)}' is not one)."
+            )
+            return ()
+        return found
+
+    def names(self, name: str, pattern: str, prefixes: tuple[str, ...], what: str) -> tuple[str, ...]:
+        """A comma-separated list of names (hashtags, subreddits), each with an optional prefix taken off."""
+        found = []
+        for part in _list(self.get(name)):
+            for prefix in prefixes:
+                part = part.removeprefix(prefix)
+            if not re.fullmatch(pattern, part):
+                self.problem(f"{name} must be {what}, separated by commas ('{_shown(part, 30)}' is not one).")
+                return ()
+            found.append(part)
+        return tuple(found)
+
+    def one(self, name: str, pattern: str, message: str, strip: tuple[str, ...] = ()) -> str:
+        raw = self.get(name)
+        for prefix in strip:
+            raw = raw.removeprefix(prefix)
+        if raw and not re.fullmatch(pattern, raw):
+            self.problem(f"{message} (it is set to '{_shown(raw)}').")
+        return raw
+
+
+def _is_url(raw: str) -> bool:
+    try:
+        parts = urlsplit(raw)
+        parts.port  # noqa: B018  (raises ValueError for a port like 99999 or 'abc')
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname) and not re.search(r"\s", raw)
+
+
+def _list(raw: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in raw.split(",") if part.strip())
+
+
+def _writable_folder(folder: Path) -> bool:
+    """Whether files can be made in `folder`: tried for real, since permission bits say nothing to root or read-only disks."""
+    if not os.access(folder, os.W_OK | os.X_OK):
+        return False
+    try:
+        with tempfile.TemporaryFile(dir=folder):
+            return True
+    except OSError:
+        return False
+
+
+def database_problem(path: Path) -> str | None:
+    """Why SQLite could not keep its database at `path`, checked cheaply without opening it; None when it can."""
+    fix = "Set DATABASE_PATH to a file in a folder you can write to, like data/listening.db."
+    try:
+        if path.is_dir():
+            return f"DATABASE_PATH {path} is a folder; set it to a file inside it, like {path / 'listening.db'}."
+        if path.exists():
+            if not path.is_file():
+                return f"DATABASE_PATH {path} is not an ordinary file. {fix}"
+            try:
+                with path.open("rb") as f:
+                    head = f.read(16)
+            except OSError:
+                return f"DATABASE_PATH {path} cannot be read (no permission). {fix}"
+            if head and head != SQLITE_HEADER:
+                return (
+                    f"DATABASE_PATH {path} is some other kind of file, not a Listening Post database; "
+                    "set DATABASE_PATH to a new file name, like data/listening.db."
+                )
+            if head and belongs_to_another_program(path):
+                return (
+                    f"DATABASE_PATH {path} is another program's database, not Listening Post's; "
+                    "set DATABASE_PATH to a new file name, like data/listening.db."
+                )
+            if not os.access(path, os.W_OK):
+                return f"DATABASE_PATH {path} is read-only. {fix}"
+            if not _writable_folder(path.parent):
+                return f"The folder of DATABASE_PATH, {path.parent}, is read-only (the database keeps a journal file next to it). {fix}"
+            return None
+        folder = path.parent
+        while not folder.exists() and folder != folder.parent:
+            folder = folder.parent
+        if not folder.is_dir():
+            return f"DATABASE_PATH {path} cannot be made: {folder} is a file, not a folder. {fix}"
+        if not _writable_folder(folder):
+            missing = "" if folder == path.parent else f" (and {path.parent} cannot be created in it)"
+            return f"DATABASE_PATH {path} cannot be made: the folder {folder} is read-only{missing}. {fix}"
+    except OSError as exc:
+        return f"DATABASE_PATH {_shown(str(path), 60)} cannot be used ({exc.strerror or type(exc).__name__}). {fix}"
+    return None
+
+
+def _slack_tokens(r: _Reader, bot_token: str, app_token: str) -> None:
+    where_bot = "the Bot User OAuth Token, which starts with xoxb- (Slack app → OAuth & Permissions)"
+    where_app = "the app-level token, which starts with xapp- (Slack app → Basic Information → App-Level Tokens, scope connections:write)"
+    if bot_token and not bot_token.startswith(
+        ("xoxb-", "xoxe.xoxb-")
+    ):  # xoxe.xoxb-: a bot token with token rotation on
+        if bot_token.startswith("xapp-"):
+            r.problem(
+                f"SLACK_BOT_TOKEN holds the app-level token (xapp-…), which belongs in SLACK_APP_TOKEN; SLACK_BOT_TOKEN is {where_bot}."
+            )
+        elif bot_token.startswith("xoxp-"):
+            r.problem(f"SLACK_BOT_TOKEN holds a user token (xoxp-…); it must be {where_bot}.")
+        else:
+            r.problem(f"SLACK_BOT_TOKEN must be {where_bot}.")
+    if app_token and not app_token.startswith("xapp-"):
+        if app_token.startswith("xoxb-"):
+            r.problem(
+                f"SLACK_APP_TOKEN holds the bot token (xoxb-…), which belongs in SLACK_BOT_TOKEN; SLACK_APP_TOKEN is {where_app}."
+            )
+        else:
+            r.problem(
+                f"SLACK_APP_TOKEN must be {where_app}; or leave it empty and set SLACK_SIGNING_SECRET for HTTP mode."
+            )
+
+
+def _channel(r: _Reader) -> str:
+    raw = r.get("SLACK_CHANNEL")
+    if raw and not _SLACK_CHANNEL_ID.match(raw):
+        r.problem(
+            f"SLACK_CHANNEL must be the channel's ID, like C0123456789, not its name ('{_shown(raw, 30)}'). "
+            "In Slack, click the channel name → About: the Channel ID is at the bottom."
+        )
+    return raw
+
+
+def _posting_keys(r: _Reader) -> None:
+    present = [name for name in _POSTING_KEYS if r.env.get(name, "").strip()]
+    if present and len(present) < len(_POSTING_KEYS):
+        missing = ", ".join(name for name in _POSTING_KEYS if name not in present)
+        r.problem(
+            f"To post replies on X, all four keys are needed; {missing} not set. "
+            "They are on the X developer portal under Keys and tokens (access token with Read and Write)."
+        )
+
+
+# Settings that only work together (what they are for → names, where to find them): some set means all are needed.
+_GROUPS = {
+    "To listen on Mastodon": (
+        ("MASTODON_BASE_URL", "MASTODON_ACCESS_TOKEN"),
+        "Preferences → Development → New application, then copy "
+        "'Your access token'; the base URL is your server's address, like https://mastodon.social",
+    ),
+    "To listen on Bluesky": (
+        ("BLUESKY_HANDLE", "BLUESKY_APP_PASSWORD"),
+        "the handle is like bramblecafe.bsky.social; make an app "
+        "password under Settings → Privacy and security → App passwords",
+    ),
+    "To listen on Reddit": (
+        ("REDDIT_CLIENT_ID", "REDDIT_CLIENT_SECRET", "REDDIT_QUERY"),
+        "create a 'script' app at reddit.com/prefs/apps; REDDIT_QUERY is what to look for, like \"Bramble Café\"",
+    ),
+    "For replies on Reddit": (("REDDIT_USERNAME", "REDDIT_PASSWORD"), "the Reddit account that owns the script app"),
+}
+
+
+def _groups(r: _Reader) -> None:
+    for purpose, (names, where) in _GROUPS.items():
+        present = [name for name in names if r.env.get(name, "").strip()]
+        if present and len(present) < len(names):
+            missing = ", ".join(name for name in names if name not in present)
+            r.problem(f"{purpose}, {missing} must be set too ({where}).")
+
+
+def _approvers(r: _Reader) -> frozenset[str]:
+    ids = [part for part in re.split(r"[\s,]+", r.get("REPLY_APPROVERS")) if part]
+    wrong = [part for part in ids if not _SLACK_MEMBER_ID.match(part)]
+    if wrong:
+        r.problem(
+            f"REPLY_APPROVERS must be Slack member IDs like U0123ABCD, separated by commas ('{_shown(wrong[0], 30)}' is not one). "
+            "In Slack: click the person → View full profile → ⋯ → Copy member ID."
+        )
+        return frozenset()
+    return frozenset(ids)
+
+
+_CLOCK = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+
+
+def _digest_time(r: _Reader) -> time | None:
+    raw = r.get("DIGEST_TIME", "09:00")
+    if raw.lower() in ("off", "none", "no"):
+        return None
+    match = _CLOCK.match(raw)
+    if not match:
+        r.problem(f"DIGEST_TIME must be a 24-hour time like 09:00, or off (it is set to '{_shown(raw, 20)}').")
+        return time(9, 0)
+    return time(int(match.group(1)), int(match.group(2)))
+
+
+def _read_env_file(env_file: str | Path) -> dict[str, str]:
+    try:
+        return {k: v for k, v in dotenv_values(env_file).items() if v is not None}
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = (
+            "it is not plain UTF-8 text"
+            if isinstance(exc, UnicodeDecodeError)
+            else (exc.strerror or type(exc).__name__)
+        )
+        raise ConfigError(f"The settings file {env_file} cannot be read ({reason}); save it as plain text.") from None
+
+
+def load(env: Mapping[str, str] | None = None, env_file: str | Path = ".env") -> Settings:
+    """Read and check every setting; real environment variables win over the `.env` file.
+
+    Raises one ConfigError listing every problem found (one sentence per line, none echoing a secret).
+    """
+    if env is None:
+        env = {**_read_env_file(env_file), **os.environ}
+    r = _Reader(env)
+    get = r.get
+    _posting_keys(r)
+    _groups(r)
+    try:
+        hours = parse_hours(get("BUSINESS_HOURS"), get("BUSINESS_TZ", "UTC"))
+    except HoursError as exc:
+        r.problem(str(exc))
+        hours = parse_hours("", "UTC")
+    templates = Path(get("REPLY_TEMPLATES", str(DEFAULT_TEMPLATES))).expanduser()
+    if not templates.is_file():
+        r.problem(
+            f"REPLY_TEMPLATES points to {_shown(str(templates), 60)}, which "
+            f"{'is a folder' if templates.is_dir() else 'does not exist'}; set it to your copy of bot/reply_templates.toml."
+        )
+        templates = DEFAULT_TEMPLATES
+    facts_path = Path(get("BUSINESS_FACTS", str(DEFAULT_FACTS))).expanduser()
+    business_facts = Facts(hours=hours)
+    try:  # a missing file is no facts yet: `python -m bot facts --init` writes one
+        business_facts = load_facts(facts_path, hours)
+    except FactsError as exc:
+        r.problem(str(exc))
+    database = Path(get("DATABASE_PATH", "data/listening.db")).expanduser()
+    if not r.env.get("DATABASE_PATH") or not _CONTROL.search(r.env["DATABASE_PATH"].strip()):
+        if problem := database_problem(database):
+            r.problem(problem)
+    bot_token, app_token = get("SLACK_BOT_TOKEN"), get("SLACK_APP_TOKEN")
+    _slack_tokens(r, bot_token, app_token)
+    settings = Settings(
+        slack_bot_token=bot_token,
+        slack_signing_secret=get("SLACK_SIGNING_SECRET"),
+        slack_app_token=app_token,
+        slack_channel=_channel(r),
+        slack_api_url=r.url("SLACK_API_URL", DEFAULT_SLACK_API_URL).rstrip("/") + "/",
+        slack_post_interval=r.number("SLACK_POST_INTERVAL_SECONDS", 1.0, float, 0, 60, " (a minute)"),
+        x_bearer_token=get("X_BEARER_TOKEN"),
+        x_username=r.one(
+            "X_USERNAME",
+            r"[A-Za-z0-9_]{1,15}",
+            "X_USERNAME must be your X handle without the @, like bramblecafe (letters, digits and _, at most 15)",
+            strip=("@",),
+        ),
+        x_search_query=_query(r, "X_SEARCH_QUERY", 512),
+        x_api_url=r.url("X_API_URL", DEFAULT_X_API_URL).rstrip("/"),
+        x_api_key=get("X_API_KEY"),
+        x_api_secret=get("X_API_SECRET"),
+        x_access_token=get("X_ACCESS_TOKEN"),
+        x_access_token_secret=get("X_ACCESS_TOKEN_SECRET"),
+        mastodon_base_url=r.url("MASTODON_BASE_URL", example="https://mastodon.social").rstrip("/"),
+        mastodon_access_token=get("MASTODON_ACCESS_TOKEN"),
+        mastodon_hashtags=r.names("MASTODON_HASHTAGS", r"\w+", ("#",), "hashtags without spaces, like BrambleCafe"),
+        bluesky_handle=r.one(
+            "BLUESKY_HANDLE",
+            r"did:[a-z]+:[\w.:%-]+|[^\s/@:]+\.[^\s/@:]+|[^\s/@:]+@[^\s/@:]+\.[^\s/@:]+",
+            "BLUESKY_HANDLE must be your full handle, like bramblecafe.bsky.social",
+            strip=("@",),
+        ),
+        bluesky_app_password=get("BLUESKY_APP_PASSWORD"),
+        bluesky_search=_query(r, "BLUESKY_SEARCH", 300),
+        bluesky_service_url=r.url("BLUESKY_SERVICE_URL", DEFAULT_BLUESKY_SERVICE_URL).rstrip("/"),
+        reddit_client_id=get("REDDIT_CLIENT_ID"),
+        reddit_client_secret=get("REDDIT_CLIENT_SECRET"),
+        reddit_username=r.one(
+            "REDDIT_USERNAME",
+            r"[A-Za-z0-9_-]{3,20}",
+            "REDDIT_USERNAME must be the Reddit account's name, like bramblecafe (no spaces)",
+            strip=("/", "u/"),
+        ),
+        reddit_password=get("REDDIT_PASSWORD"),
+        reddit_query=_query(r, "REDDIT_QUERY", 512),
+        reddit_subreddits=r.names(
+            "REDDIT_SUBREDDITS", r"[A-Za-z0-9_]{2,21}", ("/", "r/"), "subreddit names like london or cafes"
+        ),
+        reddit_url=r.url("REDDIT_URL", DEFAULT_REDDIT_URL).rstrip("/"),
+        rss_feeds=r.urls("RSS_FEEDS"),
+        reply_approvers=_approvers(r),
+        business_hours=hours,
+        business_name=_query(r, "BUSINESS_NAME", 80),
+        reply_target_minutes=r.number("REPLY_TARGET_MINUTES", 60, int, 0, 10080, " (a week)"),
+        digest_time=_digest_time(r),
+        reply_templates=templates,
+        facts_path=facts_path,
+        facts=business_facts,
+        database_path=database,
+        poll_interval=r.number("POLL_INTERVAL_SECONDS", 300, int, 10, 86400, " (a day)"),
+        port=r.number("PORT", 3000, int, 1, 65535),
+    )
+    if r.problems:
+        raise ConfigError(list(dict.fromkeys(r.problems)))
+    return settings
+
+
+def _query(r: _Reader, name: str, limit: int) -> str:
+    raw = r.get(name)
+    if len(raw) > limit:
+        r.problem(f"{name} is {len(raw)} characters long; at most {limit} are allowed.")
+    return raw
+
+
+# How to turn on each network, for doctor and `/listen sources`.
+SETUP = {
+    "x": "set X_BEARER_TOKEN and X_USERNAME",
+    "mastodon": "set MASTODON_BASE_URL and MASTODON_ACCESS_TOKEN",
+    "bluesky": "set BLUESKY_HANDLE and BLUESKY_APP_PASSWORD",
+    "reddit": "set REDDIT_CLIENT_ID, REDDIT_CLIENT_SECRET and REDDIT_QUERY",
+    "rss": "set RSS_FEEDS",
+}
+
+
+def networks(settings: Settings) -> dict[str, str | None]:
+    """Each network, mapped to None when it is set up, or to how to set it up."""
+    enabled = {
+        "x": settings.x_enabled,
+        "mastodon": settings.mastodon_enabled,
+        "bluesky": settings.bluesky_enabled,
+        "reddit": settings.reddit_enabled,
+        "rss": bool(settings.rss_feeds),
+    }
+    return {name: None if on else SETUP[name] for name, on in enabled.items()}
+
+
+def missing_for_service(settings: Settings) -> list[str]:
+    """What `run` and `poll` need that is not set, each as an instruction."""
+    problems = []
+    if not settings.slack_bot_token:
+        problems.append(
+            "SLACK_BOT_TOKEN is not set (Slack app → OAuth & Permissions → Bot User OAuth Token, starts with xoxb-)."
+        )
+    if not settings.slack_channel:
+        problems.append(
+            "SLACK_CHANNEL is not set (the channel ID, like C0123456789: open the channel → its name → About, at the bottom)."
+        )
+    if not settings.any_source:
+        problems.append(
+            "No source is set up. Set at least one: X_BEARER_TOKEN and X_USERNAME (X), MASTODON_BASE_URL and "
+            "MASTODON_ACCESS_TOKEN, BLUESKY_HANDLE and BLUESKY_APP_PASSWORD, REDDIT_CLIENT_ID, "
+            "REDDIT_CLIENT_SECRET and REDDIT_QUERY, or RSS_FEEDS. README sections 2 and 2c say where to find each."
+        )
+    return problems

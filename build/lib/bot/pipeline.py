@@ -1,0 +1,328 @@
+"""One poll cycle: fetch from each source, triage and store new mentions, then post unposted cards.
+
+The order is what makes it safe: a mention is stored before its card is posted, a cursor
+is saved only after the pages before it are stored, and a card is marked posted only
+after the chat platform accepted it. A crash anywhere re-posts at most one card and
+never loses a mention; a card whose posting was not confirmed is looked for in chat
+before it is sent again, and only one process posts from a database at a time.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import sqlite3
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+import sqlite_utils
+
+from bot import learned
+from bot.chat.cards import network_name
+from bot.fetching import Fetch
+from bot.models import (
+    CardRefused,
+    ChatSink,
+    Mention,
+    NetworkReply,
+    PostError,
+    PostUnconfirmed,
+    Source,
+    SourceError,
+    Triage,
+)
+from bot.triage import Triager
+from handlers import actions
+from storage import mentions as store
+from storage import posting, team_replies
+from storage.db import DatabaseProblem
+
+log = logging.getLogger(__name__)
+
+PAGES_AHEAD = 4  # pages fetched but not yet stored, across sources: bounds memory in a burst
+CYCLE_DEADLINE = 180.0  # seconds a whole cycle may take before slow sources are left for the next one
+RECONCILE_WINDOW = timedelta(days=7)  # how far back, at most, chat is checked for cards already there
+HISTORY_AGE = timedelta(hours=1)  # first-poll mentions older than this are history: carded, never nudged
+_NOT_SCORED = Triage(sentiment=0.0, label="neutral", intent="other", urgency="normal", suggestions=(), scored=False)
+
+
+@dataclass
+class CycleReport:
+    fetched: int = 0
+    new: int = 0
+    posted: int = 0
+    source_errors: dict[str, str] = field(default_factory=dict)
+    post_error: str | None = None
+    sources_polled: int = 0
+    replies_found: int = 0
+    refused: int = 0  # cards the chat platform will never accept, set aside
+    reconciled: int = 0  # cards found already in chat after an unconfirmed attempt
+    poster_elsewhere: str = ""  # another process holds the posting lease: it posts, this one only stored
+    chat_checked: bool = False  # the cards already in chat were looked up (once per process, before posting)
+
+    @property
+    def failed(self) -> bool:
+        """Nothing could be fetched (every source failed) or a card could not be posted."""
+        all_sources_failed = bool(self.source_errors) and len(self.source_errors) >= self.sources_polled
+        return all_sources_failed or self.post_error is not None
+
+    @property
+    def reason(self) -> str:
+        if self.post_error:
+            return self.post_error
+        return "; ".join(f"{name}: {error}" for name, error in self.source_errors.items())
+
+
+class Pipeline:
+    def __init__(
+        self,
+        db: sqlite_utils.Database,
+        sources: list[Source],
+        sink: ChatSink | None,
+        triager: Triager,
+        stop: threading.Event | None = None,
+        deadline: float = CYCLE_DEADLINE,
+        history_age: timedelta | None = HISTORY_AGE,
+        reconcile: bool = False,
+    ):
+        self.db = db
+        self.sources = sources
+        self.sink = sink
+        self.triager = triager
+        self.stop = stop or threading.Event()
+        self.deadline = deadline
+        self.history_age = history_age  # None: every mention may be nudged, even on a first poll (the demo)
+        self.reconcile = reconcile  # until chat was checked once in this process: recognise cards already there first
+
+    def run_cycle(self) -> CycleReport:
+        report = CycleReport()
+        self._poll_all(report, time.monotonic() + self.deadline)
+        if self.sink is not None and not self.stop.is_set():
+            self._post_unposted(report, time.monotonic() + self.deadline)
+            self._note_cross_posts()
+        log.info("Poll cycle: %d fetched, %d new, %d cards posted.", report.fetched, report.new, report.posted)
+        return report
+
+    def _poll_all(self, report: CycleReport, ends_at: float) -> None:
+        """Fetch every source at once, each on its own thread, storing pages here as they come."""
+        pages: queue.Queue = queue.Queue(maxsize=PAGES_AHEAD)
+        fetching: dict[Fetch, dict] = {}
+        for source in self.sources:
+            report.sources_polled += 1
+            status = store.source_status(self.db, source.name)
+            retry_at = status.get("retry_at")
+            if retry_at and store.parse_iso(retry_at) > datetime.now(UTC):
+                # Backing off after a rate limit or usage cap; the reason was logged when it began.
+                report.source_errors[source.name] = status.get("last_error") or f"waiting until {retry_at}"
+                continue
+            if Fetch.still_running(source):
+                self._failed(
+                    source,
+                    status,
+                    report,
+                    f"{network_name(source.name)} is still answering the last poll; skipped this time.",
+                )
+                continue
+            fetch = Fetch(source, store.get_cursors(self.db, source.name), pages)
+            fetching[fetch] = status
+            fetch.start()
+        while fetching:
+            if self.stop.is_set():
+                self._abandon(fetching, report, None)
+                return
+            try:
+                fetch, item = pages.get(timeout=min(0.2, max(0.0, ends_at - time.monotonic())))
+            except queue.Empty:
+                if time.monotonic() >= ends_at:
+                    self._abandon(fetching, report, ends_at)
+                    return
+                continue
+            if fetch not in fetching:
+                continue
+            source, status = fetch.source, fetching[fetch]
+            if item is None:  # read to the end
+                del fetching[fetch]
+                if status.get("last_error"):
+                    log.info("%s is working again.", source.name)
+                store.record_source_result(self.db, source.name)
+            elif isinstance(item, BaseException):
+                del fetching[fetch]
+                self._fetch_failed(source, status, report, item)
+            else:
+                try:
+                    self._store(source, item, report)
+                except (DatabaseProblem, sqlite3.Error):
+                    self._abandon(fetching, report, None)
+                    raise
+                except Exception as exc:  # a page this code could not handle stays with its network
+                    fetch.abandoned.set()
+                    del fetching[fetch]
+                    self._fetch_failed(source, status, report, exc)
+
+    def _abandon(self, fetching: dict, report: CycleReport, ends_at: float | None) -> None:
+        """Leave the fetches still running: nothing more they read is stored, and no cursor moves."""
+        for fetch, status in fetching.items():
+            fetch.abandoned.set()
+            if ends_at is not None:
+                self._failed(
+                    fetch.source,
+                    status,
+                    report,
+                    f"{network_name(fetch.source.name)} did not finish within "
+                    f"{self.deadline:.0f} s; what it sent so far is stored and the rest is read next poll.",
+                )
+        fetching.clear()
+
+    def _fetch_failed(self, source: Source, status: dict, report: CycleReport, exc: BaseException) -> None:
+        if isinstance(exc, SourceError):
+            self._failed(source, status, report, str(exc), exc.retry_at)
+            return
+        message = (
+            f"{network_name(source.name)} sent something Listening Post could not handle "
+            f"({type(exc).__name__}); the other networks carry on, and it is tried again next poll."
+        )
+        if message != status.get("last_error"):  # with its traceback, once, for whoever fixes it
+            log.warning("%s: %s", source.name, message, exc_info=(type(exc), exc, exc.__traceback__))
+        self._failed(source, {**status, "last_error": message}, report, message)
+
+    def _failed(
+        self, source: Source, status: dict, report: CycleReport, message: str, retry_at: datetime | None = None
+    ) -> None:
+        report.source_errors[source.name] = message
+        if message != status.get("last_error"):  # say it once, not every cycle
+            log.warning("%s: %s", source.name, message)
+        store.record_source_result(self.db, source.name, error=message, retry_at=retry_at)
+
+    def _store(self, source: Source, page, report: CycleReport) -> None:
+        mentions = page.mentions
+        report.fetched += len(mentions)
+        # Triage only what we have not stored before: a re-read burst costs nothing twice.
+        known = store.known_ids(self.db, [m.id for m in mentions])
+        fresh = {m.id: m for m in mentions if m.id not in known}.values()
+        learn = team_replies.any_kept(self.db)  # asked once per page: a new install has nothing to learn from yet
+        triaged = [(m, self._learn(m, self._triage(m)) if learn else self._triage(m)) for m in fresh]
+        first_poll = self.history_age is not None and page.key not in self._cursors(source)
+        history = datetime.now(UTC) - self.history_age if first_poll else None
+        report.new += store.save_mentions(self.db, triaged, history_before=history)
+        self._record_replies(page.replies, report)
+        if page.cursor is not None:
+            store.set_cursor(self.db, source.name, page.key, page.cursor)
+
+    def _cursors(self, source: Source) -> dict[str, str]:
+        return store.get_cursors(self.db, source.name)
+
+    def _triage(self, mention: Mention) -> Triage:
+        """A mention whose text trips up triage still gets its card, unscored: it is never lost."""
+        try:
+            return self.triager.triage(mention)
+        except Exception:  # noqa: BLE001
+            log.warning("Could not triage %s; its card goes out without suggestions.", mention.id, exc_info=True)
+            return _NOT_SCORED
+
+    def _learn(self, mention: Mention, triage: Triage) -> Triage:
+        return learned.with_team_reply(self.db, mention, triage)
+
+    def _record_replies(self, replies: list[NetworkReply], report: CycleReport) -> None:
+        """Replies the business made on the network itself count as responses too."""
+        for reply in replies:
+            outcome = actions.record_network_reply(self.db, reply)
+            if outcome is None:
+                continue
+            report.replies_found += 1
+            log.info("Found a reply made directly on %s to %s.", reply.source, outcome.mention_id)
+            if self.sink is not None:
+                actions.announce(self.db, self.sink, outcome)
+
+    def _note_cross_posts(self) -> None:
+        """A cross-post joins its original's card as a line in the thread, once."""
+        for mention, ref in store.unnoted_duplicates(self.db):
+            who = f"@{mention.author_handle}" if mention.author_handle else mention.author_name
+            line = f"🔁 The same words also arrived on {network_name(mention.source)} from {who}: {mention.url}"
+            if self.sink.note(ref, line):
+                store.mark_duplicate_noted(self.db, mention.id)
+
+    def _post_unposted(self, report: CycleReport, ends_at: float) -> None:
+        other = posting.take_posting_lease(self.db)
+        if other:
+            report.poster_elsewhere = other
+            log.info(
+                "Another Listening Post (%s) is posting cards from this database; this one leaves it to it.",
+                other.rsplit(":", 1)[0],
+            )
+            return
+        try:
+            if self.reconcile:
+                self._recognise_cards_in_chat(report)
+            for mention, triage, handling in store.unposted(self.db):
+                if self.stop.is_set() or time.monotonic() >= ends_at:
+                    log.info("Stopping for now: the remaining cards go out next time.")
+                    return
+                if posting.take_posting_lease(self.db):  # renewed per card; lost only if it expired meanwhile
+                    return
+                if not self._post_one(mention, triage, handling, report):
+                    return
+        finally:
+            posting.release_posting_lease(self.db)
+
+    def _recognise_cards_in_chat(self, report: CycleReport) -> None:
+        """Cards already in chat for mentions this database thinks unposted: a database restored from
+        a backup, made anew, or a crash between chat's acceptance and our record. One bounded look-up;
+        `report.chat_checked` says whether it was made (it is tried again next cycle until it is)."""
+        oldest = posting.oldest_unposted(self.db)
+        if oldest is None:
+            return  # nothing waits, so nothing can be in chat unrecorded yet
+        since = max(oldest, datetime.now(UTC) - RECONCILE_WINDOW) - timedelta(minutes=1)
+        try:
+            found = self.sink.posted_cards(since)
+        except PostError as exc:
+            log.warning("Could not check which cards are already in chat, so none is recognised yet: %s", exc)
+            return
+        report.chat_checked = True
+        for mention_id in posting.unposted_among(self.db, found):
+            store.mark_posted(self.db, mention_id, found[mention_id])
+            report.reconciled += 1
+        if report.reconciled:
+            log.info("%d card(s) were already in chat and are not posted again.", report.reconciled)
+
+    def _post_one(self, mention: Mention, triage: Triage, handling, report: CycleReport) -> bool:
+        """Post one card; False when posting should stop for this cycle (it is tried again, in order, next time)."""
+        attempted = posting.post_attempted_at(self.db, mention.id)
+        try:
+            if attempted:
+                # An earlier attempt was never confirmed: it may be in the channel already.
+                ref = self.sink.find_posted(mention.id, attempted)
+                if ref is not None:
+                    store.mark_posted(self.db, mention.id, ref)
+                    report.reconciled += 1
+                    log.info(
+                        "The card of %s was already in chat (its post was not confirmed); not posting it again.",
+                        mention.id,
+                    )
+                    return True
+            posting.mark_post_attempt(self.db, mention.id)
+            ref = self.sink.post(mention, triage, handling)
+        except CardRefused as exc:
+            posting.mark_refused(self.db, mention.id, str(exc))
+            report.refused += 1
+            log.warning(
+                "Set aside the card of %s, which Slack refused even in its simplest form (%s); the next cards "
+                "go out as usual. Its mention is kept and counted: see /listen queue.",
+                mention.id,
+                exc,
+            )
+            return True
+        except PostUnconfirmed as exc:
+            report.post_error = str(exc)
+            log.warning("A card may or may not have been posted; it is looked for before being sent again. %s", exc)
+            return False
+        except PostError as exc:
+            if not attempted:
+                posting.clear_post_attempt(self.db, mention.id)
+            report.post_error = str(exc)
+            log.warning("Could not post a card; it goes out on the next poll. %s", exc)
+            return False
+        store.mark_posted(self.db, mention.id, ref)
+        report.posted += 1
+        return True

@@ -1,0 +1,1 @@
+"""Sources of mentions: one module per network, each producing `Mention`s."""

@@ -1,0 +1,182 @@
+"""Builds the sources, triager and chat sink that the settings ask for."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import threading
+
+from bot.config import Settings, networks
+from bot.models import ChatSink, Source
+from bot.pipeline import CycleReport, Pipeline
+from bot.replies import ReplyTemplates
+from bot.sources import x
+from bot.triage import Triager
+from handlers import digest, reminders
+from handlers.actions import Replier
+from handlers.desk import Desk
+from handlers.stats import Reports
+from storage import DatabaseFile, DatabaseProblem
+from storage.db import explain as explain_db_error
+
+log = logging.getLogger(__name__)
+_databases: dict[str, DatabaseFile] = {}
+_db_lock = threading.Lock()
+
+
+def database(settings: Settings) -> DatabaseFile:
+    """The database file of this process: created when first opened, after that never silently replaced."""
+    key = str(settings.database_path.resolve()) if str(settings.database_path) != ":memory:" else ":memory:"
+    with _db_lock:
+        return _databases.setdefault(key, DatabaseFile(settings.database_path))
+
+
+def open_db(settings: Settings):
+    return database(settings).open()
+
+
+def triager(settings: Settings) -> Triager:
+    return Triager(ReplyTemplates.load(settings.reply_templates), business=settings.display_name, facts=settings.facts)
+
+
+def sources(settings: Settings) -> list[Source]:
+    found: list[Source] = []
+    if settings.x_enabled:
+        client = x.make_client(settings.x_bearer_token, settings.x_api_url)
+        posting = x.make_client("", settings.x_api_url, **settings.x_posting_keys) if settings.x_can_reply else None
+        found.append(x.XSource(client, settings.x_username, settings.x_search_query, settings.x_api_url, posting))
+    # Each network's library is imported only when it is set up: atproto alone costs ~40 MB.
+    if settings.mastodon_enabled:
+        from bot.sources import mastodon
+
+        found.append(
+            mastodon.MastodonSource(
+                mastodon.make_client(settings.mastodon_base_url, settings.mastodon_access_token),
+                settings.mastodon_hashtags,
+            )
+        )
+    if settings.bluesky_enabled:
+        from bot.sources import bluesky
+
+        found.append(
+            bluesky.BlueskySource(
+                settings.bluesky_service_url,
+                settings.bluesky_handle,
+                settings.bluesky_app_password,
+                settings.bluesky_search,
+            )
+        )
+    if settings.reddit_enabled:
+        from bot.sources import reddit
+
+        found.append(
+            reddit.RedditSource(
+                reddit.make_client(settings),
+                settings.reddit_query,
+                settings.reddit_subreddits,
+                can_reply=settings.reddit_can_reply,
+            )
+        )
+    if settings.rss_feeds:
+        from bot.sources import rss
+
+        found.append(rss.RssSource(settings.rss_feeds))
+    return found
+
+
+def repliers(found: list[Source]) -> dict[str, Replier]:
+    """The networks Listening Post can post replies on, by source name."""
+    return {s.name: s.reply for s in found if getattr(s, "can_reply", False)}
+
+
+def reports(settings: Settings, card_link=None) -> Reports:
+    return Reports(
+        database(settings).open,
+        settings.business_hours,
+        card_link,
+        networks(settings),
+        (settings.facts, str(settings.facts_path)),
+    )
+
+
+def desk(settings: Settings, found: list[Source]) -> Desk:
+    return Desk(database(settings).open, repliers(found), settings.reply_approvers)
+
+
+def slack_sink(settings: Settings):
+    from bot.chat.slack import SlackSink, make_client  # only chat modules import a chat SDK
+
+    client = make_client(settings.slack_bot_token, settings.slack_api_url)
+    return SlackSink(client, settings.slack_channel, settings.slack_post_interval)
+
+
+def _on_own_connection(settings: Settings, job, on_problem=lambda message: None):
+    """`job(db)` on a connection of its own: each scheduler run may be on another thread.
+
+    A database that has gone, been replaced, filled the disk or broken stops the job with one
+    clear log line (said again only when it changes) instead of a traceback every run.
+    """
+    said: list[str] = []
+
+    def run():
+        try:
+            db = open_db(settings)
+            try:
+                result = job(db)
+            finally:
+                db.close()
+        except (DatabaseProblem, sqlite3.Error) as exc:
+            problem = exc if isinstance(exc, DatabaseProblem) else explain_db_error(exc, settings.database_path)
+            if said != [str(problem)]:
+                log.error("%s", problem)
+                said[:] = [str(problem)]
+            return on_problem(str(problem))
+        if said:
+            log.info("The database is working again.")
+            said.clear()
+        return result
+
+    return run
+
+
+def reminder_job(settings: Settings, sink: ChatSink):
+    """Nudges mentions past REPLY_TARGET_MINUTES; None when reminders are off."""
+    if settings.reply_target_minutes <= 0:
+        return None
+    return _on_own_connection(
+        settings,
+        lambda db: reminders.send_reminders(
+            db, sink, settings.business_hours, settings.reply_target_minutes, settings.reply_approvers
+        ),
+    )
+
+
+def digest_job(settings: Settings, sink: ChatSink):
+    """Posts the day's digest when due; None when DIGEST_TIME is off."""
+    if settings.digest_time is None:
+        return None
+    return _on_own_connection(
+        settings, lambda db: digest.send_digest(db, sink, settings.business_hours, settings.digest_time)
+    )
+
+
+def cycle_runner(
+    settings: Settings,
+    sink: ChatSink | None,
+    stop: threading.Event | None = None,
+    the_sources: list[Source] | None = None,
+):
+    """A function that runs one poll cycle on its own database connection (one per thread)."""
+    the_sources = sources(settings) if the_sources is None else the_sources
+    the_triager = triager(settings)
+
+    deadline = max(60.0, min(float(settings.poll_interval), 600.0))
+    unchecked = [True]  # until chat has been checked once, cards already there are recognised before posting any
+
+    def cycle(db):
+        report = Pipeline(db, the_sources, sink, the_triager, stop, deadline, reconcile=unchecked[0]).run_cycle()
+        if report.chat_checked:
+            unchecked[0] = False
+        return report
+
+    return _on_own_connection(settings, cycle, on_problem=lambda message: CycleReport(post_error=message))

@@ -1,0 +1,1 @@
+"""What happens when a person acts, independent of the chat platform."""

@@ -1,0 +1,137 @@
+"""Reminders: a mention waiting past the reply target is nudged once, never twice, and never as a flood.
+
+Whoever holds a mention (its claimer, or the approvers of a waiting reply) is called on in the
+card's thread. Mentions nobody has picked up are gathered into one message to the channel
+per check, so a backlog calls on everyone once, not once per mention.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+import sqlite_utils
+
+from bot.chat.cards import duration, network_name
+from bot.hours import BusinessHours
+from bot.models import ChatRef, ChatSink
+from bot.text import one_line
+from storage import reminders as marks
+from storage.mentions import parse_iso, utc_now
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "channel"  # in `notify`: everyone in the channel rather than a person
+
+
+def nudge_text(row: dict, waited: float, target_minutes: int, hours: BusinessHours) -> str:
+    how_long = duration(waited) + ("" if hours.always_open else " of opening hours")
+    target = f"the target is {duration(target_minutes * 60)}"
+    if row["status"] == "claimed":
+        return (
+            f"⏰ {row['actor_name'] or 'You'} claimed this and it has waited {how_long} for an answer ({target}). "
+            "Reply now, or press Reopen to hand it back to the team."
+        )
+    if row["status"] == "pending":
+        return f"⏰ The reply by {row['actor_name'] or 'a teammate'} has waited for approval; the customer has waited {how_long} ({target})."
+    return f"⏰ Nobody has answered this after {how_long} ({target}). Can someone claim it?"
+
+
+def _called_on(row: dict, approvers: frozenset[str]) -> tuple[str, ...]:
+    """Whoever can move the mention on: its claimer, or the approvers of a waiting reply; () when nobody holds it."""
+    if row["status"] == "claimed" and row["actor_id"]:
+        return (row["actor_id"],)
+    if row["status"] == "pending" and approvers:
+        return tuple(sorted(approvers))
+    return ()
+
+
+LISTED = 10  # mentions named in the channel's message; the rest are counted
+CHANNEL_GAP = timedelta(minutes=15)  # the channel is called on at most this often
+DUE_AT_ONCE = 500  # mentions gathered by one check
+
+
+def unclaimed_text(rows: list[tuple[dict, float]], target_minutes: int, hours: BusinessHours) -> str:
+    """One message for every mention nobody has picked up: who, where, how long."""
+    opening = "" if hours.always_open else " of opening hours"
+    count = f"{len(rows)} mentions have" if len(rows) > 1 else "A mention has"
+    lines = [f"⏰ {count} waited past the reply target ({duration(target_minutes * 60)}) with nobody on them:"]
+    for row, waited in rows[:LISTED]:
+        who = one_line(row["author_name"] or row["author_handle"] or "Someone")[:60]
+        said = one_line(row["text"])
+        said = said if len(said) <= 80 else said[:79] + "…"
+        lines.append(f"• {who} on {network_name(row['source'])}, {duration(waited)}{opening}: “{said}”")
+    if len(rows) > LISTED:
+        lines.append(f"…and {len(rows) - LISTED} more.")
+    lines.append("Claim them from their cards, or type /listen queue to see everything waiting.")
+    return "\n".join(lines)
+
+
+def send_reminders(
+    db: sqlite_utils.Database,
+    sink: ChatSink,
+    hours: BusinessHours,
+    target_minutes: int,
+    approvers: frozenset[str] = frozenset(),
+    now: datetime | None = None,
+    limit: int = 20,
+) -> int:
+    """Nudge waiting mentions past the target, oldest first; returns how many were nudged.
+
+    Up to `limit` held mentions are nudged in their threads per check. Those nobody holds go
+    into one message to the channel, at most once every CHANNEL_GAP, so a backlog (a morning's
+    mentions all coming due at opening time) calls on the channel once, not once a minute.
+    The waiting time counts business hours only, from when the customer posted. The mark is
+    written before the note is sent, so two runs never nudge twice; if Slack is unreachable
+    the mark is taken back and the next run tries again.
+    """
+    if target_minutes <= 0:
+        return 0
+    now = now or utc_now()
+    target = target_minutes * 60
+    # Open time is never more than calendar time, so only mentions this old can be due.
+    rows = marks.unreminded(db, now - timedelta(seconds=target), DUE_AT_ONCE)
+    channel_free = _channel_free(db, now)
+    held, unclaimed = [], []
+    for row in rows:
+        waited = hours.open_seconds(parse_iso(row["created_at"]), now)
+        if waited < target:
+            break  # the rest are younger, so they have waited even less
+        if _called_on(row, approvers):
+            if len(held) < limit:
+                held.append((row, waited))
+        elif channel_free:
+            unclaimed.append((row, waited))
+    held, unclaimed = _take(db, held, now), _take(db, unclaimed, now)
+    sent = 0
+    for i, (row, waited) in enumerate(held):
+        ref = ChatRef(row["chat_platform"], row["chat_channel"], row["chat_message_id"])
+        if not sink.note(ref, nudge_text(row, waited, target_minutes, hours), _called_on(row, approvers)):
+            _give_back(db, [r for r, _ in held[i:] + unclaimed])
+            log.warning("Could not send a reminder; trying again at the next check.")
+            return sent
+        sent += 1
+    if unclaimed:
+        if not sink.say(unclaimed_text(unclaimed, target_minutes, hours), notify=(CHANNEL,)):
+            _give_back(db, [r for r, _ in unclaimed])
+            log.warning("Could not send a reminder; trying again at the next check.")
+            return sent
+        marks.note_channel_call(db, now)
+        sent += len(unclaimed)
+    return sent
+
+
+def _channel_free(db: sqlite_utils.Database, now: datetime) -> bool:
+    """Whether the channel may be called on again: its last reminder was CHANNEL_GAP ago or more."""
+    last = marks.last_channel_call(db)
+    return last is None or now - last >= CHANNEL_GAP
+
+
+def _take(db: sqlite_utils.Database, due: list[tuple[dict, float]], now: datetime) -> list[tuple[dict, float]]:
+    """Mark the due mentions reminded, keeping only those still waiting and not marked by another run meanwhile."""
+    taken = marks.mark(db, [row["id"] for row, _ in due], now)
+    return [(row, waited) for row, waited in due if row["id"] in taken]
+
+
+def _give_back(db: sqlite_utils.Database, rows: list[dict]) -> None:
+    marks.unmark(db, [r["id"] for r in rows])

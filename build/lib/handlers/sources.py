@@ -1,0 +1,34 @@
+"""`/listen sources`: each network on or off, its last good poll, mentions in the last 7 days, and its last problem."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import sqlite_utils
+
+from bot.chat.cards import age, network_name
+from storage import mentions as store
+
+
+def sources_report(db: sqlite_utils.Database, networks: dict[str, str | None], now: datetime) -> str:
+    """`networks` maps each network to None when it is set up, or to how to set it up."""
+    received = store.recent_by_source(db, now - timedelta(days=7))
+    lines = ["*Sources*"]
+    for name, how_to_enable in networks.items():
+        label = network_name(name)
+        if how_to_enable:
+            lines.append(f"⚪ *{label}* — off ({how_to_enable})")
+            continue
+        status = store.source_status(db, name)
+        good, problem = status.get("last_success_at"), status.get("last_error")
+        line = (
+            f"{'🔴' if problem else '🟢'} *{label}* — last good poll {age(store.parse_iso(good), now) if good else 'never'}"
+            f" · {received.get(name, 0)} mention{'s' if received.get(name, 0) != 1 else ''} in the last 7 days"
+        )
+        retry_at = status.get("retry_at")
+        if retry_at and store.parse_iso(retry_at) > now:
+            line += f" · paused until {store.parse_iso(retry_at):%H:%M} UTC"
+        if problem:
+            line += f"\n      last problem, {age(store.parse_iso(status['last_error_at']), now)}: {problem}"
+        lines.append(line)
+    return "\n".join(lines)

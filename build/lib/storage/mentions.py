@@ -1,0 +1,335 @@
+"""Writes and reads mentions, cursors and per-source status."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+
+import sqlite_utils
+
+from bot.models import ChatRef, Handling, Mention, Triage
+from storage.db import exclusive
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def iso(moment: datetime) -> str:
+    """UTC ISO-8601 with a fixed width, so text order is time order in SQL."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def parse_iso(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+_LINKS_AND_HANDLES = re.compile(r"https?://\S+|www\.\S+|(?<!\w)(?:@|u/)[\w.@-]+", re.IGNORECASE)
+_NOT_WORDS = re.compile(r"[\W_]+")
+CROSS_POST_WINDOW = timedelta(days=2)
+MIN_WORDS = 5  # "thank you!" from two people is two mentions, not a cross-post
+
+
+def fingerprint(text: str) -> str | None:
+    """The words of a post without links, handles, case or punctuation; None when too short to tell."""
+    words = _NOT_WORDS.sub(" ", _LINKS_AND_HANDLES.sub(" ", text.lower())).split()
+    if len(words) < MIN_WORDS:
+        return None
+    return hashlib.sha1(" ".join(words).encode("utf-8")).hexdigest()[:20]
+
+
+def _originals(db: sqlite_utils.Database, mentions: list[Mention], prints: dict[str, str | None]) -> dict[str, str]:
+    """For each mention that repeats an earlier one (the same words on another network, or from
+    the same person, within two days), the id of the first: one query for the whole batch."""
+    wanted = sorted({p for p in prints.values() if p})
+    earlier: dict[str, list[tuple[str, str, str, datetime]]] = {}
+    for i in range(0, len(wanted), 500):
+        chunk = wanted[i : i + 500]
+        for print_, id_, source, handle, created in db.execute(
+            f"select fingerprint, id, source, author_handle, created_at from mentions where fingerprint in "
+            f"({','.join('?' * len(chunk))}) and duplicate_of is null order by created_at",
+            chunk,
+        ):
+            earlier.setdefault(print_, []).append((id_, source, (handle or "").lower(), parse_iso(created)))
+    originals = {}
+    for m in sorted(mentions, key=lambda m: m.created_at):
+        print_ = prints[m.id]
+        if not print_:
+            continue
+        handle = m.author_handle.lower()
+        first = next(
+            (
+                id_
+                for id_, source, other, created in earlier.get(print_, ())
+                if id_ != m.id
+                and (source != m.source or other == handle)
+                and abs(created - m.created_at) <= CROSS_POST_WINDOW
+            ),
+            None,
+        )
+        if first:
+            originals[m.id] = first
+        else:
+            earlier.setdefault(print_, []).append((m.id, m.source, handle, m.created_at))
+    return originals
+
+
+_SURROGATES = re.compile(r"[\ud800-\udfff]")
+
+
+def _raw_json(raw: dict) -> str:
+    # A network's raw payload is kept as it came, less what SQLite cannot store (lone surrogates).
+    return _SURROGATES.sub("", json.dumps(raw, ensure_ascii=False, separators=(",", ":"), default=str))
+
+
+def save_mentions(
+    db: sqlite_utils.Database, triaged: Iterable[tuple[Mention, Triage]], history_before: datetime | None = None
+) -> int:
+    """Store mentions not seen before; return how many were new. A mention seen again is ignored.
+
+    A cross-post (the same words on another network, or the same person saying it twice) is
+    stored too, but held back: it joins the first one's card as a line in its thread.
+    Mentions older than `history_before` (set on a source's first poll) are the account's history:
+    they get cards, but no reminder (a first start would otherwise call on the channel for each).
+    """
+    now = utc_now()
+    fetched_at = iso(now)
+    triaged = list(triaged)
+    prints = {m.id: fingerprint(m.text) for m, _ in triaged}
+    originals = _originals(db, [m for m, _ in triaged], prints)
+    rows = [
+        {
+            "id": m.id,
+            "source": m.source,
+            "external_id": m.external_id,
+            "author_handle": m.author_handle,
+            "author_name": m.author_name,
+            "author_followers": m.author_followers,
+            "text": m.text,
+            "url": m.url,
+            "lang": m.lang,
+            "created_at": iso(m.created_at),
+            "in_reply_to": m.in_reply_to,
+            "raw": _raw_json(m.raw),
+            "sentiment": t.sentiment,
+            "label": t.label,
+            "intent": t.intent,
+            "urgency": t.urgency,
+            "suggestions": json.dumps(list(t.suggestions), ensure_ascii=False),
+            "spam": int(t.spam),
+            "scored": int(t.scored),
+            "suggestion_note": t.note or None,
+            "harm": t.harm,
+            # Spam and cross-posts are kept and counted, but held back from the channel.
+            "status": "held" if t.spam or m.id in originals else "new",
+            "fetched_at": fetched_at,
+            "fingerprint": prints[m.id],
+            "duplicate_of": originals.get(m.id),
+            "reminded_at": fetched_at if history_before and m.created_at < history_before else None,
+        }
+        for m, t in triaged
+    ]
+    if not rows:
+        return 0
+    columns = list(rows[0])
+    # One prepared statement for the page. sqlite-utils' insert_all checks every value for JSON
+    # and rebuilds its SQL per chunk; these values are already plain, and on a burst those
+    # checks cost a sixth of the pipeline.
+    insert = f"insert or ignore into mentions ({', '.join(columns)}) values ({', '.join('?' * len(columns))})"
+    with exclusive(db):
+        before = db.conn.total_changes
+        db.conn.executemany(insert, [tuple(row.values()) for row in rows])
+        added = db.conn.total_changes - before
+        touch(db, [r["created_at"] for r in rows])
+    return added
+
+
+def touch(db: sqlite_utils.Database, created_ats: Iterable[str]) -> None:
+    """Note that mentions created on these (UTC) days changed, so cached daily stats for them are redone."""
+    now = iso(utc_now())
+    db.conn.executemany(
+        "insert into changes (utc_day, changed_at) values (?, ?) on conflict(utc_day) do update set changed_at = excluded.changed_at",
+        [(day, now) for day in sorted({c[:10] for c in created_ats})],
+    )
+
+
+def unnoted_duplicates(db: sqlite_utils.Database) -> list[tuple[Mention, ChatRef]]:
+    """Cross-posts whose original's card is in chat but whose thread has not been told yet."""
+    rows = db.query(
+        "select d.*, o.chat_platform as o_platform, o.chat_channel as o_channel, o.chat_message_id as o_message "
+        "from mentions d join mentions o on o.id = d.duplicate_of "
+        "where d.duplicate_of is not null and d.duplicate_noted_at is null and o.posted_at is not null "
+        "order by d.created_at limit 200"
+    )
+    return [(row_to_mention(r), ChatRef(r["o_platform"], r["o_channel"], r["o_message"])) for r in rows]
+
+
+def mark_duplicate_noted(db: sqlite_utils.Database, mention_id: str) -> None:
+    with exclusive(db):
+        db["mentions"].update(mention_id, {"duplicate_noted_at": iso(utc_now())})
+
+
+def known_ids(db: sqlite_utils.Database, mention_ids: list[str]) -> set[str]:
+    if not mention_ids:
+        return set()
+    marks = ",".join("?" * len(mention_ids))
+    return {r[0] for r in db.execute(f"select id from mentions where id in ({marks})", mention_ids)}
+
+
+def unposted(db: sqlite_utils.Database, limit: int = 500) -> list[tuple[Mention, Triage, Handling]]:
+    """Mentions stored but not yet shown in chat, oldest first (some may already be answered on the network)."""
+    rows = db.query(
+        "select * from mentions indexed by idx_mentions_unposted "
+        "where posted_at is null and status != 'held' and post_refused is null order by created_at, id limit ?",
+        [limit],
+    )
+    return [(row_to_mention(r), row_to_triage(r), row_to_handling(r)) for r in rows]
+
+
+def mark_posted(db: sqlite_utils.Database, mention_id: str, ref: ChatRef) -> None:
+    with exclusive(db):
+        db["mentions"].update(
+            mention_id,
+            {
+                "chat_platform": ref.platform,
+                "chat_channel": ref.channel,
+                "chat_message_id": ref.message_id,
+                "posted_at": iso(utc_now()),
+                "post_attempted_at": None,
+            },
+        )
+
+
+def row_to_mention(row: dict) -> Mention:
+    return Mention(
+        source=row["source"],
+        external_id=row["external_id"],
+        author_handle=row["author_handle"] or "",
+        author_name=row["author_name"] or "",
+        text=row["text"],
+        url=row["url"] or "",
+        created_at=parse_iso(row["created_at"]),
+        in_reply_to=row["in_reply_to"],
+        author_followers=row["author_followers"],
+        lang=row["lang"],
+        raw=json.loads(row["raw"] or "{}"),
+    )
+
+
+def row_to_triage(row: dict) -> Triage:
+    return Triage(
+        sentiment=row["sentiment"] or 0.0,
+        label=row["label"] or "neutral",
+        intent=row["intent"] or "other",
+        urgency=row["urgency"] or "normal",
+        suggestions=tuple(json.loads(row["suggestions"] or "[]")),
+        spam=bool(row["spam"]),
+        scored=bool(row["scored"]),
+        note=row.get("suggestion_note") or "",
+        harm=row.get("harm") or None,
+    )
+
+
+def row_to_handling(row: dict) -> Handling:
+    def when(column: str) -> datetime | None:
+        return parse_iso(row[column]) if row.get(column) else None
+
+    return Handling(
+        status=row["status"],
+        actor_name=row.get("actor_name") or "",
+        at=when("status_at"),
+        note=row.get("status_note") or "",
+        via=row.get("reply_via") or "",
+        reply_url=row.get("reply_url") or "",
+        approved_by=row.get("approved_by") or "",
+        response_secs=row.get("response_secs"),
+        posted_at=when("posted_at"),
+    )
+
+
+def get_cursors(db: sqlite_utils.Database, source: str) -> dict[str, str]:
+    return {r["key"]: r["value"] for r in db["cursors"].rows_where("source = ?", [source])}
+
+
+def set_cursor(db: sqlite_utils.Database, source: str, key: str, value: str) -> None:
+    with exclusive(db):
+        db["cursors"].upsert(
+            {"source": source, "key": key, "value": value, "updated_at": iso(utc_now())},
+            pk=("source", "key"),
+        )
+
+
+def source_status(db: sqlite_utils.Database, source: str) -> dict:
+    rows = list(db["source_status"].rows_where("source = ?", [source]))
+    return rows[0] if rows else {"source": source}
+
+
+def record_source_result(
+    db: sqlite_utils.Database, source: str, error: str | None = None, retry_at: datetime | None = None
+) -> None:
+    now = iso(utc_now())
+    row: dict = {"source": source, "retry_at": iso(retry_at) if retry_at else None}
+    if error is None:
+        row.update(last_success_at=now, last_error=None, last_error_at=None)
+    else:
+        row.update(last_error=error, last_error_at=now)
+    with exclusive(db):
+        db["source_status"].upsert(row, pk="source")
+
+
+def held_back(db: sqlite_utils.Database, limit: int) -> tuple[int, list[dict]]:
+    """Mentions held back as spam (cross-posts aside, which join their original's card): how many, and the newest."""
+    where = "status = 'held' and duplicate_of is null"
+    total = db.execute(f"select count(*) from mentions where {where}").fetchone()[0]
+    rows = list(
+        db.query(
+            f"select id, source, author_handle, text, created_at from mentions where {where} "
+            "order by created_at desc limit ?",
+            [limit],
+        )
+    )
+    return total, rows
+
+
+def release_held(db: sqlite_utils.Database, mention_id: str) -> str:
+    """Let a mention held as spam through to chat: 'released', 'not held', or 'unknown'."""
+    with exclusive(db):
+        row = db.execute("select status, duplicate_of, created_at from mentions where id = ?", [mention_id]).fetchone()
+        if row is None:
+            return "unknown"
+        if row[0] != "held" or row[1] is not None:
+            return "not held"
+        db.execute("update mentions set status = 'new', spam = 0 where id = ?", [mention_id])
+        touch(db, [row[2]])
+    return "released"
+
+
+def recent_by_source(db: sqlite_utils.Database, since: datetime) -> dict[str, int]:
+    """Mentions received since `since` (spam and repeats left out), by source."""
+    sql = "select source, count(*) as n from mentions where created_at >= ? and status != 'held' group by source"
+    return {r["source"]: r["n"] for r in db.query(sql, [iso(since)])}
+
+
+def counts(db: sqlite_utils.Database) -> dict[str, int]:
+    """Totals for the end-of-run summary."""
+    row = next(
+        db.query(
+            "select count(*) as total,"
+            " sum(posted_at is not null) as posted,"
+            " sum(status = 'held' and duplicate_of is null) as held,"
+            " sum(posted_at is null and status != 'held') as waiting"
+            " from mentions"
+        )
+    )
+    return {k: int(v or 0) for k, v in row.items()}
+
+
+def breakdown(db: sqlite_utils.Database, column: str) -> dict[str, int]:
+    """Mentions shown in chat, counted by `label` or `intent`."""
+    if column not in ("label", "intent", "urgency", "source", "status"):
+        raise ValueError(f"cannot break down by {column!r}")
+    sql = f"select {column} as k, count(*) as n from mentions where status != 'held' group by {column}"
+    return {r["k"]: r["n"] for r in db.query(sql)}
