@@ -34,7 +34,7 @@ def status_lines(settings: Settings) -> list[str]:
                 f"{refused} card(s) Slack refused even in their simplest form were set aside (the log says which); "
                 "their mentions are kept and counted."
             )
-        for row in db["source_status"].rows:
+        for row in db.table("source_status").rows:
             good = age(store.parse_iso(row["last_success_at"])) if row["last_success_at"] else "never"
             line = f"{network_name(row['source'])}: last good poll {good}"
             if row["last_error"]:

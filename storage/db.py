@@ -17,7 +17,7 @@ BUSY_TIMEOUT = 10.0  # seconds a writer waits for another's write lock before gi
 
 @migrations()
 def m001_core_tables(db: sqlite_utils.Database) -> None:
-    db["mentions"].create(
+    db.table("mentions").create(
         {
             "id": str,
             "source": str,
@@ -50,9 +50,9 @@ def m001_core_tables(db: sqlite_utils.Database) -> None:
         defaults={"status": "new", "spam": 0, "scored": 1},
     )
     # Cards still to post, oldest first: the query every poll cycle runs.
-    db["mentions"].create_index(["posted_at", "status", "created_at"], index_name="idx_mentions_unposted")
-    db["mentions"].create_index(["created_at"], index_name="idx_mentions_created")
-    db["events"].create(
+    db.table("mentions").create_index(["posted_at", "status", "created_at"], index_name="idx_mentions_unposted")
+    db.table("mentions").create_index(["created_at"], index_name="idx_mentions_created")
+    db.table("events").create(
         {
             "id": int,
             "mention_id": str,
@@ -68,13 +68,13 @@ def m001_core_tables(db: sqlite_utils.Database) -> None:
         not_null={"mention_id", "action", "at"},
         foreign_keys=[("mention_id", "mentions", "id")],
     )
-    db["events"].create_index(["mention_id", "at"], index_name="idx_events_mention")
-    db["cursors"].create(
+    db.table("events").create_index(["mention_id", "at"], index_name="idx_events_mention")
+    db.table("cursors").create(
         {"source": str, "key": str, "value": str, "updated_at": str},
         pk=("source", "key"),
         not_null={"value", "updated_at"},
     )
-    db["source_status"].create(
+    db.table("source_status").create(
         {
             "source": str,
             "last_success_at": str,
@@ -90,7 +90,7 @@ def m001_core_tables(db: sqlite_utils.Database) -> None:
 def m002_responses(db: sqlite_utils.Database) -> None:
     # The current handling of each mention, kept beside it so a card redraws from one row.
     # The events table stays the append-only record of who did what.
-    mentions = db["mentions"]
+    mentions = db.table("mentions")
     for column, kind in [
         ("actor_id", str),
         ("actor_name", str),
@@ -108,15 +108,15 @@ def m002_responses(db: sqlite_utils.Database) -> None:
         ("response_secs", int),
     ]:
         mentions.add_column(column, kind)
-    db["events"].add_column("note", str)
+    db.table("events").add_column("note", str)
     # Finding the mention a network reply answers.
     mentions.create_index(["source", "external_id"], index_name="idx_mentions_external")
-    db["events"].create_index(["reply_external_id"], index_name="idx_events_reply")
+    db.table("events").create_index(["reply_external_id"], index_name="idx_events_reply")
 
 
 @migrations()
 def m003_stats(db: sqlite_utils.Database) -> None:
-    mentions = db["mentions"]
+    mentions = db.table("mentions")
     mentions.add_column("pickup_secs", int)  # posted in chat → first action by a person
     mentions.add_column("response_open_secs", int)  # response time counting business hours only
     mentions.add_column("first_replier_id", str)
@@ -136,14 +136,14 @@ def m003_stats(db: sqlite_utils.Database) -> None:
         index_name="idx_mentions_stats",
     )
     mentions.create_index(["status", "created_at"], index_name="idx_mentions_queue")  # waiting, oldest first
-    db["meta"].create({"key": str, "value": str}, pk="key")
+    db.table("meta").create({"key": str, "value": str}, pk="key")
 
 
 @migrations()
 def m004_daily_stats(db: sqlite_utils.Database) -> None:
     # Reports add up one cached summary per local day; a day is summarised again only after
     # a mention created that day changed (the `changes` table says when).
-    db["stats_days"].create(
+    db.table("stats_days").create(
         {
             "day": str,
             "signature": str,
@@ -156,14 +156,14 @@ def m004_daily_stats(db: sqlite_utils.Database) -> None:
         pk="day",
     )
     # kind: label, source (counts), claimed (per person, still open), replier (names of who replied)
-    db["stats_day_counts"].create(
+    db.table("stats_day_counts").create(
         {"day": str, "kind": str, "key": str, "name": str, "n": int}, pk=("day", "kind", "key")
     )
     # metric: response, response_open, pickup (key ''), person (key = person id): a histogram per day
-    db["stats_day_buckets"].create(
+    db.table("stats_day_buckets").create(
         {"day": str, "metric": str, "key": str, "bucket": int, "n": int}, pk=("day", "metric", "key", "bucket")
     )
-    db["changes"].create({"utc_day": str, "changed_at": str}, pk="utc_day")
+    db.table("changes").create({"utc_day": str, "changed_at": str}, pk="utc_day")
     # Replies whose business-hours time is not computed yet: a tiny index, however big the table.
     db.execute(
         "create index idx_mentions_open_missing on mentions (created_at) "
@@ -173,7 +173,7 @@ def m004_daily_stats(db: sqlite_utils.Database) -> None:
 
 @migrations()
 def m005_reminders(db: sqlite_utils.Database) -> None:
-    db["mentions"].add_column("reminded_at", str)  # set once: a mention is nudged at most once
+    db.table("mentions").add_column("reminded_at", str)  # set once: a mention is nudged at most once
     # Mentions that may still need a nudge: only the waiting, un-nudged ones, however big the table.
     db.execute(
         "create index idx_mentions_unreminded on mentions (created_at) "
@@ -188,7 +188,7 @@ def m005_reminders(db: sqlite_utils.Database) -> None:
 
 @migrations()
 def m006_duplicates(db: sqlite_utils.Database) -> None:
-    mentions = db["mentions"]
+    mentions = db.table("mentions")
     mentions.add_column("fingerprint", str)  # the text, normalised: a cross-post has the same one
     mentions.add_column("duplicate_of", str)  # the mention whose card this one joins
     mentions.add_column("duplicate_noted_at", str)  # when the card's thread was told about it
@@ -201,7 +201,7 @@ def m006_duplicates(db: sqlite_utils.Database) -> None:
 
 @migrations()
 def m007_safe_posting(db: sqlite_utils.Database) -> None:
-    mentions = db["mentions"]
+    mentions = db.table("mentions")
     # Set just before a card is sent and cleared when the chat platform confirms it: a card with
     # this mark may already be in the channel, so it is looked for there before it is sent again.
     mentions.add_column("post_attempted_at", str)
@@ -220,8 +220,8 @@ def m007_safe_posting(db: sqlite_utils.Database) -> None:
 def m008_suggestion_use(db: sqlite_utils.Database) -> None:
     # For a reply written in the form: which suggestion it started from, and whether it was sent
     # as suggested (as_is), changed (edited) or replaced (own). Behind "do the suggestions help?".
-    db["events"].add_column("suggestion", int)
-    db["events"].add_column("suggestion_use", str)
+    db.table("events").add_column("suggestion", int)
+    db.table("events").add_column("suggestion_use", str)
     db.execute("create index idx_events_suggestion_use on events (at, suggestion_use) where suggestion_use is not null")
 
 
@@ -229,7 +229,7 @@ def m008_suggestion_use(db: sqlite_utils.Database) -> None:
 def m009_team_replies(db: sqlite_utils.Database) -> None:
     # What the team actually sent, with the mention it answered: found again by the words of a new
     # mention (FTS5, bm25), so suggestions learn from the team. Kept in step by sqlite-utils' triggers.
-    db["team_replies"].create(
+    db.table("team_replies").create(
         {
             "id": int,
             "mention_id": str,
@@ -245,7 +245,7 @@ def m009_team_replies(db: sqlite_utils.Database) -> None:
         },
         pk="id",
     )
-    db["team_replies"].enable_fts(["mention_text"], fts_version="FTS5", create_triggers=True, tokenize="porter")
+    db.table("team_replies").enable_fts(["mention_text"], fts_version="FTS5", create_triggers=True, tokenize="porter")
     db.execute(
         "insert into team_replies (mention_id, source, intent, label, mention_text, author_handle, author_name, reply_text, "
         "replier, replied_at) select m.id, m.source, m.intent, m.label, m.text, coalesce(m.author_handle, ''), "
@@ -253,14 +253,14 @@ def m009_team_replies(db: sqlite_utils.Database) -> None:
         "on m.id = e.mention_id where e.action = 'replied' and coalesce(e.reply_text, '') != '' order by e.id"
     )
     # Where the first suggested reply came from ("like Maria's reply on 3 Nov", "from your facts: Sunday hours").
-    db["mentions"].add_column("suggestion_note", str)
+    db.table("mentions").add_column("suggestion_note", str)
 
 
 @migrations()
 def m010_harm(db: sqlite_utils.Database) -> None:
     # The kind of harm a complaint tells of (health, allergy, injury, safety, legal, money), so a card
     # redrawn after an action still says why it is urgent.
-    db["mentions"].add_column("harm", str)
+    db.table("mentions").add_column("harm", str)
 
 
 @contextmanager

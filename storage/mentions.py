@@ -169,7 +169,7 @@ def unnoted_duplicates(db: sqlite_utils.Database) -> list[tuple[Mention, ChatRef
 
 def mark_duplicate_noted(db: sqlite_utils.Database, mention_id: str) -> None:
     with exclusive(db):
-        db["mentions"].update(mention_id, {"duplicate_noted_at": iso(utc_now())})
+        db.table("mentions").update(mention_id, {"duplicate_noted_at": iso(utc_now())})
 
 
 def known_ids(db: sqlite_utils.Database, mention_ids: list[str]) -> set[str]:
@@ -191,7 +191,7 @@ def unposted(db: sqlite_utils.Database, limit: int = 500) -> list[tuple[Mention,
 
 def mark_posted(db: sqlite_utils.Database, mention_id: str, ref: ChatRef) -> None:
     with exclusive(db):
-        db["mentions"].update(
+        db.table("mentions").update(
             mention_id,
             {
                 "chat_platform": ref.platform,
@@ -251,19 +251,19 @@ def row_to_handling(row: dict) -> Handling:
 
 
 def get_cursors(db: sqlite_utils.Database, source: str) -> dict[str, str]:
-    return {r["key"]: r["value"] for r in db["cursors"].rows_where("source = ?", [source])}
+    return {r["key"]: r["value"] for r in db.table("cursors").rows_where("source = ?", [source])}
 
 
 def set_cursor(db: sqlite_utils.Database, source: str, key: str, value: str) -> None:
     with exclusive(db):
-        db["cursors"].upsert(
+        db.table("cursors").upsert(
             {"source": source, "key": key, "value": value, "updated_at": iso(utc_now())},
             pk=("source", "key"),
         )
 
 
 def source_status(db: sqlite_utils.Database, source: str) -> dict:
-    rows = list(db["source_status"].rows_where("source = ?", [source]))
+    rows = list(db.table("source_status").rows_where("source = ?", [source]))
     return rows[0] if rows else {"source": source}
 
 
@@ -277,7 +277,7 @@ def record_source_result(
     else:
         row.update(last_error=error, last_error_at=now)
     with exclusive(db):
-        db["source_status"].upsert(row, pk="source")
+        db.table("source_status").upsert(row, pk="source")
 
 
 def held_back(db: sqlite_utils.Database, limit: int) -> tuple[int, list[dict]]:

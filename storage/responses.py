@@ -71,9 +71,9 @@ def record(
             )
     if action == "replied" and reply_text and not actor.is_bot:
         team_replies.keep(db, row, reply_text, actor.name, at)
-    db["mentions"].update(row["id"], changes)
+    db.table("mentions").update(row["id"], changes)
     touch(db, [row["created_at"]])
-    db["events"].insert(
+    db.table("events").insert(
         {
             "mention_id": row["id"],
             "actor_id": actor.id,
@@ -93,13 +93,13 @@ def record(
 
 def reserve_sending(db: sqlite_utils.Database, row: dict, actor: Actor, at: datetime) -> None:
     """Mark a reply as on its way, so a second click cannot send another; call inside `exclusive()`."""
-    db["mentions"].update(row["id"], {"sending_by": actor.name, "sending_at": iso(at)})
+    db.table("mentions").update(row["id"], {"sending_by": actor.name, "sending_at": iso(at)})
     row.update(sending_by=actor.name, sending_at=iso(at))
 
 
 def release_sending(db: sqlite_utils.Database, mention_id: str) -> None:
     with exclusive(db):
-        db["mentions"].update(mention_id, {"sending_by": None, "sending_at": None})
+        db.table("mentions").update(mention_id, {"sending_by": None, "sending_at": None})
 
 
 def card(db: sqlite_utils.Database, mention_id: str) -> tuple[Mention, Triage, Handling, ChatRef | None] | None:

@@ -184,7 +184,7 @@ def fill_business_times(db: sqlite_utils.Database, hours: BusinessHours, signatu
         stored = db.execute("select value from meta where key = 'business_hours'").fetchone()
         if stored is None or stored[0] != signature:
             db.execute("update mentions set response_open_secs = null where response_open_secs is not null")
-            db["meta"].upsert({"key": "business_hours", "value": signature}, pk="key")
+            db.table("meta").upsert({"key": "business_hours", "value": signature}, pk="key")
         # INDEXED BY: the planner's statistics may date from before the index emptied out.
         rows = db.execute(
             "select id, created_at, first_replied_at from mentions indexed by idx_mentions_open_missing "

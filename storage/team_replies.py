@@ -46,7 +46,7 @@ def keep(db: sqlite_utils.Database, row: dict, reply_text: str, replier: str, at
     """Remember a reply the team sent (inside the caller's transaction), with the mention it answered."""
     if not (reply_text or "").strip():
         return
-    db["team_replies"].insert(
+    db.table("team_replies").insert(
         {
             "mention_id": row["id"],
             "source": row["source"],
