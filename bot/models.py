@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from bot.text import clean, one_line
 
@@ -141,8 +141,16 @@ class Source(Protocol):
         """Yield pages of new mentions (and the account's own replies) since the saved cursors."""
         ...
 
-    # Sources that can post replies also have:
-    # def reply(self, mention: Mention, text: str) -> SentReply  (raises ReplyError)
+
+@runtime_checkable
+class ReplyingSource(Source, Protocol):
+    """A source that can also post replies on its network (when its settings allow: `can_reply`)."""
+
+    can_reply: bool
+
+    def reply(self, mention: Mention, text: str) -> SentReply:
+        """Post `text` as a reply to `mention`; raises ReplyError with words for the owner."""
+        ...
 
 
 class ChatSink(Protocol):

@@ -7,7 +7,7 @@ import sqlite3
 import threading
 
 from bot.config import Settings, networks
-from bot.models import ChatSink, Source
+from bot.models import ChatSink, ReplyingSource, Source
 from bot.pipeline import CycleReport, Pipeline
 from bot.replies import ReplyTemplates
 from bot.sources import x
@@ -86,7 +86,7 @@ def sources(settings: Settings) -> list[Source]:
 
 def repliers(found: list[Source]) -> dict[str, Replier]:
     """The networks Listening Post can post replies on, by source name."""
-    return {s.name: s.reply for s in found if getattr(s, "can_reply", False)}
+    return {s.name: s.reply for s in found if isinstance(s, ReplyingSource) and s.can_reply}
 
 
 def reports(settings: Settings, card_link=None) -> Reports:
