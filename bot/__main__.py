@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import logging
 import os
@@ -183,7 +184,8 @@ def _triage(settings, args) -> int:
     now = datetime.now(UTC)
     # With a database, the team's past replies count too, as on a card; none is made for this.
     db = wiring.open_db(settings) if settings.database_path.is_file() else None
-    sys.stdin.reconfigure(errors="replace")  # a stray byte that is not UTF-8 becomes �, not a crash
+    if isinstance(sys.stdin, io.TextIOWrapper):
+        sys.stdin.reconfigure(errors="replace")  # a stray byte that is not UTF-8 becomes �, not a crash
     for number, line in enumerate(sys.stdin, 1):
         text = line.rstrip("\n")
         if not text.strip():

@@ -180,7 +180,8 @@ class _Reader:
     """Reads settings from `env`, noting every problem instead of stopping at the first."""
 
     def __init__(self, env: Mapping[str, str]):
-        self.env, self.problems = env, []
+        self.env = env
+        self.problems: list[str] = []
 
     def problem(self, sentence: str) -> None:
         self.problems.append(sentence)

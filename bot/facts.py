@@ -73,7 +73,7 @@ class Facts:
                 return Fact(f"your answer about {answer.asks[0]}", answer.say)
         if self.hours and not self.hours.always_open and _HOURS.search(lowered) and not _SERVICE.search(lowered):
             # One service's times ("when does the kitchen close?") are not the opening hours: no guess.
-            hours = self._hours(lowered, now)
+            hours = self._hours(self.hours, lowered, now)
             if hours:
                 return hours
         if _BOOKING.search(lowered):
@@ -90,8 +90,8 @@ class Facts:
             return Fact("address", f"We're at {where.rstrip('.')}.")
         return None
 
-    def _hours(self, lowered: str, now: datetime) -> Fact | None:
-        local = now.astimezone(self.hours.tz) if self.hours else now
+    def _hours(self, hours: BusinessHours, lowered: str, now: datetime) -> Fact | None:
+        local = now.astimezone(hours.tz)
         holiday = _HOLIDAY.search(lowered)
         if holiday:
             # A holiday or a date: the facts know it only when it is one of the closed days. Otherwise
@@ -102,13 +102,13 @@ class Facts:
             return None
         asked = _asked_day(lowered, local.date())
         if asked is None:
-            return Fact("opening hours", f"We're open {week_hours(self.hours)}.")
+            return Fact("opening hours", f"We're open {week_hours(hours)}.")
         day, when = asked
         label = f"{DAY_NAMES[day.weekday()]} hours"
         if day in self.closed:  # that one day, not every such day: "on Sunday (25 December)"
             once = when.removesuffix("s") if when.startswith("on ") else when
             return Fact(f"closed {day:%d %B}", f"We're closed {once} ({day:%d %B}).")
-        shifts = self.hours.shifts[day.weekday()]
+        shifts = hours.shifts[day.weekday()]
         if not shifts:
             return Fact(label, f"We're closed {when}.")
         return Fact(label, f"We're open {_shifts(shifts)} {when}.")

@@ -12,8 +12,8 @@ from __future__ import annotations
 import re
 
 try:  # the standard library's own parser of patterns; if a future Python moves it, nothing is gated
-    from re import _constants as _sre
-    from re import _parser as _sre_parse
+    from re import _constants as _sre  # type: ignore[attr-defined]
+    from re import _parser as _sre_parse  # type: ignore[attr-defined]
 except ImportError:  # pragma: no cover
     _sre = _sre_parse = None
 
@@ -43,6 +43,7 @@ def _needs(items) -> set[str] | None:
     i = 0
     while i < len(items):
         op, av = items[i]
+        found: set[str] | None
         if op is _sre.LITERAL:  # a run of letters is one text; the parser factors "took|takes" into "t(?:ook|akes)"
             run = ""
             while i < len(items) and items[i][0] is _sre.LITERAL:

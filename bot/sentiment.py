@@ -166,16 +166,16 @@ def _segment(word: str) -> tuple[str, ...]:
     best: list[tuple[int, int] | None] = [(0, 0)] + [None] * len(word)  # (words, start) per end
     for end in range(1, len(word) + 1):
         for start in range(max(0, end - 20), end):
-            piece = word[start:end]
-            if best[start] is None or (len(piece) < 2 and piece not in ("a", "i")) or piece not in lexicon:
+            piece, before, here = word[start:end], best[start], best[end]
+            if before is None or (len(piece) < 2 and piece not in ("a", "i")) or piece not in lexicon:
                 continue
-            if best[end] is None or best[start][0] + 1 < best[end][0]:
-                best[end] = (best[start][0] + 1, start)
+            if here is None or before[0] + 1 < here[0]:
+                best[end] = (before[0] + 1, start)
     if best[-1] is None:
         return (word,)
     pieces, end = [], len(word)
     while end:
-        start = best[end][1]
+        start = best[end][1]  # type: ignore[index]  # every end on the path back has a best split
         pieces.append(word[start:end])
         end = start
     return tuple(reversed(pieces))

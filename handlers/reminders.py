@@ -92,7 +92,8 @@ def send_reminders(
     # Open time is never more than calendar time, so only mentions this old can be due.
     rows = marks.unreminded(db, now - timedelta(seconds=target), DUE_AT_ONCE)
     channel_free = _channel_free(db, now)
-    held, unclaimed = [], []
+    held: list[tuple[dict, float]] = []
+    unclaimed: list[tuple[dict, float]] = []
     for row in rows:
         waited = hours.open_seconds(parse_iso(row["created_at"]), now)
         if waited < target:

@@ -143,7 +143,7 @@ def save_mentions(
         before = db.conn.total_changes
         db.conn.executemany(insert, [tuple(row.values()) for row in rows])
         added = db.conn.total_changes - before
-        touch(db, [r["created_at"] for r in rows])
+        touch(db, [str(r["created_at"]) for r in rows])
     return added
 
 

@@ -227,9 +227,8 @@ def _summarise_day(db: sqlite_utils.Database, day: date, start: datetime, end: d
     computed_at = iso(utc_now())  # taken before reading: a change made meanwhile leaves the day stale
     t, everyone = totals(db, start, end), people(db, start, end)
     key = day.isoformat()
-    counts = [(key, "label", k, None, n) for k, n in t.labels.items()] + [
-        (key, "source", k, None, n) for k, n in t.sources.items()
-    ]
+    counts: list[tuple[str, str, str, str | None, int]] = [(key, "label", k, None, n) for k, n in t.labels.items()]
+    counts += [(key, "source", k, None, n) for k, n in t.sources.items()]
     counts += [(key, "claimed", p.id, p.name, p.claimed_open) for p in everyone if p.claimed_open]
     counts += [(key, "replier", p.id, p.name, 0) for p in everyone if p.replied]
     buckets = [
@@ -302,7 +301,8 @@ def summary(
     signature = hours_signature(hours)
     if fill:
         fill_business_times(db, hours, signature)
-    result, everyone, whole_days = Totals(), {}, []
+    result, whole_days = Totals(), []
+    everyone: dict[str, Person] = {}
     day, last = since.astimezone(hours.tz).date(), (until - timedelta(microseconds=1)).astimezone(hours.tz).date()
     now = utc_now()
     while day <= last:
