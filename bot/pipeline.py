@@ -100,8 +100,8 @@ class Pipeline:
         report = CycleReport()
         self._poll_all(report, time.monotonic() + self.deadline)
         if self.sink is not None and not self.stop.is_set():
-            self._post_unposted(report, time.monotonic() + self.deadline)
-            self._note_cross_posts()
+            self._post_unposted(self.sink, report, time.monotonic() + self.deadline)
+            self._note_cross_posts(self.sink)
         log.info("Poll cycle: %d fetched, %d new, %d cards posted.", report.fetched, report.new, report.posted)
         return report
 
@@ -203,8 +203,8 @@ class Pipeline:
         fresh = {m.id: m for m in mentions if m.id not in known}.values()
         learn = team_replies.any_kept(self.db)  # asked once per page: a new install has nothing to learn from yet
         triaged = [(m, self._learn(m, self._triage(m)) if learn else self._triage(m)) for m in fresh]
-        first_poll = self.history_age is not None and page.key not in self._cursors(source)
-        history = datetime.now(UTC) - self.history_age if first_poll else None
+        age = self.history_age
+        history = datetime.now(UTC) - age if age is not None and page.key not in self._cursors(source) else None
         report.new += store.save_mentions(self.db, triaged, history_before=history)
         self._record_replies(page.replies, report)
         if page.cursor is not None:
@@ -235,15 +235,15 @@ class Pipeline:
             if self.sink is not None:
                 actions.announce(self.db, self.sink, outcome)
 
-    def _note_cross_posts(self) -> None:
+    def _note_cross_posts(self, sink: ChatSink) -> None:
         """A cross-post joins its original's card as a line in the thread, once."""
         for mention, ref in store.unnoted_duplicates(self.db):
             who = f"@{mention.author_handle}" if mention.author_handle else mention.author_name
             line = f"🔁 The same words also arrived on {network_name(mention.source)} from {who}: {mention.url}"
-            if self.sink.note(ref, line):
+            if sink.note(ref, line):
                 store.mark_duplicate_noted(self.db, mention.id)
 
-    def _post_unposted(self, report: CycleReport, ends_at: float) -> None:
+    def _post_unposted(self, sink: ChatSink, report: CycleReport, ends_at: float) -> None:
         other = posting.take_posting_lease(self.db)
         if other:
             report.poster_elsewhere = other
@@ -254,19 +254,19 @@ class Pipeline:
             return
         try:
             if self.reconcile:
-                self._recognise_cards_in_chat(report)
+                self._recognise_cards_in_chat(sink, report)
             for mention, triage, handling in store.unposted(self.db):
                 if self.stop.is_set() or time.monotonic() >= ends_at:
                     log.info("Stopping for now: the remaining cards go out next time.")
                     return
                 if posting.take_posting_lease(self.db):  # renewed per card; lost only if it expired meanwhile
                     return
-                if not self._post_one(mention, triage, handling, report):
+                if not self._post_one(sink, mention, triage, handling, report):
                     return
         finally:
             posting.release_posting_lease(self.db)
 
-    def _recognise_cards_in_chat(self, report: CycleReport) -> None:
+    def _recognise_cards_in_chat(self, sink: ChatSink, report: CycleReport) -> None:
         """Cards already in chat for mentions this database thinks unposted: a database restored from
         a backup, made anew, or a crash between chat's acceptance and our record. One bounded look-up;
         `report.chat_checked` says whether it was made (it is tried again next cycle until it is)."""
@@ -275,7 +275,7 @@ class Pipeline:
             return  # nothing waits, so nothing can be in chat unrecorded yet
         since = max(oldest, datetime.now(UTC) - RECONCILE_WINDOW) - timedelta(minutes=1)
         try:
-            found = self.sink.posted_cards(since)
+            found = sink.posted_cards(since)
         except PostError as exc:
             log.warning("Could not check which cards are already in chat, so none is recognised yet: %s", exc)
             return
@@ -286,13 +286,13 @@ class Pipeline:
         if report.reconciled:
             log.info("%d card(s) were already in chat and are not posted again.", report.reconciled)
 
-    def _post_one(self, mention: Mention, triage: Triage, handling, report: CycleReport) -> bool:
+    def _post_one(self, sink: ChatSink, mention: Mention, triage: Triage, handling, report: CycleReport) -> bool:
         """Post one card; False when posting should stop for this cycle (it is tried again, in order, next time)."""
         attempted = posting.post_attempted_at(self.db, mention.id)
         try:
             if attempted:
                 # An earlier attempt was never confirmed: it may be in the channel already.
-                ref = self.sink.find_posted(mention.id, attempted)
+                ref = sink.find_posted(mention.id, attempted)
                 if ref is not None:
                     store.mark_posted(self.db, mention.id, ref)
                     report.reconciled += 1
@@ -302,7 +302,7 @@ class Pipeline:
                     )
                     return True
             posting.mark_post_attempt(self.db, mention.id)
-            ref = self.sink.post(mention, triage, handling)
+            ref = sink.post(mention, triage, handling)
         except CardRefused as exc:
             posting.mark_refused(self.db, mention.id, str(exc))
             report.refused += 1
