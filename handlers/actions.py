@@ -125,6 +125,7 @@ def dismiss(db: sqlite_utils.Database, mention_id: str, actor: Actor, reason: st
         problem = dismissal_problem(row, now)
         if problem:
             return Outcome(mention_id, message=problem)
+        assert row is not None  # a missing mention is one of the problems above
         store.record(db, row, "dismissed", actor, "button", now, "dismissed", note=reason)
     return Outcome(
         mention_id, changed=True, note=f"🚫 {actor.name}: no reply needed" + (f" — {reason}" if reason else ".")
@@ -138,6 +139,7 @@ def reopen(db: sqlite_utils.Database, mention_id: str, actor: Actor) -> Outcome:
         problem = _problem(row, now, ("claimed", "dismissed", "replied"))
         if problem:
             return Outcome(mention_id, message=problem)
+        assert row is not None  # a missing mention is one of the problems above
         store.record(db, row, "reopened", actor, "button", now, "new")
     return Outcome(mention_id, changed=True, note=f"↩️ {actor.name} reopened this.")
 
@@ -253,6 +255,7 @@ def approve(
         problem = _problem(row, now, ("pending",))
         if problem:
             return Outcome(mention_id, message=problem)
+        assert row is not None  # a missing mention is one of the problems above
         mention = row_to_mention(row)
         replier = repliers.get(mention.source)
         if replier is None:
@@ -275,6 +278,7 @@ def reject(db: sqlite_utils.Database, mention_id: str, approver: Actor, approver
         problem = _problem(row, now, ("pending",))
         if problem:
             return Outcome(mention_id, message=problem)
+        assert row is not None  # a missing mention is one of the problems above
         writer, draft = row["actor_name"], row["status_note"]
         store.record(
             db,
@@ -314,6 +318,8 @@ def _post(
     now = utc_now()
     with store.exclusive(db):
         row = store.mention_row(db, mention.id)
+        if row is None:  # deleted while the reply was sent: nothing left to record it against
+            return Outcome(mention.id, error="This mention is no longer stored; the reply was posted but not recorded.")
         if not store.reply_known(db, sent.external_id):  # a poll may have seen it first
             if approver:
                 store.record(db, row, "approved", approver, "button", now, "pending", reply_text=text)
@@ -349,6 +355,7 @@ def record_outside_reply(db: sqlite_utils.Database, mention_id: str, actor: Acto
         problem = _problem(row, now, OPEN)
         if problem:
             return Outcome(mention_id, error=problem)
+        assert row is not None  # a missing mention is one of the problems above
         store.record(db, row, "replied", actor, "outside", now, "replied", reply_text=text)
         network = network_name(row["source"])
     return Outcome(
@@ -391,10 +398,10 @@ def record_network_reply(db: sqlite_utils.Database, reply: NetworkReply) -> Outc
 def announce(db: sqlite_utils.Database, sink: ChatSink, outcome: Outcome) -> None:
     """Redraw the card as it stands now (an old card catches up too) and note a change in its thread."""
     found = store.card(db, outcome.mention_id)
-    if found is None or found[3] is None:
-        return  # not posted yet: the card is drawn with its handling when it is
+    if found is None:
+        return
     mention, triage, handling, ref = found
-    if ref.platform != sink.platform:
+    if ref is None or ref.platform != sink.platform:  # not posted yet: the card is drawn with its handling when it is
         return
     sink.update(ref, mention, triage, handling)
     if outcome.changed and outcome.note:
