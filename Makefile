@@ -23,6 +23,7 @@ demo-reset:
 test: $(VENV)/.installed-dev
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(PY) -m mypy
 	$(PY) -m pytest -q -n auto
 
 format: $(VENV)/.installed-dev

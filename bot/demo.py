@@ -32,7 +32,7 @@ def pretend_to_post(mention: Mention, text: str) -> SentReply:
 
 def act_as_the_team(db, sink: ConsoleSink, out: TextIO) -> None:
     """A few clicks through the same handlers Slack uses, so the summary has response times."""
-    repliers = {"x": pretend_to_post}
+    repliers: dict[str, actions.Replier] = {"x": pretend_to_post}
 
     def suggestion(mention_id: str) -> str:
         found = responses.card(db, mention_id)

@@ -55,7 +55,8 @@ class ReplyForm:
 
 def unavailable_form(problem: str) -> ReplyForm:
     """A form that only says why it cannot be used now (the database is busy or unavailable)."""
-    return ReplyForm(mention=None, triage=None, draft="", limit=0, can_send=True, needs_approval=False, problem=problem)
+    # No mention to show: the views read `problem` first and show only that.
+    return ReplyForm(mention=None, triage=None, draft="", limit=0, can_send=True, needs_approval=False, problem=problem)  # type: ignore[arg-type]
 
 
 def quoted(text: str, limit: int = 200) -> str:

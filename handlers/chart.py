@@ -46,6 +46,7 @@ def draw(days: list[Day], title: str) -> bytes:
     """Stacked bars of mentions per day by sentiment, and a line of the day's median response time."""
     # The Figure class directly, not pyplot: no global state, no GUI backend, safe on any thread.
     from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
 
     figure = Figure(figsize=(10, 4.8), dpi=100, layout="constrained")
     bars = figure.subplots()
@@ -56,7 +57,7 @@ def draw(days: list[Day], title: str) -> bytes:
         bars.bar(x, heights, bottom=bottom, color=COLOURS[label], label=label, width=0.8)
         bottom = [b + h for b, h in zip(bottom, heights, strict=False)]
     bars.set_ylabel("mentions per day")
-    bars.yaxis.get_major_locator().set_params(integer=True)
+    bars.yaxis.set_major_locator(MaxNLocator(integer=True))  # whole mentions only
     step = max(1, len(days) // 14)  # at most about 14 date labels
     bars.set_xticks(
         x[::step],

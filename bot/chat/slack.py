@@ -8,6 +8,7 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any
 from urllib.error import URLError
 
 from slack_bolt import App
@@ -240,7 +241,10 @@ class SlackSink:
 
         Raises PostError when Slack cannot be asked (then nothing is known either way).
         """
-        window = {"oldest": f"{since.timestamp():.6f}", **({"latest": f"{until.timestamp():.6f}"} if until else {})}
+        window: dict[str, Any] = {
+            "oldest": f"{since.timestamp():.6f}",
+            **({"latest": f"{until.timestamp():.6f}"} if until else {}),
+        }
         found: dict[str, ChatRef] = {}
         cursor = ""
         for _ in range(pages):
@@ -251,7 +255,7 @@ class SlackSink:
                     limit=FIND_PAGE_SIZE,
                     include_all_metadata=True,
                     **window,
-                    **({"cursor": cursor} if cursor else {}),
+                    **({"cursor": cursor} if cursor else {}),  # type: ignore[arg-type]  # all go to Slack, not to once
                 )
             except SlackApiError as exc:
                 error = exc.response.get("error") if isinstance(exc.response.data, dict) else ""

@@ -50,7 +50,7 @@ class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
 
     def handle_error(self, request, client_address) -> None:
         # A client that went quiet or hung up: one plain line, not socketserver's traceback on stderr.
-        log.debug("A connection to the Slack endpoint ended early (%s).", sys.exc_info()[0].__name__)
+        log.debug("A connection to the Slack endpoint ended early (%s).", type(sys.exc_info()[1]).__name__)
 
 
 class _QuietRequests(WSGIRequestHandler):

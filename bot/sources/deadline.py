@@ -118,7 +118,7 @@ class DeadlineExceeded(requests.Timeout):
 
 
 # urllib3: connections that put their socket under the current request's deadline.
-class _Watched:
+class _Watched(u3_connection.HTTPConnection):
     def connect(self) -> None:
         super().connect()
         watch_socket(self.sock)
@@ -132,7 +132,7 @@ class _Watched:
         return super().getresponse(*args, **kwargs)
 
 
-class _HTTPConnection(_Watched, u3_connection.HTTPConnection):
+class _HTTPConnection(_Watched):
     pass
 
 

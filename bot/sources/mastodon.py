@@ -165,7 +165,7 @@ class MastodonSource:
         page = _listed(method(min_id=min_id, limit=PAGE_SIZE))
         while page:
             yield Page(key, parse(page, status_of), cursor=_newest_id(page))
-            page = _listed(self.client.fetch_previous(page))
+            page = _listed(self.client.fetch_previous(page))  # type: ignore[arg-type]  # Mastodon.py's own paginated list
 
     def reply(self, mention: Mention, text: str) -> SentReply:
         """Post `text` as a reply, addressed to the author and as visible as the mention was."""

@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from itertools import islice
+from typing import Any
 
 import praw
 import prawcore
@@ -28,7 +29,7 @@ RATE_WINDOW = timedelta(minutes=10)
 
 
 def make_client(settings: Settings) -> praw.Reddit:
-    extra = (
+    extra: dict[str, Any] = (
         {"username": settings.reddit_username, "password": settings.reddit_password}
         if settings.reddit_can_reply
         else {}
@@ -86,7 +87,7 @@ def _status(exc: Exception) -> int | None:
 def _reset_at(exc: Exception) -> datetime:
     now = datetime.now(UTC)
     try:
-        return now + timedelta(seconds=float(exc.response.headers["x-ratelimit-reset"]))
+        return now + timedelta(seconds=float(exc.response.headers["x-ratelimit-reset"]))  # type: ignore[attr-defined]
     except (AttributeError, KeyError, TypeError, ValueError):
         return now + RATE_WINDOW
 

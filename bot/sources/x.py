@@ -7,6 +7,7 @@ import json
 import logging
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import requests
 import tweepy
@@ -200,6 +201,10 @@ class XSource:
 
     def reply(self, mention: Mention, text: str) -> SentReply:
         """Post `text` as the account's reply to `mention`."""
+        if self.posting_client is None:
+            raise ReplyError(
+                "Listening Post has no posting keys for X; set X_API_KEY and the others (README, step 2b)."
+            )
         try:
             body = self.posting_client.create_tweet(text=text, in_reply_to_tweet_id=mention.external_id, user_auth=True)
             tweet_id = str(body["data"]["id"])
@@ -276,7 +281,7 @@ class XSource:
                 tries_left = tries + 1 if gap_oldest is None else 0
         if not gaps and newest is None and gap is None:
             return  # nothing new: the saved position stands
-        position = {"since_id": str(max(newest or 0, int(since_id)))}
+        position: dict[str, Any] = {"since_id": str(max(newest or 0, int(since_id)))}
         if gaps:
             # One gap covering both (reading a few known posts again is cheaper than a second gap);
             # a range newly cut short joins it, so its empty answers are counted afresh.
