@@ -1,1 +1,0 @@
-"""Listening Post: listens to social mentions and brings them into team chat."""

@@ -1,1 +1,0 @@
-"""Chat platforms: the only modules that import a chat SDK."""

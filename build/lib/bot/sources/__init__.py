@@ -1,1 +1,0 @@
-"""Sources of mentions: one module per network, each producing `Mention`s."""

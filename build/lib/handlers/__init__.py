@@ -1,1 +1,0 @@
-"""What happens when a person acts, independent of the chat platform."""
