@@ -1,6 +1,6 @@
 """The reports — stats, queue, leaders — as plain text, the same for Slack, the terminal and CSV.
 
-Every figure follows DESIGN.md's Metrics section: response time runs from the post on the
+Every figure has one meaning (docs/architecture.md, "The numbers"): response time runs from the post on the
 network to the first reply, pick-up time from the card in chat to the first action, reply
 rate is replied ÷ (all − dismissed), and times are medians and 90th percentiles.
 """

@@ -75,7 +75,7 @@ class Totals:
 
     @property
     def reply_rate(self) -> float | None:
-        """Replied ÷ (all mentions − dismissed), DESIGN.md's definition."""
+        """Replied ÷ (all mentions − dismissed): a mention the team chose not to answer does not count against them."""
         answerable = self.received - self.dismissed
         return self.replied / answerable if answerable > 0 else None
 

@@ -17,7 +17,7 @@ def minutes(hours, start, end) -> float:
 
 
 def test_friday_afternoon_to_monday_morning_counts_only_open_time():
-    # DESIGN.md: a mention at Friday 16:45 answered Monday 09:15, with 9–17 weekdays, took 30 minutes.
+    # A mention at Friday 16:45 answered Monday 09:15, with 9–17 weekdays, took 30 minutes of open time.
     hours = parse("mon-fri 09:00-17:00", "Europe/London")
     assert (
         minutes(hours, datetime(2026, 11, 20, 16, 45, tzinfo=LONDON), datetime(2026, 11, 23, 9, 15, tzinfo=LONDON))

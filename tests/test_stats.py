@@ -1,4 +1,4 @@
-"""Stats on hand-built timelines with known answers: every metric as DESIGN.md defines it."""
+"""Stats on hand-built timelines with known answers: every metric as docs/architecture.md defines it."""
 
 from __future__ import annotations
 
