@@ -383,3 +383,24 @@ def test_a_reply_sent_from_a_form_closed_meanwhile_still_updates_the_card(
     assert wait_for(lambda: fake_slack.card_update(ts) and "Replied by Maria" in card_text(fake_slack.card_update(ts)))
     assert len(fake_x.created) == 1
     assert not [r for r in caplog.records if r.levelname == "ERROR"]
+
+
+def test_a_bug_in_a_listener_is_logged_with_its_traceback_and_the_person_is_told(
+    workspace_for, card, fake_slack, monkeypatch, caplog
+):
+    from handlers.desk import Desk
+
+    ws = workspace_for()
+    mention_id, ts, _ = card(ws)
+
+    def buggy_claim(self, *args, **kwargs):  # a bug of ours, as an edit could make it
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(Desk, "claim", buggy_claim)
+    assert ws.click("U0MARIA", "mention_claim", mention_id, ts) == 200  # acknowledged before the work runs
+
+    assert wait_for(lambda: fake_slack.ephemeral)
+    [note] = fake_slack.ephemeral
+    assert note["user"] == "U0MARIA" and "problem of its own" in note["text"] and "boom" not in note["text"]
+    assert wait_for(lambda: any(r.exc_info and r.exc_info[0] is RuntimeError for r in caplog.records))
+    assert ws.events(mention_id) == []

@@ -406,4 +406,5 @@ def build_app(
 
     slack_actions.register(app, desk, sink)
     slack_reports.register(app, status_lines, reports)
+    app.error(slack_actions.on_listener_error)
     return app
