@@ -17,15 +17,7 @@ from bot.sentiment import NEGATIVE_BELOW
 
 # Praise said with a negation ("never disappoints", "couldn't be happier", "no complaints"): taken out
 # before looking for complaints, so "disappoint" or "complaint" in it is not read as one.
-_PRAISE_NEGATED = Gated(
-    r"\b(never|not once|rarely|don'?t ever) (disappoints?|lets? (me|us|you) down|misses|miss|fails?)\b"
-    r"|\bcould(n'?t| not) (be|have been) (happier|better|more (pleased|happy|satisfied|impressed))\b"
-    r"|\bcould(n'?t| not) (ask|have asked|wish) for (more|better|a better|anything (more|better))\b"
-    r"|\b(can'?t|cannot|could(n'?t| not)) (fault|beat|complain|ask for more|recommend \w+ (enough|highly enough))\b"
-    r"|\b(no|not (a|one|a single)) (complaints?|faults?|bad (things?|words?)|regrets?|issues?)\b"
-    r"|\bnothing (bad|wrong|negative) to say\b|\bwould(n'?t| not) hesitate\b|\bzero (regrets|complaints)\b"
-    r"|\bnever had a bad\b",
-)
+_PRAISE_NEGATED = Gated(sentiment.PRAISE_NEGATED)
 # Something went wrong: faults, let-downs, no-shows, money, rudeness, insults and sarcasm.
 _COMPLAINT = Gated(
     r"\b(refund|complain\w*|broken|broke down|wrong|rude(st)?|never again|disappoint\w*|unacceptable|still waiting|"

@@ -19,6 +19,17 @@ from bot.gated import Gated
 # score as neutral ("the delivery took forever", "still waiting", "on hold for an hour").
 # Each weight is added to the blended score; the list is short on purpose so anyone
 # can read why a mention was scored the way it was.
+# Praise said with a negation ("never disappoints", "couldn't be happier", "no complaints"): a cue for
+# the mood here, and taken out before intent looks for complaint words (bot/intent.py).
+PRAISE_NEGATED = (
+    r"\b(never|not once|rarely|don'?t ever) (disappoints?|lets? (me|us|you) down|misses|miss|fails?)\b"
+    r"|\bcould(n'?t| not) (be|have been) (happier|better|more (pleased|happy|satisfied|impressed))\b"
+    r"|\bcould(n'?t| not) (ask|have asked|wish) for (more|better|a better|anything (more|better))\b"
+    r"|\b(can'?t|cannot|could(n'?t| not)) (fault|beat|complain|ask for more|recommend \w+ (enough|highly enough))\b"
+    r"|\b(no|not (a|one|a single)) (complaints?|faults?|bad (things?|words?)|regrets?|issues?)\b"
+    r"|\bnothing (bad|wrong|negative) to say\b|\bwould(n'?t| not) hesitate\b|\bzero (regrets|complaints)\b"
+    r"|\bnever had a bad\b"
+)
 _CUES: list[tuple[str, float]] = [
     # waiting and delays
     (r"\b(took|takes|taking) (forever|ages)\b|\bforever\b", -0.45),
@@ -70,13 +81,7 @@ _CUES: list[tuple[str, float]] = [
     (r"(^|\s)['‘\"“][a-z][a-z ]{1,24}['’\"”](?=[\s.,!?…]|$)", -0.3),  # scare quotes: 'fixed', 'express'
     # praise said with a negation or in slang, which lexicons read as complaints
     (
-        r"\b(never|not once|rarely|don'?t ever) (disappoints?|lets? (me|us|you) down|misses|miss|fails?)\b"
-        r"|\bcould(n'?t| not) (be|have been) (happier|better|more (pleased|happy|satisfied|impressed))\b"
-        r"|\bcould(n'?t| not) (ask|have asked|wish) for (more|better|a better|anything (more|better))\b"
-        r"|\b(can'?t|cannot|could(n'?t| not)) (fault|beat|complain|ask for more|recommend \w+ (enough|highly enough))\b"
-        r"|\b(no|not (a|one|a single)) (complaints?|faults?|bad (things?|words?)|regrets?|issues?)\b"
-        r"|\bnothing (bad|wrong|negative) to say\b|\bwould(n'?t| not) hesitate\b|\bzero (regrets|complaints)\b"
-        r"|\bnever had a bad\b",
+        PRAISE_NEGATED,
         1.0,
     ),
     (
@@ -208,15 +213,21 @@ def cue_score(text: str) -> float:
     return sum(weight for pattern, weight in _CUE_RES if pattern.search(lowered)) + rating_weight(lowered)
 
 
+@lru_cache(maxsize=256)  # the score and the cues start from the same words
+def _words_only(text: str) -> str:
+    """The post as plain words, without @handles and links."""
+    return _MENTION_OR_URL.sub(" ", plain(text))
+
+
 @lru_cache(maxsize=256)  # asked for the score, then for what decided a complaint
 def cues(text: str) -> float:
     """The customer-service cues' part of a mention's score."""
-    return cue_score(_MENTION_OR_URL.sub(" ", plain(text)))
+    return cue_score(_words_only(text))
 
 
 def score(text: str) -> float:
     """Polarity in -1..1: VADER and TextBlob blended, nudged by customer-service cues."""
-    clean = _MENTION_OR_URL.sub(" ", plain(text))
+    clean = _words_only(text)
     vader = _vader().polarity_scores(clean)["compound"]
     # The analyzer behind TextBlob(text).sentiment, called directly: building a TextBlob
     # (and PatternAnalyzer's per-call namedtuple) doubles the cost and adds nothing here.

@@ -18,22 +18,9 @@ import pytest
 from bot import config, logs
 from bot.config import ConfigError
 from storage import open_db
+from tests.helpers import OUR_PREFIXES
 
 ROOT = Path(__file__).resolve().parents[1]
-OUR_PREFIXES = (
-    "SLACK_",
-    "X_",
-    "MASTODON_",
-    "BLUESKY_",
-    "REDDIT_",
-    "RSS_",
-    "REPLY_",
-    "BUSINESS_",
-    "DIGEST_",
-    "DATABASE_",
-    "POLL_",
-    "PORT",
-)
 
 
 @pytest.fixture
