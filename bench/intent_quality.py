@@ -144,6 +144,7 @@ def careful_replies(triager: Triager, rows: list[dict]) -> set[str]:
                     name=m.author_name,
                     text=m.text,
                     business=triager.business,
+                    network="x",
                     serious=kind,
                 )
             )

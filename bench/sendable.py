@@ -87,6 +87,7 @@ def careful(triager: Triager, mention: Mention) -> set[str]:
             name=mention.author_name,
             text=mention.text,
             business=triager.business,
+            network="x",
             serious=kind,
             count=50,
         )

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bot import config, logs
+from bot.sources import registry
 
 COMMANDS = {
     "run": "run the service: poll on a schedule and answer Slack",
@@ -23,7 +24,6 @@ COMMANDS = {
     "facts": "check the business's facts file (BUSINESS_FACTS) and show what suggested replies know",
 }
 MAX_DAYS = 365
-TRIAGE_NETWORKS = ("x", "mastodon", "bluesky", "reddit")  # the networks a reply can be suggested for
 DEMO_DATABASE = Path("data/demo.db")
 
 
@@ -64,9 +64,9 @@ def _parser() -> Parser:
             command.add_argument(
                 "--network",
                 type=_network,
-                default="x",
-                metavar="|".join(TRIAGE_NETWORKS),
-                help="suggest replies as a card for this network would (default x)",
+                default=registry.replying()[0],
+                metavar="|".join(registry.replying()),
+                help=f"suggest replies as a card for this network would (default {registry.replying()[0]})",
             )
             command.add_argument(
                 "--name", default="", help="the author's display name, to see how replies address them"
@@ -120,9 +120,10 @@ def cant_start(exc: config.ConfigError) -> str:
 
 
 def _network(raw: str) -> str:
-    if raw.strip().lower() not in TRIAGE_NETWORKS:
+    replying = registry.replying()  # the networks a reply can be suggested for
+    if raw.strip().lower() not in replying:
         raise UsageError(
-            f"There is no network '{raw}' for triage; use one of {', '.join(TRIAGE_NETWORKS)}, like --network mastodon."
+            f"There is no network '{raw}' for triage; use one of {', '.join(replying)}, like --network {replying[-1]}."
         )
     return raw.strip().lower()
 

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import time
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from dotenv import dotenv_values
@@ -17,12 +18,10 @@ from bot.facts import Facts, FactsError
 from bot.facts import load as load_facts
 from bot.hours import BusinessHours, HoursError
 from bot.hours import parse as parse_hours
+from bot.sources import registry
 from storage.db import belongs_to_another_program
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
-DEFAULT_X_API_URL = "https://api.twitter.com"
-DEFAULT_BLUESKY_SERVICE_URL = "https://bsky.social"
-DEFAULT_REDDIT_URL = "https://www.reddit.com"
 DEFAULT_TEMPLATES = Path(__file__).with_name("reply_templates.toml")
 DEFAULT_FACTS = Path("business.toml")  # the business's facts, beside .env
 
@@ -44,29 +43,9 @@ class Settings:
     slack_channel: str = ""
     slack_api_url: str = DEFAULT_SLACK_API_URL
     slack_post_interval: float = 1.0
-    x_bearer_token: str = field(default="", repr=False)
-    x_username: str = ""
-    x_search_query: str = ""
-    x_api_url: str = DEFAULT_X_API_URL
-    x_api_key: str = field(default="", repr=False)
-    x_api_secret: str = field(default="", repr=False)
-    x_access_token: str = field(default="", repr=False)
-    x_access_token_secret: str = field(default="", repr=False)
-    mastodon_base_url: str = ""
-    mastodon_access_token: str = field(default="", repr=False)
-    mastodon_hashtags: tuple[str, ...] = ()
-    bluesky_handle: str = ""
-    bluesky_app_password: str = field(default="", repr=False)
-    bluesky_search: str = ""
-    bluesky_service_url: str = DEFAULT_BLUESKY_SERVICE_URL
-    reddit_client_id: str = ""
-    reddit_client_secret: str = field(default="", repr=False)
-    reddit_username: str = ""
-    reddit_password: str = field(default="", repr=False)
-    reddit_query: str = ""
-    reddit_subreddits: tuple[str, ...] = ()
-    reddit_url: str = DEFAULT_REDDIT_URL  # also where its OAuth API is, in tests
-    rss_feeds: tuple[str, ...] = ()
+    # Each network that is set up, by key, with its own settings (only its module looks inside).
+    networks: Mapping[str, Any] = field(default_factory=dict)
+    network_secrets: tuple[str, ...] = field(default=(), repr=False)
     reply_approvers: frozenset[str] = frozenset()
     business_hours: BusinessHours = field(default_factory=lambda: parse_hours("", "UTC"))
     business_name: str = ""
@@ -83,83 +62,33 @@ class Settings:
     def secrets(self) -> list[str]:
         return [
             s
-            for s in (
-                self.slack_bot_token,
-                self.slack_signing_secret,
-                self.slack_app_token,
-                self.x_bearer_token,
-                self.x_api_key,
-                self.x_api_secret,
-                self.x_access_token,
-                self.x_access_token_secret,
-                self.mastodon_access_token,
-                self.bluesky_app_password,
-                self.reddit_client_secret,
-                self.reddit_password,
-            )
+            for s in (self.slack_bot_token, self.slack_signing_secret, self.slack_app_token, *self.network_secrets)
             if s
         ]
 
     @property
-    def x_enabled(self) -> bool:
-        return bool(self.x_bearer_token and self.x_username)
-
-    @property
-    def mastodon_enabled(self) -> bool:
-        return bool(self.mastodon_base_url and self.mastodon_access_token)
-
-    @property
-    def bluesky_enabled(self) -> bool:
-        return bool(self.bluesky_handle and self.bluesky_app_password)
-
-    @property
-    def reddit_enabled(self) -> bool:
-        return bool(self.reddit_client_id and self.reddit_client_secret and self.reddit_query)
-
-    @property
-    def reddit_can_reply(self) -> bool:
-        return self.reddit_enabled and bool(self.reddit_username and self.reddit_password)
-
-    @property
     def any_source(self) -> bool:
-        return any((self.x_enabled, self.mastodon_enabled, self.bluesky_enabled, self.reddit_enabled, self.rss_feeds))
-
-    @property
-    def x_can_reply(self) -> bool:
-        return self.x_enabled and all(self.x_posting_keys.values())
-
-    @property
-    def x_posting_keys(self) -> dict[str, str]:
-        return {
-            "consumer_key": self.x_api_key,
-            "consumer_secret": self.x_api_secret,
-            "access_token": self.x_access_token,
-            "access_token_secret": self.x_access_token_secret,
-        }
+        return bool(self.networks)
 
     @property
     def display_name(self) -> str:
-        return self.business_name or (f"@{self.x_username}" if self.x_username else "our team")
+        """How replies sign off: the business's name, else its own account on a network, else "our team"."""
+        if self.business_name:
+            return self.business_name
+        signed = (n.account(self.networks[n.key]) for n in registry.networks() if n.key in self.networks)
+        return next((name for name in signed if name), "our team")
 
 
 # --- Reading and checking: every mistake is collected, then all are reported at once. ---------------------------
 
-SECRETS = (
-    "SLACK_BOT_TOKEN",
-    "SLACK_SIGNING_SECRET",
-    "SLACK_APP_TOKEN",
-    "X_BEARER_TOKEN",
-    "X_API_KEY",
-    "X_API_SECRET",
-    "X_ACCESS_TOKEN",
-    "X_ACCESS_TOKEN_SECRET",
-    "MASTODON_ACCESS_TOKEN",
-    "BLUESKY_APP_PASSWORD",
-    "REDDIT_CLIENT_ID",
-    "REDDIT_CLIENT_SECRET",
-    "REDDIT_PASSWORD",
-)
-_POSTING_KEYS = ("X_API_KEY", "X_API_SECRET", "X_ACCESS_TOKEN", "X_ACCESS_TOKEN_SECRET")
+SLACK_SECRETS = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN")
+
+
+def secret_names() -> tuple[str, ...]:
+    """Every setting that is a secret: never echoed in a message, masked in the logs."""
+    return SLACK_SECRETS + registry.secrets()
+
+
 _SLACK_MEMBER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 _SLACK_CHANNEL_ID = re.compile(
     r"^[CGD](?=[A-Z0-9]*[0-9])[A-Z0-9]{2,}$"
@@ -176,12 +105,16 @@ def _shown(raw: str, limit: int = 40) -> str:
     return raw if len(raw) <= limit else raw[: limit - 1] + "…"
 
 
-class _Reader:
-    """Reads settings from `env`, noting every problem instead of stopping at the first."""
+class Reader:
+    """Reads settings from `env`, noting every problem instead of stopping at the first.
+
+    Each network module reads its own settings through one of these (its `read`)."""
 
     def __init__(self, env: Mapping[str, str]):
         self.env = env
         self.problems: list[str] = []
+        self.secrets: list[str] = []  # the secret values read, to be masked in the logs
+        self._secret_names = secret_names()
 
     def problem(self, sentence: str) -> None:
         self.problems.append(sentence)
@@ -191,8 +124,9 @@ class _Reader:
         value = (raw if isinstance(raw, str) else "").strip()
         if not value:
             return default
-        if name in SECRETS:
+        if name in self._secret_names:
             self._secret(name, value)
+            self.secrets.append(value)
         elif _CONTROL.search(value):
             self.problem(f"{name} contains a line break or another invisible character; write it on one line.")
             return default  # so no later message repeats the broken value
@@ -200,10 +134,7 @@ class _Reader:
 
     def _secret(self, name: str, value: str) -> None:
         # Never echo any part of a secret: say what is wrong with it, and where to copy it from.
-        if name == "REDDIT_PASSWORD":  # a password may have spaces and any letter, but not a line break
-            if _CONTROL.search(value):
-                self.problem("REDDIT_PASSWORD contains a line break; write it on one line.")
-        elif re.search(r"\s", value):
+        if re.search(r"\s", value):
             self.problem(f"{name} contains a space or line break; copy it again without spaces.")
         elif "..." in value or "…" in value:
             self.problem(
@@ -257,7 +188,7 @@ class _Reader:
         return found
 
     def names(self, name: str, pattern: str, prefixes: tuple[str, ...], what: str) -> tuple[str, ...]:
-        """A comma-separated list of names (hashtags, subreddits), each with an optional prefix taken off."""
+        """A comma-separated list of names (hashtags, forums), each with an optional prefix taken off."""
         found = []
         for part in _list(self.get(name)):
             for prefix in prefixes:
@@ -267,6 +198,32 @@ class _Reader:
                 return ()
             found.append(part)
         return tuple(found)
+
+    def password(self, name: str) -> str:
+        """A password, which may have spaces and any letter, but not a line break; never echoed."""
+        raw = self.env.get(name)
+        value = (raw if isinstance(raw, str) else "").strip()
+        if _CONTROL.search(value):
+            self.problem(f"{name} contains a line break; write it on one line.")
+        if value:
+            self.secrets.append(value)
+        return value
+
+    def text(self, name: str, limit: int) -> str:
+        raw = self.get(name)
+        if len(raw) > limit:
+            self.problem(f"{name} is {len(raw)} characters long; at most {limit} are allowed.")
+        return raw
+
+    def missing(self, names: tuple[str, ...]) -> list[str]:
+        """Settings of a group that only works whole which are not set, when some of it is; else none."""
+        present = [name for name in names if self.env.get(name, "").strip()]
+        return [name for name in names if name not in present] if present else []
+
+    def together(self, purpose: str, names: tuple[str, ...], where: str) -> None:
+        """Settings that only work together: some set means all are needed."""
+        if missing := self.missing(names):
+            self.problem(f"{purpose}, {', '.join(missing)} must be set too ({where}).")
 
     def one(self, name: str, pattern: str, message: str, strip: tuple[str, ...] = ()) -> str:
         raw = self.get(name)
@@ -343,7 +300,7 @@ def database_problem(path: Path) -> str | None:
     return None
 
 
-def _slack_tokens(r: _Reader, bot_token: str, app_token: str) -> None:
+def _slack_tokens(r: Reader, bot_token: str, app_token: str) -> None:
     where_bot = "the Bot User OAuth Token, which starts with xoxb- (Slack app → OAuth & Permissions)"
     where_app = "the app-level token, which starts with xapp- (Slack app → Basic Information → App-Level Tokens, scope connections:write)"
     if bot_token and not bot_token.startswith(
@@ -368,7 +325,7 @@ def _slack_tokens(r: _Reader, bot_token: str, app_token: str) -> None:
             )
 
 
-def _channel(r: _Reader) -> str:
+def _channel(r: Reader) -> str:
     raw = r.get("SLACK_CHANNEL")
     if raw and not _SLACK_CHANNEL_ID.match(raw):
         r.problem(
@@ -378,45 +335,7 @@ def _channel(r: _Reader) -> str:
     return raw
 
 
-def _posting_keys(r: _Reader) -> None:
-    present = [name for name in _POSTING_KEYS if r.env.get(name, "").strip()]
-    if present and len(present) < len(_POSTING_KEYS):
-        missing = ", ".join(name for name in _POSTING_KEYS if name not in present)
-        r.problem(
-            f"To post replies on X, all four keys are needed; {missing} not set. "
-            "They are on the X developer portal under Keys and tokens (access token with Read and Write)."
-        )
-
-
-# Settings that only work together (what they are for → names, where to find them): some set means all are needed.
-_GROUPS = {
-    "To listen on Mastodon": (
-        ("MASTODON_BASE_URL", "MASTODON_ACCESS_TOKEN"),
-        "Preferences → Development → New application, then copy "
-        "'Your access token'; the base URL is your server's address, like https://mastodon.social",
-    ),
-    "To listen on Bluesky": (
-        ("BLUESKY_HANDLE", "BLUESKY_APP_PASSWORD"),
-        "the handle is like bramblecafe.bsky.social; make an app "
-        "password under Settings → Privacy and security → App passwords",
-    ),
-    "To listen on Reddit": (
-        ("REDDIT_CLIENT_ID", "REDDIT_CLIENT_SECRET", "REDDIT_QUERY"),
-        "create a 'script' app at reddit.com/prefs/apps; REDDIT_QUERY is what to look for, like \"Bramble Café\"",
-    ),
-    "For replies on Reddit": (("REDDIT_USERNAME", "REDDIT_PASSWORD"), "the Reddit account that owns the script app"),
-}
-
-
-def _groups(r: _Reader) -> None:
-    for purpose, (names, where) in _GROUPS.items():
-        present = [name for name in names if r.env.get(name, "").strip()]
-        if present and len(present) < len(names):
-            missing = ", ".join(name for name in names if name not in present)
-            r.problem(f"{purpose}, {missing} must be set too ({where}).")
-
-
-def _approvers(r: _Reader) -> frozenset[str]:
+def _approvers(r: Reader) -> frozenset[str]:
     ids = [part for part in re.split(r"[\s,]+", r.get("REPLY_APPROVERS")) if part]
     wrong = [part for part in ids if not _SLACK_MEMBER_ID.match(part)]
     if wrong:
@@ -431,7 +350,7 @@ def _approvers(r: _Reader) -> frozenset[str]:
 _CLOCK = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 
 
-def _digest_time(r: _Reader) -> time | None:
+def _digest_time(r: Reader) -> time | None:
     raw = r.get("DIGEST_TIME", "09:00")
     if raw.lower() in ("off", "none", "no"):
         return None
@@ -461,10 +380,9 @@ def load(env: Mapping[str, str] | None = None, env_file: str | Path = ".env") ->
     """
     if env is None:
         env = {**_read_env_file(env_file), **os.environ}
-    r = _Reader(env)
+    r = Reader(env)
     get = r.get
-    _posting_keys(r)
-    _groups(r)
+    network_settings = {n.key: n.read(r) for n in registry.networks()}
     try:
         hours = parse_hours(get("BUSINESS_HOURS"), get("BUSINESS_TZ", "UTC"))
     except HoursError as exc:
@@ -496,49 +414,11 @@ def load(env: Mapping[str, str] | None = None, env_file: str | Path = ".env") ->
         slack_channel=_channel(r),
         slack_api_url=r.url("SLACK_API_URL", DEFAULT_SLACK_API_URL).rstrip("/") + "/",
         slack_post_interval=r.number("SLACK_POST_INTERVAL_SECONDS", 1.0, float, 0, 60, " (a minute)"),
-        x_bearer_token=get("X_BEARER_TOKEN"),
-        x_username=r.one(
-            "X_USERNAME",
-            r"[A-Za-z0-9_]{1,15}",
-            "X_USERNAME must be your X handle without the @, like bramblecafe (letters, digits and _, at most 15)",
-            strip=("@",),
-        ),
-        x_search_query=_query(r, "X_SEARCH_QUERY", 512),
-        x_api_url=r.url("X_API_URL", DEFAULT_X_API_URL).rstrip("/"),
-        x_api_key=get("X_API_KEY"),
-        x_api_secret=get("X_API_SECRET"),
-        x_access_token=get("X_ACCESS_TOKEN"),
-        x_access_token_secret=get("X_ACCESS_TOKEN_SECRET"),
-        mastodon_base_url=r.url("MASTODON_BASE_URL", example="https://mastodon.social").rstrip("/"),
-        mastodon_access_token=get("MASTODON_ACCESS_TOKEN"),
-        mastodon_hashtags=r.names("MASTODON_HASHTAGS", r"\w+", ("#",), "hashtags without spaces, like BrambleCafe"),
-        bluesky_handle=r.one(
-            "BLUESKY_HANDLE",
-            r"did:[a-z]+:[\w.:%-]+|[^\s/@:]+\.[^\s/@:]+|[^\s/@:]+@[^\s/@:]+\.[^\s/@:]+",
-            "BLUESKY_HANDLE must be your full handle, like bramblecafe.bsky.social",
-            strip=("@",),
-        ),
-        bluesky_app_password=get("BLUESKY_APP_PASSWORD"),
-        bluesky_search=_query(r, "BLUESKY_SEARCH", 300),
-        bluesky_service_url=r.url("BLUESKY_SERVICE_URL", DEFAULT_BLUESKY_SERVICE_URL).rstrip("/"),
-        reddit_client_id=get("REDDIT_CLIENT_ID"),
-        reddit_client_secret=get("REDDIT_CLIENT_SECRET"),
-        reddit_username=r.one(
-            "REDDIT_USERNAME",
-            r"[A-Za-z0-9_-]{3,20}",
-            "REDDIT_USERNAME must be the Reddit account's name, like bramblecafe (no spaces)",
-            strip=("/", "u/"),
-        ),
-        reddit_password=get("REDDIT_PASSWORD"),
-        reddit_query=_query(r, "REDDIT_QUERY", 512),
-        reddit_subreddits=r.names(
-            "REDDIT_SUBREDDITS", r"[A-Za-z0-9_]{2,21}", ("/", "r/"), "subreddit names like london or cafes"
-        ),
-        reddit_url=r.url("REDDIT_URL", DEFAULT_REDDIT_URL).rstrip("/"),
-        rss_feeds=r.urls("RSS_FEEDS"),
+        networks={key: cfg for key, cfg in network_settings.items() if cfg is not None},
+        network_secrets=tuple(dict.fromkeys(r.secrets)),
         reply_approvers=_approvers(r),
         business_hours=hours,
-        business_name=_query(r, "BUSINESS_NAME", 80),
+        business_name=r.text("BUSINESS_NAME", 80),
         reply_target_minutes=r.number("REPLY_TARGET_MINUTES", 60, int, 0, 10080, " (a week)"),
         digest_time=_digest_time(r),
         reply_templates=templates,
@@ -553,33 +433,9 @@ def load(env: Mapping[str, str] | None = None, env_file: str | Path = ".env") ->
     return settings
 
 
-def _query(r: _Reader, name: str, limit: int) -> str:
-    raw = r.get(name)
-    if len(raw) > limit:
-        r.problem(f"{name} is {len(raw)} characters long; at most {limit} are allowed.")
-    return raw
-
-
-# How to turn on each network, for doctor and `/listen sources`.
-SETUP = {
-    "x": "set X_BEARER_TOKEN and X_USERNAME",
-    "mastodon": "set MASTODON_BASE_URL and MASTODON_ACCESS_TOKEN",
-    "bluesky": "set BLUESKY_HANDLE and BLUESKY_APP_PASSWORD",
-    "reddit": "set REDDIT_CLIENT_ID, REDDIT_CLIENT_SECRET and REDDIT_QUERY",
-    "rss": "set RSS_FEEDS",
-}
-
-
 def networks(settings: Settings) -> dict[str, str | None]:
     """Each network, mapped to None when it is set up, or to how to set it up."""
-    enabled = {
-        "x": settings.x_enabled,
-        "mastodon": settings.mastodon_enabled,
-        "bluesky": settings.bluesky_enabled,
-        "reddit": settings.reddit_enabled,
-        "rss": bool(settings.rss_feeds),
-    }
-    return {name: None if on else SETUP[name] for name, on in enabled.items()}
+    return {n.key: None if n.key in settings.networks else n.setup for n in registry.networks()}
 
 
 def missing_for_service(settings: Settings) -> list[str]:
@@ -595,8 +451,7 @@ def missing_for_service(settings: Settings) -> list[str]:
         )
     if not settings.any_source:
         problems.append(
-            "No source is set up. Set at least one: X_BEARER_TOKEN and X_USERNAME (X), MASTODON_BASE_URL and "
-            "MASTODON_ACCESS_TOKEN, BLUESKY_HANDLE and BLUESKY_APP_PASSWORD, REDDIT_CLIENT_ID, "
-            "REDDIT_CLIENT_SECRET and REDDIT_QUERY, or RSS_FEEDS. README sections 2 and 2c say where to find each."
+            f"No source is set up. Set at least one: {registry.set_up_hint()}. "
+            f"{registry.readme_sections()} say where to find each."
         )
     return problems

@@ -13,6 +13,7 @@ from bot.chat.console import ConsoleSink
 from bot.config import Settings
 from bot.models import Actor, Mention, SentReply
 from bot.pipeline import Pipeline
+from bot.sources import registry
 from bot.sources.sample import SampleSource
 from handlers import actions, reminders
 from handlers.digest import digest_text
@@ -32,7 +33,7 @@ def pretend_to_post(mention: Mention, text: str) -> SentReply:
 
 def act_as_the_team(db, sink: ConsoleSink, out: TextIO) -> None:
     """A few clicks through the same handlers Slack uses, so the summary has response times."""
-    repliers: dict[str, actions.Replier] = {"x": pretend_to_post}
+    repliers: dict[str, actions.Replier] = dict.fromkeys(registry.replying(), pretend_to_post)
 
     def suggestion(mention_id: str) -> str:
         found = responses.card(db, mention_id)

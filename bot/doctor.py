@@ -8,14 +8,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from bot import wiring
-from bot.config import ConfigError, Settings, networks
-
-OK, PROBLEM, NOTE = "✓", "✗", "•"
+from bot.config import ConfigError, Settings
+from bot.sources import registry
+from bot.sources.registry import NOTE, OK, PROBLEM
 
 
 def checks(settings: Settings) -> Iterator[tuple[str, str]]:
     """Yield (mark, sentence) pairs; any PROBLEM means the service will not work as set up."""
-    for check in (_storage, _templates, _schedule, _slack, _x, _other_networks, _any_network):
+    for check in (_storage, _templates, _schedule, _slack, _networks, _any_network):
         try:
             yield from check(settings)
         except Exception as exc:  # one check failing in an unforeseen way must not hide the others
@@ -28,18 +28,12 @@ def checks(settings: Settings) -> Iterator[tuple[str, str]]:
             )
 
 
-# Where the README says how to turn each network on.
-README_NETWORKS = "README → “2. Connect X” and “2c. Mastodon, Bluesky, Reddit and RSS”"
-
-
 def _any_network(settings: Settings):
     if not settings.any_source:
         yield (
             PROBLEM,
-            (
-                "No network is set up, so there is nothing to listen to. Set up at least one: X (X_BEARER_TOKEN and "
-                "X_USERNAME), Mastodon, Bluesky, Reddit or RSS_FEEDS; " + README_NETWORKS + " say where to find each."
-            ),
+            f"No network is set up, so there is nothing to listen to. Set up at least one: {registry.set_up_hint()}; "
+            f"{registry.readme_sections()} say where to find each.",
         )
 
 
@@ -229,106 +223,28 @@ def _approvers(settings: Settings, client):
     yield OK, f"Replies by anyone but {', '.join(names)} wait for their approval."
 
 
-def _x(settings: Settings):
-    if not settings.x_enabled:
-        yield NOTE, "X is not set up (X_BEARER_TOKEN and X_USERNAME); no mentions will be read from X."
-        return
-    from bot.models import SourceError
-    from bot.sources.x import explain, lookup_account, make_client
-
-    client = make_client(settings.x_bearer_token, settings.x_api_url)
-    try:
-        user = lookup_account(client, settings.x_username)
-    except SourceError as exc:
-        yield PROBLEM, str(exc)
-        return
-    except Exception as exc:  # explain() turns tweepy and network errors into words
-        yield PROBLEM, str(explain(exc, settings.x_api_url, settings.x_username))
-        return
-    yield (
-        OK,
-        f"X works: listening for mentions of @{user['username']}"
-        + (f" and posts matching “{settings.x_search_query}”." if settings.x_search_query else "."),
-    )
-    yield from _x_posting(settings)
-
-
-REPLIES = {
-    "mastodon": "replies sent from Slack are posted on Mastodon, addressed to the author",
-    "bluesky": "replies sent from Slack are posted on Bluesky as replies in the thread",
-    "reddit": "replies sent from Slack are posted on Reddit as comments",
-    "rss": "a feed cannot be answered from here; its cards say where to answer",
-}
-
-
-def _other_networks(settings: Settings):
-    """Each network but X: off (and how to turn it on), or a real first read of what it would show."""
-    from bot.chat.cards import network_name
+def _networks(settings: Settings):
+    """Each network: off (and how to turn it on), its own check, or a real first read of what it would show."""
     from bot.models import SourceError
 
-    states = networks(settings)
-    built = {source.name: source for source in wiring.sources(settings)}
-    for name, how_to_enable in states.items():
-        label = network_name(name)
-        if name == "x":
+    for network in registry.networks():
+        label, cfg = network.name, settings.networks.get(network.key)
+        if cfg is None:
+            yield NOTE, f"{label} is not set up ({network.setup}); nothing is read from {label}."
             continue
-        if how_to_enable:
-            yield NOTE, f"{label} is not set up ({how_to_enable}); nothing is read from {label}."
+        if network.check is not None:
+            yield from network.check(cfg)
             continue
         try:
-            found = sum(len(page.mentions) for page in built[name].fetch({}))
+            found = sum(len(page.mentions) for page in network.build(cfg).fetch({}))
         except SourceError as exc:
             yield PROBLEM, f"{label}: {exc}"
             continue
-        replies = (
-            REPLIES[name]
-            if name != "reddit" or settings.reddit_can_reply
-            else (
-                "replies on Reddit are recorded by hand (set REDDIT_USERNAME and REDDIT_PASSWORD to send them from Slack)"
-            )
-        )
         yield (
             OK,
-            f"{label} works: {found} recent mention{'s' if found != 1 else ''} to show on the first poll; {replies}.",
+            f"{label} works: {found} recent mention{'s' if found != 1 else ''} to show on the first poll; "
+            f"{network.replies(cfg)}.",
         )
-
-
-def _x_posting(settings: Settings):
-    if not settings.x_can_reply:
-        yield (
-            NOTE,
-            (
-                "Replies are not posted from Slack (X_API_KEY, X_API_SECRET, X_ACCESS_TOKEN, X_ACCESS_TOKEN_SECRET not set); "
-                "the reply form records replies your team makes on X by hand."
-            ),
-        )
-        return
-    import tweepy
-
-    from bot.sources.x import explain, make_client
-
-    client = make_client("", settings.x_api_url, **settings.x_posting_keys)
-    try:
-        me = client.get_me(user_auth=True)["data"]
-    except tweepy.Unauthorized:
-        yield (
-            PROBLEM,
-            "X rejected the keys for posting replies (401): check X_API_KEY, X_API_SECRET, X_ACCESS_TOKEN and X_ACCESS_TOKEN_SECRET.",
-        )
-        return
-    except Exception as exc:  # explain() turns tweepy and network errors into words
-        yield PROBLEM, str(explain(exc, settings.x_api_url, settings.x_username))
-        return
-    if me["username"].lower() != settings.x_username.lower():
-        yield (
-            PROBLEM,
-            (
-                f"The posting keys belong to @{me['username']}, not @{settings.x_username}: replies would come from the wrong "
-                f"account. Make the access token while logged in to X as @{settings.x_username}."
-            ),
-        )
-        return
-    yield OK, f"Replies sent from Slack will be posted on X as @{me['username']}."
 
 
 @contextmanager

@@ -1,6 +1,6 @@
 """Which language a mention is in, with py3langid's model (shipped in the package, nothing downloaded).
 
-Networks that tag a post's language (X, Mastodon, Bluesky) are trusted; for the rest (Reddit,
+A language the network tagged the post with is trusted; for the rest (networks that tag none,
 feeds, an untagged post) the text is identified here. A short text, or one the model is unsure
 of, is "und" (undetermined): triage then treats it as English only if it looks English.
 """

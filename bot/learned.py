@@ -7,8 +7,8 @@ from dataclasses import replace
 
 import sqlite_utils
 
-from bot.models import REPLY_LIMITS, Mention, Triage
-from bot.replies import reply_length
+from bot.models import Mention, Triage
+from bot.sources import registry
 from storage import team_replies
 from storage.team_replies import PastReply
 
@@ -75,8 +75,8 @@ def with_team_reply(db: sqlite_utils.Database, mention: Mention, triage: Triage)
     if not past:
         return triage
     text, note = readdress(past[0], mention)
-    limit = REPLY_LIMITS.get(mention.source)
-    if not text or (limit and reply_length(mention.source, text) > limit):
+    limit = registry.reply_limit(mention.source)
+    if not text or (limit and registry.reply_length(mention.source, text) > limit):
         return triage
     rest = tuple(s for s in triage.suggestions if s != text)
     # A facts answer stays first; so does the careful reply to a complaint of harm (health, allergy,

@@ -10,24 +10,10 @@ import threading
 from urllib.parse import quote, quote_plus
 
 from bot.config import Settings
+from bot.sources import registry
 
 MASK = "***"
-NOISY = (
-    "tweepy",
-    "urllib3",
-    "requests",
-    "slack_sdk",
-    "slack_bolt",
-    "apscheduler",
-    "httpx",
-    "httpcore",
-    "prawcore",
-    "praw",
-    "atproto",
-    "mastodon",
-    "feedparser",
-    "dotenv",
-)
+NOISY = ("urllib3", "requests", "slack_sdk", "slack_bolt", "apscheduler", "dotenv")  # and each network's own
 
 
 def secret_forms(secret: str) -> set[str]:
@@ -112,9 +98,9 @@ def setup_logging(settings: Settings, level: int = logging.INFO) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    # These libraries log full request headers (bearer tokens included) or form data (Reddit's
-    # password) at DEBUG; httpx (under atproto) logs every request at INFO.
-    for noisy in NOISY:
+    # These libraries (and each network's, which its module names) log full request headers, bearer
+    # tokens included, or login forms at DEBUG.
+    for noisy in NOISY + registry.loggers():
         logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
     # A crash outside any log call (in the main thread or another) is logged, so it is masked too.
     sys.excepthook = _log_crash

@@ -14,8 +14,6 @@ INTENTS = ("question", "complaint", "praise", "other")
 URGENCIES = ("low", "normal", "high")
 # held: spam, never shown; pending: a reply waits for an approver.
 STATUSES = ("new", "held", "claimed", "pending", "replied", "dismissed")
-# Characters a reply may have, per network (X also weighs some characters double; see bot/replies.py).
-REPLY_LIMITS = {"x": 280, "bluesky": 300, "mastodon": 500, "reddit": 10000}
 
 
 @dataclass(frozen=True)

@@ -15,11 +15,9 @@ import regex
 
 from bot.config import ConfigError
 from bot.gated import Gated
-from bot.models import REPLY_LIMITS
+from bot.sources import registry
 
 PLACEHOLDERS = {"handle", "first_name", "topic", "business"}
-NO_LINKS = {"x"}  # a reply with a link costs the business about 13 times more on X
-ADDRESS = {"reddit": "u/{handle}"}  # how a reply addresses the person, where it is not @handle
 SECTIONS = ("complaint", "question", "praise", "other", "not_english")
 # Sad news (a death, a closing, someone much loved leaving) gets a kind word, not "thanks for the
 # mention". A templates file without a `sad` list borrows the built-in one.
@@ -92,7 +90,7 @@ class ReplyTemplates:
         name: str,
         text: str,
         business: str,
-        network: str = "x",
+        network: str,
         english: bool = True,
         count: int = 3,
         serious: str | None = None,
@@ -101,7 +99,8 @@ class ReplyTemplates:
         """Up to `count` replies that fit the network's length limit and conventions. A complaint of
         harm (`serious`: health, allergy, injury…) gets only the careful replies for that kind; a post
         in another language gets replies written in it, where the templates have some."""
-        if network not in REPLY_LIMITS:
+        where = registry.network(network)
+        if where is None or where.reply_limit is None:
             return []  # a feed entry cannot be answered from here, so there is nothing to suggest
         section = intent if english else "not_english"
         templates = self.replies.get(section) or self.replies["other"]
@@ -109,8 +108,7 @@ class ReplyTemplates:
             templates = self.in_language(language, intent)
         if english and intent == "complaint" and serious and self.serious.get(serious):
             templates = self.serious[serious]
-        limit = REPLY_LIMITS[network]
-        allow_links = network not in NO_LINKS
+        limit, allow_links = where.reply_limit, where.links
         values = {
             "handle": handle or None,  # no handle: replies that address one by @handle are left out
             "first_name": first_name(name, handle),
@@ -122,8 +120,8 @@ class ReplyTemplates:
         start = zlib.crc32(text.encode("utf-8")) % len(templates)
         chosen: list[str] = []
         for template in templates[start:] + templates[:start]:
-            reply = fill(template.replace("@{handle}", ADDRESS.get(network, "@{handle}")), values, allow_links)
-            if reply and reply_length(network, reply) <= limit and reply not in chosen:
+            reply = fill(template.replace("@{handle}", where.address), values, allow_links)
+            if reply and where.length(reply) <= limit and reply not in chosen:
                 chosen.append(reply)
             if len(chosen) == count:
                 break
@@ -339,25 +337,6 @@ def fill(template: str, values: dict[str, str | None], allow_links: bool) -> str
         reply = _URL.sub("", reply)
         reply = _SPACES.sub(" ", reply)
     return reply.strip()
-
-
-# twitter-text v3: these code points weigh 1, every other (CJK, emoji…) 2, and any link 23.
-_X_LIGHT_RANGES = ((0, 4351), (8192, 8205), (8208, 8223), (8242, 8247))
-_X_HEAVY = re.compile("[^" + "".join(f"{chr(lo)}-{chr(hi)}" for lo, hi in _X_LIGHT_RANGES) + "]")
-_LINK = re.compile(r"https?://\S+")
-_GRAPHEME = regex.compile(r"\X")
-
-
-def reply_length(network: str, text: str) -> int:
-    """The length the network counts for a reply, to compare with REPLY_LIMITS."""
-    if network == "bluesky":
-        return len(_GRAPHEME.findall(text))  # Bluesky counts what a reader sees as one character
-    if network == "mastodon":
-        return len(_LINK.sub("x" * 23, text))  # any link counts 23
-    if network != "x":
-        return len(text)
-    text = _LINK.sub("x" * 23, text)
-    return len(text) + len(_X_HEAVY.findall(text))  # heavy characters count twice
 
 
 _LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}$")

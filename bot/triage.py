@@ -9,8 +9,9 @@ from bot import language, sentiment
 from bot.facts import Facts
 from bot.gated import Gated
 from bot.intent import LEADING_HANDLES, asks_others, reading, sad_news, serious_kind
-from bot.models import REPLY_LIMITS, URGENCIES, Mention, Triage
-from bot.replies import NO_LINKS, SAD, ReplyTemplates, first_name, reply_length
+from bot.models import URGENCIES, Mention, Triage
+from bot.replies import SAD, ReplyTemplates, first_name
+from bot.sources import registry
 from bot.word_model import Reader, shipped
 
 # Someone selling to us, or pinging the whole channel: spam whatever else the post says.
@@ -150,13 +151,14 @@ class Triager:
 
     def _answer(self, mention: Mention, intent: str) -> tuple[str, str] | None:
         """A question the business's facts answer: the reply that answers it, and the card's note."""
-        if intent != "question" or self.facts is None or mention.source not in REPLY_LIMITS:
+        where = registry.network(mention.source)
+        if intent != "question" or self.facts is None or where is None or where.reply_limit is None:
             return None
-        fact = self.facts.answer(mention.text, datetime.now(UTC), links=mention.source not in NO_LINKS)
+        fact = self.facts.answer(mention.text, datetime.now(UTC), links=where.links)
         if fact is None:
             return None
         name = first_name(mention.author_name, mention.author_handle)
         reply = f"Hi {name}! {fact.text}" if name else f"Thanks for asking! {fact.text}"
-        if reply_length(mention.source, reply) > REPLY_LIMITS[mention.source]:
+        if where.length(reply) > where.reply_limit:
             return None
         return reply, f"📘 The first suggestion is from your facts: {fact.label}."

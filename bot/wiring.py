@@ -10,7 +10,7 @@ from bot.config import Settings, networks
 from bot.models import ChatSink, ReplyingSource, Source
 from bot.pipeline import CycleReport, Pipeline
 from bot.replies import ReplyTemplates
-from bot.sources import x
+from bot.sources import registry
 from bot.triage import Triager
 from handlers import digest, reminders
 from handlers.actions import Replier
@@ -40,48 +40,8 @@ def triager(settings: Settings) -> Triager:
 
 
 def sources(settings: Settings) -> list[Source]:
-    found: list[Source] = []
-    if settings.x_enabled:
-        client = x.make_client(settings.x_bearer_token, settings.x_api_url)
-        posting = x.make_client("", settings.x_api_url, **settings.x_posting_keys) if settings.x_can_reply else None
-        found.append(x.XSource(client, settings.x_username, settings.x_search_query, settings.x_api_url, posting))
-    # Each network's library is imported only when it is set up: atproto alone costs ~40 MB.
-    if settings.mastodon_enabled:
-        from bot.sources import mastodon
-
-        found.append(
-            mastodon.MastodonSource(
-                mastodon.make_client(settings.mastodon_base_url, settings.mastodon_access_token),
-                settings.mastodon_hashtags,
-            )
-        )
-    if settings.bluesky_enabled:
-        from bot.sources import bluesky
-
-        found.append(
-            bluesky.BlueskySource(
-                settings.bluesky_service_url,
-                settings.bluesky_handle,
-                settings.bluesky_app_password,
-                settings.bluesky_search,
-            )
-        )
-    if settings.reddit_enabled:
-        from bot.sources import reddit
-
-        found.append(
-            reddit.RedditSource(
-                reddit.make_client(settings),
-                settings.reddit_query,
-                settings.reddit_subreddits,
-                can_reply=settings.reddit_can_reply,
-            )
-        )
-    if settings.rss_feeds:
-        from bot.sources import rss
-
-        found.append(rss.RssSource(settings.rss_feeds))
-    return found
+    """A source for each network that is set up, in the registry's order."""
+    return [n.build(settings.networks[n.key]) for n in registry.networks() if n.key in settings.networks]
 
 
 def repliers(found: list[Source]) -> dict[str, Replier]:

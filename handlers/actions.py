@@ -15,8 +15,8 @@ from difflib import SequenceMatcher
 import sqlite_utils
 
 from bot.chat.cards import age, network_name
-from bot.models import REPLY_LIMITS, Actor, ChatSink, Mention, NetworkReply, ReplyError, SentReply, Triage
-from bot.replies import reply_length
+from bot.models import Actor, ChatSink, Mention, NetworkReply, ReplyError, SentReply, Triage
+from bot.sources import registry
 from bot.text import clean
 from storage import responses as store
 from storage.mentions import parse_iso, row_to_mention, row_to_triage, utc_now
@@ -159,7 +159,7 @@ def reply_form(
         mention,
         triage,
         draft or "",
-        REPLY_LIMITS.get(mention.source, 280),
+        registry.reply_limit(mention.source) or 280,
         can_send=mention.source in repliers,
         needs_approval=bool(approvers) and not is_approver,
         problem=problem,
@@ -175,8 +175,8 @@ def check_length(mention: Mention, text: str) -> str:
     """A plain-language problem with the reply's length, or ''."""
     if not text.strip():
         return "Write a reply first."
-    limit = REPLY_LIMITS.get(mention.source, 280)
-    length = reply_length(mention.source, text)
+    limit = registry.reply_limit(mention.source) or 280
+    length = registry.reply_length(mention.source, text)
     if length > limit:
         return f"{network_name(mention.source)} allows {limit} characters; this reply counts {length}. Shorten it by {length - limit}."
     return ""

@@ -159,7 +159,7 @@ def test_a_nonsense_setting_is_one_plain_line_that_never_shows_a_secret(base, tm
     assert all(problem.strip() and "\n" not in problem for problem in caught.value.problems)
     assert message.count("\n") == len(caught.value.problems) - 1
     assert "Traceback" not in message and "Error(" not in message
-    if name in config.SECRETS:
+    if name in config.secret_names():
         pieces = [value.strip(), *(p for p in value.split() if len(p) >= 4)]
         assert not any(piece in message for piece in pieces)
 
@@ -214,6 +214,8 @@ def test_sensible_values_are_accepted_and_tidied(base, tmp_path):
             "REDDIT_USERNAME": "u/bramble",
             "REDDIT_PASSWORD": "a pass with spaces ü",
             "MASTODON_HASHTAGS": "#BrambleCafé, millane",
+            "MASTODON_BASE_URL": "https://mastodon.social/",
+            "MASTODON_ACCESS_TOKEN": "token-123456",
             "BLUESKY_HANDLE": "@bramblecafe.bsky.social",
             "BLUESKY_APP_PASSWORD": "abcd-efgh",
             "RSS_FEEDS": "https://a.example/feed, http://127.0.0.1:8080/x.xml",
@@ -222,11 +224,13 @@ def test_sensible_values_are_accepted_and_tidied(base, tmp_path):
         }
     )
     assert settings.port == 65535 and settings.poll_interval == 86400 and settings.slack_post_interval == 0.5
-    assert settings.x_username == "bramble_cafe" and settings.bluesky_handle == "bramblecafe.bsky.social"
-    assert settings.reddit_subreddits == ("london", "cafes") and settings.reddit_username == "bramble"
-    assert (
-        settings.mastodon_hashtags == ("BrambleCafé", "millane") and settings.slack_api_url == "http://127.0.0.1:9/api/"
-    )
+    network = settings.networks
+    assert network["x"].username == "bramble_cafe" and network["bluesky"].handle == "bramblecafe.bsky.social"
+    assert network["reddit"].subreddits == ("london", "cafes") and network["reddit"].username == "bramble"
+    assert network["mastodon"].hashtags == ("BrambleCafé", "millane")
+    assert network["mastodon"].base_url == "https://mastodon.social"
+    assert network["mastodon"].base_url == "https://mastodon.social"
+    assert settings.slack_api_url == "http://127.0.0.1:9/api/"
     # A new database in folders that do not exist yet is fine: they are made at start.
     assert config.load({**base, "DATABASE_PATH": str(tmp_path / "a" / "b" / "new.db")}).database_path.name == "new.db"
 
@@ -377,7 +381,7 @@ def service_logging(monkeypatch):
     monkeypatch.setattr(threading, "excepthook", threading.excepthook)
     stream = io.StringIO()
     monkeypatch.setattr(sys, "stderr", stream)
-    logs.setup_logging(config.Settings(slack_bot_token=SECRET, x_bearer_token="AAAA-bearer-1234"))
+    logs.setup_logging(config.Settings(slack_bot_token=SECRET, network_secrets=("AAAA-bearer-1234",)))
     yield stream
     root.handlers[:] = saved[0]
     root.setLevel(saved[1])

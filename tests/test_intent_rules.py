@@ -288,6 +288,7 @@ def _careful(triager, text, kind):
             name="Maria López",
             text=text,
             business="Bramble Café",
+            network="x",
             serious=kind,
         )
     )

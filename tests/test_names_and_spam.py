@@ -9,8 +9,9 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.config import DEFAULT_TEMPLATES
-from bot.models import REPLY_LIMITS, Mention
-from bot.replies import ReplyTemplates, first_name, reply_length, without_name
+from bot.models import Mention
+from bot.replies import ReplyTemplates, first_name, without_name
+from bot.sources import registry
 from bot.triage import Triager, is_spam
 from tests.helpers import run_cli
 
@@ -183,7 +184,7 @@ def test_cli_triage_suggests_replies_within_the_networks_limit(network, tmp_path
     assert len(rows) == 5 and not rows[3]["spam"]
     for row in rows:
         assert row["suggestions"], row
-        assert all(reply_length(network, s) <= REPLY_LIMITS[network] for s in row["suggestions"])
+        assert all(registry.reply_length(network, s) <= registry.reply_limit(network) for s in row["suggestions"])
     replies = [s for row in rows for s in row["suggestions"]]
     assert any("Aisha" in s for s in replies)
     if network == "reddit":

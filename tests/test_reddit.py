@@ -116,8 +116,8 @@ def test_a_reply_is_a_comment_under_the_post(fake_reddit, fake_slack, poll, db, 
     post = fake_reddit.post("Bramble Café open on bank holiday?")
     poll()
     [row] = list(db["mentions"].rows)
-    settings = config.load({**env, **reddit_env})
-    source = reddit.RedditSource(reddit.make_client(settings), settings.reddit_query, can_reply=True)
+    cfg = config.load({**env, **reddit_env}).networks["reddit"]
+    source = reddit.RedditSource(reddit.make_client(cfg), cfg.query, can_reply=True)
 
     sent = source.reply(store.row_to_mention(row), "Yes, 9 to 3!")
 
@@ -131,8 +131,8 @@ def test_a_refused_reply_says_nothing_was_posted(fake_reddit, fake_slack, poll, 
     fake_reddit.post("Bramble Café review")
     poll()
     [row] = list(db["mentions"].rows)
-    settings = config.load({**env, **reddit_env})
-    source = reddit.RedditSource(reddit.make_client(settings), settings.reddit_query, can_reply=True)
+    cfg = config.load({**env, **reddit_env}).networks["reddit"]
+    source = reddit.RedditSource(reddit.make_client(cfg), cfg.query, can_reply=True)
     fake_reddit.fail_next(
         "/api/comment", Reply(200, {"json": {"errors": [["THREAD_LOCKED", "that thread is locked", "parent"]]}})
     )

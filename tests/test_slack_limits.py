@@ -17,7 +17,8 @@ from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
 from bot.chat import slack_actions, slack_cards, slack_reports, slack_views
-from bot.models import REPLY_LIMITS, Handling, Mention, Triage
+from bot.models import Handling, Mention, Triage
+from bot.sources import registry
 from handlers.actions import ReplyForm
 from tests.fakes.slack_api import message_problems, view_problems
 
@@ -93,7 +94,7 @@ def urls() -> st.SearchStrategy[str]:
 
 @st.composite
 def mentions(draw, max_id: int = 2500) -> Mention:
-    source = draw(st.sampled_from(sorted(REPLY_LIMITS) + ["rss"]))
+    source = draw(st.sampled_from(registry.KEYS))
     raw = {"feed_title": draw(hostile()), "feed": draw(urls())} if source == "rss" else {}
     return Mention(
         source=source,

@@ -137,6 +137,7 @@ def test_money_taken_in_words_the_harm_lists_lack_is_high_with_careful_replies(t
         name=m.author_name,
         text=m.text,
         business=triager.business,
+        network="x",
         serious="money",
     )
     assert t.suggestions and set(t.suggestions) <= set(careful)

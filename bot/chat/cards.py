@@ -5,15 +5,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from bot.models import Handling, Mention, Triage
+from bot.sources import registry
 from bot.text import one_line
 
-NETWORKS = {"x": "X", "mastodon": "Mastodon", "bluesky": "Bluesky", "reddit": "Reddit", "rss": "RSS"}
 LABEL_ICONS = {"negative": "😠", "neutral": "😐", "positive": "😊"}
 URGENCY_ICONS = {"high": "🔴", "normal": "🟡", "low": "⚪"}
 
 
-def network_name(source: str) -> str:
-    return NETWORKS.get(source, source.capitalize())
+network_name = registry.name
 
 
 def feed_title(mention: Mention, limit: int = 200) -> str:
@@ -27,7 +26,8 @@ def where_to_answer(mention: Mention, feed: str | None = None) -> str:
 
     `feed` is the feed's title as the chat platform needs it shown (made safe); by default `feed_title`.
     """
-    if mention.source != "rss":
+    network = registry.network(mention.source)
+    if network is None or network.reply_limit is not None:
         return ""
     feed = (feed if feed is not None else feed_title(mention)) or "a feed"
     return (

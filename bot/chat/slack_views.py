@@ -96,7 +96,7 @@ def reply_view(
     if error:
         blocks.append(_error(error))
     blocks.append(_mention_summary(form))
-    if form.mention.source == "rss":
+    if cards.where_to_answer(form.mention):
         # Nothing to type here: a feed entry is answered on its own page, if at all.
         page = link(form.mention.url, "the page itself")
         blocks.append(

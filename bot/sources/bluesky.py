@@ -5,23 +5,22 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
-from atproto import Client, models
-from atproto.exceptions import (
-    AtProtocolError,
-    BadRequestError,
-    ModelError,
-    NetworkError,
-    RateLimitExceededError,
-    RequestException,
-    UnauthorizedError,
-)
-from atproto_client.utils.facet_detection import detect_facets
+import regex
 
 from bot.models import Mention, Page, ReplyError, SentReply, SourceError
 from bot.sources.common import FIRST_POLL_SIZE, iso, scrub, utc
 from bot.sources.deadline import deadline_request, exceeded, took_too_long
+from bot.sources.registry import Network
+
+if TYPE_CHECKING:  # the library is imported where it is used, so declaring the network costs nothing
+    from atproto import Client
+    from atproto.exceptions import RequestException
+
+    from bot.config import Reader
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +38,14 @@ def post_url(handle: str, uri: str) -> str:
 
 def explain(exc: Exception, where: str) -> SourceError:
     """Turn an atproto error into words for the owner, with when to try again."""
+    from atproto.exceptions import (
+        BadRequestError,
+        NetworkError,
+        RateLimitExceededError,
+        RequestException,
+        UnauthorizedError,
+    )
+
     seconds = exceeded(exc)
     if seconds is not None:
         return SourceError(took_too_long("Bluesky", seconds))
@@ -75,6 +82,14 @@ def _detail(exc: RequestException) -> str:
 
 
 def explain_reply(exc: Exception) -> ReplyError:
+    from atproto.exceptions import (
+        BadRequestError,
+        NetworkError,
+        RateLimitExceededError,
+        RequestException,
+        UnauthorizedError,
+    )
+
     if isinstance(exc, RateLimitExceededError):
         return ReplyError("Bluesky is limiting how often the account can post, so nothing was posted. Try again later.")
     if isinstance(exc, UnauthorizedError):
@@ -107,6 +122,7 @@ class BlueskySource:
     can_reply = True
 
     def __init__(self, service_url: str, handle: str, app_password: str, search: str = ""):
+
         self.service_url = service_url
         self.handle = handle
         self._password = app_password
@@ -116,6 +132,8 @@ class BlueskySource:
 
     def client(self) -> Client:
         """A logged-in client, made once: the SDK refreshes the session itself (createSession is rate-limited)."""
+        from atproto import Client
+
         with self._login_lock:
             if self._client is None:
                 # Every request with a total deadline, and pages with a lone surrogate read, not refused.
@@ -125,6 +143,9 @@ class BlueskySource:
             return self._client
 
     def fetch(self, cursors: dict[str, str]) -> Iterator[Page]:
+        from atproto import models
+        from atproto.exceptions import AtProtocolError, UnauthorizedError
+
         try:
             client = self.client()
             own = client.me.did
@@ -201,6 +222,10 @@ class BlueskySource:
 
     def reply(self, mention: Mention, text: str) -> SentReply:
         """Post `text` as a reply record: the thread's root and the mention as parent, with its links made clickable."""
+        from atproto import models
+        from atproto.exceptions import AtProtocolError
+        from atproto_client.utils.facet_detection import detect_facets
+
         parent = models.ComAtprotoRepoStrongRef.Main(uri=mention.raw["uri"], cid=mention.raw["cid"])
         root = mention.raw.get("root") or {}
         root_ref = models.ComAtprotoRepoStrongRef.Main(uri=root["uri"], cid=root["cid"]) if root else parent
@@ -237,6 +262,8 @@ def _indexed_at(item: dict) -> datetime | None:
 def _parse_each(items: list, parse: Callable) -> list[Mention]:
     """Each item on its own: the SDK validates a whole page at once, so one malformed
     post would otherwise hold back every post after it, poll after poll."""
+    from atproto.exceptions import ModelError
+
     found = []
     for item in items:
         try:
@@ -280,3 +307,53 @@ def _to_mention(uri: str, cid: str, author: dict, record: dict, own_did: str) ->
         lang=langs[0] if langs else None,
         raw=scrub({"uri": uri, "cid": cid, "root": reply.get("root")}),
     )
+
+
+# --- The network: its settings, how it counts a reply, and its declaration. --------------------------------------
+
+SERVICE_URL = "https://bsky.social"
+
+
+@dataclass(frozen=True)
+class BlueskySettings:
+    handle: str
+    app_password: str = field(repr=False)
+    search: str = ""
+    service_url: str = SERVICE_URL
+
+
+def read_settings(r: Reader) -> BlueskySettings | None:
+    r.together(
+        "To listen on Bluesky",
+        ("BLUESKY_HANDLE", "BLUESKY_APP_PASSWORD"),
+        f"the handle is like bramblecafe.bsky.social; make an app password under {APP_PASSWORDS}",
+    )
+    handle = r.one(
+        "BLUESKY_HANDLE",
+        r"did:[a-z]+:[\w.:%-]+|[^\s/@:]+\.[^\s/@:]+|[^\s/@:]+@[^\s/@:]+\.[^\s/@:]+",
+        "BLUESKY_HANDLE must be your full handle, like bramblecafe.bsky.social",
+        strip=("@",),
+    )
+    app_password = r.get("BLUESKY_APP_PASSWORD")
+    search = r.text("BLUESKY_SEARCH", 300)
+    service_url = r.url("BLUESKY_SERVICE_URL", SERVICE_URL).rstrip("/")
+    return BlueskySettings(handle, app_password, search, service_url) if handle and app_password else None
+
+
+_GRAPHEME = regex.compile(r"\X")
+
+NETWORK = Network(
+    key="bluesky",
+    name="Bluesky",
+    read=read_settings,
+    setup="set BLUESKY_HANDLE and BLUESKY_APP_PASSWORD",
+    needs="BLUESKY_HANDLE and BLUESKY_APP_PASSWORD",
+    readme="2c. Mastodon, Bluesky, Reddit and RSS",
+    build=lambda cfg: BlueskySource(cfg.service_url, cfg.handle, cfg.app_password, cfg.search),
+    secrets=("BLUESKY_APP_PASSWORD",),
+    replies=lambda cfg: "replies sent from Slack are posted on Bluesky as replies in the thread",
+    reply_limit=300,
+    length=lambda text: len(_GRAPHEME.findall(text)),  # Bluesky counts what a reader sees as one character
+    loggers=("atproto", "httpx", "httpcore"),  # httpx logs every request at INFO
+    sample_link="https://bsky.app/profile/{handle}/post/{rkey}",
+)

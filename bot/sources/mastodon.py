@@ -3,24 +3,23 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 import requests
-from mastodon import (
-    Mastodon,
-    MastodonAPIError,
-    MastodonError,
-    MastodonNetworkError,
-    MastodonNotFoundError,
-    MastodonRatelimitError,
-    MastodonServerError,
-    MastodonUnauthorizedError,
-)
 
 from bot.models import Mention, Page, ReplyError, SentReply, SourceError
 from bot.sources.common import FIRST_POLL_SIZE, html_to_text, scrub, utc
 from bot.sources.deadline import deadline_session, exceeded, took_too_long
+from bot.sources.registry import Network
+
+if TYPE_CHECKING:  # the library is imported where it is used, so declaring the network costs nothing
+    from mastodon import Mastodon, MastodonError
+
+    from bot.config import Reader
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +32,8 @@ def make_client(base_url: str, access_token: str) -> Mastodon:
     # "throw": Mastodon.py's default is to sleep through a rate limit inside the poll,
     # which would hold up every other source; we back off between polls instead.
     # The session gives every request a total deadline (request_timeout is per read).
+    from mastodon import Mastodon
+
     return Mastodon(
         access_token=access_token,
         api_base_url=base_url,
@@ -46,6 +47,15 @@ def make_client(base_url: str, access_token: str) -> Mastodon:
 
 def explain(exc: Exception, client: Mastodon) -> SourceError:
     """Turn a Mastodon.py error into words for the owner, with when to try again."""
+    from mastodon import (
+        MastodonAPIError,
+        MastodonNetworkError,
+        MastodonNotFoundError,
+        MastodonRatelimitError,
+        MastodonServerError,
+        MastodonUnauthorizedError,
+    )
+
     where = client.api_base_url
     seconds = exceeded(exc)
     if seconds is not None:
@@ -90,6 +100,14 @@ def explain(exc: Exception, client: Mastodon) -> SourceError:
 
 def explain_reply(exc: Exception) -> ReplyError:
     """Why a reply could not be posted, in words for the person who wrote it."""
+    from mastodon import (
+        MastodonAPIError,
+        MastodonNotFoundError,
+        MastodonRatelimitError,
+        MastodonServerError,
+        MastodonUnauthorizedError,
+    )
+
     if isinstance(exc, MastodonRatelimitError):
         return ReplyError(
             "Mastodon is limiting how often the account can post, so nothing was posted. Try again in a few minutes."
@@ -135,6 +153,8 @@ class MastodonSource:
         self.hashtags = tuple(tag.lstrip("#") for tag in hashtags if tag.lstrip("#"))
 
     def fetch(self, cursors: dict[str, str]) -> Iterator[Page]:
+        from mastodon import MastodonError
+
         try:
             yield from self._read(
                 "mentions",
@@ -169,6 +189,8 @@ class MastodonSource:
 
     def reply(self, mention: Mention, text: str) -> SentReply:
         """Post `text` as a reply, addressed to the author and as visible as the mention was."""
+        from mastodon import MastodonError
+
         text = addressed(mention.author_handle, text)
         try:
             status = self.client.status_post(
@@ -249,3 +271,45 @@ def to_mention(status: dict) -> Mention:
             }
         ),
     )
+
+
+# --- The network: its settings, how it counts a reply, and its declaration. --------------------------------------
+
+
+@dataclass(frozen=True)
+class MastodonSettings:
+    base_url: str
+    access_token: str = field(repr=False)
+    hashtags: tuple[str, ...] = ()
+
+
+def read_settings(r: Reader) -> MastodonSettings | None:
+    r.together(
+        "To listen on Mastodon",
+        ("MASTODON_BASE_URL", "MASTODON_ACCESS_TOKEN"),
+        "Preferences → Development → New application, then copy "
+        "'Your access token'; the base URL is your server's address, like https://mastodon.social",
+    )
+    base_url = r.url("MASTODON_BASE_URL", example="https://mastodon.social").rstrip("/")
+    access_token = r.get("MASTODON_ACCESS_TOKEN")
+    hashtags = r.names("MASTODON_HASHTAGS", r"\w+", ("#",), "hashtags without spaces, like BrambleCafe")
+    return MastodonSettings(base_url, access_token, hashtags) if base_url and access_token else None
+
+
+_LINK = re.compile(r"https?://\S+")
+
+NETWORK = Network(
+    key="mastodon",
+    name="Mastodon",
+    read=read_settings,
+    setup="set MASTODON_BASE_URL and MASTODON_ACCESS_TOKEN",
+    needs="MASTODON_BASE_URL and MASTODON_ACCESS_TOKEN",
+    readme="2c. Mastodon, Bluesky, Reddit and RSS",
+    build=lambda cfg: MastodonSource(make_client(cfg.base_url, cfg.access_token), cfg.hashtags),
+    secrets=("MASTODON_ACCESS_TOKEN",),
+    replies=lambda cfg: "replies sent from Slack are posted on Mastodon, addressed to the author",
+    reply_limit=500,
+    length=lambda text: len(_LINK.sub("x" * 23, text)),  # any link counts 23
+    loggers=("mastodon",),
+    sample_link="https://{server}/@{user}/{id}",
+)

@@ -5,17 +5,20 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from itertools import islice
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import praw
-import prawcore
-
-from bot.config import Settings
 from bot.models import Mention, Page, ReplyError, SentReply, SourceError
 from bot.sources.common import FIRST_POLL_SIZE, scrub
 from bot.sources.deadline import deadline_session, exceeded, took_too_long
+from bot.sources.registry import Network
+
+if TYPE_CHECKING:  # the library is imported where it is used, so declaring the network costs nothing
+    import praw
+
+    from bot.config import Reader
 
 log = logging.getLogger(__name__)
 
@@ -28,21 +31,17 @@ TEXT_LIMIT = 700
 RATE_WINDOW = timedelta(minutes=10)
 
 
-def make_client(settings: Settings) -> praw.Reddit:
-    extra: dict[str, Any] = (
-        {"username": settings.reddit_username, "password": settings.reddit_password}
-        if settings.reddit_can_reply
-        else {}
-    )
+def make_client(cfg: RedditSettings) -> praw.Reddit:
+    import praw
+
+    extra: dict[str, Any] = {"username": cfg.username, "password": cfg.password} if cfg.can_reply else {}
     return praw.Reddit(
-        client_id=settings.reddit_client_id,
-        client_secret=settings.reddit_client_secret,
-        user_agent=f"python:listening-post:1.0 (by /u/{settings.reddit_username or 'listening-post'})",
+        client_id=cfg.client_id,
+        client_secret=cfg.client_secret,
+        user_agent=f"python:listening-post:1.0 (by /u/{cfg.username or 'listening-post'})",
         check_for_updates=False,  # otherwise every start asks PyPI for a newer praw
-        reddit_url=settings.reddit_url,
-        oauth_url=settings.reddit_url.replace("://www.", "://oauth.")
-        if "://www." in settings.reddit_url
-        else settings.reddit_url,
+        reddit_url=cfg.url,
+        oauth_url=cfg.url.replace("://www.", "://oauth.") if "://www." in cfg.url else cfg.url,
         timeout=20,
         requestor_kwargs={"session": deadline_session()},  # a total deadline for every request
         **extra,
@@ -51,6 +50,8 @@ def make_client(settings: Settings) -> praw.Reddit:
 
 def explain(exc: Exception) -> SourceError:
     """Turn a praw/prawcore error into words for the owner, with when to try again."""
+    import prawcore
+
     seconds = exceeded(exc)
     if seconds is not None:
         return SourceError(took_too_long("Reddit", seconds))
@@ -93,6 +94,9 @@ def _reset_at(exc: Exception) -> datetime:
 
 
 def explain_reply(exc: Exception) -> ReplyError:
+    import praw
+    import prawcore
+
     if isinstance(exc, praw.exceptions.RedditAPIException):
         item = exc.items[0] if exc.items else None
         reason = f"{item.error_type}: {item.message}" if item else "no reason given"
@@ -130,6 +134,9 @@ class RedditSource:
         self._named = re.compile(r"\b" + re.escape(query.strip('"').strip()) + r"\b", re.IGNORECASE)
 
     def fetch(self, cursors: dict[str, str]) -> Iterator[Page]:
+        import praw
+        import prawcore
+
         try:
             subreddit = self.client.subreddit(self.where)
             key = f"posts:{self.where}:{self.query}"
@@ -183,6 +190,9 @@ class RedditSource:
 
     def reply(self, mention: Mention, text: str) -> SentReply:
         """Post `text` as a comment under the post or comment."""
+        import praw
+        import prawcore
+
         kind, _, thing_id = mention.external_id.partition("_")
         thing = self.client.submission(id=thing_id) if kind == "t3" else self.client.comment(id=thing_id)
         try:
@@ -225,6 +235,8 @@ def _parse_each(items: Iterable) -> list[Mention]:
 
 
 def to_mention(item) -> Mention:
+    import praw
+
     if item.author is None:
         raise ValueError("deleted")  # a deleted post or comment has no one to answer
     handle = item.author.name
@@ -248,3 +260,71 @@ def to_mention(item) -> Mention:
         in_reply_to=in_reply_to,
         raw=scrub({"subreddit": str(item.subreddit), "kind": item.fullname[:2]}),
     )
+
+
+# --- The network: its settings and its declaration. ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RedditSettings:
+    client_id: str = field(repr=False)
+    client_secret: str = field(repr=False)
+    query: str
+    subreddits: tuple[str, ...] = ()
+    username: str = ""
+    password: str = field(default="", repr=False)
+    url: str = SITE  # also where its OAuth API is, in tests
+
+    @property
+    def can_reply(self) -> bool:
+        return bool(self.username and self.password)
+
+
+def read_settings(r: Reader) -> RedditSettings | None:
+    r.together(
+        "To listen on Reddit",
+        ("REDDIT_CLIENT_ID", "REDDIT_CLIENT_SECRET", "REDDIT_QUERY"),
+        "create a 'script' app at reddit.com/prefs/apps; REDDIT_QUERY is what to look for, like \"Bramble Café\"",
+    )
+    r.together(
+        "For replies on Reddit", ("REDDIT_USERNAME", "REDDIT_PASSWORD"), "the Reddit account that owns the script app"
+    )
+    client_id, client_secret = r.get("REDDIT_CLIENT_ID"), r.get("REDDIT_CLIENT_SECRET")
+    username = r.one(
+        "REDDIT_USERNAME",
+        r"[A-Za-z0-9_-]{3,20}",
+        "REDDIT_USERNAME must be the Reddit account's name, like bramblecafe (no spaces)",
+        strip=("/", "u/"),
+    )
+    password = r.password("REDDIT_PASSWORD")
+    query = r.text("REDDIT_QUERY", 512)
+    subreddits = r.names(
+        "REDDIT_SUBREDDITS", r"[A-Za-z0-9_]{2,21}", ("/", "r/"), "subreddit names like london or cafes"
+    )
+    url = r.url("REDDIT_URL", SITE).rstrip("/")
+    if not (client_id and client_secret and query):
+        return None
+    return RedditSettings(client_id, client_secret, query, subreddits, username, password, url)
+
+
+def _replies(cfg: RedditSettings) -> str:
+    if cfg.can_reply:
+        return "replies sent from Slack are posted on Reddit as comments"
+    return "replies on Reddit are recorded by hand (set REDDIT_USERNAME and REDDIT_PASSWORD to send them from Slack)"
+
+
+NETWORK = Network(
+    key="reddit",
+    name="Reddit",
+    read=read_settings,
+    setup="set REDDIT_CLIENT_ID, REDDIT_CLIENT_SECRET and REDDIT_QUERY",
+    needs="REDDIT_CLIENT_ID, REDDIT_CLIENT_SECRET and REDDIT_QUERY",
+    readme="2c. Mastodon, Bluesky, Reddit and RSS",
+    build=lambda cfg: RedditSource(make_client(cfg), cfg.query, cfg.subreddits, can_reply=cfg.can_reply),
+    secrets=("REDDIT_CLIENT_ID", "REDDIT_CLIENT_SECRET", "REDDIT_PASSWORD"),
+    replies=_replies,
+    reply_limit=10000,
+    address="u/{handle}",
+    loggers=("prawcore", "praw"),  # praw logs the password form at DEBUG
+    sample_link="https://www.reddit.com/comments/{thing}/",
+)

@@ -9,14 +9,18 @@ import logging
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, urlsplit
 
-import feedparser
 import requests
 
 from bot.models import Mention, Page, SourceError
 from bot.sources.common import FIRST_POLL_SIZE, html_to_text, iso, scrub, utc
 from bot.sources.deadline import deadline_session, exceeded, took_too_long
+from bot.sources.registry import Network
+
+if TYPE_CHECKING:
+    from bot.config import Reader
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +57,8 @@ class RssSource:
     def _read(self, url: str, key: str, state: dict) -> Page | None:
         # Fetched with requests, not by feedparser itself: feedparser has no timeout, and
         # one feed that never answers would stall every source's poll.
+        import feedparser
+
         headers = {}
         if state.get("etag"):
             headers["If-None-Match"] = state["etag"]
@@ -180,3 +186,23 @@ def unwrap(link: str) -> str:
         if target and target[0].startswith("http"):
             return target[0]
     return link
+
+
+# --- The network: its settings and its declaration. ---------------------------------------------------------------
+
+
+def read_settings(r: Reader) -> tuple[str, ...] | None:
+    return r.urls("RSS_FEEDS") or None
+
+
+NETWORK = Network(
+    key="rss",
+    name="RSS",
+    read=read_settings,
+    setup="set RSS_FEEDS",
+    needs="RSS_FEEDS",
+    readme="2c. Mastodon, Bluesky, Reddit and RSS",
+    build=RssSource,
+    replies=lambda feeds: "a feed cannot be answered from here; its cards say where to answer",
+    loggers=("feedparser",),
+)

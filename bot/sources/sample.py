@@ -8,14 +8,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.models import Mention, Page
+from bot.sources import registry
 
 SAMPLE_FILE = Path(__file__).resolve().parents[1] / "sample_mentions.json"
-PROFILE_URLS = {
-    "x": "https://x.com/{handle}/status/{id}",
-    "mastodon": "https://{server}/@{user}/{id}",
-    "bluesky": "https://bsky.app/profile/{handle}/post/{rkey}",
-    "reddit": "https://www.reddit.com/comments/{thing}/",
-}
 
 
 def sample_url(entry: dict) -> str:
@@ -23,7 +18,8 @@ def sample_url(entry: dict) -> str:
     if entry.get("url"):
         return entry["url"]
     user, _, server = entry["handle"].partition("@")
-    return PROFILE_URLS.get(entry["network"], "").format(
+    network = registry.network(entry["network"])
+    return (network.sample_link if network else "").format(
         handle=entry["handle"],
         id=entry["id"],
         user=user,

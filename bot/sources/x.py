@@ -5,21 +5,29 @@ from __future__ import annotations
 import html
 import json
 import logging
+import re
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import requests
-import tweepy
 from urllib3.util.retry import Retry
 
-from bot.config import DEFAULT_X_API_URL
 from bot.models import Mention, NetworkReply, Page, ReplyError, SentReply, SourceError
 from bot.sources.common import scrub
 from bot.sources.deadline import DeadlineAdapter, exceeded, took_too_long
+from bot.sources.registry import NOTE, OK, PROBLEM, Check, Network
 from bot.text import clean
 
+if TYPE_CHECKING:  # tweepy is imported where it is used, so declaring the network costs nothing
+    import tweepy
+
+    from bot.config import Reader
+
 log = logging.getLogger(__name__)
+
+API_URL = "https://api.twitter.com"
 
 TWEET_FIELDS = ["created_at", "author_id", "conversation_id", "referenced_tweets", "lang", "in_reply_to_user_id"]
 USER_FIELDS = ["username", "name", "public_metrics"]
@@ -46,17 +54,19 @@ class XTransport(DeadlineAdapter):
         self.timeout = timeout
 
     def send(self, request, **kwargs):
-        if self.base_url != DEFAULT_X_API_URL and request.url.startswith(DEFAULT_X_API_URL):
-            request.url = self.base_url + request.url[len(DEFAULT_X_API_URL) :]
+        if self.base_url != API_URL and request.url.startswith(API_URL):
+            request.url = self.base_url + request.url[len(API_URL) :]
         kwargs["timeout"] = kwargs.get("timeout") or self.timeout
         return super().send(request, **kwargs)
 
 
-def make_client(bearer_token: str, api_url: str = DEFAULT_X_API_URL, **user_keys: str) -> tweepy.Client:
+def make_client(bearer_token: str, api_url: str = API_URL, **user_keys: str) -> tweepy.Client:
+    import tweepy
+
     # wait_on_rate_limit stays off: without a reset header tweepy retries in a tight loop.
     # Raw dicts (not tweepy's models) so one malformed post can be skipped, not fail the page.
     client = tweepy.Client(bearer_token=bearer_token, wait_on_rate_limit=False, return_type=dict, **user_keys)
-    client.session.mount(DEFAULT_X_API_URL + "/", XTransport(api_url))
+    client.session.mount(API_URL + "/", XTransport(api_url))
     return client
 
 
@@ -67,6 +77,8 @@ def start_of_next_month(now: datetime) -> datetime:
 
 def explain(exc: Exception, api_url: str, username: str = "") -> SourceError:
     """Turn a tweepy or network error into words for the owner, with when to try again."""
+    import tweepy
+
     now = datetime.now(UTC)
     seconds = exceeded(exc)
     if seconds is not None:
@@ -123,6 +135,8 @@ def lookup_account(client: tweepy.Client, username: str) -> dict:
 
 def explain_reply(exc: Exception) -> ReplyError:
     """Why a reply could not be posted, in words for the person who wrote it."""
+    import tweepy
+
     if isinstance(exc, tweepy.TooManyRequests):
         now = datetime.now(UTC)
         if _usage_capped(exc):
@@ -186,7 +200,7 @@ class XSource:
         client: tweepy.Client,
         username: str,
         search_query: str = "",
-        api_url: str = DEFAULT_X_API_URL,
+        api_url: str = API_URL,
         posting_client: tweepy.Client | None = None,
     ):
         self.client = client
@@ -201,6 +215,8 @@ class XSource:
 
     def reply(self, mention: Mention, text: str) -> SentReply:
         """Post `text` as the account's reply to `mention`."""
+        import tweepy
+
         if self.posting_client is None:
             raise ReplyError(
                 "Listening Post has no posting keys for X; set X_API_KEY and the others (README, step 2b)."
@@ -214,6 +230,8 @@ class XSource:
         return SentReply(tweet_id, f"https://x.com/{self.username}/status/{tweet_id}")
 
     def fetch(self, cursors: dict[str, str]) -> Iterator[Page]:
+        import tweepy
+
         try:
             yield from self._fetch(cursors)
         # The libraries' errors and a page of the wrong shape (_Unreadable) are X's problem, said in plain words;
@@ -437,3 +455,135 @@ def to_mention(raw: dict, user: dict) -> Mention:
         lang=raw.get("lang"),
         raw=scrub({**raw, "author": user} if user else raw),  # stored as JSON: no lone surrogates
     )
+
+
+# --- The network: its settings, doctor's check, how it counts a reply, and its declaration. ----------------------
+
+POSTING_KEYS = ("X_API_KEY", "X_API_SECRET", "X_ACCESS_TOKEN", "X_ACCESS_TOKEN_SECRET")
+
+
+@dataclass(frozen=True)
+class XSettings:
+    bearer_token: str = field(repr=False)
+    username: str
+    search_query: str = ""
+    api_url: str = API_URL
+    posting_keys: dict[str, str] = field(default_factory=dict, repr=False)  # OAuth 1.0a user keys, all four or none
+
+    @property
+    def can_reply(self) -> bool:
+        return len(self.posting_keys) == 4 and all(self.posting_keys.values())
+
+
+def read_settings(r: Reader) -> XSettings | None:
+    if missing := r.missing(POSTING_KEYS):
+        r.problem(
+            f"To post replies on X, all four keys are needed; {', '.join(missing)} not set. "
+            "They are on the X developer portal under Keys and tokens (access token with Read and Write)."
+        )
+    bearer_token = r.get("X_BEARER_TOKEN")
+    username = r.one(
+        "X_USERNAME",
+        r"[A-Za-z0-9_]{1,15}",
+        "X_USERNAME must be your X handle without the @, like bramblecafe (letters, digits and _, at most 15)",
+        strip=("@",),
+    )
+    search_query = r.text("X_SEARCH_QUERY", 512)
+    api_url = r.url("X_API_URL", API_URL).rstrip("/")
+    keys = dict(
+        zip(
+            ("consumer_key", "consumer_secret", "access_token", "access_token_secret"),
+            map(r.get, POSTING_KEYS),
+            strict=True,
+        )
+    )
+    if not (bearer_token and username):
+        return None
+    return XSettings(bearer_token, username, search_query, api_url, keys if all(keys.values()) else {})
+
+
+def build(cfg: XSettings) -> XSource:
+    client = make_client(cfg.bearer_token, cfg.api_url)
+    posting = make_client("", cfg.api_url, **cfg.posting_keys) if cfg.can_reply else None
+    return XSource(client, cfg.username, cfg.search_query, cfg.api_url, posting)
+
+
+def check(cfg: XSettings) -> Iterator[Check]:
+    """The account looked up with the bearer token, then the posting keys tried."""
+    client = make_client(cfg.bearer_token, cfg.api_url)
+    try:
+        user = lookup_account(client, cfg.username)
+    except SourceError as exc:
+        yield PROBLEM, str(exc)
+        return
+    except Exception as exc:  # explain() turns tweepy and network errors into words
+        yield PROBLEM, str(explain(exc, cfg.api_url, cfg.username))
+        return
+    yield (
+        OK,
+        f"X works: listening for mentions of @{user['username']}"
+        + (f" and posts matching “{cfg.search_query}”." if cfg.search_query else "."),
+    )
+    yield from _check_posting(cfg)
+
+
+def _check_posting(cfg: XSettings) -> Iterator[Check]:
+    import tweepy
+
+    if not cfg.can_reply:
+        yield (
+            NOTE,
+            "Replies are not posted from Slack (X_API_KEY, X_API_SECRET, X_ACCESS_TOKEN, X_ACCESS_TOKEN_SECRET not set); "
+            "the reply form records replies your team makes on X by hand.",
+        )
+        return
+    client = make_client("", cfg.api_url, **cfg.posting_keys)
+    try:
+        me = client.get_me(user_auth=True)["data"]
+    except tweepy.Unauthorized:
+        yield (
+            PROBLEM,
+            "X rejected the keys for posting replies (401): check X_API_KEY, X_API_SECRET, X_ACCESS_TOKEN and X_ACCESS_TOKEN_SECRET.",
+        )
+        return
+    except Exception as exc:  # explain() turns tweepy and network errors into words
+        yield PROBLEM, str(explain(exc, cfg.api_url, cfg.username))
+        return
+    if me["username"].lower() != cfg.username.lower():
+        yield (
+            PROBLEM,
+            f"The posting keys belong to @{me['username']}, not @{cfg.username}: replies would come from the wrong "
+            f"account. Make the access token while logged in to X as @{cfg.username}.",
+        )
+        return
+    yield OK, f"Replies sent from Slack will be posted on X as @{me['username']}."
+
+
+# twitter-text v3: these code points weigh 1, every other (CJK, emoji…) 2, and any link 23.
+_LIGHT_RANGES = ((0, 4351), (8192, 8205), (8208, 8223), (8242, 8247))
+_HEAVY = re.compile("[^" + "".join(f"{chr(lo)}-{chr(hi)}" for lo, hi in _LIGHT_RANGES) + "]")
+_LINK = re.compile(r"https?://\S+")
+
+
+def reply_length(text: str) -> int:
+    text = _LINK.sub("x" * 23, text)
+    return len(text) + len(_HEAVY.findall(text))  # heavy characters count twice
+
+
+NETWORK = Network(
+    key="x",
+    name="X",
+    read=read_settings,
+    setup="set X_BEARER_TOKEN and X_USERNAME",
+    needs="X_BEARER_TOKEN and X_USERNAME",
+    readme="2. Connect X",
+    build=build,
+    secrets=("X_BEARER_TOKEN", *POSTING_KEYS),
+    check=check,
+    reply_limit=280,
+    length=reply_length,
+    links=False,  # a reply with a link costs the business about 13 times more on X
+    account=lambda cfg: f"@{cfg.username}",
+    loggers=("tweepy",),
+    sample_link="https://x.com/{handle}/status/{id}",
+)
