@@ -12,7 +12,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 PROBE = """
 import importlib, json, resource, sys, time
-import bot.wiring  # what every start imports: Slack, X, triage, storage
+import bot.wiring  # what every start imports: Slack, triage, storage, and the networks' declarations
 base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 started = time.perf_counter()
 for module in filter(None, sys.argv[1].split(",")):
@@ -20,12 +20,14 @@ for module in filter(None, sys.argv[1].split(",")):
 took = time.perf_counter() - started
 print(json.dumps({"base_mb": base / 1024, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "ms": took * 1000}))
 """
+# Each network's client library, which its module imports only when the network is set up.
 MODULES = {
-    "(none: X only)": "",
-    "Mastodon": "bot.sources.mastodon",
-    "Bluesky": "bot.sources.bluesky",
-    "Reddit": "bot.sources.reddit",
-    "RSS": "bot.sources.rss",
+    "(none set up)": "",
+    "X": "tweepy",
+    "Mastodon": "mastodon",
+    "Bluesky": "atproto,atproto_client.utils.facet_detection",
+    "Reddit": "praw,prawcore",
+    "RSS": "feedparser",
 }
 MODULES["all five"] = ",".join(m for m in MODULES.values() if m)
 
