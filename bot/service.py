@@ -70,7 +70,7 @@ def _listener(settings: Settings, app):
                 "connections:write scope. Or remove it to use HTTP mode."
             ) from None
         return handler
-    from bot.chat.slack_http import http_server
+    from bot.chat.slack import http_server
 
     try:
         return http_server(app, settings.port, settings.slack_signing_secret)

@@ -16,7 +16,9 @@ from hypothesis import strategies as st
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
-from bot.chat import slack_actions, slack_cards, slack_reports, slack_views
+from bot.chat.slack import blocks as slack_blocks
+from bot.chat.slack import reports, views
+from bot.chat.slack.listeners import answers
 from bot.models import Handling, Mention, Triage
 from bot.sources import registry
 from handlers.actions import ReplyForm
@@ -154,12 +156,12 @@ def no_broken_entity(text: str) -> bool:
 @given(mentions(), triages, st.none() | handlings)
 def test_every_card_is_within_slacks_limits(mention, triage, handling):
     message = {
-        "text": slack_cards.fallback_text(mention, triage),
-        "blocks": slack_cards.card_blocks(mention, triage, handling),
+        "text": slack_blocks.fallback_text(mention, triage),
+        "blocks": slack_blocks.card_blocks(mention, triage, handling),
     }
 
     assert_message_valid(message)
-    assert len(message["text"]) <= slack_cards.FALLBACK_LIMIT and "\n" not in message["text"]
+    assert len(message["text"]) <= slack_blocks.FALLBACK_LIMIT and "\n" not in message["text"]
     header, quoted = message["blocks"][0]["text"]["text"], message["blocks"][1]["text"]["text"]
     assert "\n" not in header and header.startswith("*") and header.count("*") == 2
     assert "<!" not in quoted.replace("<!date^", "") and "<@" not in quoted and no_broken_entity(quoted)
@@ -170,7 +172,7 @@ def test_every_card_is_within_slacks_limits(mention, triage, handling):
 @EXAMPLES
 @given(mentions(), st.none() | handlings)
 def test_the_minimal_card_is_within_slacks_limits(mention, handling):
-    blocks = slack_cards.minimal_blocks(mention, handling)
+    blocks = slack_blocks.minimal_blocks(mention, handling)
     assert_message_valid({"text": "x", "blocks": blocks})
     assert sum(len(b["text"]["text"]) for b in blocks if b["type"] == "section") < 1200
 
@@ -192,7 +194,7 @@ def test_the_reply_form_is_within_slacks_limits(
     form = ReplyForm(
         mention, triage, triage.suggestions[0] if triage.suggestions else "", limit, can_send, needs_approval, ""
     )
-    view = slack_views.reply_view(form, typed, error, attempt)
+    view = views.reply_view(form, typed, error, attempt)
 
     assert_view_valid(view)
     boxes = [b["element"] for b in view["blocks"] if b["type"] == "input"]
@@ -200,7 +202,7 @@ def test_the_reply_form_is_within_slacks_limits(
         assert not boxes and view["submit"]["text"] == "I replied myself"
         assert "A feed cannot be answered from here" in json.dumps(view, ensure_ascii=False)
     assert all(box.get("max_length", 0) <= 3000 and len(box.get("initial_value", "")) <= 3000 for box in boxes)
-    assert slack_views.metadata(view)["id"] == mention.id
+    assert views.metadata(view)["id"] == mention.id
 
 
 @EXAMPLES
@@ -208,11 +210,11 @@ def test_the_reply_form_is_within_slacks_limits(
 def test_the_other_forms_are_within_slacks_limits(mention, triage, message, url):
     form = ReplyForm(mention, triage, "", 280, True, False, "")
     for view in (
-        slack_views.sending_view(form),
-        slack_views.done_view(form, message, url),
-        slack_views.done_view(form, message),
-        slack_views.dismiss_view(mention.id),
-        slack_views.gone_view(),
+        views.sending_view(form),
+        views.done_view(form, message, url),
+        views.done_view(form, message),
+        views.dismiss_view(mention.id),
+        views.gone_view(),
     ):
         assert_view_valid(view)
 
@@ -224,46 +226,44 @@ def test_reports_and_the_home_tab_are_within_slacks_limits(stats, queue, report)
         f"• {queue[:50]} · https://bramble.slack.com/archives/C0MENTIONS/p17000000000000{i:02d}" for i in range(15)
     )
     for text in (report or "nothing", lines, report + "\n" + lines):
-        answer = slack_reports.as_mrkdwn(text)
+        answer = reports.as_mrkdwn(text)
         assert len(answer) <= 40000 and "<!channel>" not in answer
         assert_message_valid({"text": answer})
-    view = slack_reports.home_view(stats, lines + "\n" + queue, NOW)
+    view = reports.home_view(stats, lines + "\n" + queue, NOW)
     assert_view_valid(view)
     links = view["blocks"][3]["text"]["text"].count("|open card>")
-    assert links == 15 if len(slack_cards.escape(lines + "\n" + queue)) + 15 * 12 <= 3000 else links <= 15
+    assert links == 15 if len(slack_blocks.escape(lines + "\n" + queue)) + 15 * 12 <= 3000 else links <= 15
 
 
 @EXAMPLES
 @given(hostile(20000), st.text(min_size=1, max_size=2000))
 def test_private_notes_are_within_slacks_limits(text, mention_id):
-    assert_message_valid(
-        {"text": slack_actions.private_note(text), "blocks": slack_actions.takeover_question(text, mention_id)}
-    )
+    assert_message_valid({"text": answers.private_note(text), "blocks": answers.takeover_question(text, mention_id)})
 
 
 @EXAMPLES
 @given(hostile(), st.integers(1, 4000))
 def test_fit_and_quote_measure_after_escaping_and_never_split_an_entity(text, limit):
-    fitted = slack_cards.fit(text, limit)
+    fitted = slack_blocks.fit(text, limit)
     assert len(fitted) <= limit and no_broken_entity(fitted)
-    quoted = slack_cards.quote(text, max(limit, 8))
+    quoted = slack_blocks.quote(text, max(limit, 8))
     assert len(quoted) <= max(limit, 8) and no_broken_entity(quoted)
-    if len(slack_cards.escape(text)) <= limit:
-        assert fitted == slack_cards.escape(text)
+    if len(slack_blocks.escape(text)) <= limit:
+        assert fitted == slack_blocks.escape(text)
     else:
         assert fitted.endswith("…")
 
 
 def test_a_long_word_after_an_early_space_is_cut_mid_word_not_dropped():
-    fitted = slack_cards.fit("@bramblecafe " + "x" * 4000, 3000)
+    fitted = slack_blocks.fit("@bramblecafe " + "x" * 4000, 3000)
     assert len(fitted) == 3000 and fitted.startswith("@bramblecafe xxx") and fitted.endswith("x…")
     text = "a few words " * 400
-    fitted = slack_cards.fit(text, 100)  # a word boundary when it costs little
+    fitted = slack_blocks.fit(text, 100)  # a word boundary when it costs little
     assert len(fitted) <= 100 and text.startswith(fitted[:-1]) and text[len(fitted) - 1] == " "
 
 
 def test_fish_and_chips_is_quoted_within_3000_counting_the_prefixes():
-    quoted = slack_cards.quote("Fish & chips & tea\n" * 105)
+    quoted = slack_blocks.quote("Fish & chips & tea\n" * 105)
     assert len(quoted) <= 3000 and quoted.endswith("…") and no_broken_entity(quoted)
 
 
@@ -272,7 +272,7 @@ def test_a_replied_reddit_card_with_a_long_reply_is_within_limits():
     handling = Handling(
         "replied", "Maria", NOW, "Thanks & see you soon! " * 400, "modal", "https://www.reddit.com/r/x/1/c", "", 60
     )
-    blocks = slack_cards.card_blocks(mention, Triage(0.5, "positive", "praise", "low", ()), handling)
+    blocks = slack_blocks.card_blocks(mention, Triage(0.5, "positive", "praise", "low", ()), handling)
     assert_message_valid({"text": "x", "blocks": blocks})
     reply = next(b["text"]["text"] for b in blocks if "View the reply" in b.get("text", {}).get("text", ""))
     assert len(reply) <= 3000 and reply.endswith("|View the reply>")

@@ -10,8 +10,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from slack_sdk.models.blocks import Block
 
-from bot.chat import slack_cards
-from bot.chat.slack import CARD_EVENT, SlackSink, make_client
+from bot.chat.slack import blocks as slack_blocks
+from bot.chat.slack import make_client
+from bot.chat.slack.sink import CARD_EVENT, SlackSink
 from bot.models import CardRefused, Mention, PostError, PostUnconfirmed, Triage
 from tests.fakes import slack_api
 from tests.fakes.reddit_api import CLIENT_ID, CLIENT_SECRET, PASSWORD, USERNAME
@@ -87,9 +88,9 @@ def test_a_card_slack_refuses_goes_out_as_a_minimal_card_and_the_queue_moves_on(
     assert [b["type"] for b in minimal["blocks"]] == ["section", "section", "actions"]
     assert minimal["blocks"][1]["text"]["text"] == "> @bramblecafe question number 0"
     assert [e["action_id"] for e in minimal["blocks"][2]["elements"]] == [
-        slack_cards.CLAIM,
-        slack_cards.REPLY,
-        slack_cards.DISMISS,
+        slack_blocks.CLAIM,
+        slack_blocks.REPLY,
+        slack_blocks.DISMISS,
     ]
     real_slack_valid(minimal)
     assert card_texts(fake_slack)[1:] == [f"> @bramblecafe question number {i}" for i in range(1, 10)]
@@ -211,7 +212,7 @@ def test_the_reddit_reply_form_opens_within_slacks_limits(workspace_for, fake_re
     card = next(m for m in fake_slack.posted if "brunch" in m["blocks"][1]["text"]["text"])
     mention_id = card["metadata"]["event_payload"]["mention_id"]
 
-    assert ws.click("U0MARIA", slack_cards.REPLY, mention_id, card["ts"]) == 200
+    assert ws.click("U0MARIA", slack_blocks.REPLY, mention_id, card["ts"]) == 200
 
     assert wait_for(lambda: fake_slack.views_opened or fake_slack.refused)
     assert not fake_slack.refused

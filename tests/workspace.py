@@ -12,7 +12,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from bot import config, service, wiring
-from bot.chat.slack_http import http_server
+from bot.chat.slack import http_server
 from storage import open_db
 from tests.fakes import slack_api
 from tests.slack_signing import signed_headers

@@ -1,9 +1,25 @@
-"""Slack's error codes, in words that tell the owner what to do."""
+"""Slack's error codes: in words that tell the owner what to do, and those that refuse a card's content."""
 
 from __future__ import annotations
 
 from slack_sdk.errors import SlackApiError
 
+# Slack refused the card itself: sending it again unchanged cannot work.
+CARD_ERRORS = {
+    "invalid_blocks",
+    "invalid_blocks_format",
+    "invalid_arguments",
+    "msg_too_long",
+    "msg_blocks_too_long",
+    "too_many_attachments",
+    "invalid_attachments",
+    "no_text",
+    "markdown_text_conflict",
+    "invalid_metadata_format",
+    "invalid_metadata_schema",
+    "metadata_too_large",
+    "metadata_must_be_sent_from_app",
+}
 _TOKEN_ERRORS = {"invalid_auth", "not_authed", "token_revoked", "token_expired", "account_inactive"}
 
 

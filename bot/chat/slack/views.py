@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from bot.chat import cards
-from bot.chat.slack_cards import SECTION_LIMIT, cut, fit, handle, link, name, plain, quote
+from bot.chat.slack.blocks import SECTION_LIMIT, cut, fit, handle, link, name, plain, quote
 from handlers.actions import GONE, ReplyForm
 
 REPLY_VIEW, DISMISS_VIEW = "reply_modal", "dismiss_modal"
