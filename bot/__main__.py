@@ -147,7 +147,7 @@ def _poll(settings, args) -> int:
     problems = config.missing_for_service(settings)
     if problems:
         raise config.ConfigError(problems)
-    report = wiring.cycle_runner(settings, wiring.slack_sink(settings))()
+    report = wiring.cycle_runner(settings, wiring.chat_sink(settings))()
     if report.failed:
         print(f"Poll failed: {report.reason}", file=sys.stderr)
         return 1

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 from dotenv import dotenv_values
 
+from bot import platforms
 from bot.facts import Facts, FactsError
 from bot.facts import load as load_facts
 from bot.hours import BusinessHours, HoursError
@@ -21,7 +22,6 @@ from bot.hours import parse as parse_hours
 from bot.sources import registry
 from storage.db import belongs_to_another_program
 
-DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_TEMPLATES = Path(__file__).with_name("reply_templates.toml")
 DEFAULT_FACTS = Path("business.toml")  # the business's facts, beside .env
 
@@ -37,15 +37,11 @@ class ConfigError(Exception):
 @dataclass(frozen=True)
 class Settings:
     # Secrets are kept out of repr so they never reach a log line or a traceback.
-    slack_bot_token: str = field(default="", repr=False)
-    slack_signing_secret: str = field(default="", repr=False)
-    slack_app_token: str = field(default="", repr=False)
-    slack_channel: str = ""
-    slack_api_url: str = DEFAULT_SLACK_API_URL
-    slack_post_interval: float = 1.0
+    # Each chat platform with settings, by key, with its own settings (only its package looks inside).
+    chats: Mapping[str, Any] = field(default_factory=dict)
     # Each network that is set up, by key, with its own settings (only its module looks inside).
     networks: Mapping[str, Any] = field(default_factory=dict)
-    network_secrets: tuple[str, ...] = field(default=(), repr=False)
+    secret_values: tuple[str, ...] = field(default=(), repr=False)  # every secret setting's value, to mask in logs
     reply_approvers: frozenset[str] = frozenset()
     business_hours: BusinessHours = field(default_factory=lambda: parse_hours("", "UTC"))
     business_name: str = ""
@@ -60,11 +56,7 @@ class Settings:
 
     @property
     def secrets(self) -> list[str]:
-        return [
-            s
-            for s in (self.slack_bot_token, self.slack_signing_secret, self.slack_app_token, *self.network_secrets)
-            if s
-        ]
+        return [s for s in self.secret_values if s]
 
     @property
     def any_source(self) -> bool:
@@ -81,25 +73,19 @@ class Settings:
 
 # --- Reading and checking: every mistake is collected, then all are reported at once. ---------------------------
 
-SLACK_SECRETS = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN")
-
 
 def secret_names() -> tuple[str, ...]:
     """Every setting that is a secret: never echoed in a message, masked in the logs."""
-    return SLACK_SECRETS + registry.secrets()
+    return platforms.secrets() + registry.secrets()
 
 
-_SLACK_MEMBER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
-_SLACK_CHANNEL_ID = re.compile(
-    r"^[CGD](?=[A-Z0-9]*[0-9])[A-Z0-9]{2,}$"
-)  # C public, G private, D direct; IDs have digits
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _INT = re.compile(r"^[+-]?[0-9]+$")
 _FLOAT = re.compile(r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)$")
 SQLITE_HEADER = b"SQLite format 3\x00"
 
 
-def _shown(raw: str, limit: int = 40) -> str:
+def shown(raw: str, limit: int = 40) -> str:
     """A setting's value as it may appear in a message: short, one line (never used for secrets)."""
     raw = _CONTROL.sub("?", raw)
     return raw if len(raw) <= limit else raw[: limit - 1] + "…"
@@ -155,14 +141,14 @@ class Reader:
             whole = kind is int and _FLOAT.match(raw)
             self.problem(
                 f"{name} must be a {'whole ' if whole else ''}number between {lo} and {hi}{meaning}, like {default:g} "
-                f"(it is set to '{_shown(raw, 20)}')."
+                f"(it is set to '{shown(raw, 20)}')."
             )
             return default
         value = (
             kind(raw) if len(raw) <= 15 else float("inf")
         )  # int() refuses 4,300+ digits; all of these are far too big
         if not lo <= value <= hi:
-            self.problem(f"{name} must be between {lo} and {hi}{meaning} (it is set to {_shown(raw, 20)}).")
+            self.problem(f"{name} must be between {lo} and {hi}{meaning} (it is set to {shown(raw, 20)}).")
             return default
         return value
 
@@ -172,7 +158,7 @@ class Reader:
             return default
         if not _is_url(raw):
             self.problem(
-                f"{name} must be a web address starting with https://, like {example or default} (it is set to '{_shown(raw, 60)}')."
+                f"{name} must be a web address starting with https://, like {example or default} (it is set to '{shown(raw, 60)}')."
             )
             return default
         return raw
@@ -182,7 +168,7 @@ class Reader:
         wrong = [u for u in found if not _is_url(u)]
         if wrong:
             self.problem(
-                f"{name} must be web addresses starting with https://, separated by commas ('{_shown(wrong[0], 60)}' is not one)."
+                f"{name} must be web addresses starting with https://, separated by commas ('{shown(wrong[0], 60)}' is not one)."
             )
             return ()
         return found
@@ -194,7 +180,7 @@ class Reader:
             for prefix in prefixes:
                 part = part.removeprefix(prefix)
             if not re.fullmatch(pattern, part):
-                self.problem(f"{name} must be {what}, separated by commas ('{_shown(part, 30)}' is not one).")
+                self.problem(f"{name} must be {what}, separated by commas ('{shown(part, 30)}' is not one).")
                 return ()
             found.append(part)
         return tuple(found)
@@ -230,7 +216,7 @@ class Reader:
         for prefix in strip:
             raw = raw.removeprefix(prefix)
         if raw and not re.fullmatch(pattern, raw):
-            self.problem(f"{message} (it is set to '{_shown(raw)}').")
+            self.problem(f"{message} (it is set to '{shown(raw)}').")
         return raw
 
 
@@ -296,53 +282,18 @@ def database_problem(path: Path) -> str | None:
             missing = "" if folder == path.parent else f" (and {path.parent} cannot be created in it)"
             return f"DATABASE_PATH {path} cannot be made: the folder {folder} is read-only{missing}. {fix}"
     except OSError as exc:
-        return f"DATABASE_PATH {_shown(str(path), 60)} cannot be used ({exc.strerror or type(exc).__name__}). {fix}"
+        return f"DATABASE_PATH {shown(str(path), 60)} cannot be used ({exc.strerror or type(exc).__name__}). {fix}"
     return None
 
 
-def _slack_tokens(r: Reader, bot_token: str, app_token: str) -> None:
-    where_bot = "the Bot User OAuth Token, which starts with xoxb- (Slack app → OAuth & Permissions)"
-    where_app = "the app-level token, which starts with xapp- (Slack app → Basic Information → App-Level Tokens, scope connections:write)"
-    if bot_token and not bot_token.startswith(
-        ("xoxb-", "xoxe.xoxb-")
-    ):  # xoxe.xoxb-: a bot token with token rotation on
-        if bot_token.startswith("xapp-"):
-            r.problem(
-                f"SLACK_BOT_TOKEN holds the app-level token (xapp-…), which belongs in SLACK_APP_TOKEN; SLACK_BOT_TOKEN is {where_bot}."
-            )
-        elif bot_token.startswith("xoxp-"):
-            r.problem(f"SLACK_BOT_TOKEN holds a user token (xoxp-…); it must be {where_bot}.")
-        else:
-            r.problem(f"SLACK_BOT_TOKEN must be {where_bot}.")
-    if app_token and not app_token.startswith("xapp-"):
-        if app_token.startswith("xoxb-"):
-            r.problem(
-                f"SLACK_APP_TOKEN holds the bot token (xoxb-…), which belongs in SLACK_BOT_TOKEN; SLACK_APP_TOKEN is {where_app}."
-            )
-        else:
-            r.problem(
-                f"SLACK_APP_TOKEN must be {where_app}; or leave it empty and set SLACK_SIGNING_SECRET for HTTP mode."
-            )
-
-
-def _channel(r: Reader) -> str:
-    raw = r.get("SLACK_CHANNEL")
-    if raw and not _SLACK_CHANNEL_ID.match(raw):
-        r.problem(
-            f"SLACK_CHANNEL must be the channel's ID, like C0123456789, not its name ('{_shown(raw, 30)}'). "
-            "In Slack, click the channel name → About: the Channel ID is at the bottom."
-        )
-    return raw
-
-
 def _approvers(r: Reader) -> frozenset[str]:
+    """People whose approval others' replies need, by their ID on a chat platform."""
     ids = [part for part in re.split(r"[\s,]+", r.get("REPLY_APPROVERS")) if part]
-    wrong = [part for part in ids if not _SLACK_MEMBER_ID.match(part)]
+    wrong = [part for part in ids if not any(p.member_id.match(part) for p in platforms.platforms())]
     if wrong:
-        r.problem(
-            f"REPLY_APPROVERS must be Slack member IDs like U0123ABCD, separated by commas ('{_shown(wrong[0], 30)}' is not one). "
-            "In Slack: click the person → View full profile → ⋯ → Copy member ID."
-        )
+        kinds = " or ".join(p.member_ids for p in platforms.platforms())
+        where = " ".join(p.member_id_help for p in platforms.platforms())
+        r.problem(f"REPLY_APPROVERS must be {kinds}, separated by commas ('{shown(wrong[0], 30)}' is not one). {where}")
         return frozenset()
     return frozenset(ids)
 
@@ -356,7 +307,7 @@ def _digest_time(r: Reader) -> time | None:
         return None
     match = _CLOCK.match(raw)
     if not match:
-        r.problem(f"DIGEST_TIME must be a 24-hour time like 09:00, or off (it is set to '{_shown(raw, 20)}').")
+        r.problem(f"DIGEST_TIME must be a 24-hour time like 09:00, or off (it is set to '{shown(raw, 20)}').")
         return time(9, 0)
     return time(int(match.group(1)), int(match.group(2)))
 
@@ -391,7 +342,7 @@ def load(env: Mapping[str, str] | None = None, env_file: str | Path = ".env") ->
     templates = Path(get("REPLY_TEMPLATES", str(DEFAULT_TEMPLATES))).expanduser()
     if not templates.is_file():
         r.problem(
-            f"REPLY_TEMPLATES points to {_shown(str(templates), 60)}, which "
+            f"REPLY_TEMPLATES points to {shown(str(templates), 60)}, which "
             f"{'is a folder' if templates.is_dir() else 'does not exist'}; set it to your copy of bot/reply_templates.toml."
         )
         templates = DEFAULT_TEMPLATES
@@ -405,17 +356,11 @@ def load(env: Mapping[str, str] | None = None, env_file: str | Path = ".env") ->
     if not r.env.get("DATABASE_PATH") or not _CONTROL.search(r.env["DATABASE_PATH"].strip()):
         if problem := database_problem(database):
             r.problem(problem)
-    bot_token, app_token = get("SLACK_BOT_TOKEN"), get("SLACK_APP_TOKEN")
-    _slack_tokens(r, bot_token, app_token)
+    chat_settings = {p.key: p.read(r) for p in platforms.platforms()}
     settings = Settings(
-        slack_bot_token=bot_token,
-        slack_signing_secret=get("SLACK_SIGNING_SECRET"),
-        slack_app_token=app_token,
-        slack_channel=_channel(r),
-        slack_api_url=r.url("SLACK_API_URL", DEFAULT_SLACK_API_URL).rstrip("/") + "/",
-        slack_post_interval=r.number("SLACK_POST_INTERVAL_SECONDS", 1.0, float, 0, 60, " (a minute)"),
+        chats={key: cfg for key, cfg in chat_settings.items() if cfg is not None},
         networks={key: cfg for key, cfg in network_settings.items() if cfg is not None},
-        network_secrets=tuple(dict.fromkeys(r.secrets)),
+        secret_values=tuple(dict.fromkeys(r.secrets)),
         reply_approvers=_approvers(r),
         business_hours=hours,
         business_name=r.text("BUSINESS_NAME", 80),
@@ -438,17 +383,12 @@ def networks(settings: Settings) -> dict[str, str | None]:
     return {n.key: None if n.key in settings.networks else n.setup for n in registry.networks()}
 
 
-def missing_for_service(settings: Settings) -> list[str]:
-    """What `run` and `poll` need that is not set, each as an instruction."""
+def missing_for_service(settings: Settings, serving: bool = False) -> list[str]:
+    """What `run` (serving: it also answers buttons and commands) and `poll` need that is not set, each as an instruction."""
     problems = []
-    if not settings.slack_bot_token:
-        problems.append(
-            "SLACK_BOT_TOKEN is not set (Slack app → OAuth & Permissions → Bot User OAuth Token, starts with xoxb-)."
-        )
-    if not settings.slack_channel:
-        problems.append(
-            "SLACK_CHANNEL is not set (the channel ID, like C0123456789: open the channel → its name → About, at the bottom)."
-        )
+    for p in platforms.platforms():
+        if p.key in settings.chats or not settings.chats:  # with none set up, each says what it needs
+            problems += p.missing(settings.chats.get(p.key), serving)
     if not settings.any_source:
         problems.append(
             f"No source is set up. Set at least one: {registry.set_up_hint()}. "

@@ -16,6 +16,10 @@ URGENCIES = ("low", "normal", "high")
 STATUSES = ("new", "held", "claimed", "pending", "replied", "dismissed")
 
 
+OK, PROBLEM, NOTE = "✓", "✗", "•"  # doctor's marks
+Check = tuple[str, str]  # one line of doctor: (mark, sentence)
+
+
 @dataclass(frozen=True)
 class Mention:
     """One thing someone said about the business, normalized across networks."""

@@ -1,17 +1,17 @@
-"""`python -m bot run`: the scheduler polling in the background and the Slack app in front."""
+"""`python -m bot run`: the scheduler polling in the background and each chat platform's way in, in front."""
 
 from __future__ import annotations
 
-import errno
 import logging
 import os
 import signal
 import sys
 import threading
 
-from bot import wiring
+from bot import platforms, wiring
 from bot.chat.cards import age, network_name
 from bot.config import ConfigError, Settings, missing_for_service
+from bot.platforms import Inbound
 from storage import DatabaseProblem, posting
 from storage import mentions as store
 
@@ -31,7 +31,7 @@ def status_lines(settings: Settings) -> list[str]:
         refused = posting.refused_count(db)
         if refused:
             lines.append(
-                f"{refused} card(s) Slack refused even in their simplest form were set aside (the log says which); "
+                f"{refused} card(s) the chat refused even in their simplest form were set aside (the log says which); "
                 "their mentions are kept and counted."
             )
         for row in db.table("source_status").rows:
@@ -45,50 +45,16 @@ def status_lines(settings: Settings) -> list[str]:
         db.close()
 
 
-def slack_app(settings: Settings, sink, the_sources: list):
-    """The Bolt app with `/listen` and the card actions, posting replies through `the_sources`."""
-    from bot.chat.slack import build_app, card_links
-
-    desk = wiring.desk(settings, the_sources)
-    reports = wiring.reports(settings, card_links(sink.client))
-    return build_app(sink.client, settings.slack_signing_secret, lambda: status_lines(settings), desk, sink, reports)
-
-
-def _listener(settings: Settings, app):
-    """Slack's way in, opened before anything is polled: a port in use or a bad app token stops the start here."""
-    if settings.slack_app_token:
-        from slack_bolt.adapter.socket_mode import SocketModeHandler
-
-        handler = SocketModeHandler(app, settings.slack_app_token)
-        try:
-            handler.connect()
-        except Exception as exc:  # noqa: BLE001 — slack_sdk raises several types here; each means the same to the owner
-            error = getattr(getattr(exc, "response", None), "get", lambda _k: None)("error") or type(exc).__name__
-            raise ConfigError(
-                f"Slack refused to open a Socket Mode connection ({error}). Check SLACK_APP_TOKEN: Slack app → "
-                "Basic Information → App-Level Tokens, a token starting with xapp- with the "
-                "connections:write scope. Or remove it to use HTTP mode."
-            ) from None
-        return handler
-    from bot.chat.slack import http_server
-
-    try:
-        return http_server(app, settings.port, settings.slack_signing_secret)
-    except OSError as exc:
-        if exc.errno == errno.EADDRINUSE:
-            raise ConfigError(
-                f"Port {settings.port} is already in use (another program, or Listening Post running twice). "
-                "Stop the other one, or set PORT to a free port."
-            ) from None
-        raise ConfigError(
-            f"Could not listen on port {settings.port} ({exc.strerror}). Set PORT to a free port above 1024."
-        ) from None
+def open_inbound(settings: Settings, sink, the_sources: list) -> list[Inbound]:
+    """Each set-up chat platform's way in, opened before anything is polled: a port in use or a bad token stops the start here."""
+    backend = wiring.backend(settings, the_sources, lambda: status_lines(settings))
+    return [
+        p.open(settings.chats[p.key], settings, sink, backend) for p in platforms.platforms() if p.key in settings.chats
+    ]
 
 
 def run(settings: Settings) -> None:
-    problems = missing_for_service(settings)
-    if not settings.slack_app_token and not settings.slack_signing_secret:
-        problems.append("Set SLACK_APP_TOKEN (Socket Mode, no public URL needed) or SLACK_SIGNING_SECRET (HTTP mode).")
+    problems = missing_for_service(settings, serving=True)
     if problems:
         raise ConfigError(problems)
 
@@ -100,10 +66,9 @@ def run(settings: Settings) -> None:
     except DatabaseProblem as exc:
         raise ConfigError(str(exc)) from None
     stop = threading.Event()
-    sink = wiring.slack_sink(settings)
+    sink = wiring.chat_sink(settings)
     the_sources = wiring.sources(settings)
-    app = slack_app(settings, sink, the_sources)
-    listener = _listener(settings, app)
+    inbound = open_inbound(settings, sink, the_sources)
     cycle = wiring.cycle_runner(settings, sink, stop, the_sources)
     cycle_done = threading.Event()
     cycle_done.set()
@@ -134,27 +99,24 @@ def run(settings: Settings) -> None:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, on_term)
+    for way_in in inbound:
+        log.info("%s", way_in.description)
+        threading.Thread(target=way_in.serve, name=type(way_in).__name__, daemon=True).start()
     try:
-        if settings.slack_app_token:
-            log.info("Connected to Slack in Socket Mode.")
-            stop.wait()
-        else:
-            log.info("Listening for Slack on port %d at /slack/events.", settings.port)
-            try:
-                listener.serve_forever()
-            finally:
-                listener.server_close()
+        stop.wait()  # until SIGTERM or Ctrl-C
     except KeyboardInterrupt:
         log.info("Shutting down: finishing the card being posted, nothing is lost.")
     finally:
         stop.set()
+        for way_in in inbound:
+            way_in.stop()
         scheduler.shutdown(wait=False)
         if cycle_done.wait(STOP_WITHIN):
             log.info("Stopped.")
         else:
             log.info("Stopped (a slow network's answer was left; it is read again next start).")
         # Leave now rather than let the interpreter wait for the scheduler's threads: one may be in a
-        # slow call (a reminder to a Slack that hangs). Everything done is committed; an abandoned
+        # slow call (a reminder to a chat that hangs). Everything done is committed; an abandoned
         # read saved no cursor; a reminder cut short was marked before sending, so it never repeats.
         logging.shutdown()
         sys.stdout.flush()

@@ -6,9 +6,11 @@ import logging
 import sqlite3
 import threading
 
+from bot import platforms
 from bot.config import Settings, networks
 from bot.models import ChatSink, ReplyingSource, Source
 from bot.pipeline import CycleReport, Pipeline
+from bot.platforms import Backend
 from bot.replies import ReplyTemplates
 from bot.sources import registry
 from bot.triage import Triager
@@ -63,11 +65,15 @@ def desk(settings: Settings, found: list[Source]) -> Desk:
     return Desk(database(settings).open, repliers(found), settings.reply_approvers)
 
 
-def slack_sink(settings: Settings):
-    from bot.chat.slack import SlackSink, make_client  # only chat modules import a chat SDK
+def chat_sink(settings: Settings) -> ChatSink:
+    """Where cards go: the first chat platform that is set up (`run` and `poll` refuse to start without one)."""
+    platform = next(p for p in platforms.platforms() if p.key in settings.chats)
+    return platform.sink(settings.chats[platform.key])
 
-    client = make_client(settings.slack_bot_token, settings.slack_api_url)
-    return SlackSink(client, settings.slack_channel, settings.slack_post_interval)
+
+def backend(settings: Settings, found: list[Source], status_lines) -> Backend:
+    """What a chat platform's buttons and commands act on."""
+    return Backend(desk(settings, found), lambda card_link: reports(settings, card_link), status_lines)
 
 
 def _on_own_connection(settings: Settings, job, on_problem=lambda message: None):

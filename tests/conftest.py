@@ -66,7 +66,7 @@ def settings(env) -> config.Settings:
 @pytest.fixture
 def poll(settings):
     """Run one real poll cycle (X source → triage → SQLite → Slack), as `python -m bot poll` does."""
-    sink = wiring.slack_sink(settings)
+    sink = wiring.chat_sink(settings)
     return wiring.cycle_runner(settings, sink)
 
 
@@ -76,7 +76,7 @@ def poll_for(env):
 
     def make(**extra: str):
         chosen = config.load({**{k: v for k, v in env.items() if not k.startswith("X_")}, **extra})
-        return wiring.cycle_runner(chosen, wiring.slack_sink(chosen))
+        return wiring.cycle_runner(chosen, wiring.chat_sink(chosen))
 
     return make
 

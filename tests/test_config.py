@@ -223,14 +223,14 @@ def test_sensible_values_are_accepted_and_tidied(base, tmp_path):
             "SLACK_API_URL": "http://127.0.0.1:9/api",
         }
     )
-    assert settings.port == 65535 and settings.poll_interval == 86400 and settings.slack_post_interval == 0.5
+    assert settings.port == 65535 and settings.poll_interval == 86400 and settings.chats["slack"].post_interval == 0.5
     network = settings.networks
     assert network["x"].username == "bramble_cafe" and network["bluesky"].handle == "bramblecafe.bsky.social"
     assert network["reddit"].subreddits == ("london", "cafes") and network["reddit"].username == "bramble"
     assert network["mastodon"].hashtags == ("BrambleCafé", "millane")
     assert network["mastodon"].base_url == "https://mastodon.social"
     assert network["mastodon"].base_url == "https://mastodon.social"
-    assert settings.slack_api_url == "http://127.0.0.1:9/api/"
+    assert settings.chats["slack"].api_url == "http://127.0.0.1:9/api/"
     # A new database in folders that do not exist yet is fine: they are made at start.
     assert config.load({**base, "DATABASE_PATH": str(tmp_path / "a" / "b" / "new.db")}).database_path.name == "new.db"
 
@@ -381,7 +381,7 @@ def service_logging(monkeypatch):
     monkeypatch.setattr(threading, "excepthook", threading.excepthook)
     stream = io.StringIO()
     monkeypatch.setattr(sys, "stderr", stream)
-    logs.setup_logging(config.Settings(slack_bot_token=SECRET, network_secrets=("AAAA-bearer-1234",)))
+    logs.setup_logging(config.Settings(secret_values=(SECRET, "AAAA-bearer-1234")))
     yield stream
     root.handlers[:] = saved[0]
     root.setLevel(saved[1])

@@ -71,10 +71,10 @@ def test_a_burst_is_read_across_all_pages(fake_x, fake_slack, poll, db):
 def test_a_mention_seen_twice_is_one_card_even_across_restarts(fake_x, fake_slack, env):
     searching = config.load({**env, "X_SEARCH_QUERY": "bramble cafe"})
     fake_x.tweet("@bramblecafe best bramble cafe brownies", author_id="1001", search=True)
-    wiring.cycle_runner(searching, wiring.slack_sink(searching))()
+    wiring.cycle_runner(searching, wiring.chat_sink(searching))()
     # A restart: new settings, new connections, same database; X answers with the same post.
     fake_x.tweet("older but unseen", author_id="1002", search=True, mention=False)
-    report = wiring.cycle_runner(searching, wiring.slack_sink(searching))()
+    report = wiring.cycle_runner(searching, wiring.chat_sink(searching))()
 
     assert len(fake_slack.posted) == 2
     assert report.posted == 1

@@ -14,10 +14,10 @@ import pytest
 
 from bot import config, doctor, wiring
 from bot.chat import cards
-from bot.models import Mention, Page
+from bot.models import OK, Mention, Page
 from bot.replies import ReplyTemplates
 from bot.sources import registry
-from bot.sources.registry import OK, Network
+from bot.sources.registry import Network
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -30,7 +30,7 @@ def timeline(settings):
 
 @pytest.fixture
 def sink(settings):
-    return wiring.slack_sink(settings)
+    return wiring.chat_sink(settings)
 
 
 def nudges(fake_slack) -> list[dict]:

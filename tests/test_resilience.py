@@ -35,7 +35,7 @@ def test_a_network_that_hangs_is_left_behind_while_the_others_post(env, fake_x, 
     fake_x.trickle("/mentions", every=0.5, times=5)
     db = wiring.open_db(settings)
     pipeline = Pipeline(
-        db, wiring.sources(settings), wiring.slack_sink(settings), wiring.triager(settings), deadline=2.0
+        db, wiring.sources(settings), wiring.chat_sink(settings), wiring.triager(settings), deadline=2.0
     )
 
     started = time.monotonic()
@@ -174,13 +174,13 @@ def test_a_first_start_on_an_account_with_history_calls_on_nobody(fake_x, fake_s
         fake_x.tweet(f"@bramblecafe old message {i}", minutes_ago=180 + i)
     poll()
     db = wiring.open_db(settings)
-    assert send_reminders(db, wiring.slack_sink(settings), settings.business_hours, 60) == 0
+    assert send_reminders(db, wiring.chat_sink(settings), settings.business_hours, 60) == 0
     assert not [m for m in fake_slack.posted + fake_slack.thread_notes if "<!channel>" in m["text"]]
     # Mentions that arrive later and wait past the target are gathered into one message to the channel.
     for i in range(5):
         fake_x.tweet(f"@bramblecafe new message {i}", minutes_ago=90)
     poll()
-    assert send_reminders(db, wiring.slack_sink(settings), settings.business_hours, 60) == 5
+    assert send_reminders(db, wiring.chat_sink(settings), settings.business_hours, 60) == 5
     calls = [m for m in fake_slack.posted + fake_slack.thread_notes if "<!channel>" in m["text"]]
     assert len(calls) == 1 and calls[0]["text"].count("new message") == 5
     db.close()
@@ -213,7 +213,7 @@ def test_a_replayed_signed_request_changes_nothing(workspace_for, card, fake_sla
     ws.click("U0MARIA", "mention_claim", mention_id, ts)
     assert wait_for(lambda: ws.mention(mention_id)["status"] == "claimed")
     reopen = urlencode({"payload": json.dumps(ws.click_payload("U0MARIA", "mention_reopen", mention_id, ts))})
-    headers = signed_headers(ws.settings.slack_signing_secret, reopen)
+    headers = signed_headers(ws.slack_settings.signing_secret, reopen)
     assert ws._post_exact(reopen, headers)[0] == 200
     assert wait_for(lambda: ws.mention(mention_id)["status"] == "new")
     ws.click("U0TOM", "mention_claim", mention_id, ts)
@@ -272,20 +272,20 @@ def test_a_database_restored_from_a_backup_recognises_the_cards_already_in_the_c
     env, fake_x, fake_slack, settings, tmp_path
 ):
     fake_x.tweet("@bramblecafe first")
-    wiring.cycle_runner(settings, wiring.slack_sink(settings))()
+    wiring.cycle_runner(settings, wiring.chat_sink(settings))()
     backup = tmp_path / "backup.db"
     db = wiring.open_db(settings)
     db.execute("vacuum into ?", [str(backup)])
     db.close()
     for i in range(3):
         fake_x.tweet(f"@bramblecafe after the backup {i}")
-    wiring.cycle_runner(settings, wiring.slack_sink(settings))()
+    wiring.cycle_runner(settings, wiring.chat_sink(settings))()
     assert len(fake_slack.posted) == 4
     for suffix in ("-wal", "-shm"):
         Path(str(settings.database_path) + suffix).unlink(missing_ok=True)
     os.replace(backup, settings.database_path)  # the owner restores last night's backup, and restarts
 
-    restarted = wiring.cycle_runner(settings, wiring.slack_sink(settings))
+    restarted = wiring.cycle_runner(settings, wiring.chat_sink(settings))
     fake_x.fail_next("/mentions", Reply(503, {"title": "Service Unavailable"}))  # and X hiccups on the first cycle
     assert restarted().reconciled == 0  # nothing read yet, so nothing to recognise: the look is kept for later
     report = restarted()
@@ -356,7 +356,7 @@ def test_while_another_process_holds_the_posting_lease_poll_only_stores(env, fak
     assert not fake_slack.posted and store.counts(db)["waiting"] == 1  # stored, left for the poster
     posting.release_posting_lease(db, holder="till-2:4242:0a1b2c3d")
     db.close()
-    assert wiring.cycle_runner(settings, wiring.slack_sink(settings))().posted == 1
+    assert wiring.cycle_runner(settings, wiring.chat_sink(settings))().posted == 1
 
 
 def test_a_poster_restarted_with_the_same_pid_takes_its_old_lease_over(settings):

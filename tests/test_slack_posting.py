@@ -11,7 +11,7 @@ import pytest
 from slack_sdk.models.blocks import Block
 
 from bot.chat.slack import blocks as slack_blocks
-from bot.chat.slack import make_client
+from bot.chat.slack.client import make_client
 from bot.chat.slack.sink import CARD_EVENT, SlackSink
 from bot.models import CardRefused, Mention, PostError, PostUnconfirmed, Triage
 from tests.fakes import slack_api

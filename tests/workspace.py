@@ -12,7 +12,8 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from bot import config, service, wiring
-from bot.chat.slack import http_server
+from bot.chat.slack.http import http_server
+from bot.chat.slack.inbound import slack_app
 from storage import open_db
 from tests.fakes import slack_api
 from tests.slack_signing import signed_headers
@@ -26,14 +27,15 @@ class Workspace:
 
     def __init__(self, settings: config.Settings, fake_slack: slack_api.FakeSlack):
         self.settings = settings
+        self.slack_settings = settings.chats["slack"]
         self.slack = fake_slack
-        sink = wiring.slack_sink(settings)
+        sink = wiring.chat_sink(settings)
         sources = wiring.sources(settings)
         self.poll = wiring.cycle_runner(settings, sink, None, sources)
-        app = service.slack_app(settings, sink, sources)
-        self.server = http_server(
-            app, 0, settings.slack_signing_secret, host="127.0.0.1"
-        )  # what `python -m bot run` serves in HTTP mode
+        backend = wiring.backend(settings, sources, lambda: service.status_lines(settings))
+        app = slack_app(self.slack_settings, sink, backend)
+        # what `python -m bot run` serves in HTTP mode
+        self.server = http_server(app, 0, self.slack_settings.signing_secret, host="127.0.0.1")
         self.url = f"http://127.0.0.1:{self.server.server_port}/slack/events"
         threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
 
@@ -80,7 +82,7 @@ class Workspace:
         self, body: str, content_type: str, secret: str | None = None, timestamp: int | None = None
     ) -> tuple[int, str]:
         headers = {
-            **signed_headers(secret or self.settings.slack_signing_secret, body, timestamp),
+            **signed_headers(secret or self.slack_settings.signing_secret, body, timestamp),
             "Content-Type": content_type,
         }
         return self._post_exact(body, headers)

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
+from bot.models import Check
+
 if TYPE_CHECKING:
     from bot.config import Reader
     from bot.models import Source
@@ -15,9 +17,6 @@ if TYPE_CHECKING:
 # The registry list: adding a network is its module under bot/sources/ and its name here.
 # The order is the order of doctor's lines, `/listen sources` and the set-up hints.
 KEYS = ("x", "mastodon", "bluesky", "reddit", "rss")
-
-OK, PROBLEM, NOTE = "✓", "✗", "•"  # doctor's marks, also used by each network's own check
-Check = tuple[str, str]  # (mark, sentence)
 
 
 @dataclass(frozen=True)

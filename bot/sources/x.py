@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING, Any
 import requests
 from urllib3.util.retry import Retry
 
-from bot.models import Mention, NetworkReply, Page, ReplyError, SentReply, SourceError
+from bot.models import NOTE, OK, PROBLEM, Check, Mention, NetworkReply, Page, ReplyError, SentReply, SourceError
 from bot.sources.common import scrub
 from bot.sources.deadline import DeadlineAdapter, exceeded, took_too_long
-from bot.sources.registry import NOTE, OK, PROBLEM, Check, Network
+from bot.sources.registry import Network
 from bot.text import clean
 
 if TYPE_CHECKING:  # tweepy is imported where it is used, so declaring the network costs nothing

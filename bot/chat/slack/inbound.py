@@ -1,0 +1,82 @@
+"""Slack's way in, opened before anything is polled: Socket Mode with the app-level token, or HTTP mode on PORT."""
+
+from __future__ import annotations
+
+import errno
+import threading
+
+from slack_bolt import App
+
+from bot.chat.slack.app import build_app
+from bot.chat.slack.links import card_links
+from bot.chat.slack.platform import SlackSettings
+from bot.chat.slack.sink import SlackSink
+from bot.config import ConfigError
+from bot.platforms import Backend
+
+
+def slack_app(cfg: SlackSettings, sink: SlackSink, backend: Backend) -> App:
+    """The Bolt app with `/listen` and the card actions, acting through `backend`."""
+    reports = backend.reports(card_links(sink.client))
+    return build_app(sink.client, cfg.signing_secret, backend.status_lines, backend.desk, sink, reports)
+
+
+class SocketMode:
+    """A Socket Mode connection: Slack sends requests down a socket this process opened, so no public URL is needed."""
+
+    def __init__(self, app: App, app_token: str):
+        from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+        self.handler = SocketModeHandler(app, app_token)
+        self._stopped = threading.Event()
+        try:
+            self.handler.connect()
+        except Exception as exc:  # noqa: BLE001 — slack_sdk raises several types here; each means the same to the owner
+            error = getattr(getattr(exc, "response", None), "get", lambda _k: None)("error") or type(exc).__name__
+            raise ConfigError(
+                f"Slack refused to open a Socket Mode connection ({error}). Check SLACK_APP_TOKEN: Slack app → "
+                "Basic Information → App-Level Tokens, a token starting with xapp- with the "
+                "connections:write scope. Or remove it to use HTTP mode."
+            ) from None
+
+    description = "Connected to Slack in Socket Mode."
+
+    def serve(self) -> None:
+        self._stopped.wait()  # the SDK's own threads take the requests
+
+    def stop(self) -> None:
+        self._stopped.set()
+
+
+class HttpMode:
+    """A web server on PORT at /slack/events: Slack must be able to reach it at a public https address."""
+
+    def __init__(self, app: App, port: int, signing_secret: str):
+        from bot.chat.slack.http import http_server
+
+        try:
+            self.server = http_server(app, port, signing_secret)
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise ConfigError(
+                    f"Port {port} is already in use (another program, or Listening Post running twice). "
+                    "Stop the other one, or set PORT to a free port."
+                ) from None
+            raise ConfigError(
+                f"Could not listen on port {port} ({exc.strerror}). Set PORT to a free port above 1024."
+            ) from None
+        self.description = f"Listening for Slack on port {port} at /slack/events."
+
+    def serve(self) -> None:
+        try:
+            self.server.serve_forever()
+        finally:
+            self.server.server_close()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+
+
+def open_inbound(cfg: SlackSettings, port: int, sink: SlackSink, backend: Backend) -> SocketMode | HttpMode:
+    app = slack_app(cfg, sink, backend)
+    return SocketMode(app, cfg.app_token) if cfg.app_token else HttpMode(app, port, cfg.signing_secret)

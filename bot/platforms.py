@@ -1,0 +1,76 @@
+"""The chat platform registry: what each platform package declares, and the one list of them wiring and service use."""
+
+from __future__ import annotations
+
+import importlib
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from functools import cache
+from typing import TYPE_CHECKING, Any, Protocol
+
+from bot.models import Check
+
+if TYPE_CHECKING:
+    from bot.config import Reader, Settings
+    from bot.models import ChatSink
+    from handlers.desk import Desk
+    from handlers.stats import Reports
+
+# The registry list: each is a package under bot/chat/ whose __init__ declares PLATFORM.
+KEYS = ("slack",)
+
+
+@dataclass(frozen=True)
+class Backend:
+    """What a platform's inbound side acts on: the actions, the reports and `/listen status`."""
+
+    desk: Desk
+    reports: Callable[[Callable[[str, str], str] | None], Reports]  # the reports, given how to link to a card
+    status_lines: Callable[[], list[str]]
+
+
+class Inbound(Protocol):
+    """A platform's way in (a socket it holds open, or a web server), opened before anything is polled."""
+
+    description: str  # for the log: "Connected to Slack in Socket Mode."
+
+    def serve(self) -> None:
+        """Take requests until `stop` is called."""
+
+    def stop(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class ChatPlatform:
+    """Everything about one chat platform that code outside its package needs to know.
+
+    Its settings object (`cfg`) is whatever its `read` returns; only its own package looks inside.
+    A package imports its SDK inside the functions that use it, so declaring it costs nothing.
+    """
+
+    key: str  # stored with each card posted there
+    name: str  # "Slack"
+    read: Callable[[Reader], Any]  # its settings, checked (problems noted on the reader); None when none is set
+    missing: Callable[[Any, bool], list[str]]  # what the service needs that is not set (bool: also to serve)
+    sink: Callable[[Any], ChatSink]  # where cards go
+    open: Callable[[Any, Settings, ChatSink, Backend], Inbound]  # its way in; a ConfigError says what to fix
+    check: Callable[[Any, Settings], Iterator[Check]]  # doctor's checks (cfg is None when nothing is set)
+    member_id: re.Pattern[str]  # a person's ID there, as REPLY_APPROVERS lists them
+    member_ids: str  # what they look like: "Slack member IDs like U0123ABCD"
+    member_id_help: str  # where to find one
+    secrets: tuple[str, ...] = ()  # settings that are never echoed or logged
+
+
+@cache
+def platforms() -> tuple[ChatPlatform, ...]:
+    """Every chat platform, in the registry's order (each package imported once, on first use)."""
+    return tuple(importlib.import_module(f"bot.chat.{key}").PLATFORM for key in KEYS)
+
+
+def platform(key: str) -> ChatPlatform | None:
+    return next((p for p in platforms() if p.key == key), None)
+
+
+def secrets() -> tuple[str, ...]:
+    return tuple(s for p in platforms() for s in p.secrets)
