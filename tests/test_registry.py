@@ -55,12 +55,13 @@ def test_each_network_is_declared_by_its_own_module_and_documented(network):
     assert network.read(reader) is None and reader.problems == []
 
 
-def test_declaring_the_networks_loads_none_of_their_libraries():
-    # atproto alone adds about 40 MB: a library is imported only when its network is set up.
+def test_declaring_the_networks_and_platforms_loads_none_of_their_libraries():
+    # atproto alone adds about 40 MB: a library is imported only when its network or platform is set up.
     code = (
-        "import sys; from bot import config, doctor, wiring, logs; from bot.sources import registry; "
-        "registry.networks(); config.load({}); "
-        "print(sorted(m for m in ('tweepy', 'mastodon', 'atproto', 'praw', 'feedparser') if m in sys.modules))"
+        "import sys; from bot import config, doctor, wiring, logs, platforms, service; from bot.sources import registry; "
+        "registry.networks(); platforms.platforms(); config.load({}); "
+        "print(sorted(m for m in ('tweepy', 'mastodon', 'atproto', 'praw', 'feedparser', 'slack_sdk', 'slack_bolt') "
+        "if m in sys.modules))"
     )
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert result.stdout.strip() == "[]", result.stderr
