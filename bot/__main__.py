@@ -226,7 +226,7 @@ def _stats(settings, args) -> int:
     chart = _chart_file(args.chart) if args.chart else None
     db = open_db(settings.database_path)
     try:
-        empty = store.counts(db)["total"] == 0
+        empty = store.counts(db).total == 0
         if args.csv:
             sys.stdout.write(stats.daily_csv(db, args.days, settings.business_hours))
     finally:

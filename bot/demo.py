@@ -11,7 +11,7 @@ from bot import facts, wiring
 from bot.chat.cards import duration
 from bot.chat.console import ConsoleSink
 from bot.config import Settings
-from bot.models import Actor, Mention, SentReply
+from bot.models import Actor, Mention, SentReply, Status
 from bot.pipeline import Pipeline
 from bot.sources import registry
 from bot.sources.sample import SampleSource
@@ -37,7 +37,7 @@ def act_as_the_team(db, sink: ConsoleSink, out: TextIO) -> None:
 
     def suggestion(mention_id: str) -> str:
         found = responses.card(db, mention_id)
-        return found[1].suggestions[0] if found and found[1].suggestions else "Thank you!"
+        return found.triage.suggestions[0] if found and found.triage.suggestions else "Thank you!"
 
     steps = [
         lambda: actions.claim(db, "x:sample-01", SAM),
@@ -79,19 +79,19 @@ def run(settings: Settings, database: Path, out: TextIO) -> int:
             show_reminders_and_digest(db, sink, settings, out)
         totals = store.counts(db)
         print(f"\nSummary — demo database {database}", file=out)
-        if report.posted == 0 and totals["posted"]:
+        if report.posted == 0 and totals.posted:
             print(
-                f"  No new mentions: all {totals['posted']} cards were posted on an earlier run, "
+                f"  No new mentions: all {totals.posted} cards were posted on an earlier run, "
                 "and Listening Post never posts one twice. `make demo-reset` starts over.",
                 file=out,
             )
         else:
             print(f"  {report.new} new mentions stored, {report.posted} cards posted.", file=out)
-        print(f"  Held back as spam (stored, counted, not posted): {totals['held']}", file=out)
+        print(f"  Held back as spam (stored, counted, not posted): {totals.held}", file=out)
         print(f"  Sentiment: {_line(store.breakdown(db, 'label'))}", file=out)
         print(f"  Intent:    {_line(store.breakdown(db, 'intent'))}", file=out)
         print(f"  Urgency:   {_line(store.breakdown(db, 'urgency'))}", file=out)
-        team = {("waiting" if k == "new" else k): v for k, v in store.breakdown(db, "status").items()}
+        team = {("waiting" if k == Status.NEW else k): v for k, v in store.breakdown(db, "status").items()}
         print(f"  Team:      {_line(team)}", file=out)
         times = responses.response_times(db)
         if times:

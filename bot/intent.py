@@ -11,6 +11,7 @@ from functools import lru_cache
 
 from bot import sentiment
 from bot.gated import Gated
+from bot.models import Intent, Label
 from bot.sentiment import NEGATIVE_BELOW
 
 # --- Intent: what the person wants, found wherever it sits in the text and however it is phrased ---
@@ -227,12 +228,12 @@ def _is_question(lowered: str) -> bool:
     return bool(_QUESTION.search(lowered)) or ("?" in lowered and not _WONDER.search(lowered))
 
 
-def intent_for(text: str, value: float) -> str:
+def intent_for(text: str, value: float) -> Intent:
     """complaint, question, praise or other, by the rules alone."""
     return reading(text, value)[0]
 
 
-def reading(text: str, value: float) -> tuple[str, str]:
+def reading(text: str, value: float) -> tuple[Intent, str]:
     """The rules' intent for the text and its sentiment `value`, and which kind of rule decided it. The
     text is read as a person would: after leading @handles, hashtags as words, praise said with a
     negation taken out before looking for complaints."""
@@ -246,39 +247,39 @@ def reading(text: str, value: float) -> tuple[str, str]:
         and not _SARCASM.search(lowered)
         or sentiment.rating_weight(lowered) >= 0.6
     ) and not serious_kind(text):
-        return "praise", WORDS  # thanks for a problem put right, or their own 8/10 or better
+        return Intent.PRAISE, WORDS  # thanks for a problem put right, or their own 8/10 or better
     fault = _COMPLAINT.search(_PRAISE_NEGATED.pattern.sub(" ", lowered) if negated_praise else lowered)
     irony = _IRONY.search(lowered) or _LOVE_HOW.search(lowered)
     vouched = _VOUCHED.search(lowered)
     if (vouched or negated_praise and not (fault or irony)) and "?" not in lowered and not serious_kind(text):
-        return "praise", WORDS  # "Would recommend. Came out same day…", "Couldn't fault them. Was so nervous…"
+        return Intent.PRAISE, WORDS  # "Would recommend. Came out same day…", "Couldn't fault them. Was so nervous…"
     asks = _is_question(lowered)
     if serious_kind(text):
-        return "complaint", HARM
+        return Intent.COMPLAINT, HARM
     if irony:
-        return "complaint", IRONY
+        return Intent.COMPLAINT, IRONY
     if fault and not (asks and fault.group(0) in _SOFT_FAULTS and value > 2 * ANGRY_BELOW):
-        return "complaint", WORDS
+        return Intent.COMPLAINT, WORDS
     signed_off = _SIGN_OFF.search(lowered)
     if signed_off and sentiment.score(lowered[: signed_off.start()]) < NEGATIVE_BELOW:
-        return "complaint", IRONY
+        return Intent.COMPLAINT, IRONY
     timeline = _ARRIVAL.search(lowered) and len(_MOMENT.findall(lowered)) >= 2
-    if label != "positive" and (_LET_DOWN.search(lowered) or timeline):
-        return "complaint", WORDS
-    if label == "negative" and _SAD_NEWS.search(lowered) and not asks:
-        return "other", WORDS
-    if label == "negative" and not negated_praise and (not asks or value < ANGRY_BELOW):
+    if label != Label.POSITIVE and (_LET_DOWN.search(lowered) or timeline):
+        return Intent.COMPLAINT, WORDS
+    if label == Label.NEGATIVE and _SAD_NEWS.search(lowered) and not asks:
+        return Intent.OTHER, WORDS
+    if label == Label.NEGATIVE and not negated_praise and (not asks or value < ANGRY_BELOW):
         # A question asked in anger is a complaint first ("why is nobody answering??"); a plain
         # question a lexicon finds a little negative ("when does the kitchen stop…?") is a question.
         # The customer-service cues alone ("still waiting", "2/10", "mid") are telling words.
-        return "complaint", WORDS if sentiment.cues(text) <= NEGATIVE_BELOW else MOOD
+        return Intent.COMPLAINT, WORDS if sentiment.cues(text) <= NEGATIVE_BELOW else MOOD
     if asks:
-        return "question", WORDS
-    if negated_praise or (label != "negative" and _PRAISE.search(lowered)):
-        return "praise", WORDS
-    if label == "positive" and not _CHATTER.search(lowered):
-        return "praise", MOOD
-    return "other", MOOD
+        return Intent.QUESTION, WORDS
+    if negated_praise or (label != Label.NEGATIVE and _PRAISE.search(lowered)):
+        return Intent.PRAISE, WORDS
+    if label == Label.POSITIVE and not _CHATTER.search(lowered):
+        return Intent.PRAISE, MOOD
+    return Intent.OTHER, MOOD
 
 
 def sad_news(text: str) -> bool:

@@ -5,15 +5,48 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 from typing import Any, Protocol, runtime_checkable
 
 from bot.text import clean, one_line
 
-LABELS = ("negative", "neutral", "positive")
-INTENTS = ("question", "complaint", "praise", "other")
-URGENCIES = ("low", "normal", "high")
-# held: spam, never shown; pending: a reply waits for an approver.
-STATUSES = ("new", "held", "claimed", "pending", "replied", "dismissed")
+
+# Each value is the word stored in the database and shown in JSON, CSV and reports: StrEnum members are
+# those strings, so they compare, hash and print as the words do.
+class Label(StrEnum):
+    """The mood of a mention."""
+
+    NEGATIVE = "negative"
+    NEUTRAL = "neutral"
+    POSITIVE = "positive"
+
+
+class Intent(StrEnum):
+    """What a mention wants; also the name of its section in the reply templates."""
+
+    QUESTION = "question"
+    COMPLAINT = "complaint"
+    PRAISE = "praise"
+    OTHER = "other"
+
+
+class Urgency(StrEnum):
+    """How soon a mention wants an answer, lowest first."""
+
+    LOW = "low"
+    NORMAL = "normal"
+    HIGH = "high"
+
+
+class Status(StrEnum):
+    """Where the team is with a mention."""
+
+    NEW = "new"
+    HELD = "held"  # spam or a cross-post: stored and counted, never a card of its own
+    CLAIMED = "claimed"
+    PENDING = "pending"  # a reply waits for an approver
+    REPLIED = "replied"
+    DISMISSED = "dismissed"
 
 
 OK, PROBLEM, NOTE = "✓", "✗", "•"  # doctor's marks
@@ -53,9 +86,9 @@ class Triage:
     """What the bot thinks of a mention and what the team could answer."""
 
     sentiment: float  # -1 (very negative) .. +1 (very positive)
-    label: str  # one of LABELS
-    intent: str  # one of INTENTS
-    urgency: str  # one of URGENCIES
+    label: Label
+    intent: Intent
+    urgency: Urgency
     suggestions: tuple[str, ...]
     spam: bool = False
     scored: bool = True  # False when the language is not one we can score
@@ -88,7 +121,7 @@ class Actor:
 class Handling:
     """Where the team is with a mention, as its card shows it."""
 
-    status: str  # one of STATUSES
+    status: Status
     actor_name: str = ""  # who claimed, replied, dismissed, reopened or wrote the draft
     at: datetime | None = None  # when the status last changed
     note: str = ""  # the reply text, the draft waiting for approval, or the dismissal reason

@@ -14,7 +14,7 @@ import queue
 import sqlite3
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 import sqlite_utils
@@ -25,6 +25,8 @@ from bot.fetching import Fetch
 from bot.models import (
     CardRefused,
     ChatSink,
+    Intent,
+    Label,
     Mention,
     NetworkReply,
     PostError,
@@ -32,12 +34,14 @@ from bot.models import (
     Source,
     SourceError,
     Triage,
+    Urgency,
 )
 from bot.triage import Triager
 from handlers import actions
 from storage import mentions as store
 from storage import posting, team_replies
 from storage.db import DatabaseProblem
+from storage.records import SourceStatus
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +49,9 @@ PAGES_AHEAD = 4  # pages fetched but not yet stored, across sources: bounds memo
 CYCLE_DEADLINE = 180.0  # seconds a whole cycle may take before slow sources are left for the next one
 RECONCILE_WINDOW = timedelta(days=7)  # how far back, at most, chat is checked for cards already there
 HISTORY_AGE = timedelta(hours=1)  # first-poll mentions older than this are history: carded, never nudged
-_NOT_SCORED = Triage(sentiment=0.0, label="neutral", intent="other", urgency="normal", suggestions=(), scored=False)
+_NOT_SCORED = Triage(
+    sentiment=0.0, label=Label.NEUTRAL, intent=Intent.OTHER, urgency=Urgency.NORMAL, suggestions=(), scored=False
+)
 
 
 @dataclass
@@ -108,14 +114,14 @@ class Pipeline:
     def _poll_all(self, report: CycleReport, ends_at: float) -> None:
         """Fetch every source at once, each on its own thread, storing pages here as they come."""
         pages: queue.Queue = queue.Queue(maxsize=PAGES_AHEAD)
-        fetching: dict[Fetch, dict] = {}
+        fetching: dict[Fetch, SourceStatus] = {}
         for source in self.sources:
             report.sources_polled += 1
             status = store.source_status(self.db, source.name)
-            retry_at = status.get("retry_at")
-            if retry_at and store.parse_iso(retry_at) > datetime.now(UTC):
+            retry_at = status.retry_at
+            if retry_at and retry_at > datetime.now(UTC):
                 # Backing off after a rate limit or usage cap; the reason was logged when it began.
-                report.source_errors[source.name] = status.get("last_error") or f"waiting until {retry_at}"
+                report.source_errors[source.name] = status.last_error or f"waiting until {store.iso(retry_at)}"
                 continue
             if Fetch.still_running(source):
                 self._failed(
@@ -144,7 +150,7 @@ class Pipeline:
             source, status = fetch.source, fetching[fetch]
             if item is None:  # read to the end
                 del fetching[fetch]
-                if status.get("last_error"):
+                if status.last_error:
                     log.info("%s is working again.", source.name)
                 store.record_source_result(self.db, source.name)
             elif isinstance(item, BaseException):
@@ -175,7 +181,7 @@ class Pipeline:
                 )
         fetching.clear()
 
-    def _fetch_failed(self, source: Source, status: dict, report: CycleReport, exc: BaseException) -> None:
+    def _fetch_failed(self, source: Source, status: SourceStatus, report: CycleReport, exc: BaseException) -> None:
         if isinstance(exc, SourceError):
             self._failed(source, status, report, str(exc), exc.retry_at)
             return
@@ -183,15 +189,20 @@ class Pipeline:
             f"{network_name(source.name)} sent something Listening Post could not handle "
             f"({type(exc).__name__}); the other networks carry on, and it is tried again next poll."
         )
-        if message != status.get("last_error"):  # with its traceback, once, for whoever fixes it
+        if message != status.last_error:  # with its traceback, once, for whoever fixes it
             log.warning("%s: %s", source.name, message, exc_info=(type(exc), exc, exc.__traceback__))
-        self._failed(source, {**status, "last_error": message}, report, message)
+        self._failed(source, replace(status, last_error=message), report, message)
 
     def _failed(
-        self, source: Source, status: dict, report: CycleReport, message: str, retry_at: datetime | None = None
+        self,
+        source: Source,
+        status: SourceStatus,
+        report: CycleReport,
+        message: str,
+        retry_at: datetime | None = None,
     ) -> None:
         report.source_errors[source.name] = message
-        if message != status.get("last_error"):  # say it once, not every cycle
+        if message != status.last_error:  # say it once, not every cycle
             log.warning("%s: %s", source.name, message)
         store.record_source_result(self.db, source.name, error=message, retry_at=retry_at)
 

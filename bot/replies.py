@@ -15,10 +15,11 @@ import regex
 
 from bot.config import ConfigError
 from bot.gated import Gated
+from bot.models import Intent
 from bot.sources import registry
 
 PLACEHOLDERS = {"handle", "first_name", "topic", "business"}
-SECTIONS = ("complaint", "question", "praise", "other", "not_english")
+SECTIONS = (Intent.COMPLAINT, Intent.QUESTION, Intent.PRAISE, Intent.OTHER, "not_english")
 # Sad news (a death, a closing, someone much loved leaving) gets a kind word, not "thanks for the
 # mention". A templates file without a `sad` list borrows the built-in one.
 SAD = "sad"
@@ -76,7 +77,7 @@ class ReplyTemplates:
     def in_language(self, language: str, intent: str) -> list[str]:
         """Replies written in `language` for a question, or for anything else; [] when it has none."""
         written = self.languages.get(language) or {}
-        return written.get("question" if intent == "question" else "other") or []
+        return written.get(Intent.QUESTION if intent == Intent.QUESTION else Intent.OTHER) or []
 
     def topic_of(self, text: str) -> str | None:
         lowered = text.lower()  # topic words are lower case: IGNORECASE would double the cost
@@ -103,10 +104,10 @@ class ReplyTemplates:
         if where is None or where.reply_limit is None:
             return []  # a feed entry cannot be answered from here, so there is nothing to suggest
         section = intent if english else "not_english"
-        templates = self.replies.get(section) or self.replies["other"]
+        templates = self.replies.get(section) or self.replies[Intent.OTHER]
         if not english and self.in_language(language, intent):
             templates = self.in_language(language, intent)
-        if english and intent == "complaint" and serious and self.serious.get(serious):
+        if english and intent == Intent.COMPLAINT and serious and self.serious.get(serious):
             templates = self.serious[serious]
         limit, allow_links = where.reply_limit, where.links
         values = {
@@ -348,11 +349,13 @@ def _languages(path: Path, table) -> dict[str, dict[str, list[str]]]:
         raise ConfigError(
             f"{path}: write replies in another language as [languages.es] with question = [...] and other = [...]."
         )
-    found = {}
+    found: dict[str, dict[str, list[str]]] = {}
     for code, sections in table.items():
         if not _LANGUAGE_CODE.match(str(code)) or not isinstance(sections, dict):
             raise ConfigError(f"{path}: [languages.{code}] must be a two-letter language code, like [languages.es].")
-        found[str(code)] = {s: _checked(path, f"[languages.{code}]", s, sections.get(s)) for s in ("question", "other")}
+        found[str(code)] = {
+            s: _checked(path, f"[languages.{code}]", s, sections.get(s)) for s in (Intent.QUESTION, Intent.OTHER)
+        }
     return found
 
 

@@ -14,6 +14,7 @@ from textblob.en import sentiment as pattern_sentiment
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 from bot.gated import Gated
+from bot.models import Label
 
 # Phrases customers use when something went wrong, which general-purpose lexicons
 # score as neutral ("the delivery took forever", "still waiting", "on hold for an hour").
@@ -236,18 +237,18 @@ def score(text: str) -> float:
     return math.tanh(0.55 * vader + 0.45 * blob + cues(text))
 
 
-def within(value: float, label: str) -> float:
+def within(value: float, label: Label) -> float:
     """The value moved just inside `label`'s range when another reader chose the label."""
-    if label == "negative":
+    if label == Label.NEGATIVE:
         return min(value, 2 * NEGATIVE_BELOW)
-    if label == "positive":
+    if label == Label.POSITIVE:
         return max(value, POSITIVE_ABOVE + 0.01)
     return min(max(value, NEGATIVE_BELOW), POSITIVE_ABOVE)
 
 
-def label_for(value: float) -> str:
+def label_for(value: float) -> Label:
     if value < NEGATIVE_BELOW:
-        return "negative"
+        return Label.NEGATIVE
     if value > POSITIVE_ABOVE:
-        return "positive"
-    return "neutral"
+        return Label.POSITIVE
+    return Label.NEUTRAL

@@ -26,7 +26,7 @@ def status_lines(settings: Settings) -> list[str]:
     try:
         totals = store.counts(db)
         lines = [
-            f"{totals['posted']} cards posted, {totals['waiting']} waiting to be posted, {totals['held']} held back as spam."
+            f"{totals.posted} cards posted, {totals.waiting} waiting to be posted, {totals.held} held back as spam."
         ]
         refused = posting.refused_count(db)
         if refused:
@@ -34,11 +34,11 @@ def status_lines(settings: Settings) -> list[str]:
                 f"{refused} card(s) the chat refused even in their simplest form were set aside (the log says which); "
                 "their mentions are kept and counted."
             )
-        for row in db.table("source_status").rows:
-            good = age(store.parse_iso(row["last_success_at"])) if row["last_success_at"] else "never"
-            line = f"{network_name(row['source'])}: last good poll {good}"
-            if row["last_error"]:
-                line += f"; last problem: {row['last_error']}"
+        for status in store.source_statuses(db):
+            good = age(status.last_success_at) if status.last_success_at else "never"
+            line = f"{network_name(status.source)}: last good poll {good}"
+            if status.last_error:
+                line += f"; last problem: {status.last_error}"
             lines.append(line)
         return lines
     finally:

@@ -9,7 +9,7 @@ from bot import language, sentiment
 from bot.facts import Facts
 from bot.gated import Gated
 from bot.intent import LEADING_HANDLES, asks_others, reading, sad_news, serious_kind
-from bot.models import URGENCIES, Mention, Triage
+from bot.models import Intent, Label, Mention, Triage, Urgency
 from bot.replies import SAD, ReplyTemplates, first_name
 from bot.sources import registry
 from bot.word_model import Reader, shipped
@@ -63,18 +63,18 @@ def is_spam(text: str) -> bool:
     return not asks_something(lowered) or bool(_PITCH.search(LEADING_HANDLES.sub("", lowered)))
 
 
-def urgency_for(text: str, value: float, intent: str, followers: int | None, harm: str | None = None) -> str:
+def urgency_for(text: str, value: float, intent: Intent, followers: int | None, harm: str | None = None) -> Urgency:
     """low (no answer needed soon), normal (answer today), high (answer now)."""
-    if intent in ("praise", "other"):
-        return "low"
-    if intent == "complaint" and harm:
-        return "high"  # health, allergy, injury, safety, legal, money taken: answer now, whoever it is
+    if intent in (Intent.PRAISE, Intent.OTHER):
+        return Urgency.LOW
+    if intent == Intent.COMPLAINT and harm:
+        return Urgency.HIGH  # health, allergy, injury, safety, legal, money taken: answer now, whoever it is
     level = 1
     if value < -0.5 or _URGENT.search(text.lower()):
         level += 1
     if followers and followers >= WIDE_REACH:
         level += 1
-    return URGENCIES[min(level, 2)]
+    return tuple(Urgency)[min(level, 2)]
 
 
 class Triager:
@@ -102,23 +102,27 @@ class Triager:
             written_in = "en"
         scored = written_in == "en"
         value = sentiment.score(text) if scored else 0.0
-        label = sentiment.label_for(value) if scored else "neutral"
-        intent = self._intent(text, value) if scored else ("question" if "?" in text or "¿" in text else "other")
+        label = sentiment.label_for(value) if scored else Label.NEUTRAL
+        intent = (
+            self._intent(text, value) if scored else (Intent.QUESTION if "?" in text or "¿" in text else Intent.OTHER)
+        )
         if scored:
             # The words that make a post a complaint (a fault, a let-down, harm, sarcasm) are what general
             # lexicons miss, so the mood follows them: a complaint is negative and praise positive. Else the
             # learned mood model reads it with the lexicons.
-            mood = {"complaint": "negative", "praise": "positive"}.get(intent) or self.reader.mood(text, label)
+            mood = {Intent.COMPLAINT: Label.NEGATIVE, Intent.PRAISE: Label.POSITIVE}.get(intent) or self.reader.mood(
+                text, label
+            )
             value, label = sentiment.within(value, mood), mood
-        serious = self.reader.harm(text, serious_kind(text)) if intent == "complaint" else None
+        serious = self.reader.harm(text, serious_kind(text)) if intent == Intent.COMPLAINT else None
         urgency = urgency_for(text, value, intent, mention.author_followers, serious)
-        to_others = intent == "question" and self.reader.to_others(text, asks_others(text))
-        sad = intent in ("praise", "other") and sad_news(text)
+        to_others = intent == Intent.QUESTION and self.reader.to_others(text, asks_others(text))
+        sad = intent in (Intent.PRAISE, Intent.OTHER) and sad_news(text)
         suggestions = (
             ()
             if spam
             else self.templates.suggest(
-                intent=SAD if sad else "other" if to_others else intent,
+                intent=SAD if sad else Intent.OTHER if to_others else intent,
                 handle=mention.author_handle,
                 name=mention.author_name,
                 text=text,
@@ -145,14 +149,14 @@ class Triager:
             harm=serious,
         )
 
-    def _intent(self, text: str, value: float) -> str:
+    def _intent(self, text: str, value: float) -> Intent:
         """The rules' reading weighed with the learned model's; harm or sarcasm the rules name is a complaint."""
         return self.reader.intent(text, *reading(text, value))
 
-    def _answer(self, mention: Mention, intent: str) -> tuple[str, str] | None:
+    def _answer(self, mention: Mention, intent: Intent) -> tuple[str, str] | None:
         """A question the business's facts answer: the reply that answers it, and the card's note."""
         where = registry.network(mention.source)
-        if intent != "question" or self.facts is None or where is None or where.reply_limit is None:
+        if intent != Intent.QUESTION or self.facts is None or where is None or where.reply_limit is None:
             return None
         fact = self.facts.answer(mention.text, datetime.now(UTC), links=where.links)
         if fact is None:

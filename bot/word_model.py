@@ -16,14 +16,17 @@ import math
 import re
 from functools import lru_cache
 from pathlib import Path
+from typing import Generic, TypeVar
 
 from bot import sentiment
 from bot.gated import Gated
+from bot.models import Intent, Label
 from bot.replies import SERIOUS_KINDS
 
 MODEL_PATH = Path(__file__).with_name("word_model.json")
-INTENTS = ("complaint", "question", "praise", "other")
-MOODS = ("negative", "neutral", "positive")
+# In the order of word_model.json's columns.
+INTENTS = (Intent.COMPLAINT, Intent.QUESTION, Intent.PRAISE, Intent.OTHER)
+MOODS = (Label.NEGATIVE, Label.NEUTRAL, Label.POSITIVE)
 HARMS = ("none", *SERIOUS_KINDS)
 AUDIENCES = ("business", "others")  # whom a question asks: the business, or people in general
 # How far the rules' intent pulls against the model's probabilities, by what decided it: a telling word
@@ -74,20 +77,23 @@ def _mark_negated(words: list[str]) -> list[str]:
     return marked
 
 
-class WordModel:
+L = TypeVar("L", bound=str)
+
+
+class WordModel(Generic[L]):
     """One table: a bias and each feature's weight per label."""
 
-    def __init__(self, labels: tuple[str, ...], data: dict):
+    def __init__(self, labels: tuple[L, ...], data: dict):
         if tuple(data["labels"]) != labels:
             raise ValueError(
-                f"a word model for {data['labels']}, not {list(labels)}: retrain it with "
+                f"a word model for {data['labels']}, not {[str(label) for label in labels]}: retrain it with "
                 "python bench/train_word_model.py"
             )
         self.labels = labels
         self.bias: list[float] = data["bias"]
         self.weights: dict[str, list[float]] = data["weights"]
 
-    def probabilities(self, text: str) -> dict[str, float]:
+    def probabilities(self, text: str) -> dict[L, float]:
         found = [w for w in map(self.weights.get, features(text)) if w]
         totals = (
             [b + sum(column) for b, column in zip(self.bias, zip(*found, strict=False), strict=False)]
@@ -99,7 +105,7 @@ class WordModel:
         whole = sum(exps)
         return {label: e / whole for label, e in zip(self.labels, exps, strict=False)}
 
-    def weighed(self, text: str, other_reading: str, weight: float) -> str:
+    def weighed(self, text: str, other_reading: L, weight: float) -> L:
         """The label the model and another reader agree on best: the model's probabilities, with the
         other reader's label counted as `weight` of certainty."""
         probs = self.probabilities(text)
@@ -119,12 +125,12 @@ class Reader:
     def load(cls, path: Path) -> Reader:
         return cls(json.loads(path.read_text(encoding="utf-8")))
 
-    def intent(self, text: str, rules_intent: str, decided_by: str) -> str:
+    def intent(self, text: str, rules_intent: Intent, decided_by: str) -> Intent:
         if decided_by not in RULES_WEIGHT:
             return rules_intent  # harm or sarcasm the rules name
         return self.intents.weighed(text, rules_intent, RULES_WEIGHT[decided_by])
 
-    def mood(self, text: str, lexicon_mood: str) -> str:
+    def mood(self, text: str, lexicon_mood: Label) -> Label:
         return self.moods.weighed(text, lexicon_mood, LEXICON_WEIGHT)
 
     def harm(self, text: str, rules_kind: str | None) -> str | None:

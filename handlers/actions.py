@@ -15,11 +15,12 @@ from difflib import SequenceMatcher
 import sqlite_utils
 
 from bot.chat.cards import age, network_name
-from bot.models import Actor, ChatSink, Mention, NetworkReply, ReplyError, SentReply, Triage
+from bot.models import Actor, ChatSink, Mention, NetworkReply, ReplyError, SentReply, Status, Triage
 from bot.sources import registry
 from bot.text import clean
 from storage import responses as store
-from storage.mentions import parse_iso, row_to_mention, row_to_triage, utc_now
+from storage.mentions import utc_now
+from storage.records import StoredMention
 
 # A reply still marked as sending after this long is assumed lost (the network never answered).
 SENDING_TIMEOUT = timedelta(minutes=15)
@@ -63,71 +64,72 @@ def quoted(text: str, limit: int = 200) -> str:
     return "“" + (text if len(text) <= limit else text[: limit - 1] + "…") + "”"
 
 
-def _sending(row: dict, now: datetime) -> bool:
-    return bool(row["sending_at"]) and now - parse_iso(row["sending_at"]) < SENDING_TIMEOUT
+def _sending(stored: StoredMention, now: datetime) -> bool:
+    return stored.sending_at is not None and now - stored.sending_at < SENDING_TIMEOUT
 
 
-def _where_it_stands(row: dict, now: datetime) -> str:
+def _where_it_stands(stored: StoredMention, now: datetime) -> str:
     """Why an action does not apply, in words."""
-    who = row["actor_name"] or "Someone"
-    when = age(parse_iso(row["status_at"]), now) if row["status_at"] else ""
-    if _sending(row, now):
-        return f"{row['sending_by'] or 'Someone'} is sending a reply right now."
+    handling = stored.handling
+    who = handling.actor_name or "Someone"
+    when = age(handling.at, now) if handling.at else ""
+    if _sending(stored, now):
+        return f"{stored.sending_by or 'Someone'} is sending a reply right now."
     return {
-        "claimed": f"{who} claimed this {when}.",
-        "pending": f"A reply by {who} is waiting for approval.",
-        "replied": f"{who} already replied {when}. Press Reopen on the card to answer again.",
-        "dismissed": f"{who} marked this as no reply needed {when}. Press Reopen on the card to work on it.",
-        "held": "This mention was held back as spam.",
-        "new": "Nobody has taken this yet.",
-    }.get(row["status"], "")
+        Status.CLAIMED: f"{who} claimed this {when}.",
+        Status.PENDING: f"A reply by {who} is waiting for approval.",
+        Status.REPLIED: f"{who} already replied {when}. Press Reopen on the card to answer again.",
+        Status.DISMISSED: f"{who} marked this as no reply needed {when}. Press Reopen on the card to work on it.",
+        Status.HELD: "This mention was held back as spam.",
+        Status.NEW: "Nobody has taken this yet.",
+    }.get(stored.status, "")
 
 
 def claim(db: sqlite_utils.Database, mention_id: str, actor: Actor, takeover: bool = False) -> Outcome:
     now = utc_now()
     with store.exclusive(db):
-        row = store.mention_row(db, mention_id)
-        if row is None:
+        stored = store.stored_mention(db, mention_id)
+        if stored is None:
             return Outcome(mention_id, message=GONE)
-        holder = row["actor_name"] if row["status"] == "claimed" else ""
-        if holder and row["actor_id"] == actor.id:
+        holder = stored.handling.actor_name if stored.status == Status.CLAIMED else ""
+        if holder and stored.actor_id == actor.id:
             return Outcome(mention_id, message="This one is already yours.")
         if holder and not takeover:
-            return Outcome(mention_id, takeover_from=holder, message=f"{_where_it_stands(row, now)} Take it over?")
-        if row["status"] not in OPEN or _sending(row, now):
-            return Outcome(mention_id, message=_where_it_stands(row, now))
-        store.record(db, row, "claimed", actor, "takeover" if holder else "button", now, "claimed")
+            return Outcome(mention_id, takeover_from=holder, message=f"{_where_it_stands(stored, now)} Take it over?")
+        if stored.status not in OPEN or _sending(stored, now):
+            return Outcome(mention_id, message=_where_it_stands(stored, now))
+        store.record(db, stored, "claimed", actor, "takeover" if holder else "button", now, Status.CLAIMED)
     note = f"🙋 {actor.name} took this over from {holder}." if holder else f"🙋 {actor.name} claimed this."
     return Outcome(mention_id, changed=True, note=note)
 
 
-OPEN = ("new", "claimed")
+OPEN = (Status.NEW, Status.CLAIMED)
 
 
-def _problem(row: dict | None, now: datetime, allowed: tuple[str, ...]) -> str:
+def _problem(stored: StoredMention | None, now: datetime, allowed: tuple[Status, ...]) -> str:
     """Why an action that needs one of the `allowed` statuses cannot apply now, or ''."""
-    if row is None:
+    if stored is None:
         return GONE
-    if row["status"] not in allowed or _sending(row, now):
-        return _where_it_stands(row, now)
+    if stored.status not in allowed or _sending(stored, now):
+        return _where_it_stands(stored, now)
     return ""
 
 
-def dismissal_problem(row: dict | None, now: datetime) -> str:
+def dismissal_problem(stored: StoredMention | None, now: datetime) -> str:
     """Why this mention cannot be set aside now, or ''."""
-    return _problem(row, now, OPEN)
+    return _problem(stored, now, OPEN)
 
 
 def dismiss(db: sqlite_utils.Database, mention_id: str, actor: Actor, reason: str = "") -> Outcome:
     now = utc_now()
     reason = " ".join(clean(reason).split())[:300]
     with store.exclusive(db):
-        row = store.mention_row(db, mention_id)
-        problem = dismissal_problem(row, now)
+        stored = store.stored_mention(db, mention_id)
+        problem = dismissal_problem(stored, now)
         if problem:
             return Outcome(mention_id, message=problem)
-        assert row is not None  # a missing mention is one of the problems above
-        store.record(db, row, "dismissed", actor, "button", now, "dismissed", note=reason)
+        assert stored is not None  # a missing mention is one of the problems above
+        store.record(db, stored, "dismissed", actor, "button", now, Status.DISMISSED, note=reason)
     return Outcome(
         mention_id, changed=True, note=f"🚫 {actor.name}: no reply needed" + (f" — {reason}" if reason else ".")
     )
@@ -136,25 +138,29 @@ def dismiss(db: sqlite_utils.Database, mention_id: str, actor: Actor, reason: st
 def reopen(db: sqlite_utils.Database, mention_id: str, actor: Actor) -> Outcome:
     now = utc_now()
     with store.exclusive(db):
-        row = store.mention_row(db, mention_id)
-        problem = _problem(row, now, ("claimed", "dismissed", "replied"))
+        stored = store.stored_mention(db, mention_id)
+        problem = _problem(stored, now, (Status.CLAIMED, Status.DISMISSED, Status.REPLIED))
         if problem:
             return Outcome(mention_id, message=problem)
-        assert row is not None  # a missing mention is one of the problems above
-        store.record(db, row, "reopened", actor, "button", now, "new")
+        assert stored is not None  # a missing mention is one of the problems above
+        store.record(db, stored, "reopened", actor, "button", now, Status.NEW)
     return Outcome(mention_id, changed=True, note=f"↩️ {actor.name} reopened this.")
 
 
 def reply_form(
     db: sqlite_utils.Database, mention_id: str, actor: Actor, repliers: dict[str, Replier], approvers: frozenset[str]
 ) -> ReplyForm | None:
-    row = store.mention_row(db, mention_id)
-    if row is None:
+    stored = store.stored_mention(db, mention_id)
+    if stored is None:
         return None
-    mention, triage = row_to_mention(row), row_to_triage(row)
+    mention, triage = stored.mention, stored.triage
     is_approver = actor.id in approvers
-    problem = _cannot_reply(row, is_approver, utc_now())
-    draft = row["status_note"] if row["status"] == "pending" else (triage.suggestions[0] if triage.suggestions else "")
+    problem = _cannot_reply(stored, is_approver, utc_now())
+    draft = (
+        stored.handling.note
+        if stored.status == Status.PENDING
+        else (triage.suggestions[0] if triage.suggestions else "")
+    )
     return ReplyForm(
         mention,
         triage,
@@ -166,9 +172,9 @@ def reply_form(
     )
 
 
-def _cannot_reply(row: dict, is_approver: bool, now: datetime) -> str:
+def _cannot_reply(stored: StoredMention, is_approver: bool, now: datetime) -> str:
     # An approver may reply to a mention whose draft waits for approval: that is "Edit…".
-    return _problem(row, now, OPEN + ("pending",) if is_approver else OPEN)
+    return _problem(stored, now, (*OPEN, Status.PENDING) if is_approver else OPEN)
 
 
 def check_length(mention: Mention, text: str) -> str:
@@ -217,11 +223,11 @@ def send_reply(
     text = clean(text).strip()
     now = utc_now()
     with store.exclusive(db):
-        row = store.mention_row(db, mention_id)
-        if row is None:
+        stored = store.stored_mention(db, mention_id)
+        if stored is None:
             return Outcome(mention_id, error=GONE)
-        mention = row_to_mention(row)
-        problem = _cannot_reply(row, actor.id in approvers, now) or check_length(mention, text)
+        mention = stored.mention
+        problem = _cannot_reply(stored, actor.id in approvers, now) or check_length(mention, text)
         if problem:
             return Outcome(mention_id, error=problem)
         replier = repliers.get(mention.source)
@@ -231,17 +237,17 @@ def send_reply(
                 error=f"Listening Post cannot post on {network_name(mention.source)} with the current settings. "
                 "Reply there yourself, then use “I replied myself”.",
             )
-        used = suggestion_use(row_to_triage(row), started_from, text)
+        used = suggestion_use(stored.triage, started_from, text)
         if approvers and actor.id not in approvers:
-            store.record(db, row, "submitted", actor, "modal", now, "pending", reply_text=text, suggestion=used)
+            store.record(db, stored, "submitted", actor, "modal", now, Status.PENDING, reply_text=text, suggestion=used)
             return Outcome(
                 mention_id,
                 changed=True,
                 note=f"⏳ {actor.name} wrote a reply for approval: {quoted(text)}",
                 message="Your reply is waiting for an approver. It goes out when they approve it.",
             )
-        edited_from = row["actor_name"] if row["status"] == "pending" else ""
-        store.reserve_sending(db, row, actor, now)
+        edited_from = stored.handling.actor_name if stored.status == Status.PENDING else ""
+        store.reserve_sending(db, mention_id, actor, now)
     return _post(db, mention, replier, text, writer=actor, edited_from=edited_from, suggestion=used)
 
 
@@ -252,20 +258,20 @@ def approve(
         return Outcome(mention_id, message="Only the people in REPLY_APPROVERS can approve replies.")
     now = utc_now()
     with store.exclusive(db):
-        row = store.mention_row(db, mention_id)
-        problem = _problem(row, now, ("pending",))
+        stored = store.stored_mention(db, mention_id)
+        problem = _problem(stored, now, (Status.PENDING,))
         if problem:
             return Outcome(mention_id, message=problem)
-        assert row is not None  # a missing mention is one of the problems above
-        mention = row_to_mention(row)
+        assert stored is not None  # a missing mention is one of the problems above
+        mention = stored.mention
         replier = repliers.get(mention.source)
         if replier is None:
             return Outcome(
                 mention_id,
                 error=f"Listening Post cannot post on {network_name(mention.source)} with the current settings.",
             )
-        writer, text = Actor(row["actor_id"], row["actor_name"]), row["status_note"]
-        store.reserve_sending(db, row, approver, now)
+        writer, text = Actor(stored.actor_id, stored.handling.actor_name), stored.handling.note
+        store.reserve_sending(db, mention_id, approver, now)
     return _post(db, mention, replier, text, writer=writer, approver=approver)
 
 
@@ -275,22 +281,22 @@ def reject(db: sqlite_utils.Database, mention_id: str, approver: Actor, approver
         return Outcome(mention_id, message="Only the people in REPLY_APPROVERS can reject replies.")
     now = utc_now()
     with store.exclusive(db):
-        row = store.mention_row(db, mention_id)
-        problem = _problem(row, now, ("pending",))
+        stored = store.stored_mention(db, mention_id)
+        problem = _problem(stored, now, (Status.PENDING,))
         if problem:
             return Outcome(mention_id, message=problem)
-        assert row is not None  # a missing mention is one of the problems above
-        writer, draft = row["actor_name"], row["status_note"]
+        assert stored is not None  # a missing mention is one of the problems above
+        writer, draft = stored.handling.actor_name, stored.handling.note
         store.record(
             db,
-            row,
+            stored,
             "rejected",
             approver,
             "button",
             now,
-            "claimed",
+            Status.CLAIMED,
             reply_text=draft,
-            actor_id=row["actor_id"],
+            actor_id=stored.actor_id,
             actor_name=writer,
         )
     return Outcome(
@@ -318,20 +324,20 @@ def _post(
         return Outcome(mention.id, error=str(exc))
     now = utc_now()
     with store.exclusive(db):
-        row = store.mention_row(db, mention.id)
-        if row is None:  # deleted while the reply was sent: nothing left to record it against
+        stored = store.stored_mention(db, mention.id)
+        if stored is None:  # deleted while the reply was sent: nothing left to record it against
             return Outcome(mention.id, error="This mention is no longer stored; the reply was posted but not recorded.")
         if not store.reply_known(db, sent.external_id):  # a poll may have seen it first
             if approver:
-                store.record(db, row, "approved", approver, "button", now, "pending", reply_text=text)
+                stored = store.record(db, stored, "approved", approver, "button", now, Status.PENDING, reply_text=text)
             store.record(
                 db,
-                row,
+                stored,
                 "replied",
                 writer,
                 "approval" if approver else "modal",
                 now,
-                "replied",
+                Status.REPLIED,
                 reply_text=text,
                 reply_external_id=sent.external_id,
                 suggestion=suggestion,
@@ -352,13 +358,13 @@ def record_outside_reply(db: sqlite_utils.Database, mention_id: str, actor: Acto
     now = utc_now()
     text = clean(text).strip()
     with store.exclusive(db):
-        row = store.mention_row(db, mention_id)
-        problem = _problem(row, now, OPEN)
+        stored = store.stored_mention(db, mention_id)
+        problem = _problem(stored, now, OPEN)
         if problem:
             return Outcome(mention_id, error=problem)
-        assert row is not None  # a missing mention is one of the problems above
-        store.record(db, row, "replied", actor, "outside", now, "replied", reply_text=text)
-        network = network_name(row["source"])
+        assert stored is not None  # a missing mention is one of the problems above
+        store.record(db, stored, "replied", actor, "outside", now, Status.REPLIED, reply_text=text)
+        network = network_name(stored.mention.source)
     return Outcome(
         mention_id,
         changed=True,
@@ -371,26 +377,26 @@ def record_network_reply(db: sqlite_utils.Database, reply: NetworkReply) -> Outc
     with store.exclusive(db):
         if store.reply_known(db, reply.external_id):
             return None
-        row = store.find_by_external_id(db, reply.source, reply.in_reply_to)
-        if row is None or row["status"] in ("replied", "held"):
+        stored = store.find_by_external_id(db, reply.source, reply.in_reply_to)
+        if stored is None or stored.status in (Status.REPLIED, Status.HELD):
             return None
         account = Actor(f"{reply.source}:account", f"@{reply.account}")
         # Counted from when it was posted on the network, not from when we noticed it.
         store.record(
             db,
-            row,
+            stored,
             "replied",
             account,
             "platform",
             reply.created_at,
-            "replied",
+            Status.REPLIED,
             reply_text=reply.text,
             reply_external_id=reply.external_id,
             reply_url=reply.url,
         )
     network = network_name(reply.source)
     return Outcome(
-        row["id"],
+        stored.id,
         changed=True,
         note=f"✅ @{reply.account} replied on {network} directly: {quoted(reply.text)} {reply.url}".rstrip(),
     )

@@ -9,9 +9,10 @@ from datetime import date, datetime, time, timedelta
 import sqlite_utils
 
 from bot.hours import BusinessHours
+from bot.models import Label
 from storage import stats as store
 
-COLOURS = {"positive": "#3c9d5d", "neutral": "#a3adb8", "negative": "#d0463b"}
+COLOURS = {Label.POSITIVE: "#3c9d5d", Label.NEUTRAL: "#a3adb8", Label.NEGATIVE: "#d0463b"}
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,7 @@ def draw(days: list[Day], title: str) -> bytes:
     bars = figure.subplots()
     x = list(range(len(days)))
     bottom = [0] * len(days)
-    for label in ("negative", "neutral", "positive"):
+    for label in (Label.NEGATIVE, Label.NEUTRAL, Label.POSITIVE):  # stacked from the bottom
         heights = [d.labels.get(label, 0) for d in days]
         bars.bar(x, heights, bottom=bottom, color=COLOURS[label], label=label, width=0.8)
         bottom = [b + h for b, h in zip(bottom, heights, strict=False)]

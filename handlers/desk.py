@@ -19,6 +19,7 @@ from handlers.actions import Outcome, Replier, ReplyForm
 from storage import DatabaseProblem, responses
 from storage.db import explain
 from storage.mentions import utc_now
+from storage.records import Card
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -65,7 +66,7 @@ class Desk:
         return self._act(mention_id, lambda db: actions.dismiss(db, mention_id, actor, reason))
 
     def dismissal_problem(self, mention_id: str) -> str:
-        return self._run(lambda db: actions.dismissal_problem(responses.mention_row(db, mention_id), utc_now()), str)
+        return self._run(lambda db: actions.dismissal_problem(responses.stored_mention(db, mention_id), utc_now()), str)
 
     def reopen(self, mention_id: str, actor: Actor) -> Outcome:
         return self._act(mention_id, lambda db: actions.reopen(db, mention_id, actor))
@@ -93,7 +94,7 @@ class Desk:
     def reject(self, mention_id: str, approver: Actor) -> Outcome:
         return self._act(mention_id, lambda db: actions.reject(db, mention_id, approver, self.approvers))
 
-    def card(self, mention_id: str):
+    def card(self, mention_id: str) -> Card | None:
         return self._run(lambda db: responses.card(db, mention_id), lambda why: None)
 
     def announce(self, sink: ChatSink, outcome: Outcome) -> None:

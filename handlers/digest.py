@@ -10,11 +10,11 @@ import sqlite_utils
 from bot.chat.cards import LABEL_ICONS, duration, network_name
 from bot.hours import BusinessHours
 from bot.models import ChatSink
-from handlers.stats import Period, leaders_report, stats_report
+from handlers.stats import MIX, Period, leaders_report, stats_report
 from storage import responses
 from storage import stats as store
 from storage.db import exclusive, get_meta, set_meta
-from storage.mentions import parse_iso, utc_now
+from storage.mentions import utc_now
 
 log = logging.getLogger(__name__)
 
@@ -29,11 +29,7 @@ def digest_text(db: sqlite_utils.Database, hours: BusinessHours, moment: datetim
     came = store.totals(db, since, moment)
     lines = [f"*Daily digest, {moment:%A} {moment.day} {moment:%B}* (since yesterday {moment:%H:%M})"]
     if came.received:
-        mix = " · ".join(
-            f"{LABEL_ICONS[label]} {came.labels[label]}"
-            for label in ("positive", "neutral", "negative")
-            if came.labels.get(label)
-        )
+        mix = " · ".join(f"{LABEL_ICONS[label]} {came.labels[label]}" for label in MIX if came.labels.get(label))
         lines.append(
             f"• {came.received} mention{'s' if came.received != 1 else ''} came in: {mix}. "
             f"Replied so far {came.replied}, no reply needed {came.dismissed}."
@@ -43,17 +39,17 @@ def digest_text(db: sqlite_utils.Database, hours: BusinessHours, moment: datetim
     waiting, oldest = store.queue(db, 1)
     if waiting:
         lines.append(
-            f"• Still waiting now: {waiting}, the oldest for {duration((now - parse_iso(oldest[0]['created_at'])).total_seconds())} "
+            f"• Still waiting now: {waiting}, the oldest for {duration((now - oldest[0].created_at).total_seconds())} "
             "(`/listen queue` lists them)."
         )
     else:
         lines.append("• Nothing is waiting for an answer. 🎉")
     best = responses.fastest_reply(db, since, moment)
     if best:
-        text = best["text"] if len(best["text"]) <= 80 else best["text"][:79] + "…"
+        text = best.text if len(best.text) <= 80 else best.text[:79] + "…"
         lines.append(
-            f"• 🏆 Best response: {best['first_replier_name'] or 'the team'} answered @{best['author_handle'] or 'someone'} "
-            f"on {network_name(best['source'])} in {duration(best['response_secs'])}: “{text}”"
+            f"• 🏆 Best response: {best.replier_name or 'the team'} answered @{best.author_handle or 'someone'} "
+            f"on {network_name(best.source)} in {duration(best.response_secs)}: “{text}”"
         )
     if moment.weekday() == 0:  # Monday: last week, Monday to Sunday
         monday = datetime.combine(moment.date() - timedelta(days=7), time(0), moment.tzinfo)

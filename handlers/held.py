@@ -14,23 +14,20 @@ SHOWN = 15
 
 
 def held_report(db: sqlite_utils.Database, now: datetime) -> str:
-    total, rows = store.held_back(db, SHOWN)
+    total, newest = store.held_back(db, SHOWN)
     if not total:
         return "Nothing is held back as spam."
     lines = [
         f"*{total} mention{'s' if total != 1 else ''} held back as spam*, newest first "
         "(stored and counted, never posted). To post one as a card: `/listen post <id>`."
     ]
-    for row in rows:
-        said = one_line(row["text"])
+    for held in newest:
+        said = one_line(held.text)
         said = said if len(said) <= 80 else said[:79] + "…"
-        who = f"@{one_line(row['author_handle'])}" if row["author_handle"] else "someone"
-        lines.append(
-            f"• {age(store.parse_iso(row['created_at']), now)} · {who} on {network_name(row['source'])}: "
-            f"“{said}” — `{row['id']}`"
-        )
-    if total > len(rows):
-        lines.append(f"…and {total - len(rows)} more.")
+        who = f"@{one_line(held.author_handle)}" if held.author_handle else "someone"
+        lines.append(f"• {age(held.created_at, now)} · {who} on {network_name(held.source)}: “{said}” — `{held.id}`")
+    if total > len(newest):
+        lines.append(f"…and {total - len(newest)} more.")
     return "\n".join(lines)
 
 

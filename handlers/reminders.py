@@ -14,34 +14,35 @@ import sqlite_utils
 
 from bot.chat.cards import duration, network_name
 from bot.hours import BusinessHours
-from bot.models import ChatRef, ChatSink
+from bot.models import ChatSink, Status
 from bot.text import one_line
 from storage import reminders as marks
-from storage.mentions import parse_iso, utc_now
+from storage.mentions import utc_now
+from storage.records import Waiting
 
 log = logging.getLogger(__name__)
 
 CHANNEL = "channel"  # in `notify`: everyone in the channel rather than a person
 
 
-def nudge_text(row: dict, waited: float, target_minutes: int, hours: BusinessHours) -> str:
+def nudge_text(waiting: Waiting, waited: float, target_minutes: int, hours: BusinessHours) -> str:
     how_long = duration(waited) + ("" if hours.always_open else " of opening hours")
     target = f"the target is {duration(target_minutes * 60)}"
-    if row["status"] == "claimed":
+    if waiting.status == Status.CLAIMED:
         return (
-            f"⏰ {row['actor_name'] or 'You'} claimed this and it has waited {how_long} for an answer ({target}). "
+            f"⏰ {waiting.actor_name or 'You'} claimed this and it has waited {how_long} for an answer ({target}). "
             "Reply now, or press Reopen to hand it back to the team."
         )
-    if row["status"] == "pending":
-        return f"⏰ The reply by {row['actor_name'] or 'a teammate'} has waited for approval; the customer has waited {how_long} ({target})."
+    if waiting.status == Status.PENDING:
+        return f"⏰ The reply by {waiting.actor_name or 'a teammate'} has waited for approval; the customer has waited {how_long} ({target})."
     return f"⏰ Nobody has answered this after {how_long} ({target}). Can someone claim it?"
 
 
-def _called_on(row: dict, approvers: frozenset[str]) -> tuple[str, ...]:
+def _called_on(waiting: Waiting, approvers: frozenset[str]) -> tuple[str, ...]:
     """Whoever can move the mention on: its claimer, or the approvers of a waiting reply; () when nobody holds it."""
-    if row["status"] == "claimed" and row["actor_id"]:
-        return (row["actor_id"],)
-    if row["status"] == "pending" and approvers:
+    if waiting.status == Status.CLAIMED and waiting.actor_id:
+        return (waiting.actor_id,)
+    if waiting.status == Status.PENDING and approvers:
         return tuple(sorted(approvers))
     return ()
 
@@ -51,18 +52,18 @@ CHANNEL_GAP = timedelta(minutes=15)  # the channel is called on at most this oft
 DUE_AT_ONCE = 500  # mentions gathered by one check
 
 
-def unclaimed_text(rows: list[tuple[dict, float]], target_minutes: int, hours: BusinessHours) -> str:
+def unclaimed_text(due: list[tuple[Waiting, float]], target_minutes: int, hours: BusinessHours) -> str:
     """One message for every mention nobody has picked up: who, where, how long."""
     opening = "" if hours.always_open else " of opening hours"
-    count = f"{len(rows)} mentions have" if len(rows) > 1 else "A mention has"
+    count = f"{len(due)} mentions have" if len(due) > 1 else "A mention has"
     lines = [f"⏰ {count} waited past the reply target ({duration(target_minutes * 60)}) with nobody on them:"]
-    for row, waited in rows[:LISTED]:
-        who = one_line(row["author_name"] or row["author_handle"] or "Someone")[:60]
-        said = one_line(row["text"])
+    for waiting, waited in due[:LISTED]:
+        who = one_line(waiting.author_name or waiting.author_handle or "Someone")[:60]
+        said = one_line(waiting.text)
         said = said if len(said) <= 80 else said[:79] + "…"
-        lines.append(f"• {who} on {network_name(row['source'])}, {duration(waited)}{opening}: “{said}”")
-    if len(rows) > LISTED:
-        lines.append(f"…and {len(rows) - LISTED} more.")
+        lines.append(f"• {who} on {network_name(waiting.source)}, {duration(waited)}{opening}: “{said}”")
+    if len(due) > LISTED:
+        lines.append(f"…and {len(due) - LISTED} more.")
     lines.append("Claim them from their cards, or type /listen queue to see everything waiting.")
     return "\n".join(lines)
 
@@ -90,31 +91,32 @@ def send_reminders(
     now = now or utc_now()
     target = target_minutes * 60
     # Open time is never more than calendar time, so only mentions this old can be due.
-    rows = marks.unreminded(db, now - timedelta(seconds=target), DUE_AT_ONCE)
+    candidates = marks.unreminded(db, now - timedelta(seconds=target), DUE_AT_ONCE)
     channel_free = _channel_free(db, now)
-    held: list[tuple[dict, float]] = []
-    unclaimed: list[tuple[dict, float]] = []
-    for row in rows:
-        waited = hours.open_seconds(parse_iso(row["created_at"]), now)
+    held: list[tuple[Waiting, float]] = []
+    unclaimed: list[tuple[Waiting, float]] = []
+    for waiting in candidates:
+        waited = hours.open_seconds(waiting.created_at, now)
         if waited < target:
             break  # the rest are younger, so they have waited even less
-        if _called_on(row, approvers):
+        if _called_on(waiting, approvers):
             if len(held) < limit:
-                held.append((row, waited))
+                held.append((waiting, waited))
         elif channel_free:
-            unclaimed.append((row, waited))
+            unclaimed.append((waiting, waited))
     held, unclaimed = _take(db, held, now), _take(db, unclaimed, now)
     sent = 0
-    for i, (row, waited) in enumerate(held):
-        ref = ChatRef(row["chat_platform"], row["chat_channel"], row["chat_message_id"])
-        if not sink.note(ref, nudge_text(row, waited, target_minutes, hours), _called_on(row, approvers)):
-            _give_back(db, [r for r, _ in held[i:] + unclaimed])
+    for i, (waiting, waited) in enumerate(held):
+        assert waiting.ref is not None  # only mentions with a card are due
+        called_on = _called_on(waiting, approvers)
+        if not sink.note(waiting.ref, nudge_text(waiting, waited, target_minutes, hours), called_on):
+            _give_back(db, [w for w, _ in held[i:] + unclaimed])
             log.warning("Could not send a reminder; trying again at the next check.")
             return sent
         sent += 1
     if unclaimed:
         if not sink.say(unclaimed_text(unclaimed, target_minutes, hours), notify=(CHANNEL,)):
-            _give_back(db, [r for r, _ in unclaimed])
+            _give_back(db, [w for w, _ in unclaimed])
             log.warning("Could not send a reminder; trying again at the next check.")
             return sent
         marks.note_channel_call(db, now)
@@ -128,11 +130,11 @@ def _channel_free(db: sqlite_utils.Database, now: datetime) -> bool:
     return last is None or now - last >= CHANNEL_GAP
 
 
-def _take(db: sqlite_utils.Database, due: list[tuple[dict, float]], now: datetime) -> list[tuple[dict, float]]:
+def _take(db: sqlite_utils.Database, due: list[tuple[Waiting, float]], now: datetime) -> list[tuple[Waiting, float]]:
     """Mark the due mentions reminded, keeping only those still waiting and not marked by another run meanwhile."""
-    taken = marks.mark(db, [row["id"] for row, _ in due], now)
-    return [(row, waited) for row, waited in due if row["id"] in taken]
+    taken = marks.mark(db, [waiting.id for waiting, _ in due], now)
+    return [(waiting, waited) for waiting, waited in due if waiting.id in taken]
 
 
-def _give_back(db: sqlite_utils.Database, rows: list[dict]) -> None:
-    marks.unmark(db, [r["id"] for r in rows])
+def _give_back(db: sqlite_utils.Database, given: list[Waiting]) -> None:
+    marks.unmark(db, [waiting.id for waiting in given])

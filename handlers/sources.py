@@ -20,15 +20,14 @@ def sources_report(db: sqlite_utils.Database, networks: dict[str, str | None], n
             lines.append(f"⚪ *{label}* — off ({how_to_enable})")
             continue
         status = store.source_status(db, name)
-        good, problem = status.get("last_success_at"), status.get("last_error")
+        good, problem = status.last_success_at, status.last_error
         line = (
-            f"{'🔴' if problem else '🟢'} *{label}* — last good poll {age(store.parse_iso(good), now) if good else 'never'}"
+            f"{'🔴' if problem else '🟢'} *{label}* — last good poll {age(good, now) if good else 'never'}"
             f" · {received.get(name, 0)} mention{'s' if received.get(name, 0) != 1 else ''} in the last 7 days"
         )
-        retry_at = status.get("retry_at")
-        if retry_at and store.parse_iso(retry_at) > now:
-            line += f" · paused until {store.parse_iso(retry_at):%H:%M} UTC"
-        if problem:
-            line += f"\n      last problem, {age(store.parse_iso(status['last_error_at']), now)}: {problem}"
+        if status.retry_at and status.retry_at > now:
+            line += f" · paused until {status.retry_at:%H:%M} UTC"
+        if problem and status.last_error_at:  # written together
+            line += f"\n      last problem, {age(status.last_error_at, now)}: {problem}"
         lines.append(line)
     return "\n".join(lines)

@@ -20,14 +20,16 @@ import sqlite_utils
 from bot.chat.cards import LABEL_ICONS, age, duration, network_name
 from bot.facts import Facts, describe
 from bot.hours import BusinessHours
+from bot.models import Label, Status
 from bot.text import one_line
 from handlers.held import held_report, post_held
 from handlers.sources import sources_report
 from storage import responses
 from storage import stats as store
-from storage.mentions import parse_iso, utc_now
+from storage.mentions import utc_now
 
 PERIODS = "today, 7d, 30d or 90d"
+MIX = (Label.POSITIVE, Label.NEUTRAL, Label.NEGATIVE)  # the sentiment mix as reports list it, best first
 _DAYS = re.compile(r"^(\d{1,3})d$")
 
 
@@ -96,7 +98,7 @@ def stats_report(db: sqlite_utils.Database, when: Period, hours: BusinessHours, 
         lines.append(f"• Response time in business hours: {_spread(now.response_open)}")
     lines.append(f"• Pick-up time (card in Slack → first action): {_spread(now.pickup)}")
     mix = []
-    for label in ("positive", "neutral", "negative"):
+    for label in MIX:
         share = _share(now.labels.get(label, 0), now.received)
         change = ""
         if before.received:
@@ -142,25 +144,25 @@ def leaders_report(db: sqlite_utils.Database, when: Period, hours: BusinessHours
 
 
 def queue_report(db: sqlite_utils.Database, card_link: Callable[[str, str], str] | None = None, limit: int = 15) -> str:
-    total, rows = store.queue(db, limit)
+    total, oldest = store.queue(db, limit)
     if not total:
         return "Nothing is waiting for an answer. 🎉"
     lines = [f"*{total} mention{'s' if total != 1 else ''} waiting*, oldest first:"]
-    for row in rows:
-        mood = LABEL_ICONS.get(row["label"], "🌐") if row["scored"] else "🌐"
-        text = one_line(row["text"])  # one mention, one line of the list, whatever its line breaks
+    for waiting in oldest:
+        mood = LABEL_ICONS.get(waiting.label, "🌐") if waiting.scored else "🌐"
+        text = one_line(waiting.text)  # one mention, one line of the list, whatever its line breaks
         text = text if len(text) <= 80 else text[:79] + "…"
-        who = f"@{one_line(row['author_handle'])}" if row["author_handle"] else "someone"
-        line = f"• {age(parse_iso(row['created_at']))} · {mood} {who} on {network_name(row['source'])}: “{text}”"
-        if row["status"] == "claimed":
-            line += f" — claimed by {row['actor_name']}"
-        elif row["status"] == "pending":
-            line += f" — reply by {row['actor_name']} waiting for approval"
-        if card_link and row["chat_message_id"]:
-            line += f" · {card_link(row['chat_channel'], row['chat_message_id'])}"
+        who = f"@{one_line(waiting.author_handle)}" if waiting.author_handle else "someone"
+        line = f"• {age(waiting.created_at)} · {mood} {who} on {network_name(waiting.source)}: “{text}”"
+        if waiting.status == Status.CLAIMED:
+            line += f" — claimed by {waiting.actor_name}"
+        elif waiting.status == Status.PENDING:
+            line += f" — reply by {waiting.actor_name} waiting for approval"
+        if card_link and waiting.ref:
+            line += f" · {card_link(waiting.ref.channel, waiting.ref.message_id)}"
         lines.append(line)
-    if total > len(rows):
-        lines.append(f"…and {total - len(rows)} more.")
+    if total > len(oldest):
+        lines.append(f"…and {total - len(oldest)} more.")
     return "\n".join(lines)
 
 
@@ -177,9 +179,7 @@ CSV_COLUMNS = [
     "response_business_p90_min",
     "pickup_median_min",
     "pickup_p90_min",
-    "positive",
-    "neutral",
-    "negative",
+    *MIX,
     "suggestion_as_is",
     "suggestion_edited",
     "suggestion_own",
@@ -218,9 +218,7 @@ def daily_csv(db: sqlite_utils.Database, days: int, hours: BusinessHours, now: d
                 minutes(t.response_open.percentile(0.9)),
                 minutes(t.pickup.percentile(0.5)),
                 minutes(t.pickup.percentile(0.9)),
-                t.labels.get("positive", 0),
-                t.labels.get("neutral", 0),
-                t.labels.get("negative", 0),
+                *(t.labels.get(label, 0) for label in MIX),
                 used.get("as_is", 0),
                 used.get("edited", 0),
                 used.get("own", 0),

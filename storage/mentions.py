@@ -10,8 +10,9 @@ from datetime import UTC, datetime, timedelta
 
 import sqlite_utils
 
-from bot.models import ChatRef, Handling, Mention, Triage
+from bot.models import ChatRef, Handling, Intent, Label, Mention, Status, Triage, Urgency
 from storage.db import exclusive
+from storage.records import Counts, HeldMention, SourceStatus, Waiting
 
 
 def utc_now() -> datetime:
@@ -124,7 +125,7 @@ def save_mentions(
             "suggestion_note": t.note or None,
             "harm": t.harm,
             # Spam and cross-posts are kept and counted, but held back from the channel.
-            "status": "held" if t.spam or m.id in originals else "new",
+            "status": Status.HELD if t.spam or m.id in originals else Status.NEW,
             "fetched_at": fetched_at,
             "fingerprint": prints[m.id],
             "duplicate_of": originals.get(m.id),
@@ -222,9 +223,9 @@ def row_to_mention(row: dict) -> Mention:
 def row_to_triage(row: dict) -> Triage:
     return Triage(
         sentiment=row["sentiment"] or 0.0,
-        label=row["label"] or "neutral",
-        intent=row["intent"] or "other",
-        urgency=row["urgency"] or "normal",
+        label=Label(row["label"] or Label.NEUTRAL),
+        intent=Intent(row["intent"] or Intent.OTHER),
+        urgency=Urgency(row["urgency"] or Urgency.NORMAL),
         suggestions=tuple(json.loads(row["suggestions"] or "[]")),
         spam=bool(row["spam"]),
         scored=bool(row["scored"]),
@@ -238,7 +239,7 @@ def row_to_handling(row: dict) -> Handling:
         return parse_iso(row[column]) if row.get(column) else None
 
     return Handling(
-        status=row["status"],
+        status=Status(row["status"]),
         actor_name=row.get("actor_name") or "",
         at=when("status_at"),
         note=row.get("status_note") or "",
@@ -262,9 +263,54 @@ def set_cursor(db: sqlite_utils.Database, source: str, key: str, value: str) -> 
         )
 
 
-def source_status(db: sqlite_utils.Database, source: str) -> dict:
+def chat_ref(row: dict) -> ChatRef | None:
+    """Where the mention's card is; None until it is posted."""
+    return (
+        ChatRef(row["chat_platform"], row["chat_channel"], row["chat_message_id"]) if row["chat_message_id"] else None
+    )
+
+
+# What a list of waiting mentions shows (the queue, the reminders): the columns of `row_to_waiting`.
+WAITING_COLUMNS = (
+    "id, source, author_handle, author_name, text, created_at, label, scored, status, actor_id, actor_name, "
+    "chat_platform, chat_channel, chat_message_id"
+)
+
+
+def row_to_waiting(row: dict) -> Waiting:
+    return Waiting(
+        id=row["id"],
+        source=row["source"],
+        author_handle=row["author_handle"] or "",
+        author_name=row["author_name"] or "",
+        text=row["text"],
+        created_at=parse_iso(row["created_at"]),
+        label=Label(row["label"] or Label.NEUTRAL),
+        scored=bool(row["scored"]),
+        status=Status(row["status"]),
+        actor_id=row["actor_id"] or "",
+        actor_name=row["actor_name"] or "",
+        ref=chat_ref(row),
+    )
+
+
+def _source_status(row: dict) -> SourceStatus:
+    def when(column: str) -> datetime | None:
+        return parse_iso(row[column]) if row.get(column) else None
+
+    return SourceStatus(
+        row["source"], when("last_success_at"), row.get("last_error"), when("last_error_at"), when("retry_at")
+    )
+
+
+def source_status(db: sqlite_utils.Database, source: str) -> SourceStatus:
     rows = list(db.table("source_status").rows_where("source = ?", [source]))
-    return rows[0] if rows else {"source": source}
+    return _source_status(rows[0]) if rows else SourceStatus(source)
+
+
+def source_statuses(db: sqlite_utils.Database) -> list[SourceStatus]:
+    """Every source polled so far, in the order each was first polled."""
+    return [_source_status(row) for row in db.query("select * from source_status order by rowid")]
 
 
 def record_source_result(
@@ -280,18 +326,18 @@ def record_source_result(
         db.table("source_status").upsert(row, pk="source")
 
 
-def held_back(db: sqlite_utils.Database, limit: int) -> tuple[int, list[dict]]:
+def held_back(db: sqlite_utils.Database, limit: int) -> tuple[int, list[HeldMention]]:
     """Mentions held back as spam (cross-posts aside, which join their original's card): how many, and the newest."""
     where = "status = 'held' and duplicate_of is null"
     total = db.execute(f"select count(*) from mentions where {where}").fetchone()[0]
-    rows = list(
-        db.query(
-            f"select id, source, author_handle, text, created_at from mentions where {where} "
-            "order by created_at desc limit ?",
-            [limit],
-        )
+    rows = db.execute(
+        f"select id, source, author_handle, text, created_at from mentions where {where} "
+        "order by created_at desc limit ?",
+        [limit],
     )
-    return total, rows
+    return total, [
+        HeldMention(id_, source, handle or "", text, parse_iso(created)) for id_, source, handle, text, created in rows
+    ]
 
 
 def release_held(db: sqlite_utils.Database, mention_id: str) -> str:
@@ -300,7 +346,7 @@ def release_held(db: sqlite_utils.Database, mention_id: str) -> str:
         row = db.execute("select status, duplicate_of, created_at from mentions where id = ?", [mention_id]).fetchone()
         if row is None:
             return "unknown"
-        if row[0] != "held" or row[1] is not None:
+        if row[0] != Status.HELD or row[1] is not None:
             return "not held"
         db.execute("update mentions set status = 'new', spam = 0 where id = ?", [mention_id])
         touch(db, [row[2]])
@@ -313,7 +359,7 @@ def recent_by_source(db: sqlite_utils.Database, since: datetime) -> dict[str, in
     return {r["source"]: r["n"] for r in db.query(sql, [iso(since)])}
 
 
-def counts(db: sqlite_utils.Database) -> dict[str, int]:
+def counts(db: sqlite_utils.Database) -> Counts:
     """Totals for the end-of-run summary."""
     row = next(
         db.query(
@@ -324,7 +370,7 @@ def counts(db: sqlite_utils.Database) -> dict[str, int]:
             " from mentions"
         )
     )
-    return {k: int(v or 0) for k, v in row.items()}
+    return Counts(**{k: int(v or 0) for k, v in row.items()})
 
 
 def breakdown(db: sqlite_utils.Database, column: str) -> dict[str, int]:

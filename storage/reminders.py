@@ -7,24 +7,22 @@ from datetime import datetime
 import sqlite_utils
 
 from storage.db import exclusive, get_meta, set_meta
-from storage.mentions import iso, parse_iso
+from storage.mentions import WAITING_COLUMNS, iso, parse_iso, row_to_waiting
+from storage.records import Waiting
 
 # The same terms as the partial index idx_mentions_unreminded, so SQLite can use it.
 _UNREMINDED = "reminded_at is null and status in ('new', 'claimed', 'pending')"
 _LAST_CHANNEL_CALL = "reminders_last_channel_call"
 
 
-def unreminded(db: sqlite_utils.Database, created_before: datetime, limit: int) -> list[dict]:
+def unreminded(db: sqlite_utils.Database, created_before: datetime, limit: int) -> list[Waiting]:
     """Waiting, posted, never-nudged mentions made before `created_before`, oldest first."""
-    return list(
-        db.query(
-            f"select id, created_at, status, actor_id, actor_name, author_name, author_handle, source, text, "
-            f"chat_platform, chat_channel, chat_message_id "
-            f"from mentions indexed by idx_mentions_unreminded where {_UNREMINDED} and created_at <= ? "
-            f"and chat_message_id is not null order by created_at limit ?",
-            [iso(created_before), limit],
-        )
+    rows = db.query(
+        f"select {WAITING_COLUMNS} from mentions indexed by idx_mentions_unreminded where {_UNREMINDED} "
+        f"and created_at <= ? and chat_message_id is not null order by created_at limit ?",
+        [iso(created_before), limit],
     )
+    return [row_to_waiting(row) for row in rows]
 
 
 def mark(db: sqlite_utils.Database, mention_ids: list[str], now: datetime) -> set[str]:

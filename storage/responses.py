@@ -6,20 +6,34 @@ from datetime import datetime, timedelta
 
 import sqlite_utils
 
-from bot.models import Actor, ChatRef, Handling, Mention, Triage
+from bot.models import Actor, Status
 from storage import team_replies
 from storage.db import exclusive
-from storage.mentions import iso, parse_iso, row_to_handling, row_to_mention, row_to_triage, touch
+from storage.mentions import chat_ref, iso, parse_iso, row_to_handling, row_to_mention, row_to_triage, touch
+from storage.records import Card, FastestReply, StoredMention
 
 
-def mention_row(db: sqlite_utils.Database, mention_id: str) -> dict | None:
+def _stored(row: dict) -> StoredMention:
+    return StoredMention(
+        row_to_mention(row),
+        row_to_triage(row),
+        row_to_handling(row),
+        chat_ref(row),
+        actor_id=row["actor_id"] or "",
+        sending_by=row["sending_by"] or "",
+        sending_at=parse_iso(row["sending_at"]) if row["sending_at"] else None,
+        row=row,
+    )
+
+
+def stored_mention(db: sqlite_utils.Database, mention_id: str) -> StoredMention | None:
     rows = list(db.query("select * from mentions where id = ?", [mention_id]))
-    return rows[0] if rows else None
+    return _stored(rows[0]) if rows else None
 
 
-def find_by_external_id(db: sqlite_utils.Database, source: str, external_id: str) -> dict | None:
+def find_by_external_id(db: sqlite_utils.Database, source: str, external_id: str) -> StoredMention | None:
     rows = list(db.query("select * from mentions where source = ? and external_id = ?", [source, external_id]))
-    return rows[0] if rows else None
+    return _stored(rows[0]) if rows else None
 
 
 def reply_known(db: sqlite_utils.Database, reply_external_id: str) -> bool:
@@ -29,25 +43,26 @@ def reply_known(db: sqlite_utils.Database, reply_external_id: str) -> bool:
 
 def record(
     db: sqlite_utils.Database,
-    row: dict,
+    stored: StoredMention,
     action: str,
     actor: Actor,
     via: str,
     at: datetime,
-    status: str,
+    status: Status,
     note: str = "",
     reply_text: str | None = None,
     reply_external_id: str | None = None,
     suggestion: tuple[int | None, str] | None = None,
     **columns,
-) -> None:
-    """Log one action and move the mention to `status`; call inside `exclusive()`.
+) -> StoredMention:
+    """Log one action and move the mention to `status`; call inside `exclusive()`. Returns the mention as it is now.
 
     `suggestion` is (index, use) for a reply written in the form: the suggestion it started from
     (None: none) and "as_is", "edited" or "own".
 
     `columns` may override the handling shown on the card (e.g. who holds it after a rejection).
     """
+    row = stored.row
     changes = {
         "status": status,
         "actor_id": actor.id,
@@ -88,13 +103,12 @@ def record(
             "suggestion_use": suggestion[1] if suggestion else None,
         }
     )
-    row.update(changes)
+    return _stored({**row, **changes})
 
 
-def reserve_sending(db: sqlite_utils.Database, row: dict, actor: Actor, at: datetime) -> None:
+def reserve_sending(db: sqlite_utils.Database, mention_id: str, actor: Actor, at: datetime) -> None:
     """Mark a reply as on its way, so a second click cannot send another; call inside `exclusive()`."""
-    db.table("mentions").update(row["id"], {"sending_by": actor.name, "sending_at": iso(at)})
-    row.update(sending_by=actor.name, sending_at=iso(at))
+    db.table("mentions").update(mention_id, {"sending_by": actor.name, "sending_at": iso(at)})
 
 
 def release_sending(db: sqlite_utils.Database, mention_id: str) -> None:
@@ -102,13 +116,10 @@ def release_sending(db: sqlite_utils.Database, mention_id: str) -> None:
         db.table("mentions").update(mention_id, {"sending_by": None, "sending_at": None})
 
 
-def card(db: sqlite_utils.Database, mention_id: str) -> tuple[Mention, Triage, Handling, ChatRef | None] | None:
+def card(db: sqlite_utils.Database, mention_id: str) -> Card | None:
     """Everything needed to draw a mention's card as it stands now."""
-    row = mention_row(db, mention_id)
-    if row is None:
-        return None
-    ref = ChatRef(row["chat_platform"], row["chat_channel"], row["chat_message_id"]) if row["chat_message_id"] else None
-    return row_to_mention(row), row_to_triage(row), row_to_handling(row), ref
+    stored = stored_mention(db, mention_id)
+    return stored.card if stored else None
 
 
 def response_times(db: sqlite_utils.Database) -> list[int]:
@@ -128,14 +139,15 @@ def suggestion_use(db: sqlite_utils.Database, since: datetime, until: datetime) 
     }
 
 
-def fastest_reply(db: sqlite_utils.Database, since: datetime, until: datetime) -> dict | None:
+def fastest_reply(db: sqlite_utils.Database, since: datetime, until: datetime) -> FastestReply | None:
     """The fastest first reply a person made in [since, until)."""
-    rows = list(
-        db.query(
-            "select author_handle, source, text, first_replier_name, response_secs from mentions "
-            "where created_at >= :earliest and created_at < :until and first_replied_at >= :since and first_replied_at < :until "
-            "and response_secs is not null order by response_secs, first_replied_at limit 1",
-            {"earliest": iso(since - timedelta(days=30)), "since": iso(since), "until": iso(until)},
-        )
-    )
-    return rows[0] if rows else None
+    row = db.execute(
+        "select source, author_handle, text, first_replier_name, response_secs from mentions "
+        "where created_at >= :earliest and created_at < :until and first_replied_at >= :since and first_replied_at < :until "
+        "and response_secs is not null order by response_secs, first_replied_at limit 1",
+        {"earliest": iso(since - timedelta(days=30)), "since": iso(since), "until": iso(until)},
+    ).fetchone()
+    if row is None:
+        return None
+    source, handle, text, replier, secs = row
+    return FastestReply(source, handle or "", text, replier or "", secs)

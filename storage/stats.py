@@ -14,10 +14,13 @@ from datetime import UTC, date, datetime, timedelta
 import sqlite_utils
 
 from bot.hours import BusinessHours
+from bot.models import Status
 from storage.db import exclusive
-from storage.mentions import iso, parse_iso, touch, utc_now
+from storage.mentions import WAITING_COLUMNS, iso, parse_iso, row_to_waiting, touch, utc_now
+from storage.records import Waiting
 
-WAITING = ("new", "claimed", "pending")
+WAITING = (Status.NEW, Status.CLAIMED, Status.PENDING)  # waiting for an answer
+_IS_WAITING = "status in (" + ", ".join(f"'{s}'" for s in WAITING) + ")"  # in SQL: "status in ('new', …)"
 _RANGE = "created_at >= :since and created_at < :until and status != 'held'"
 
 
@@ -107,7 +110,7 @@ def totals(db: sqlite_utils.Database, since: datetime, until: datetime) -> Total
     row = next(
         db.query(
             f"select count(*) as received, count(response_secs) as replied, coalesce(sum(status = 'dismissed'), 0) as dismissed, "
-            f"coalesce(sum(status in {WAITING}), 0) as waiting from mentions where {_RANGE}",
+            f"coalesce(sum({_IS_WAITING}), 0) as waiting from mentions where {_RANGE}",
             params,
         )
     )
@@ -161,18 +164,15 @@ def people(db: sqlite_utils.Database, since: datetime, until: datetime) -> list[
     return sorted(found.values(), key=lambda p: (-p.replied, p.response.percentile(0.5) or 0, p.name))
 
 
-def queue(db: sqlite_utils.Database, limit: int = 15) -> tuple[int, list[dict]]:
+def queue(db: sqlite_utils.Database, limit: int = 15) -> tuple[int, list[Waiting]]:
     """How many mentions wait for an answer, and the oldest `limit` of them."""
     marks = ",".join("?" * len(WAITING))
     total = next(db.query(f"select count(*) as n from mentions where status in ({marks})", list(WAITING)))["n"]
-    rows = list(
-        db.query(
-            f"select id, source, author_handle, author_name, text, created_at, label, scored, status, actor_name, "
-            f"chat_channel, chat_message_id from mentions where status in ({marks}) order by created_at limit ?",
-            [*WAITING, limit],
-        )
+    rows = db.query(
+        f"select {WAITING_COLUMNS} from mentions where status in ({marks}) order by created_at limit ?",
+        [*WAITING, limit],
     )
-    return total, rows
+    return total, [row_to_waiting(row) for row in rows]
 
 
 def fill_business_times(db: sqlite_utils.Database, hours: BusinessHours, signature: str) -> int:

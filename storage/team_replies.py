@@ -8,6 +8,7 @@ from datetime import datetime
 
 import sqlite_utils
 
+from bot.models import Intent, Label
 from storage.mentions import iso, parse_iso
 
 _WORDS = re.compile(r"[^\W\d_]{3,}", re.UNICODE)  # words of 3+ letters; numbers and handles never match a case
@@ -68,7 +69,7 @@ def any_kept(db: sqlite_utils.Database) -> bool:
 
 
 def similar(
-    db: sqlite_utils.Database, text: str, intent: str, label: str, exclude: str = "", limit: int = 5
+    db: sqlite_utils.Database, text: str, intent: Intent, label: Label, exclude: str = "", limit: int = 5
 ) -> list[PastReply]:
     """Past replies to mentions like `text` (at least MIN_SHARED words in common): the same intent, never
     the opposite sentiment; most words in common first, then the newest.
@@ -82,7 +83,7 @@ def similar(
     if len(words) < MIN_SHARED:
         return []
     pairs = [f'("{a}" AND "{b}")' for i, a in enumerate(words) for b in words[i + 1 :]]
-    opposite = {"positive": "negative", "negative": "positive"}.get(label, "")
+    opposite = {Label.POSITIVE: Label.NEGATIVE, Label.NEGATIVE: Label.POSITIVE}.get(label, "")
     rows = db.execute(
         "select r.mention_id, r.mention_text, r.author_handle, r.author_name, r.reply_text, r.replier, r.replied_at "
         "from team_replies r where r.rowid in (select rowid from team_replies_fts where team_replies_fts match ? "

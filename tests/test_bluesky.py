@@ -98,7 +98,7 @@ def test_a_rate_limit_pauses_bluesky_until_the_reset(fake_bluesky, fake_slack, p
     report = poll()
 
     assert f"{reset:%H:%M}" in report.source_errors["bluesky"]
-    retry_at = store.parse_iso(store.source_status(db, "bluesky")["retry_at"])
+    retry_at = store.source_status(db, "bluesky").retry_at
     assert abs((retry_at - reset).total_seconds()) < 2
 
 

@@ -134,7 +134,7 @@ def test_monthly_usage_cap_is_told_apart_said_once_and_waits_for_next_month(fake
     assert "monthly allowance" in first.reason and "pauses until" in first.reason
     assert "monthly allowance" in second.reason
     assert caplog.text.count("monthly allowance") == 1
-    retry_at = store.parse_iso(store.source_status(db, "x")["retry_at"])
+    retry_at = store.source_status(db, "x").retry_at
     assert retry_at.day == 1 and retry_at.hour == 0
     assert len(fake_x.calls("/users/by/username/")) == 1
 
@@ -247,7 +247,7 @@ def test_spam_is_stored_and_counted_but_not_posted(fake_x, fake_slack, poll, db)
     report = poll()
 
     assert report.new == 2 and report.posted == 1
-    assert store.counts(db)["held"] == 1
+    assert store.counts(db).held == 1
 
 
 def test_a_write_waits_for_another_connections_write_instead_of_failing(settings):

@@ -100,7 +100,7 @@ def test_a_rate_limit_pauses_mastodon_until_the_iso_reset_time(fake_mastodon, fa
     report = poll()
 
     assert "rate limit" in report.source_errors["mastodon"] and f"{reset:%H:%M}" in report.source_errors["mastodon"]
-    retry_at = store.parse_iso(store.source_status(db, "mastodon")["retry_at"])
+    retry_at = store.source_status(db, "mastodon").retry_at
     assert abs((retry_at - reset).total_seconds()) < 5
     calls = len(fake_mastodon.requests)
     poll()  # still waiting: Mastodon is not asked again before the reset

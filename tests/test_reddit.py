@@ -92,7 +92,7 @@ def test_a_rate_limit_pauses_reddit_until_the_reset(fake_reddit, fake_slack, pol
 
     reset = datetime.now(UTC) + timedelta(seconds=420)
     assert "Reddit rate limit reached" in report.source_errors["reddit"]
-    retry_at = store.parse_iso(store.source_status(db, "reddit")["retry_at"])
+    retry_at = store.source_status(db, "reddit").retry_at
     assert abs((retry_at - reset).total_seconds()) < 5
 
 

@@ -353,7 +353,7 @@ def test_while_another_process_holds_the_posting_lease_poll_only_stores(env, fak
     )
 
     assert polled.returncode == 0 and "Another Listening Post (till-2:4242) is posting cards" in polled.stdout
-    assert not fake_slack.posted and store.counts(db)["waiting"] == 1  # stored, left for the poster
+    assert not fake_slack.posted and store.counts(db).waiting == 1  # stored, left for the poster
     posting.release_posting_lease(db, holder="till-2:4242:0a1b2c3d")
     db.close()
     assert wiring.cycle_runner(settings, wiring.chat_sink(settings))().posted == 1

@@ -66,7 +66,7 @@ def test_a_broken_feed_is_named_and_the_other_feeds_still_post(fake_feeds, fake_
     error = report.source_errors["rss"]
     assert f"{fake_feeds.url}/broken.xml is not a readable RSS or Atom feed" in error
     assert f"{fake_feeds.url}/gone.rss answered HTTP 404" in error and "RSS_FEEDS" in error
-    assert store.source_status(db, "rss")["last_error"] == error
+    assert store.source_status(db, "rss").last_error == error
 
 
 def test_a_malformed_entry_is_skipped(fake_feeds, fake_slack, poll):

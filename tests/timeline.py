@@ -32,5 +32,6 @@ class Timeline:
 
     def act(self, mention_id: str, action: str, actor: Actor, when: datetime, status: str) -> None:
         with responses.exclusive(self.db):
-            row = responses.mention_row(self.db, mention_id)
-            responses.record(self.db, row, action, actor, "button", when, status)
+            stored = responses.stored_mention(self.db, mention_id)
+            assert stored is not None
+            responses.record(self.db, stored, action, actor, "button", when, status)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from bot.models import Handling, Mention, Triage
+from bot.models import Handling, Label, Mention, Status, Triage, Urgency
 from bot.sources import registry
 from bot.text import one_line
 
-LABEL_ICONS = {"negative": "😠", "neutral": "😐", "positive": "😊"}
-URGENCY_ICONS = {"high": "🔴", "normal": "🟡", "low": "⚪"}
+LABEL_ICONS = {Label.NEGATIVE: "😠", Label.NEUTRAL: "😐", Label.POSITIVE: "😊"}
+URGENCY_ICONS = {Urgency.HIGH: "🔴", Urgency.NORMAL: "🟡", Urgency.LOW: "⚪"}
 
 
 network_name = registry.name
@@ -103,20 +103,20 @@ def status_line(mention: Mention, handling: Handling | None) -> str:
     who = handling.actor_name or "Someone"
     network = network_name(mention.source)
     took = duration(handling.response_secs) if handling.response_secs is not None else ""
-    if handling.status == "claimed" and handling.at:
+    if handling.status == Status.CLAIMED and handling.at:
         arrived = handling.posted_at or mention.created_at
         return f"🙋 Claimed by {who} · {duration((handling.at - arrived).total_seconds())} after it arrived"
-    if handling.status == "pending":
+    if handling.status == Status.PENDING:
         return f"⏳ Reply by {who} waiting for approval"
-    if handling.status == "replied":
+    if handling.status == Status.REPLIED:
         if handling.via == "platform":
             return f"✅ Replied on {network}, {took}"
         if handling.via == "outside":
             return f"✅ {who} replied on {network} directly · {took}"
         approved = f", approved by {handling.approved_by}," if handling.approved_by else ""
         return f"✅ Replied by {who}{approved} in {took}"
-    if handling.status == "dismissed":
+    if handling.status == Status.DISMISSED:
         return f"🚫 No reply needed — {who}" + (f": {handling.note}" if handling.note else "")
-    if handling.status == "new" and handling.actor_name:
+    if handling.status == Status.NEW and handling.actor_name:
         return f"↩️ Reopened by {who}"
     return ""
