@@ -83,16 +83,18 @@ def build(path: Path, count: int, now: datetime) -> None:
                 who[0] if replied else None,
                 who[1] if replied else None,
                 pickup,
-                "C0MENTIONS",
-                f"1700000000.{i:06d}" if status != "held" else None,
             )
         )
     with db.atomic():
         db.conn.executemany(
             "insert into mentions (id, source, external_id, author_handle, author_name, text, created_at, label, status,"
             " fetched_at, posted_at, actor_id, actor_name, first_replied_at, response_secs, first_replier_id,"
-            " first_replier_name, pickup_secs, chat_channel, chat_message_id) values (" + ",".join("?" * 20) + ")",
+            " first_replier_name, pickup_secs) values (" + ",".join("?" * 18) + ")",
             rows,
+        )
+        db.conn.executemany(  # where each posted card is
+            "insert into cards (mention_id, platform, channel, message_id, posted_at) values (?, 'slack', ?, ?, ?)",
+            [(row[0], "C0MENTIONS", f"1700000000.{i:06d}", row[10]) for i, row in enumerate(rows) if row[10]],
         )
     db.execute("analyze")
     db.close()

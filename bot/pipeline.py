@@ -248,7 +248,10 @@ class Pipeline:
 
     def _note_cross_posts(self, sink: ChatSink) -> None:
         """A cross-post joins its original's card as a line in the thread, once."""
-        for mention, ref in store.unnoted_duplicates(self.db):
+        for mention, refs in store.unnoted_duplicates(self.db):
+            ref = next((ref for ref in refs if ref.platform == sink.platform), None)
+            if ref is None:
+                continue  # the original's card is on another chat
             who = f"@{mention.author_handle}" if mention.author_handle else mention.author_name
             line = f"🔁 The same words also arrived on {network_name(mention.source)} from {who}: {mention.url}"
             if sink.note(ref, line):

@@ -407,8 +407,9 @@ def announce(db: sqlite_utils.Database, sink: ChatSink, outcome: Outcome) -> Non
     found = store.card(db, outcome.mention_id)
     if found is None:
         return
-    mention, triage, handling, ref = found
-    if ref is None or ref.platform != sink.platform:  # not posted yet: the card is drawn with its handling when it is
+    mention, triage, handling, _ = found
+    ref = found.ref_on(sink.platform)
+    if ref is None:  # not posted here yet: the card is drawn with its handling when it is
         return
     sink.update(ref, mention, triage, handling)
     if outcome.changed and outcome.note:

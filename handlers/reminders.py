@@ -99,7 +99,8 @@ def send_reminders(
         waited = hours.open_seconds(waiting.created_at, now)
         if waited < target:
             break  # the rest are younger, so they have waited even less
-        if _called_on(waiting, approvers):
+        # Someone to call on in the card's thread, where the card is on this chat; otherwise the channel.
+        if _called_on(waiting, approvers) and waiting.ref_on(sink.platform):
             if len(held) < limit:
                 held.append((waiting, waited))
         elif channel_free:
@@ -107,9 +108,10 @@ def send_reminders(
     held, unclaimed = _take(db, held, now), _take(db, unclaimed, now)
     sent = 0
     for i, (waiting, waited) in enumerate(held):
-        assert waiting.ref is not None  # only mentions with a card are due
+        ref = waiting.ref_on(sink.platform)
+        assert ref is not None  # only mentions with a card here are nudged in its thread
         called_on = _called_on(waiting, approvers)
-        if not sink.note(waiting.ref, nudge_text(waiting, waited, target_minutes, hours), called_on):
+        if not sink.note(ref, nudge_text(waiting, waited, target_minutes, hours), called_on):
             _give_back(db, [w for w, _ in held[i:] + unclaimed])
             log.warning("Could not send a reminder; trying again at the next check.")
             return sent

@@ -158,8 +158,8 @@ def queue_report(db: sqlite_utils.Database, card_link: Callable[[str, str], str]
             line += f" — claimed by {waiting.actor_name}"
         elif waiting.status == Status.PENDING:
             line += f" — reply by {waiting.actor_name} waiting for approval"
-        if card_link and waiting.ref:
-            line += f" · {card_link(waiting.ref.channel, waiting.ref.message_id)}"
+        if card_link and waiting.refs:
+            line += f" · {card_link(waiting.refs[0].channel, waiting.refs[0].message_id)}"
         lines.append(line)
     if total > len(oldest):
         lines.append(f"…and {total - len(oldest)} more.")

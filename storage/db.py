@@ -263,6 +263,23 @@ def m010_harm(db: sqlite_utils.Database) -> None:
     db.table("mentions").add_column("harm", str)
 
 
+@migrations()
+def m011_cards(db: sqlite_utils.Database) -> None:
+    # Where each mention's cards are, one row per chat platform, so a mention can have a card on
+    # several. The cards already posted move here from the mention's own chat_* columns, which are
+    # no longer read or written (kept, as SQLite drops a column only by copying the whole table).
+    db.table("cards").create(
+        {"mention_id": str, "platform": str, "channel": str, "message_id": str, "posted_at": str},
+        pk=("mention_id", "platform"),
+        not_null={"channel", "message_id"},
+    )
+    db.execute(
+        "insert into cards (mention_id, platform, channel, message_id, posted_at) "
+        "select id, coalesce(chat_platform, 'slack'), chat_channel, chat_message_id, posted_at from mentions "
+        "where chat_message_id is not null and chat_channel is not null"
+    )
+
+
 @contextmanager
 def exclusive(db: sqlite_utils.Database) -> Iterator[None]:
     """A transaction that holds the write lock from its first statement; use it for every write.

@@ -157,15 +157,14 @@ def touch(db: sqlite_utils.Database, created_ats: Iterable[str]) -> None:
     )
 
 
-def unnoted_duplicates(db: sqlite_utils.Database) -> list[tuple[Mention, ChatRef]]:
-    """Cross-posts whose original's card is in chat but whose thread has not been told yet."""
+def unnoted_duplicates(db: sqlite_utils.Database) -> list[tuple[Mention, tuple[ChatRef, ...]]]:
+    """Cross-posts whose original's card is in chat but whose thread has not been told yet, with the original's cards."""
     rows = db.query(
-        "select d.*, o.chat_platform as o_platform, o.chat_channel as o_channel, o.chat_message_id as o_message "
-        "from mentions d join mentions o on o.id = d.duplicate_of "
+        f"select d.*, {cards_column('o')} from mentions d join mentions o on o.id = d.duplicate_of "
         "where d.duplicate_of is not null and d.duplicate_noted_at is null and o.posted_at is not null "
         "order by d.created_at limit 200"
     )
-    return [(row_to_mention(r), ChatRef(r["o_platform"], r["o_channel"], r["o_message"])) for r in rows]
+    return [(row_to_mention(r), refs(r)) for r in rows]
 
 
 def mark_duplicate_noted(db: sqlite_utils.Database, mention_id: str) -> None:
@@ -191,17 +190,31 @@ def unposted(db: sqlite_utils.Database, limit: int = 500) -> list[tuple[Mention,
 
 
 def mark_posted(db: sqlite_utils.Database, mention_id: str, ref: ChatRef) -> None:
+    """The mention's card is in chat at `ref`; the mention counts as shown from its first card."""
+    now = iso(utc_now())
     with exclusive(db):
-        db.table("mentions").update(
-            mention_id,
-            {
-                "chat_platform": ref.platform,
-                "chat_channel": ref.channel,
-                "chat_message_id": ref.message_id,
-                "posted_at": iso(utc_now()),
-                "post_attempted_at": None,
-            },
+        db.execute(
+            "update mentions set posted_at = coalesce(posted_at, ?), post_attempted_at = null where id = ?",
+            [now, mention_id],
         )
+        db.table("cards").upsert(
+            {
+                "mention_id": mention_id,
+                "platform": ref.platform,
+                "channel": ref.channel,
+                "message_id": ref.message_id,
+                "posted_at": now,
+            },
+            pk=("mention_id", "platform"),
+        )
+
+
+def card_refs(db: sqlite_utils.Database, mention_id: str) -> tuple[ChatRef, ...]:
+    """Where the mention's cards are, one per chat platform; none until it is posted."""
+    rows = db.execute(
+        "select platform, channel, message_id from cards where mention_id = ? order by posted_at", [mention_id]
+    )
+    return tuple(ChatRef(*row) for row in rows)
 
 
 def row_to_mention(row: dict) -> Mention:
@@ -263,17 +276,23 @@ def set_cursor(db: sqlite_utils.Database, source: str, key: str, value: str) -> 
         )
 
 
-def chat_ref(row: dict) -> ChatRef | None:
-    """Where the mention's card is; None until it is posted."""
+def cards_column(table: str = "mentions") -> str:
+    """A column `cards` listing the mention's cards (from the `cards` table) as JSON, for `refs`."""
     return (
-        ChatRef(row["chat_platform"], row["chat_channel"], row["chat_message_id"]) if row["chat_message_id"] else None
+        "(select json_group_array(json_array(c.platform, c.channel, c.message_id)) from cards c "
+        f"where c.mention_id = {table}.id) as cards"
     )
+
+
+def refs(row: dict) -> tuple[ChatRef, ...]:
+    """The cards listed in a row's `cards` column."""
+    return tuple(ChatRef(*each) for each in json.loads(row.get("cards") or "[]"))
 
 
 # What a list of waiting mentions shows (the queue, the reminders): the columns of `row_to_waiting`.
 WAITING_COLUMNS = (
     "id, source, author_handle, author_name, text, created_at, label, scored, status, actor_id, actor_name, "
-    "chat_platform, chat_channel, chat_message_id"
+    + cards_column()
 )
 
 
@@ -290,7 +309,7 @@ def row_to_waiting(row: dict) -> Waiting:
         status=Status(row["status"]),
         actor_id=row["actor_id"] or "",
         actor_name=row["actor_name"] or "",
-        ref=chat_ref(row),
+        refs=refs(row),
     )
 
 

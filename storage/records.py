@@ -15,7 +15,10 @@ class Card(NamedTuple):
     mention: Mention
     triage: Triage
     handling: Handling
-    ref: ChatRef | None  # where its card is; None until it is posted
+    refs: tuple[ChatRef, ...]  # where its cards are, one per chat platform; none until it is posted
+
+    def ref_on(self, platform: str) -> ChatRef | None:
+        return next((ref for ref in self.refs if ref.platform == platform), None)
 
 
 @dataclass(frozen=True)
@@ -25,7 +28,7 @@ class StoredMention:
     mention: Mention
     triage: Triage
     handling: Handling
-    ref: ChatRef | None
+    refs: tuple[ChatRef, ...]
     actor_id: str  # who claimed it, wrote its draft or last acted; '' before anyone did
     sending_by: str  # a reply on its way: who sent it ('') and since when (None)
     sending_at: datetime | None
@@ -42,7 +45,7 @@ class StoredMention:
 
     @property
     def card(self) -> Card:
-        return Card(self.mention, self.triage, self.handling, self.ref)
+        return Card(self.mention, self.triage, self.handling, self.refs)
 
 
 @dataclass(frozen=True)
@@ -60,7 +63,10 @@ class Waiting:
     status: Status
     actor_id: str  # who holds it ('' when nobody)
     actor_name: str
-    ref: ChatRef | None
+    refs: tuple[ChatRef, ...]  # its cards, one per chat platform
+
+    def ref_on(self, platform: str) -> ChatRef | None:
+        return next((ref for ref in self.refs if ref.platform == platform), None)
 
 
 @dataclass(frozen=True)

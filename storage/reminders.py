@@ -19,7 +19,7 @@ def unreminded(db: sqlite_utils.Database, created_before: datetime, limit: int) 
     """Waiting, posted, never-nudged mentions made before `created_before`, oldest first."""
     rows = db.query(
         f"select {WAITING_COLUMNS} from mentions indexed by idx_mentions_unreminded where {_UNREMINDED} "
-        f"and created_at <= ? and chat_message_id is not null order by created_at limit ?",
+        f"and created_at <= ? and posted_at is not null order by created_at limit ?",
         [iso(created_before), limit],
     )
     return [row_to_waiting(row) for row in rows]

@@ -9,7 +9,7 @@ import sqlite_utils
 from bot.models import Actor, Status
 from storage import team_replies
 from storage.db import exclusive
-from storage.mentions import chat_ref, iso, parse_iso, row_to_handling, row_to_mention, row_to_triage, touch
+from storage.mentions import cards_column, iso, parse_iso, refs, row_to_handling, row_to_mention, row_to_triage, touch
 from storage.records import Card, FastestReply, StoredMention
 
 
@@ -18,7 +18,7 @@ def _stored(row: dict) -> StoredMention:
         row_to_mention(row),
         row_to_triage(row),
         row_to_handling(row),
-        chat_ref(row),
+        refs(row),
         actor_id=row["actor_id"] or "",
         sending_by=row["sending_by"] or "",
         sending_at=parse_iso(row["sending_at"]) if row["sending_at"] else None,
@@ -27,12 +27,16 @@ def _stored(row: dict) -> StoredMention:
 
 
 def stored_mention(db: sqlite_utils.Database, mention_id: str) -> StoredMention | None:
-    rows = list(db.query("select * from mentions where id = ?", [mention_id]))
+    rows = list(db.query(f"select *, {cards_column()} from mentions where id = ?", [mention_id]))
     return _stored(rows[0]) if rows else None
 
 
 def find_by_external_id(db: sqlite_utils.Database, source: str, external_id: str) -> StoredMention | None:
-    rows = list(db.query("select * from mentions where source = ? and external_id = ?", [source, external_id]))
+    rows = list(
+        db.query(
+            f"select *, {cards_column()} from mentions where source = ? and external_id = ?", [source, external_id]
+        )
+    )
     return _stored(rows[0]) if rows else None
 
 

@@ -9,6 +9,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.chat.slack.blocks import SECTION_LIMIT, TAKEOVER, button, fit
 from bot.chat.slack.listeners.context import Services
+from bot.chat.slack.platform import PLATFORM
 from handlers.actions import Outcome
 
 log = logging.getLogger(__name__)
@@ -45,7 +46,8 @@ def channel_of(s: Services, body: dict, mention_id: str) -> str:
     if channel:
         return channel
     found = s.desk.card(mention_id)
-    return found[3].channel if found and found[3] else ""
+    ref = found.ref_on(PLATFORM.key) if found else None
+    return ref.channel if ref else ""
 
 
 def show(s: Services, outcome: Outcome, body: dict, client: WebClient) -> None:
