@@ -14,6 +14,7 @@ import queue
 import sqlite3
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
@@ -37,7 +38,6 @@ from bot.models import (
     Urgency,
 )
 from bot.triage import Triager
-from handlers import actions
 from storage import mentions as store
 from storage import posting, team_replies
 from storage.db import DatabaseProblem
@@ -92,6 +92,7 @@ class Pipeline:
         deadline: float = CYCLE_DEADLINE,
         history_age: timedelta | None = HISTORY_AGE,
         reconcile: bool = False,
+        on_reply: Callable[[sqlite_utils.Database, NetworkReply], str | None] | None = None,
     ):
         self.db = db
         self.sources = sources
@@ -101,6 +102,9 @@ class Pipeline:
         self.deadline = deadline
         self.history_age = history_age  # None: every mention may be nudged, even on a first poll (the demo)
         self.reconcile = reconcile  # until chat was checked once in this process: recognise cards already there first
+        # A reply the business made on the network itself: recorded (and its card redrawn) by the caller's
+        # handler, which returns the mention it answered, or None when it answers none of ours or is known.
+        self.on_reply = on_reply
 
     def run_cycle(self) -> CycleReport:
         report = CycleReport()
@@ -237,14 +241,14 @@ class Pipeline:
 
     def _record_replies(self, replies: list[NetworkReply], report: CycleReport) -> None:
         """Replies the business made on the network itself count as responses too."""
+        if self.on_reply is None:
+            return
         for reply in replies:
-            outcome = actions.record_network_reply(self.db, reply)
-            if outcome is None:
+            mention_id = self.on_reply(self.db, reply)
+            if mention_id is None:
                 continue
             report.replies_found += 1
-            log.info("Found a reply made directly on %s to %s.", reply.source, outcome.mention_id)
-            if self.sink is not None:
-                actions.announce(self.db, self.sink, outcome)
+            log.info("Found a reply made directly on %s to %s.", reply.source, mention_id)
 
     def _note_cross_posts(self, sink: ChatSink) -> None:
         """A cross-post joins its original's card as a line in the thread, once."""

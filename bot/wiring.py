@@ -15,7 +15,7 @@ from bot.replies import ReplyTemplates
 from bot.sources import registry
 from bot.triage import Triager
 from handlers import digest, reminders
-from handlers.actions import Replier
+from handlers.actions import Replier, network_replies
 from handlers.desk import Desk
 from handlers.stats import Reports
 from storage import DatabaseFile, DatabaseProblem
@@ -137,10 +137,13 @@ def cycle_runner(
     the_triager = triager(settings)
 
     deadline = max(60.0, min(float(settings.poll_interval), 600.0))
+    replies_found = network_replies(sink)
     unchecked = [True]  # until chat has been checked once, cards already there are recognised before posting any
 
     def cycle(db):
-        report = Pipeline(db, the_sources, sink, the_triager, stop, deadline, reconcile=unchecked[0]).run_cycle()
+        report = Pipeline(
+            db, the_sources, sink, the_triager, stop, deadline, reconcile=unchecked[0], on_reply=replies_found
+        ).run_cycle()
         if report.chat_checked:
             unchecked[0] = False
         return report

@@ -402,6 +402,20 @@ def record_network_reply(db: sqlite_utils.Database, reply: NetworkReply) -> Outc
     )
 
 
+def network_replies(sink: ChatSink | None) -> Callable[[sqlite_utils.Database, NetworkReply], str | None]:
+    """What the poll does with a reply found on the network: record it, and redraw its card in `sink`."""
+
+    def found(db: sqlite_utils.Database, reply: NetworkReply) -> str | None:
+        outcome = record_network_reply(db, reply)
+        if outcome is None:
+            return None
+        if sink is not None:
+            announce(db, sink, outcome)
+        return outcome.mention_id
+
+    return found
+
+
 def announce(db: sqlite_utils.Database, sink: ChatSink, outcome: Outcome) -> None:
     """Redraw the card as it stands now (an old card catches up too) and note a change in its thread."""
     found = store.card(db, outcome.mention_id)
