@@ -41,7 +41,7 @@ from bot.triage import Triager
 from storage import mentions as store
 from storage import posting, team_replies
 from storage.db import DatabaseProblem
-from storage.records import SourceStatus
+from storage.records import SourceStatus, card_on
 
 log = logging.getLogger(__name__)
 
@@ -253,7 +253,7 @@ class Pipeline:
     def _note_cross_posts(self, sink: ChatSink) -> None:
         """A cross-post joins its original's card as a line in the thread, once."""
         for mention, refs in store.unnoted_duplicates(self.db):
-            ref = next((ref for ref in refs if ref.platform == sink.platform), None)
+            ref = card_on(refs, sink.platform)
             if ref is None:
                 continue  # the original's card is on another chat
             who = f"@{mention.author_handle}" if mention.author_handle else mention.author_name

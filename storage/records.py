@@ -9,6 +9,11 @@ from typing import NamedTuple
 from bot.models import ChatRef, Handling, Label, Mention, Status, Triage
 
 
+def card_on(refs: tuple[ChatRef, ...], platform: str) -> ChatRef | None:
+    """The card among `refs` that is on `platform`, if any."""
+    return next((ref for ref in refs if ref.platform == platform), None)
+
+
 class Card(NamedTuple):
     """Everything needed to draw a mention's card as it stands now."""
 
@@ -18,7 +23,7 @@ class Card(NamedTuple):
     refs: tuple[ChatRef, ...]  # where its cards are, one per chat platform; none until it is posted
 
     def ref_on(self, platform: str) -> ChatRef | None:
-        return next((ref for ref in self.refs if ref.platform == platform), None)
+        return card_on(self.refs, platform)
 
 
 @dataclass(frozen=True)
@@ -66,7 +71,7 @@ class Waiting:
     refs: tuple[ChatRef, ...]  # its cards, one per chat platform
 
     def ref_on(self, platform: str) -> ChatRef | None:
-        return next((ref for ref in self.refs if ref.platform == platform), None)
+        return card_on(self.refs, platform)
 
 
 @dataclass(frozen=True)

@@ -103,7 +103,6 @@ PIGEON = Network(
     key="pigeon",
     name="Pigeon Post",
     read=_read,
-    setup="set PIGEON_LOFT",
     needs="PIGEON_LOFT",
     readme="2c. Mastodon, Bluesky, Reddit and RSS",
     build=PigeonSource,

@@ -346,7 +346,6 @@ NETWORK = Network(
     key="bluesky",
     name="Bluesky",
     read=read_settings,
-    setup="set BLUESKY_HANDLE and BLUESKY_APP_PASSWORD",
     needs="BLUESKY_HANDLE and BLUESKY_APP_PASSWORD",
     readme="2c. Mastodon, Bluesky, Reddit and RSS",
     build=lambda cfg: BlueskySource(cfg.service_url, cfg.handle, cfg.app_password, cfg.search),

@@ -302,7 +302,6 @@ NETWORK = Network(
     key="mastodon",
     name="Mastodon",
     read=read_settings,
-    setup="set MASTODON_BASE_URL and MASTODON_ACCESS_TOKEN",
     needs="MASTODON_BASE_URL and MASTODON_ACCESS_TOKEN",
     readme="2c. Mastodon, Bluesky, Reddit and RSS",
     build=lambda cfg: MastodonSource(make_client(cfg.base_url, cfg.access_token), cfg.hashtags),

@@ -317,7 +317,6 @@ NETWORK = Network(
     key="reddit",
     name="Reddit",
     read=read_settings,
-    setup="set REDDIT_CLIENT_ID, REDDIT_CLIENT_SECRET and REDDIT_QUERY",
     needs="REDDIT_CLIENT_ID, REDDIT_CLIENT_SECRET and REDDIT_QUERY",
     readme="2c. Mastodon, Bluesky, Reddit and RSS",
     build=lambda cfg: RedditSource(make_client(cfg), cfg.query, cfg.subreddits, can_reply=cfg.can_reply),

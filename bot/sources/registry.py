@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -31,8 +31,7 @@ class Network:
     key: str  # stored as each mention's source, and in its id ("mastodon:1234")
     name: str  # as people write it: "Mastodon"
     read: Callable[[Reader], Any]  # its settings, checked (problems noted on the reader); None when not set up
-    setup: str  # how to turn it on, as an instruction: "set MASTODON_BASE_URL and MASTODON_ACCESS_TOKEN"
-    needs: str  # the settings that turn it on, for "set up at least one" hints: "MASTODON_BASE_URL and MASTODON_ACCESS_TOKEN"
+    needs: str  # the settings that turn it on: "MASTODON_BASE_URL and MASTODON_ACCESS_TOKEN"
     readme: str  # the README heading that says where to find its settings
     build: Callable[[Any], Source]  # its source, from its settings
     secrets: tuple[str, ...] = ()  # settings that are never echoed or logged
@@ -45,7 +44,11 @@ class Network:
     account: Callable[[Any], str] = lambda cfg: ""  # the business's own name on it, when it has one to sign with
     loggers: tuple[str, ...] = ()  # its library's loggers, which print request headers or forms at DEBUG
     sample_link: str = ""  # a link for a demo mention: {handle} {id} {user} {server} {rkey} {thing}
-    example: dict[str, str] = field(default_factory=dict)  # settings for the demo's "how to turn it on" notes
+
+    @property
+    def setup(self) -> str:
+        """How to turn it on, as an instruction."""
+        return f"set {self.needs}"
 
 
 @cache

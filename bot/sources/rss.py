@@ -199,7 +199,6 @@ NETWORK = Network(
     key="rss",
     name="RSS",
     read=read_settings,
-    setup="set RSS_FEEDS",
     needs="RSS_FEEDS",
     readme="2c. Mastodon, Bluesky, Reddit and RSS",
     build=RssSource,

@@ -574,7 +574,6 @@ NETWORK = Network(
     key="x",
     name="X",
     read=read_settings,
-    setup="set X_BEARER_TOKEN and X_USERNAME",
     needs="X_BEARER_TOKEN and X_USERNAME",
     readme="2. Connect X",
     build=build,
