@@ -20,7 +20,6 @@ from datetime import UTC, datetime, timedelta
 import sqlite_utils
 
 from bot import learned
-from bot.chat.cards import network_name
 from bot.fetching import Fetch
 from bot.models import (
     CardRefused,
@@ -36,6 +35,7 @@ from bot.models import (
     Triage,
     Urgency,
 )
+from bot.sources.registry import name as network_name
 from bot.triage import Triager
 from handlers import actions
 from storage import mentions as store
