@@ -144,9 +144,7 @@ def main() -> None:
             f"business-hours response times cached for {filled:,} replies in {time.perf_counter() - started:.1f} s (once; later only new replies)"
         )
         db.close()
-        reports = Reports(
-            lambda: open_db(path), HOURS, lambda channel, ts: f"https://example.slack.com/archives/{channel}/p{ts}"
-        )
+        reports = Reports(lambda: open_db(path), HOURS)
         month = stats.period("30d", HOURS, now)
         timings: dict[str, list[float]] = {"stats 30d": [], "queue": [], "leaders 30d": []}
         calls = {

@@ -218,7 +218,7 @@ def _doctor(settings, args) -> int:
 
 
 def _stats(settings, args) -> int:
-    from bot import wiring
+    from bot import platforms, wiring
     from handlers import stats
     from storage import mentions as store
     from storage import open_db
@@ -246,8 +246,10 @@ def _stats(settings, args) -> int:
                 f"Could not write the chart to {chart} ({exc.strerror}). Choose a file in a folder you can write to."
             ) from None
         print(f"Chart ({when.label}) written to {chart}.\n")
+    terminal = platforms.console(sys.stdout)
     for report in (reports.stats(when), reports.leaders(when), reports.queue()):
-        print(report.replace("*", "") + "\n")
+        terminal.say(report)
+        print()
     return 0
 
 

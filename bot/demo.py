@@ -7,14 +7,13 @@ from pathlib import Path
 from statistics import median
 from typing import TextIO
 
-from bot import facts, wiring
-from bot.chat.cards import duration
-from bot.chat.console import ConsoleSink
+from bot import facts, platforms, wiring
 from bot.config import Settings
-from bot.models import Actor, Mention, SentReply, Status
+from bot.models import Actor, ChatSink, Mention, SentReply, Status
 from bot.pipeline import Pipeline
 from bot.sources import registry
 from bot.sources.sample import SampleSource
+from bot.wording import duration
 from handlers import actions, reminders
 from handlers.digest import digest_text
 from storage import mentions as store
@@ -31,7 +30,7 @@ def pretend_to_post(mention: Mention, text: str) -> SentReply:
     return SentReply(f"demo-reply-{mention.external_id}", "")
 
 
-def act_as_the_team(db, sink: ConsoleSink, out: TextIO) -> None:
+def act_as_the_team(db, sink: ChatSink, out: TextIO) -> None:
     """A few clicks through the same handlers Slack uses, so the summary has response times."""
     repliers: dict[str, actions.Replier] = dict.fromkeys(registry.replying(), pretend_to_post)
 
@@ -53,7 +52,7 @@ def act_as_the_team(db, sink: ConsoleSink, out: TextIO) -> None:
             actions.announce(db, sink, outcome)
 
 
-def show_reminders_and_digest(db, sink: ConsoleSink, settings: Settings, out: TextIO) -> None:
+def show_reminders_and_digest(db, sink: ChatSink, settings: Settings, out: TextIO) -> None:
     """What the scheduler's jobs would send now: the first few nudges, and the digest."""
     print(
         f"\nReminders (mentions waiting over {settings.reply_target_minutes or 60} min; claimed ones are nudged in their "
@@ -63,13 +62,13 @@ def show_reminders_and_digest(db, sink: ConsoleSink, settings: Settings, out: Te
     reminders.send_reminders(db, sink, settings.business_hours, settings.reply_target_minutes or 60)
     now = utc_now().astimezone(settings.business_hours.tz)
     print("\nThe daily digest, as it would be posted now:", file=out)
-    print(digest_text(db, settings.business_hours, now, now).replace("*", ""), file=out)
+    sink.say(digest_text(db, settings.business_hours, now, now))
 
 
 def run(settings: Settings, database: Path, out: TextIO) -> int:
     db = open_db(database)
     try:
-        sink = ConsoleSink(out)
+        sink = platforms.console(out)
         # The samples are shown as if they had just arrived, so their reminders show too.
         if settings.facts.empty:  # no business.toml of your own yet: the demo café's facts show what they do
             settings = replace(settings, facts=facts.load(SAMPLE_FACTS, settings.business_hours))

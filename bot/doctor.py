@@ -59,7 +59,7 @@ def _templates(settings: Settings):
 
 
 def _schedule(settings: Settings):
-    from bot.chat.cards import duration
+    from bot.wording import duration
 
     hours = settings.business_hours
     if settings.reply_target_minutes:

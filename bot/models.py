@@ -8,6 +8,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, Protocol, runtime_checkable
 
+from bot.report import Report
 from bot.text import clean, one_line
 
 
@@ -218,7 +219,7 @@ class ChatSink(Protocol):
         Returns whether it was written; a failure is logged, never raised.
         """
 
-    def say(self, text: str, notify: tuple[str, ...] = ()) -> bool:
+    def say(self, message: Report, notify: tuple[str, ...] = ()) -> bool:
         """Post a message (a digest, a reminder) in the channel, calling on `notify`; returns whether it was posted."""
 
 

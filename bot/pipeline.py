@@ -21,7 +21,6 @@ from datetime import UTC, datetime, timedelta
 import sqlite_utils
 
 from bot import learned
-from bot.chat.cards import network_name
 from bot.fetching import Fetch
 from bot.models import (
     CardRefused,
@@ -37,6 +36,7 @@ from bot.models import (
     Triage,
     Urgency,
 )
+from bot.sources.registry import name as network_name
 from bot.triage import Triager
 from storage import mentions as store
 from storage import posting, team_replies

@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cache
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
 from bot.models import Check
 
@@ -26,7 +26,7 @@ class Backend:
     """What a platform's inbound side acts on: the actions, the reports and `/listen status`."""
 
     desk: Desk
-    reports: Callable[[Callable[[str, str], str] | None], Reports]  # the reports, given how to link to a card
+    reports: Reports
     status_lines: Callable[[], list[str]]
 
 
@@ -74,3 +74,8 @@ def platform(key: str) -> ChatPlatform | None:
 
 def secrets() -> tuple[str, ...]:
     return tuple(s for p in platforms() for s in p.secrets)
+
+
+def console(out: TextIO) -> ChatSink:
+    """The terminal as a chat: the demo's cards, and where `python -m bot stats` prints its reports."""
+    return importlib.import_module("bot.chat.console").ConsoleSink(out)

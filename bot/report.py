@@ -30,11 +30,16 @@ class Link:
 
 @dataclass(frozen=True)
 class CardLink:
-    """A link to a mention's card, where it was posted; the platform knows how to make its address."""
+    """A link to a mention's card, where it was posted, drawn as `before` then a link labelled `text`.
+
+    Only the platform the card is on can make its address; elsewhere (a terminal) it is left out, `before` too.
+    """
 
     platform: str
     channel: str
     message_id: str
+    text: str = "open card"
+    before: str = " · "
 
 
 Piece = str | Bold | Code | Link | CardLink
@@ -47,6 +52,11 @@ class Report:
 
     title: Line = ()
     lines: tuple[Line, ...] = ()
+
+    @property
+    def all_lines(self) -> tuple[Line, ...]:
+        """The title (when there is one) and the lines, as they are drawn."""
+        return ((self.title,) if self.title else ()) + self.lines
 
     def __add__(self, other: Report) -> Report:
         """One report after the other, the second's title as a line of its own."""
@@ -66,7 +76,7 @@ def report(title: Line | str, lines: Iterable[Line | str] = ()) -> Report:
 def plain(text: Report | Line | Piece) -> str:
     """The words alone, with no marks: for logs, tests and anything that only needs the text."""
     if isinstance(text, Report):
-        return "\n".join(plain(each) for each in ((text.title,) if text.title else ()) + text.lines)
+        return "\n".join(plain(each) for each in text.all_lines)
     if isinstance(text, tuple):
         return "".join(plain(piece) for piece in text)
     if isinstance(text, str):

@@ -9,9 +9,10 @@ import sys
 import threading
 
 from bot import platforms, wiring
-from bot.chat.cards import age, network_name
 from bot.config import ConfigError, Settings, missing_for_service
 from bot.platforms import Inbound
+from bot.sources import registry
+from bot.wording import age
 from storage import DatabaseProblem, posting
 from storage import mentions as store
 
@@ -36,7 +37,7 @@ def status_lines(settings: Settings) -> list[str]:
             )
         for status in store.source_statuses(db):
             good = age(status.last_success_at) if status.last_success_at else "never"
-            line = f"{network_name(status.source)}: last good poll {good}"
+            line = f"{registry.name(status.source)}: last good poll {good}"
             if status.last_error:
                 line += f"; last problem: {status.last_error}"
             lines.append(line)

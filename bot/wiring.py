@@ -51,11 +51,10 @@ def repliers(found: list[Source]) -> dict[str, Replier]:
     return {s.name: s.reply for s in found if isinstance(s, ReplyingSource) and s.can_reply}
 
 
-def reports(settings: Settings, card_link=None) -> Reports:
+def reports(settings: Settings) -> Reports:
     return Reports(
         database(settings).open,
         settings.business_hours,
-        card_link,
         networks(settings),
         (settings.facts, str(settings.facts_path)),
     )
@@ -73,7 +72,7 @@ def chat_sink(settings: Settings) -> ChatSink:
 
 def backend(settings: Settings, found: list[Source], status_lines) -> Backend:
     """What a chat platform's buttons and commands act on."""
-    return Backend(desk(settings, found), lambda card_link: reports(settings, card_link), status_lines)
+    return Backend(desk(settings, found), reports(settings), status_lines)
 
 
 def _on_own_connection(settings: Settings, job, on_problem=lambda message: None):

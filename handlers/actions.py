@@ -14,10 +14,11 @@ from difflib import SequenceMatcher
 
 import sqlite_utils
 
-from bot.chat.cards import age, network_name
 from bot.models import Actor, ChatSink, Mention, NetworkReply, ReplyError, SentReply, Status, Triage
 from bot.sources import registry
+from bot.sources.registry import name as network_name
 from bot.text import clean
+from bot.wording import age
 from storage import responses as store
 from storage.mentions import utc_now
 from storage.records import StoredMention

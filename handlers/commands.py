@@ -5,34 +5,64 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from bot.report import Bold, Code, Report, line, report
 from handlers.chart import Chart
 from handlers.stats import PERIODS, PeriodError, Reports, period
 
-HELP = (
-    "*Listening Post* — what you can ask:\n"
-    "• `/listen stats [today|7d|30d|90d]` — mentions, reply rate, response and pick-up times, sentiment (default 7d); "
-    "add `public` to post it in the channel\n"
-    "• `/listen queue` — what is still waiting for an answer, oldest first\n"
-    "• `/listen leaders [today|7d|30d|90d]` — who answered, how many and how fast\n"
-    "• `/listen chart [today|7d|30d|90d]` — a picture of mentions per day by sentiment, with the median response time\n"
-    "• `/listen sources` — each network: on or off, last good poll, mentions in the last 7 days, last problem\n"
-    "• `/listen status` — cards waiting to be posted and when each source last answered\n"
-    "• `/listen held` — mentions held back as spam; `/listen post <id>` posts one as a card after all\n"
-    "• `/listen facts` — what suggested replies know about the business (hours, address, your answers)\n"
-    "• `/listen help` — this message"
+SUBCOMMANDS = ("stats", "queue", "leaders", "chart", "sources", "held", "facts", "help")
+HELP = report(
+    line(Bold("Listening Post"), " — what you can ask:"),
+    [
+        line(
+            "• ",
+            Code("/listen stats [today|7d|30d|90d]"),
+            " — mentions, reply rate, response and pick-up times, sentiment (default 7d); add ",
+            Code("public"),
+            " to post it in the channel",
+        ),
+        line("• ", Code("/listen queue"), " — what is still waiting for an answer, oldest first"),
+        line("• ", Code("/listen leaders [today|7d|30d|90d]"), " — who answered, how many and how fast"),
+        line(
+            "• ",
+            Code("/listen chart [today|7d|30d|90d]"),
+            " — a picture of mentions per day by sentiment, with the median response time",
+        ),
+        line(
+            "• ",
+            Code("/listen sources"),
+            " — each network: on or off, last good poll, mentions in the last 7 days, last problem",
+        ),
+        line("• ", Code("/listen status"), " — cards waiting to be posted and when each source last answered"),
+        line(
+            "• ",
+            Code("/listen held"),
+            " — mentions held back as spam; ",
+            Code("/listen post <id>"),
+            " posts one as a card after all",
+        ),
+        line(
+            "• ",
+            Code("/listen facts"),
+            " — what suggested replies know about the business (hours, address, your answers)",
+        ),
+        line("• ", Code("/listen help"), " — this message"),
+    ],
 )
-USAGE = (
-    "I don't know `/listen {word}`. Try `/listen stats`, `/listen queue`, `/listen leaders`, `/listen chart`, "
-    "`/listen sources`, `/listen held`, `/listen facts` or `/listen help`."
-)
+
+
+def usage(word: str) -> Report:
+    """The answer to a sub-command there is none of: every one there is."""
+    known = [Code(f"/listen {each}") for each in SUBCOMMANDS]
+    listed = [piece for each in known[:-2] for piece in (each, ", ")]
+    return report(line("I don't know ", Code(f"/listen {word}"), ". Try ", *listed, known[-2], " or ", known[-1], "."))
 
 
 @dataclass(frozen=True)
 class Answer:
-    """What to say: `text` at once, or `report()` (text) or `chart()` (a picture) computed after Slack has been acknowledged."""
+    """What to say: `text` at once, or `report()` or `chart()` (a picture) computed after the chat has been acknowledged."""
 
-    text: str = ""
-    report: Callable[[], str] | None = None
+    text: Report = Report()
+    report: Callable[[], Report] | None = None
     public: bool = False
     chart: Callable[[], Chart] | None = None
 
@@ -50,7 +80,7 @@ def listen(text: str, status_lines: Callable[[], list[str]], reports: Reports) -
         if command == "help":
             return Answer(HELP)
         if command == "status":
-            return Answer("\n".join(status_lines()) or "Nothing to report yet: no poll has run.")
+            return Answer(report("", status_lines() or ["Nothing to report yet: no poll has run."]))
         if command == "stats" and len(rest) <= 1:
             when = period(rest[0] if rest else "7d", reports.hours)
             return Answer(report=lambda: reports.stats(when), public=public)
@@ -69,12 +99,9 @@ def listen(text: str, status_lines: Callable[[], list[str]], reports: Reports) -
         if command == "facts" and not rest:
             return Answer(report=reports.facts)
     except PeriodError as exc:
-        return Answer(str(exc))
+        return Answer(exc.answer)
     if command in ("stats", "leaders", "queue", "chart", "sources", "held", "facts"):
         plain = command in ("queue", "sources", "held", "facts")
-        return Answer(
-            f"Try `/listen {command}"
-            + ("`" if plain else f" [{PERIODS.replace(' or ', ', ')}]`")
-            + " — see `/listen help`."
-        )
-    return Answer(USAGE.format(word=command.replace("`", "'")[:40]))
+        form = f"/listen {command}" + ("" if plain else f" [{PERIODS.replace(' or ', ', ')}]")
+        return Answer(report("", [line("Try ", Code(form), " — see ", Code("/listen help"), ".")]))
+    return Answer(usage(command.replace("`", "'")[:40]))

@@ -7,9 +7,11 @@ from datetime import datetime, time, timedelta
 
 import sqlite_utils
 
-from bot.chat.cards import LABEL_ICONS, duration, network_name
 from bot.hours import BusinessHours
 from bot.models import ChatSink
+from bot.report import Bold, Code, Line, Report, line, report
+from bot.sources import registry
+from bot.wording import LABEL_ICONS, duration
 from handlers.stats import MIX, Period, leaders_report, stats_report
 from storage import responses
 from storage import stats as store
@@ -23,11 +25,12 @@ LATE_LIMIT = timedelta(hours=6)
 _LAST_DAY = "digest_last_day"
 
 
-def digest_text(db: sqlite_utils.Database, hours: BusinessHours, moment: datetime, now: datetime) -> str:
+def digest_text(db: sqlite_utils.Database, hours: BusinessHours, moment: datetime, now: datetime) -> Report:
     """The digest for the day that ends at `moment` (the scheduled time, in the business's zone), sent at `now`."""
     since = datetime.combine(moment.date() - timedelta(days=1), moment.timetz())
     came = store.totals(db, since, moment)
-    lines = [f"*Daily digest, {moment:%A} {moment.day} {moment:%B}* (since yesterday {moment:%H:%M})"]
+    title = line(Bold(f"Daily digest, {moment:%A} {moment.day} {moment:%B}"), f" (since yesterday {moment:%H:%M})")
+    lines: list[Line | str] = []
     if came.received:
         mix = " · ".join(f"{LABEL_ICONS[label]} {came.labels[label]}" for label in MIX if came.labels.get(label))
         lines.append(
@@ -39,8 +42,11 @@ def digest_text(db: sqlite_utils.Database, hours: BusinessHours, moment: datetim
     waiting, oldest = store.queue(db, 1)
     if waiting:
         lines.append(
-            f"• Still waiting now: {waiting}, the oldest for {duration((now - oldest[0].created_at).total_seconds())} "
-            "(`/listen queue` lists them)."
+            line(
+                f"• Still waiting now: {waiting}, the oldest for {duration((now - oldest[0].created_at).total_seconds())} (",
+                Code("/listen queue"),
+                " lists them).",
+            )
         )
     else:
         lines.append("• Nothing is waiting for an answer. 🎉")
@@ -49,8 +55,9 @@ def digest_text(db: sqlite_utils.Database, hours: BusinessHours, moment: datetim
         text = best.text if len(best.text) <= 80 else best.text[:79] + "…"
         lines.append(
             f"• 🏆 Best response: {best.replier_name or 'the team'} answered @{best.author_handle or 'someone'} "
-            f"on {network_name(best.source)} in {duration(best.response_secs)}: “{text}”"
+            f"on {registry.name(best.source)} in {duration(best.response_secs)}: “{text}”"
         )
+    digest = report(title, lines)
     if moment.weekday() == 0:  # Monday: last week, Monday to Sunday
         monday = datetime.combine(moment.date() - timedelta(days=7), time(0), moment.tzinfo)
         week = Period(
@@ -58,8 +65,9 @@ def digest_text(db: sqlite_utils.Database, hours: BusinessHours, moment: datetim
             monday,
             datetime.combine(moment.date(), time(0), moment.tzinfo),
         )
-        lines += ["", stats_report(db, week, hours), "", leaders_report(db, week, hours)]
-    return "\n".join(lines)
+        blank = report("", [()])
+        digest += blank + stats_report(db, week, hours) + blank + leaders_report(db, week, hours)
+    return digest
 
 
 def send_digest(
@@ -75,13 +83,13 @@ def send_digest(
     day = local.date().isoformat()
     if not moment <= local < moment + LATE_LIMIT or _last_day(db) == day:
         return None
-    text = digest_text(db, hours, moment, local)
+    digest = digest_text(db, hours, moment, local)
     with exclusive(db):
         before = _last_day(db)
         if before == day:
             return None
         _set_last_day(db, day)
-    if sink.say(text):
+    if sink.say(digest):
         log.info("Sent the digest for %s.", day)
         return True
     with exclusive(db):

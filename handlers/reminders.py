@@ -12,10 +12,12 @@ from datetime import datetime, timedelta
 
 import sqlite_utils
 
-from bot.chat.cards import duration, network_name
 from bot.hours import BusinessHours
 from bot.models import ChatSink, Status
+from bot.report import Report, report
+from bot.sources import registry
 from bot.text import one_line
+from bot.wording import duration
 from storage import reminders as marks
 from storage.mentions import utc_now
 from storage.records import Waiting
@@ -52,20 +54,21 @@ CHANNEL_GAP = timedelta(minutes=15)  # the channel is called on at most this oft
 DUE_AT_ONCE = 500  # mentions gathered by one check
 
 
-def unclaimed_text(due: list[tuple[Waiting, float]], target_minutes: int, hours: BusinessHours) -> str:
+def unclaimed_text(due: list[tuple[Waiting, float]], target_minutes: int, hours: BusinessHours) -> Report:
     """One message for every mention nobody has picked up: who, where, how long."""
     opening = "" if hours.always_open else " of opening hours"
     count = f"{len(due)} mentions have" if len(due) > 1 else "A mention has"
-    lines = [f"⏰ {count} waited past the reply target ({duration(target_minutes * 60)}) with nobody on them:"]
+    title = f"⏰ {count} waited past the reply target ({duration(target_minutes * 60)}) with nobody on them:"
+    lines = []
     for waiting, waited in due[:LISTED]:
         who = one_line(waiting.author_name or waiting.author_handle or "Someone")[:60]
         said = one_line(waiting.text)
         said = said if len(said) <= 80 else said[:79] + "…"
-        lines.append(f"• {who} on {network_name(waiting.source)}, {duration(waited)}{opening}: “{said}”")
+        lines.append(f"• {who} on {registry.name(waiting.source)}, {duration(waited)}{opening}: “{said}”")
     if len(due) > LISTED:
         lines.append(f"…and {len(due) - LISTED} more.")
     lines.append("Claim them from their cards, or type /listen queue to see everything waiting.")
-    return "\n".join(lines)
+    return report(title, lines)
 
 
 def send_reminders(

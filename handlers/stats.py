@@ -1,4 +1,4 @@
-"""The reports — stats, queue, leaders — as plain text, the same for Slack, the terminal and CSV.
+"""The reports — stats, queue, leaders — as Reports each chat platform draws, and the CSV.
 
 Every figure has one meaning (docs/architecture.md, "The numbers"): response time runs from the post on the
 network to the first reply, pick-up time from the card in chat to the first action, reply
@@ -17,11 +17,13 @@ from datetime import datetime, timedelta
 
 import sqlite_utils
 
-from bot.chat.cards import LABEL_ICONS, age, duration, network_name
 from bot.facts import Facts, describe
 from bot.hours import BusinessHours
 from bot.models import Label, Status
+from bot.report import Bold, CardLink, Code, Line, Report, line, report
+from bot.sources import registry
 from bot.text import one_line
+from bot.wording import LABEL_ICONS, age, duration
 from handlers.held import held_report, post_held
 from handlers.sources import sources_report
 from storage import responses
@@ -34,7 +36,11 @@ _DAYS = re.compile(r"^(\d{1,3})d$")
 
 
 class PeriodError(ValueError):
-    """The period word was not understood; the message shows what works."""
+    """The period word was not understood; `answer` shows what works."""
+
+    def __init__(self, word: str):
+        super().__init__(f"I don't know the period `{word}`. Use {PERIODS}.")
+        self.answer = report("", [line("I don't know the period ", Code(word), f". Use {PERIODS}.")])
 
 
 @dataclass(frozen=True)
@@ -56,7 +62,7 @@ def period(word: str, hours: BusinessHours, now: datetime | None = None) -> Peri
         word = "1d"
     match = _DAYS.match(word)
     if not match or not 1 <= int(match.group(1)) <= 365:
-        raise PeriodError(f"I don't know the period `{word[:20]}`. Use {PERIODS}.")
+        raise PeriodError(word[:20])
     days = int(match.group(1))
     # Whole local days, today included: "7d" is today and the six days before it.
     midnight = now.astimezone(hours.tz).replace(hour=0, minute=0, second=0, microsecond=0).replace(tzinfo=None)
@@ -81,15 +87,14 @@ def _share(part: int, whole: int) -> float:
     return 100 * part / whole if whole else 0.0
 
 
-def stats_report(db: sqlite_utils.Database, when: Period, hours: BusinessHours, tz_note: str = "") -> str:
+def stats_report(db: sqlite_utils.Database, when: Period, hours: BusinessHours, tz_note: str = "") -> Report:
     now, _ = store.summary(db, when.since, when.until, hours, detail="times")
     before, _ = store.summary(db, when.before().since, when.before().until, hours, detail="counts")
-    title = f"*Mentions, {when.label}*{tz_note}"
+    title = line(Bold(f"Mentions, {when.label}"), tz_note)
     if not now.received:
-        return f"{title}\nNo mentions in this period."
+        return report(title, ["No mentions in this period."])
     rate = f"{now.reply_rate * 100:.0f} %" if now.reply_rate is not None else "–"
     lines = [
-        title,
         f"• Received {now.received} · replied {now.replied} · no reply needed {now.dismissed} · still waiting {now.waiting}",
         f"• Reply rate {rate} (replied ÷ mentions that needed a reply)",
         f"• Response time: {_spread(now.response)}",
@@ -108,12 +113,12 @@ def stats_report(db: sqlite_utils.Database, when: Period, hours: BusinessHours, 
     lines.append(f"• Sentiment: {' · '.join(mix)}{compared}")
     lines.append(
         "• By source: "
-        + ", ".join(f"{network_name(s)} {n}" for s, n in sorted(now.sources.items(), key=lambda kv: -kv[1]))
+        + ", ".join(f"{registry.name(s)} {n}" for s, n in sorted(now.sources.items(), key=lambda kv: -kv[1]))
     )
     used = suggestion_line(responses.suggestion_use(db, when.since, when.until))
     if used:
         lines.append(used)
-    return "\n".join(lines)
+    return report(title, lines)
 
 
 def suggestion_line(used: dict[str, int]) -> str:
@@ -128,42 +133,42 @@ def suggestion_line(used: dict[str, int]) -> str:
     )
 
 
-def leaders_report(db: sqlite_utils.Database, when: Period, hours: BusinessHours) -> str:
+def leaders_report(db: sqlite_utils.Database, when: Period, hours: BusinessHours) -> Report:
     _, people = store.summary(db, when.since, when.until, hours, detail="people")
+    title = line(Bold(f"Who answered, {when.label}"))
     if not people:
-        return f"*Who answered, {when.label}*\nNobody has replied or claimed anything in this period yet."
-    lines = [f"*Who answered, {when.label}*"]
+        return report(title, ["Nobody has replied or claimed anything in this period yet."])
+    lines = []
     for rank, person in enumerate(people, 1):
-        line = f"{rank}. {person.name} — {person.replied} replied"
+        said = f"{rank}. {person.name} — {person.replied} replied"
         if person.replied:
-            line += f", median {_time(person.response.percentile(0.5))}"
+            said += f", median {_time(person.response.percentile(0.5))}"
         if person.claimed_open:
-            line += f", {person.claimed_open} claimed and not answered yet"
-        lines.append(line)
-    return "\n".join(lines)
+            said += f", {person.claimed_open} claimed and not answered yet"
+        lines.append(said)
+    return report(title, lines)
 
 
-def queue_report(db: sqlite_utils.Database, card_link: Callable[[str, str], str] | None = None, limit: int = 15) -> str:
+def queue_report(db: sqlite_utils.Database, limit: int = 15) -> Report:
     total, oldest = store.queue(db, limit)
     if not total:
-        return "Nothing is waiting for an answer. 🎉"
-    lines = [f"*{total} mention{'s' if total != 1 else ''} waiting*, oldest first:"]
+        return report("Nothing is waiting for an answer. 🎉")
+    lines: list[Line | str] = []
     for waiting in oldest:
         mood = LABEL_ICONS.get(waiting.label, "🌐") if waiting.scored else "🌐"
         text = one_line(waiting.text)  # one mention, one line of the list, whatever its line breaks
         text = text if len(text) <= 80 else text[:79] + "…"
         who = f"@{one_line(waiting.author_handle)}" if waiting.author_handle else "someone"
-        line = f"• {age(waiting.created_at)} · {mood} {who} on {network_name(waiting.source)}: “{text}”"
+        said = f"• {age(waiting.created_at)} · {mood} {who} on {registry.name(waiting.source)}: “{text}”"
         if waiting.status == Status.CLAIMED:
-            line += f" — claimed by {waiting.actor_name}"
+            said += f" — claimed by {waiting.actor_name}"
         elif waiting.status == Status.PENDING:
-            line += f" — reply by {waiting.actor_name} waiting for approval"
-        if card_link and waiting.refs:
-            line += f" · {card_link(waiting.refs[0].channel, waiting.refs[0].message_id)}"
-        lines.append(line)
+            said += f" — reply by {waiting.actor_name} waiting for approval"
+        # A link to each of its cards: each chat draws the one it can open.
+        lines.append(line(said, *(CardLink(ref.platform, ref.channel, ref.message_id) for ref in waiting.refs)))
     if total > len(oldest):
         lines.append(f"…and {total - len(oldest)} more.")
-    return "\n".join(lines)
+    return report(line(Bold(f"{total} mention{'s' if total != 1 else ''} waiting"), ", oldest first:"), lines)
 
 
 CSV_COLUMNS = [
@@ -234,20 +239,18 @@ class Reports:
         self,
         open_db: Callable[[], sqlite_utils.Database],
         hours: BusinessHours,
-        card_link: Callable[[str, str], str] | None = None,
         networks: dict[str, str | None] | None = None,
         facts: tuple[Facts, str] | None = None,
     ):
         self.open_db = open_db
         self.hours = hours
-        self.card_link = card_link
         self.networks = networks or {}  # network -> None when set up, else how to set it up
         self.known = facts  # the business's facts, and the file they come from
 
-    def _run(self, report: Callable[[sqlite_utils.Database], object]):
+    def _run(self, make: Callable[[sqlite_utils.Database], object]):
         db = self.open_db()
         try:
-            return report(db)
+            return make(db)
         finally:
             db.close()
 
@@ -255,35 +258,40 @@ class Reports:
     def _tz_note(self) -> str:
         return f" (times in {self.hours.tz.key})" if self.hours.tz.key != "UTC" else ""
 
-    def stats(self, when: Period) -> str:
+    def stats(self, when: Period) -> Report:
         return self._run(lambda db: stats_report(db, when, self.hours, self._tz_note))
 
-    def leaders(self, when: Period) -> str:
+    def leaders(self, when: Period) -> Report:
         return self._run(lambda db: leaders_report(db, when, self.hours))
 
-    def queue(self) -> str:
-        return self._run(lambda db: queue_report(db, self.card_link))
+    def queue(self) -> Report:
+        return self._run(lambda db: queue_report(db))
 
-    def sources(self) -> str:
+    def sources(self) -> Report:
         return self._run(lambda db: sources_report(db, self.networks, utc_now()))
 
-    def facts(self) -> str:
+    def facts(self) -> Report:
         """What suggested replies know about the business, and where to change it."""
         facts, path = self.known or (None, "business.toml")
         known = describe(facts) if facts else ""
+        title = Bold("What Listening Post knows about the business")
         if not known:
-            return (
-                f"*What Listening Post knows about the business*\nNothing yet. Run `python -m bot facts --init` to "
-                f"write {path}, fill in your address, phone, booking link and answers, then restart."
+            return report(
+                line(title),
+                [
+                    line(
+                        "Nothing yet. Run ",
+                        Code("python -m bot facts --init"),
+                        f" to write {path}, fill in your address, phone, booking link and answers, then restart.",
+                    )
+                ],
             )
-        return (
-            f"*What Listening Post knows about the business* (from {path}; edit it and restart to change it)\n{known}"
-        )
+        return report(line(title, f" (from {path}; edit it and restart to change it)"), known.splitlines())
 
-    def held(self) -> str:
+    def held(self) -> Report:
         return self._run(lambda db: held_report(db, utc_now()))
 
-    def post_held(self, mention_id: str) -> str:
+    def post_held(self, mention_id: str) -> Report:
         return self._run(lambda db: post_held(db, mention_id))
 
     def warm(self) -> None:
@@ -291,12 +299,10 @@ class Reports:
         when = period("90d", self.hours)
         self._run(lambda db: store.summary(db, when.since, when.until, self.hours))
 
-    def home(self) -> tuple[str, str]:
+    def home(self) -> tuple[Report, Report]:
         """The App Home tab's two parts: the last 7 days' numbers, and the queue."""
         when = period("7d", self.hours)
-        return self._run(
-            lambda db: (stats_report(db, when, self.hours, self._tz_note), queue_report(db, self.card_link, 10))
-        )
+        return self._run(lambda db: (stats_report(db, when, self.hours, self._tz_note), queue_report(db, 10)))
 
     def chart(self, when: Period):
         from handlers.chart import (

@@ -12,8 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bot import config, doctor, wiring
-from bot.chat import cards
+from bot import config, doctor, wiring, wording
 from bot.models import OK, Mention, Page
 from bot.replies import ReplyTemplates
 from bot.sources import registry
@@ -136,7 +135,7 @@ def test_a_new_network_is_one_declaration(pigeon, env):
     ) in lines
 
     mention = Mention("pigeon", "1", "maria", "Maria", "Lovely cake", "https://pigeon.example/1", datetime.now(UTC))
-    assert cards.network_name(mention.source) == "Pigeon Post"
+    assert wording.network_name(mention.source) == "Pigeon Post"
     replies = ReplyTemplates.load(config.DEFAULT_TEMPLATES).suggest(
         intent="praise", handle="maria", name="Maria", text=mention.text, business="Bramble", network="pigeon"
     )

@@ -18,8 +18,11 @@ from slack_sdk.models.views import View
 
 from bot.chat.slack import blocks as slack_blocks
 from bot.chat.slack import reports, views
+from bot.chat.slack.blocks import SAY_LIMIT, SECTION_LIMIT
 from bot.chat.slack.listeners import answers
+from bot.chat.slack.text import mrkdwn
 from bot.models import Handling, Mention, Triage
+from bot.report import Bold, CardLink, Code, Link, Report, line, report
 from bot.sources import registry
 from handlers.actions import ReplyForm
 from tests.fakes.slack_api import message_problems, view_problems
@@ -219,20 +222,57 @@ def test_the_other_forms_are_within_slacks_limits(mention, triage, message, url)
         assert_view_valid(view)
 
 
+def permalink(channel: str, ts: str) -> str:
+    return f"https://bramble.slack.com/archives/{channel}/p{ts.replace('.', '')}"
+
+
+def as_report(text: str) -> Report:
+    return report("", text.split("\n"))
+
+
 @EXAMPLES
 @given(hostile(), hostile(), hostile(20000))
-def test_reports_and_the_home_tab_are_within_slacks_limits(stats, queue, report):
-    lines = "\n".join(
-        f"• {queue[:50]} · https://bramble.slack.com/archives/C0MENTIONS/p17000000000000{i:02d}" for i in range(15)
+def test_reports_and_the_home_tab_are_within_slacks_limits(stats, queue, said):
+    lines = report(
+        "",
+        [line(f"• {queue[:50]}", CardLink("slack", "C0MENTIONS", f"1700000000.0000{i:02d}")) for i in range(15)],
     )
-    for text in (report or "nothing", lines, report + "\n" + lines):
-        answer = reports.as_mrkdwn(text)
+    for each in (as_report(said or "nothing"), lines, as_report(said) + lines):
+        answer = mrkdwn(each, permalink, reports.REPLY_LIMIT)
         assert len(answer) <= 40000 and "<!channel>" not in answer
         assert_message_valid({"text": answer})
-    view = reports.home_view(stats, lines + "\n" + queue, NOW)
+    waiting = lines + as_report(queue)
+    view = reports.home_view(as_report(stats), waiting, NOW, permalink)
     assert_view_valid(view)
     links = view["blocks"][3]["text"]["text"].count("|open card>")
-    assert links == 15 if len(slack_blocks.escape(lines + "\n" + queue)) + 15 * 12 <= 3000 else links <= 15
+    assert links == 15 if len(mrkdwn(waiting, permalink, 10**6)) <= 3000 else links <= 15
+
+
+pieces = st.one_of(
+    hostile(3000),
+    st.builds(Bold, hostile(300)),
+    st.builds(Code, hostile(300)),
+    st.builds(Link, urls(), hostile(300)),
+    st.builds(CardLink, st.sampled_from(["slack", "console"]), st.text(max_size=20), st.text(max_size=20)),
+)
+report_lines = st.lists(st.lists(pieces, max_size=6).map(tuple), max_size=60).map(tuple)
+random_reports = st.builds(Report, st.lists(pieces, max_size=3).map(tuple), report_lines)
+OUR_LINK = re.compile(r"<https?://[^<>|]*\|[^<>|]*>")  # a Link or CardLink as `blocks.link` draws it
+
+
+@EXAMPLES
+@given(random_reports, st.sampled_from([SECTION_LIMIT, SAY_LIMIT, reports.REPLY_LIMIT]) | st.integers(1, 5000))
+def test_any_report_drawn_for_slack_fits_and_escapes_every_plain_word(drawn, limit):
+    text = mrkdwn(drawn, permalink, limit)
+    assert len(text) <= limit and no_broken_entity(text)
+    # Every < and > is one of our links: none comes from someone's words (no ping, no forged link).
+    assert "<" not in OUR_LINK.sub("", text) and ">" not in OUR_LINK.sub("", text)
+    if limit == SAY_LIMIT and text:  # as the digest and reminders are posted: the fake Slack takes it
+        assert_message_valid({"text": text})
+    if limit == SECTION_LIMIT:  # as the App Home tab draws it
+        assert_view_valid(reports.home_view(drawn, drawn, NOW, permalink))
+    if len(text) < len(mrkdwn(drawn, permalink, 10**7)):
+        assert text.endswith(slack_blocks.ELLIPSIS)  # a cut is always marked
 
 
 @EXAMPLES

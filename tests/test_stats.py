@@ -8,7 +8,10 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from bot.chat.slack.reports import REPLY_LIMIT
+from bot.chat.slack.text import mrkdwn
 from bot.hours import parse
+from bot.report import CardLink, plain
 from handlers import stats
 from storage import open_db
 from tests.helpers import wait_for
@@ -70,7 +73,7 @@ def test_business_hours_count_only_open_time(week):
 
 def test_the_stats_report_reads_like_a_person_wrote_it(week):
     t, _ = week
-    report = stats.stats_report(t.db, WEEK, HOURS)
+    report = plain(stats.stats_report(t.db, WEEK, HOURS))
     assert "• Received 7 · replied 4 · no reply needed 1 · still waiting 2" in report
     assert "• Reply rate 67 %" in report
     assert "• Response time: median 30 min, 90 % within 2 days" in report
@@ -78,26 +81,29 @@ def test_the_stats_report_reads_like_a_person_wrote_it(week):
     assert "😊 2 (29 %, -71 pts)" in report and "vs the period before" in report
     assert "• By source: X 7" in report
     empty = stats.Period("last year", datetime(2025, 1, 1, tzinfo=UTC), datetime(2025, 1, 8, tzinfo=UTC))
-    assert "No mentions in this period." in stats.stats_report(t.db, empty, HOURS)
+    assert "No mentions in this period." in plain(stats.stats_report(t.db, empty, HOURS))
+
+
+def permalink(channel: str, ts: str) -> str:
+    return f"https://bramble.slack.com/archives/{channel}/p{ts.replace('.', '')}"
 
 
 def test_leaders_and_queue(week):
     t, ids = week
-    leaders = stats.leaders_report(t.db, WEEK, HOURS)
+    leaders = plain(stats.leaders_report(t.db, WEEK, HOURS))
     assert leaders.splitlines()[1:] == [
         "1. Maria — 3 replied, median 30 min",
         "2. Tom — 1 replied, median 2 days, 1 claimed and not answered yet",
     ]
-    queue = stats.queue_report(
-        t.db, lambda channel, ts: f"https://bramble.slack.com/archives/{channel}/p{ts.replace('.', '')}"
-    )
-    lines = queue.splitlines()
+    queue = stats.queue_report(t.db)
+    assert CardLink("slack", "C0MENTIONS", "1700000000.000004") in queue.lines[1]  # @customer4's card
+    lines = mrkdwn(queue, permalink, REPLY_LIMIT).splitlines()  # as Slack shows it
     assert lines[0] == "*3 mentions waiting*, oldest first:"  # the queue is not limited to a period
     assert "@customer9" in lines[1]  # from the week before
     assert (
         "@customer4" in lines[2]
         and "claimed by Tom" in lines[2]
-        and lines[2].endswith("/archives/C0MENTIONS/p1700000000000004")
+        and lines[2].endswith(" · <https://bramble.slack.com/archives/C0MENTIONS/p1700000000000004|open card>")
     )
     assert "@customer8" in lines[3]
 
@@ -163,11 +169,11 @@ def test_listen_stats_through_slack_answers_after_the_ack(workspace_for, card, f
 
 def test_cached_daily_summaries_are_redone_when_a_mention_of_that_day_changes(week):
     t, ids = week
-    first = stats.stats_report(t.db, WEEK, HOURS)
+    first = plain(stats.stats_report(t.db, WEEK, HOURS))
     assert t.db["stats_days"].count >= 7  # the week's days are cached now
-    assert stats.stats_report(t.db, WEEK, HOURS) == first  # and give the same answer
+    assert plain(stats.stats_report(t.db, WEEK, HOURS)) == first  # and give the same answer
     t.act(ids["g"], "replied", TOM, at(16, 10), "replied")  # Saturday's mention answered on Monday
-    again = stats.stats_report(t.db, WEEK, HOURS)
+    again = plain(stats.stats_report(t.db, WEEK, HOURS))
     assert "• Received 7 · replied 5 · no reply needed 1 · still waiting 1" in again
     assert stats.store.summary(t.db, WEEK.since, WEEK.until, HOURS)[0].replied == 5
-    assert "Tom — 2 replied" in stats.leaders_report(t.db, WEEK, HOURS)
+    assert "Tom — 2 replied" in plain(stats.leaders_report(t.db, WEEK, HOURS))

@@ -7,6 +7,7 @@ import io
 
 from bot import wiring
 from bot.models import Triage
+from bot.report import plain
 from handlers import stats
 from handlers.actions import suggestion_use
 from tests.fakes import x_api
@@ -55,7 +56,7 @@ def test_replies_sent_from_the_form_are_counted_in_stats_and_the_csv(workspace_f
         next(e for e in ws.events(m[0]) if e["action"] == "replied")["suggestion_use"] for m in (as_is, edited, own)
     ]
     assert uses == ["as_is", "edited", "own"]
-    text = wiring.reports(settings).stats(stats.period("7d", settings.business_hours))
+    text = plain(wiring.reports(settings).stats(stats.period("7d", settings.business_hours)))
     assert "• Suggested replies: 1 of 3 sent as suggested (33 %), 1 edited, 1 written anew" in text
     db = wiring.open_db(settings)
     [today] = list(csv.DictReader(io.StringIO(stats.daily_csv(db, 1, settings.business_hours))))

@@ -1,4 +1,4 @@
-"""Draws mention cards in the terminal, as they would look in Slack (used by the demo)."""
+"""The terminal: mention cards as they would look in Slack (the demo), and reports drawn with rich."""
 
 from __future__ import annotations
 
@@ -8,8 +8,34 @@ import textwrap
 from datetime import datetime
 from typing import TextIO
 
-from bot.chat import cards
+from rich.console import Console
+from rich.style import Style
+from rich.text import Text
+
+from bot import wording
 from bot.models import ChatRef, Handling, Mention, Triage
+from bot.report import Bold, Code, Link, Report
+
+
+def draw(report: Report) -> Text:
+    """The report's words as they are (a customer's asterisks too), bold and code in style.
+
+    A card link is left out: a terminal cannot open a card in another chat.
+    """
+    text = Text()
+    for i, line in enumerate(report.all_lines):
+        if i:
+            text.append("\n")
+        for piece in line:
+            if isinstance(piece, str):
+                text.append(piece)
+            elif isinstance(piece, Bold):
+                text.append(piece.text, "bold")
+            elif isinstance(piece, Code):
+                text.append(piece.text, "cyan")
+            elif isinstance(piece, Link):
+                text.append(piece.text, Style(underline=True, link=piece.url))
+    return text
 
 
 class ConsoleSink:
@@ -17,6 +43,9 @@ class ConsoleSink:
 
     def __init__(self, out: TextIO = sys.stdout):
         self.out = out
+        # Plain words in, plain words out: no markup, emoji codes or highlighting read into a customer's text,
+        # no wrapping (a pipe or file gets each line whole), and styles only on a terminal.
+        self.console = Console(file=out, soft_wrap=True, highlight=False, markup=False, emoji=False)
         self.width = min(88, shutil.get_terminal_size((88, 24)).columns)
         self.count = 0
 
@@ -26,21 +55,24 @@ class ConsoleSink:
     def post(self, mention: Mention, triage: Triage, handling: Handling | None = None) -> ChatRef:
         self.count += 1
         wrap = self._wrap
-        where = f"on {cards.network_name(mention.source)} · {cards.age(mention.created_at)}"
+        where = f"on {wording.network_name(mention.source)} · {wording.age(mention.created_at)}"
         lines = [
             "┌" + "─" * (self.width - 1),
-            wrap(f"{cards.author(mention)} {where}" + (f" · {cards.reach(mention)}" if cards.reach(mention) else "")),
+            wrap(
+                f"{wording.author(mention)} {where}"
+                + (f" · {wording.reach(mention)}" if wording.reach(mention) else "")
+            ),
             wrap(mention.text, "│   > "),
-            wrap(cards.verdict(triage)),
+            wrap(wording.verdict(triage)),
         ]
-        if cards.where_to_answer(mention):
-            lines.append(wrap(cards.where_to_answer(mention)))
+        if wording.where_to_answer(mention):
+            lines.append(wrap(wording.where_to_answer(mention)))
         if triage.suggestions:
             lines.append("│ Suggested replies:")
             lines += [wrap(s, f"│   {i}. ", "│      ") for i, s in enumerate(triage.suggestions, 1)]
             if triage.note:
                 lines.append(wrap(triage.note))
-        status = cards.status_line(mention, handling)
+        status = wording.status_line(mention, handling)
         lines += [
             wrap(status) if status else "│ [ Claim ]  [ Reply… ]  [ No reply needed ]",
             "└" + "─" * (self.width - 1),
@@ -52,7 +84,9 @@ class ConsoleSink:
         """A terminal cannot redraw an earlier card, so the new state is printed under it."""
         print(
             self._wrap(
-                f"{cards.author(mention)}: {cards.status_line(mention, handling)}", f"card {ref.message_id} ▸ ", "    "
+                f"{wording.author(mention)}: {wording.status_line(mention, handling)}",
+                f"card {ref.message_id} ▸ ",
+                "    ",
             ),
             file=self.out,
             flush=True,
@@ -63,8 +97,8 @@ class ConsoleSink:
         print(self._wrap(called + text, "    thread ▸ ", "             "), file=self.out, flush=True)
         return True
 
-    def say(self, text: str, notify: tuple[str, ...] = ()) -> bool:
-        print("".join(f"@{who} " for who in notify) + text, file=self.out, flush=True)
+    def say(self, message: Report, notify: tuple[str, ...] = ()) -> bool:
+        self.console.print(Text("".join(f"@{who} " for who in notify)) + draw(message))
         return True
 
     def find_posted(self, mention_id: str, since: datetime) -> ChatRef | None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from bot.chat import cards
+from bot import wording
 from bot.models import Handling, Mention, Triage
 from bot.text import one_line
 
@@ -121,9 +121,9 @@ def quote(text: str, limit: int = SECTION_LIMIT) -> str:
 
 def fallback_text(mention: Mention, triage: Triage) -> str:
     """The notification text (and what screen readers say): short, one line."""
-    icon = cards.LABEL_ICONS[triage.label] if triage.scored else "🌐"
-    who = cut(one_line(cards.author(mention)), 100)
-    return fit(f"{icon} {who} on {cards.network_name(mention.source)}: {one_line(mention.text)}", FALLBACK_LIMIT)
+    icon = wording.LABEL_ICONS[triage.label] if triage.scored else "🌐"
+    who = cut(one_line(wording.author(mention)), 100)
+    return fit(f"{icon} {who} on {wording.network_name(mention.source)}: {one_line(mention.text)}", FALLBACK_LIMIT)
 
 
 def _header(mention: Mention) -> str:
@@ -131,9 +131,9 @@ def _header(mention: Mention) -> str:
     when = f"<!date^{ts}^{{date_short_pretty}} at {{time}}|{mention.created_at:%Y-%m-%d %H:%M} UTC>"
     who = name(mention.author_name or mention.author_handle or "Someone") or "Someone"
     label = f"@{handle(mention.author_handle)}" if mention.author_handle else "view post"
-    about = f"*{who}* {link(mention.url, label)} on {cards.network_name(mention.source)} · {when}"
-    if cards.reach(mention):
-        about += f" · {cards.reach(mention)}"
+    about = f"*{who}* {link(mention.url, label)} on {wording.network_name(mention.source)} · {when}"
+    if wording.reach(mention):
+        about += f" · {wording.reach(mention)}"
     return about
 
 
@@ -155,9 +155,9 @@ def card_blocks(mention: Mention, triage: Triage, handling: Handling | None = No
     blocks: list[dict] = [
         _section(_header(mention)),
         _section(quote(mention.text)),
-        _context(fit(cards.verdict(triage))),
+        _context(fit(wording.verdict(triage))),
     ]
-    where = cards.where_to_answer(mention, name(cards.feed_title(mention), 200))
+    where = wording.where_to_answer(mention, name(wording.feed_title(mention), 200))
     if where:
         # The feed title is already made safe by `name`; the rest of the line is ours.
         blocks.append(_context(cut(where, TEXT_LIMIT)))
@@ -169,7 +169,7 @@ def card_blocks(mention: Mention, triage: Triage, handling: Handling | None = No
         blocks.append(_section(heading + cut(lines, SECTION_LIMIT - len(heading))))
         if triage.note:  # where the first one came from, so a wrong fact is fixed at its source
             blocks.append(_context(fit(one_line(triage.note), TEXT_LIMIT)))
-    line = cards.status_line(mention, handling)
+    line = wording.status_line(mention, handling)
     if line:
         blocks.append(_section(_bold_line(line)))
     if handling and handling.status in ("replied", "pending") and handling.note:
@@ -181,8 +181,8 @@ def card_blocks(mention: Mention, triage: Triage, handling: Handling | None = No
 
 def minimal_blocks(mention: Mention, handling: Handling | None = None) -> list[dict]:
     """The card sent when Slack refused the full one: who, the first words, the link and the buttons."""
-    who = name(cards.author(mention), 100) or "Someone"
-    about = f"*{who}* on {cards.network_name(mention.source)} · {link(mention.url, 'view post', MINIMAL_TEXT)}"
+    who = name(wording.author(mention), 100) or "Someone"
+    about = f"*{who}* on {wording.network_name(mention.source)} · {link(mention.url, 'view post', MINIMAL_TEXT)}"
     return [
         _section(about),
         _section("> " + fit(one_line(mention.text), MINIMAL_TEXT) or "> "),

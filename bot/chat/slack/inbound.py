@@ -8,7 +8,6 @@ import threading
 from slack_bolt import App
 
 from bot.chat.slack.app import build_app
-from bot.chat.slack.links import card_links
 from bot.chat.slack.platform import SlackSettings
 from bot.chat.slack.sink import SlackSink
 from bot.config import ConfigError
@@ -17,8 +16,7 @@ from bot.platforms import Backend
 
 def slack_app(cfg: SlackSettings, sink: SlackSink, backend: Backend) -> App:
     """The Bolt app with `/listen` and the card actions, acting through `backend`."""
-    reports = backend.reports(card_links(sink.client))
-    return build_app(sink.client, cfg.signing_secret, backend.status_lines, backend.desk, sink, reports)
+    return build_app(sink.client, cfg.signing_secret, backend.status_lines, backend.desk, sink, backend.reports)
 
 
 class SocketMode:

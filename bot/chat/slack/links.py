@@ -1,15 +1,11 @@
-"""Card permalinks: made from the workspace's address, and found again at the end of a report line."""
+"""Card permalinks, made from the workspace's address."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-
-# A card's permalink at the end of a report line (as `card_links` writes it): shown as a link, not a raw address.
-CARD_LINK = re.compile(r"(https://[^\s<>|]+/archives/[A-Z0-9]+/p\d+)$", re.MULTILINE)
 
 
 def card_links(client: WebClient) -> Callable[[str, str], str]:

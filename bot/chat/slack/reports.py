@@ -1,4 +1,4 @@
-"""The numbers in Slack: a report as mrkdwn, a chart uploaded into a channel, and the App Home tab."""
+"""The numbers in Slack: a chart uploaded into a channel, and the App Home tab."""
 
 from __future__ import annotations
 
@@ -7,24 +7,23 @@ from urllib.error import URLError
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackRequestError
+from slack_sdk.models.blocks import (
+    ContextBlock,
+    DividerBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+    PlainTextObject,
+    SectionBlock,
+)
+from slack_sdk.models.views import View
 
-from bot.chat.slack.blocks import fit
+from bot.chat.slack.blocks import SECTION_LIMIT
 from bot.chat.slack.errors import describe
-from bot.chat.slack.links import CARD_LINK
+from bot.chat.slack.text import CardLinks, mrkdwn
+from bot.report import Report
 from handlers.chart import Chart
 
-_SECTION_LIMIT = 3000  # Slack's limit for a section's text
-REPLY_LIMIT = 38000  # a `/listen` answer (Slack allows 40,000 characters; a few links are added after the cut)
-
-
-def as_mrkdwn(report: str, limit: int = REPLY_LIMIT) -> str:
-    """A report written as text (with *bold*), escaped and cut for Slack, its card permalinks as "open card" links."""
-    budget = limit
-    while True:
-        text = CARD_LINK.sub(r"<\1|open card>", fit(report, budget))
-        if len(text) <= limit or budget <= 1:
-            return text[:limit]
-        budget -= len(text) - limit
+REPLY_LIMIT = 38000  # a `/listen` answer (Slack allows 40,000 characters of `text`)
 
 
 def upload_chart(client: WebClient, channel: str, chart: Chart, user: str) -> str:
@@ -55,26 +54,22 @@ def upload_chart(client: WebClient, channel: str, chart: Chart, user: str) -> st
         return f"I could not upload the chart ({type(exc).__name__}); please try again in a minute."
 
 
-def home_view(stats: str, queue: str, updated: datetime) -> dict:
-    def section(text: str) -> dict:
-        return {"type": "section", "text": {"type": "mrkdwn", "text": as_mrkdwn(text, _SECTION_LIMIT) or " "}}
+def home_view(stats: Report, queue: Report, updated: datetime, card_link: CardLinks | None = None) -> dict:
+    """The App Home tab; the block models check Slack's limits as it is made (a section over 3,000 raises)."""
 
-    return {
-        "type": "home",
-        "blocks": [
-            {"type": "header", "text": {"type": "plain_text", "text": "Listening Post"}},
+    def section(report: Report) -> SectionBlock:
+        return SectionBlock(text=MarkdownTextObject(text=mrkdwn(report, card_link, SECTION_LIMIT) or " "))
+
+    updated_at = (
+        f"Updated {updated:%a %d %b %H:%M} when you opened this tab. `/listen help` lists everything you can ask."
+    )
+    return View(
+        type="home",
+        blocks=[
+            HeaderBlock(text=PlainTextObject(text="Listening Post")),
             section(stats),
-            {"type": "divider"},
+            DividerBlock(),
             section(queue),
-            {
-                "type": "context",
-                "elements": [
-                    {
-                        "type": "mrkdwn",
-                        "text": f"Updated {updated:%a %d %b %H:%M} when you opened this tab. "
-                        "`/listen help` lists everything you can ask.",
-                    }
-                ],
-            },
+            ContextBlock(elements=[MarkdownTextObject(text=updated_at)]),
         ],
-    }
+    ).to_dict()

@@ -16,7 +16,10 @@ from slack_sdk.errors import SlackApiError
 from bot.chat.slack.blocks import NOTE_LIMIT, SAY_LIMIT, card_blocks, escape, fallback_text, fit, minimal_blocks
 from bot.chat.slack.client import call
 from bot.chat.slack.errors import CARD_ERRORS, describe, explain
+from bot.chat.slack.links import card_links
+from bot.chat.slack.text import mrkdwn
 from bot.models import CardRefused, ChatRef, Handling, Mention, PostError, PostUnconfirmed, Triage
+from bot.report import Report
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +56,7 @@ class SlackSink:
         self.channel = channel
         self.min_interval = min_interval
         self.deadline = deadline
+        self.card_link = card_links(client)  # how a report links to a card in this workspace
         self._last_post = 0.0
 
     def _call(self, method: Callable, once: bool = False, **kwargs):
@@ -214,12 +218,12 @@ class SlackSink:
             text=_called(notify) + fit(text, NOTE_LIMIT),
         )
 
-    def say(self, text: str, notify: tuple[str, ...] = ()) -> bool:
+    def say(self, message: Report, notify: tuple[str, ...] = ()) -> bool:
         return self._send(
             "post in the channel",
             bool(notify),
             channel=self.channel,
-            text=_called(notify) + fit(text, SAY_LIMIT),
+            text=_called(notify) + mrkdwn(message, self.card_link, SAY_LIMIT),
         )
 
     def _send(self, what: str, calls_on_people: bool, **message) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from bot.chat import cards
+from bot import wording
 from bot.chat.slack.blocks import SECTION_LIMIT, cut, fit, handle, link, name, plain, quote
 from handlers.actions import GONE, ReplyForm
 
@@ -75,7 +75,7 @@ def text_block_id(view: dict) -> str:
 
 def _mention_summary(form: ReplyForm) -> dict:
     mention = form.mention
-    about = f"*{name(cards.author(mention), 200)}* on {cards.network_name(mention.source)}"
+    about = f"*{name(wording.author(mention), 200)}* on {wording.network_name(mention.source)}"
     return _section(f"{about}\n{quote(mention.text, SUMMARY_LIMIT)}")
 
 
@@ -91,12 +91,12 @@ def reply_view(
     `start` is the suggestion the text began as (kept in the form's metadata, so the reply sent
     can be counted as sent as suggested, edited or written anew); opened fresh, it is found.
     """
-    network = cards.network_name(form.mention.source)
+    network = wording.network_name(form.mention.source)
     blocks: list[dict] = []
     if error:
         blocks.append(_error(error))
     blocks.append(_mention_summary(form))
-    if cards.where_to_answer(form.mention):
+    if wording.where_to_answer(form.mention):
         # Nothing to type here: a feed entry is answered on its own page, if at all.
         page = link(form.mention.url, "the page itself")
         blocks.append(
@@ -174,7 +174,7 @@ def reply_view(
 
 
 def sending_view(form: ReplyForm) -> dict:
-    network = cards.network_name(form.mention.source)
+    network = wording.network_name(form.mention.source)
     return _modal(
         REPLY_VIEW,
         f"Reply on {network}",
@@ -192,7 +192,7 @@ def done_view(form: ReplyForm, message: str, url: str = "") -> dict:
     )  # the link first: it cannot be cut
     return _modal(
         REPLY_VIEW,
-        f"Reply on {cards.network_name(form.mention.source)}",
+        f"Reply on {wording.network_name(form.mention.source)}",
         [_section(text)],
         {"id": form.mention.id},
         close="Done",

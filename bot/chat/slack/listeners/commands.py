@@ -6,7 +6,8 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.chat.slack.listeners.context import services
-from bot.chat.slack.reports import as_mrkdwn, upload_chart
+from bot.chat.slack.reports import REPLY_LIMIT, upload_chart
+from bot.chat.slack.text import mrkdwn
 from handlers import commands
 
 
@@ -20,10 +21,11 @@ def on_listen(ack: Ack, command: dict, respond: Respond, client: WebClient, cont
             respond(text=problem, response_type="ephemeral")
         return
     if answer.report is None:
-        ack(text=as_mrkdwn(answer.text))
+        ack(text=mrkdwn(answer.text, s.sink.card_link, REPLY_LIMIT))
         return
     ack()  # reports are computed after the acknowledgement, and sent through response_url
-    respond(text=as_mrkdwn(answer.report()), response_type="in_channel" if answer.public else "ephemeral")
+    text = mrkdwn(answer.report(), s.sink.card_link, REPLY_LIMIT)
+    respond(text=text, response_type="in_channel" if answer.public else "ephemeral")
 
 
 def register(app: App) -> None:

@@ -19,10 +19,11 @@ log = logging.getLogger(__name__)
 def on_app_home_opened(event: dict, client: WebClient, context: BoltContext) -> None:
     if event.get("tab") != "home":
         return  # the Messages tab
-    reports = services(context).reports
-    stats, queue = reports.home()
+    s = services(context)
+    stats, queue = s.reports.home()
     try:
-        client.views_publish(user_id=event["user"], view=home_view(stats, queue, datetime.now(reports.hours.tz)))
+        view = home_view(stats, queue, datetime.now(s.reports.hours.tz), s.sink.card_link)
+        client.views_publish(user_id=event["user"], view=view)
     except (SlackApiError, URLError, OSError) as exc:
         log.warning("Could not show the App Home tab (%s).", type(exc).__name__)
 

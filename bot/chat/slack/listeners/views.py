@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
-from bot.chat import cards
+from bot import wording
 from bot.chat.slack import views
 from bot.chat.slack.listeners.answers import show, update_form
 from bot.chat.slack.listeners.context import services
@@ -55,7 +55,9 @@ def on_reply_submitted(ack: Ack, body: dict, view: dict, client: WebClient, cont
         done = views.done_view(form, outcome.message or "Sent for approval.")
     else:
         done = views.done_view(
-            form, f"Your reply is on {cards.network_name(form.mention.source)}.", handling.reply_url if handling else ""
+            form,
+            f"Your reply is on {wording.network_name(form.mention.source)}.",
+            handling.reply_url if handling else "",
         )
     update_form(client, view["id"], done)
 

@@ -1,4 +1,4 @@
-"""What a mention card says, independent of the chat platform that draws it."""
+"""Wording every platform uses: what a card says, icons, ages and durations, and how to name a network."""
 
 from __future__ import annotations
 
