@@ -15,7 +15,7 @@ from bot import config, logs
 from bot.sources import registry
 
 COMMANDS = {
-    "run": "run the service: poll on a schedule and answer Slack",
+    "run": "run the service: poll on a schedule and answer in chat",
     "poll": "run one poll cycle, then exit (0 on success)",
     "demo": "the whole loop on bundled sample mentions, no credentials needed",
     "triage": "read one text per line on stdin, write one JSON triage per line",
@@ -154,11 +154,11 @@ def _poll(settings, args) -> int:
     print(f"Poll done: {report.fetched} fetched, {report.new} new, {report.posted} cards posted.")
     if report.reconciled:
         print(
-            f"  {report.reconciled} card(s) were already in Slack (an earlier post that was never confirmed); not posted again."
+            f"  {report.reconciled} card(s) were already in chat (an earlier post that was never confirmed); not posted again."
         )
     if report.refused:
         print(
-            f"  {report.refused} card(s) Slack refused even in their simplest form were set aside; the log says which."
+            f"  {report.refused} card(s) the chat refused even in their simplest form were set aside; the log says which."
         )
     if report.poster_elsewhere:
         print(

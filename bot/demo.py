@@ -31,7 +31,7 @@ def pretend_to_post(mention: Mention, text: str) -> SentReply:
 
 
 def act_as_the_team(db, sink: ChatSink, out: TextIO) -> None:
-    """A few clicks through the same handlers Slack uses, so the summary has response times."""
+    """A few clicks through the same handlers a chat platform uses, so the summary has response times."""
     repliers: dict[str, actions.Replier] = dict.fromkeys(registry.replying(), pretend_to_post)
 
     def suggestion(mention_id: str) -> str:

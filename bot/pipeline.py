@@ -325,7 +325,7 @@ class Pipeline:
             posting.mark_refused(self.db, mention.id, str(exc))
             report.refused += 1
             log.warning(
-                "Set aside the card of %s, which Slack refused even in its simplest form (%s); the next cards "
+                "Set aside the card of %s, which the chat refused even in its simplest form (%s); the next cards "
                 "go out as usual. Its mention is kept and counted: see /listen queue.",
                 mention.id,
                 exc,

@@ -73,7 +73,7 @@ def digest_text(db: sqlite_utils.Database, hours: BusinessHours, moment: datetim
 def send_digest(
     db: sqlite_utils.Database, sink: ChatSink, hours: BusinessHours, at: time, now: datetime | None = None
 ) -> bool | None:
-    """Post today's digest if it is due and not yet sent: True when posted, False when Slack failed, None when not due.
+    """Post today's digest if it is due and not yet sent: True when posted, False when the chat failed, None when not due.
 
     Today's date is written in the `meta` table before posting, so a restart or a second
     process never sends the same day twice; a failed post takes the mark back.

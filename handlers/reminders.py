@@ -86,7 +86,7 @@ def send_reminders(
     into one message to the channel, at most once every CHANNEL_GAP, so a backlog (a morning's
     mentions all coming due at opening time) calls on the channel once, not once a minute.
     The waiting time counts business hours only, from when the customer posted. The mark is
-    written before the note is sent, so two runs never nudge twice; if Slack is unreachable
+    written before the note is sent, so two runs never nudge twice; if the chat is unreachable
     the mark is taken back and the next run tries again.
     """
     if target_minutes <= 0:

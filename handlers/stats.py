@@ -101,7 +101,7 @@ def stats_report(db: sqlite_utils.Database, when: Period, hours: BusinessHours, 
     ]
     if not hours.always_open:
         lines.append(f"• Response time in business hours: {_spread(now.response_open)}")
-    lines.append(f"• Pick-up time (card in Slack → first action): {_spread(now.pickup)}")
+    lines.append(f"• Pick-up time (card in chat → first action): {_spread(now.pickup)}")
     mix = []
     for label in MIX:
         share = _share(now.labels.get(label, 0), now.received)
