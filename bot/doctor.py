@@ -6,25 +6,29 @@ import logging
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import partial
 
 from bot import platforms, wiring
 from bot.config import ConfigError, Settings
 from bot.models import NOTE, OK, PROBLEM
+from bot.platforms import ChatPlatform
 from bot.sources import registry
+from bot.sources.registry import Network
 
 
 def checks(settings: Settings) -> Iterator[tuple[str, str]]:
     """Yield (mark, sentence) pairs; any PROBLEM means the service will not work as set up."""
-    for check in (_storage, _templates, _schedule, _chat, _networks, _any_network):
+    parts = [(check.__name__.strip("_").replace("_", " "), check) for check in (_storage, _templates, _schedule)]
+    parts += [(p.key, partial(_chat, p)) for p in platforms.platforms()]
+    parts += [(n.key, partial(_network, n)) for n in registry.networks()]
+    for name, check in [*parts, ("any network", _any_network)]:
         try:
             yield from check(settings)
         except Exception as exc:  # one check failing in an unforeseen way must not hide the others
             yield (
                 PROBLEM,
-                (
-                    f"A check stopped unexpectedly ({type(exc).__name__}) in the {check.__name__.strip('_').replace('_', ' ')} "
-                    "part; run `python -m bot doctor` again, and if it repeats, report it with this line."
-                ),
+                f"A check stopped unexpectedly ({type(exc).__name__}) in the {name} part; run `python -m bot doctor` "
+                "again, and if it repeats, report it with this line.",
             )
 
 
@@ -76,38 +80,36 @@ def _schedule(settings: Settings):
         yield OK, "The daily digest is off (DIGEST_TIME=off)."
 
 
-def _chat(settings: Settings):
-    """Each chat platform's own checks; with none set up, each says what it needs."""
-    set_up = [p for p in platforms.platforms() if p.key in settings.chats]
-    for platform in platforms.platforms():
-        if set_up and platform not in set_up:
-            yield NOTE, f"{platform.name} is not set up; cards go to {', '.join(p.name for p in set_up)}."
-            continue
-        yield from platform.check(settings.chats.get(platform.key), settings)
+def _chat(platform: ChatPlatform, settings: Settings):
+    """A chat platform's own checks; with none set up, each says what it needs."""
+    set_up = [p.name for p in platforms.platforms() if p.key in settings.chats]
+    if set_up and platform.key not in settings.chats:
+        yield NOTE, f"{platform.name} is not set up; cards go to {', '.join(set_up)}."
+        return
+    yield from platform.check(settings.chats.get(platform.key), settings)
 
 
-def _networks(settings: Settings):
-    """Each network: off (and how to turn it on), its own check, or a real first read of what it would show."""
+def _network(network: Network, settings: Settings):
+    """A network: off (and how to turn it on), its own check, or a real first read of what it would show."""
     from bot.models import SourceError
 
-    for network in registry.networks():
-        label, cfg = network.name, settings.networks.get(network.key)
-        if cfg is None:
-            yield NOTE, f"{label} is not set up ({network.setup}); nothing is read from {label}."
-            continue
-        if network.check is not None:
-            yield from network.check(cfg)
-            continue
-        try:
-            found = sum(len(page.mentions) for page in network.build(cfg).fetch({}))
-        except SourceError as exc:
-            yield PROBLEM, f"{label}: {exc}"
-            continue
-        yield (
-            OK,
-            f"{label} works: {found} recent mention{'s' if found != 1 else ''} to show on the first poll; "
-            f"{network.replies(cfg)}.",
-        )
+    label, cfg = network.name, settings.networks.get(network.key)
+    if cfg is None:
+        yield NOTE, f"{label} is not set up ({network.setup}); nothing is read from {label}."
+        return
+    if network.check is not None:
+        yield from network.check(cfg)
+        return
+    try:
+        found = sum(len(page.mentions) for page in network.build(cfg).fetch({}))
+    except SourceError as exc:
+        yield PROBLEM, f"{label}: {exc}"
+        return
+    yield (
+        OK,
+        f"{label} works: {found} recent mention{'s' if found != 1 else ''} to show on the first poll; "
+        f"{network.replies(cfg)}.",
+    )
 
 
 @contextmanager

@@ -100,11 +100,25 @@ def run(settings: Settings) -> None:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, on_term)
+    failed = threading.Event()
+
+    def serve(way_in: Inbound) -> None:
+        # A way in that stops by itself leaves the team's buttons dead: stop the service so its
+        # host restarts it, rather than keep polling with nobody able to act on the cards.
+        try:
+            way_in.serve()
+        except Exception:
+            log.exception("%s stopped on an unexpected error.", type(way_in).__name__)
+        if not stop.is_set():
+            log.error("Chat requests are no longer taken; stopping so the service can be restarted.")
+            failed.set()
+            stop.set()
+
     for way_in in inbound:
         log.info("%s", way_in.description)
-        threading.Thread(target=way_in.serve, name=type(way_in).__name__, daemon=True).start()
+        threading.Thread(target=serve, args=(way_in,), name=type(way_in).__name__, daemon=True).start()
     try:
-        stop.wait()  # until SIGTERM or Ctrl-C
+        stop.wait()  # until SIGTERM, Ctrl-C, or a way in that stopped by itself
     except KeyboardInterrupt:
         log.info("Shutting down: finishing the card being posted, nothing is lost.")
     finally:
@@ -122,4 +136,4 @@ def run(settings: Settings) -> None:
         logging.shutdown()
         sys.stdout.flush()
         sys.stderr.flush()
-        os._exit(0)
+        os._exit(1 if failed.is_set() else 0)

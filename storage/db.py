@@ -278,6 +278,14 @@ def m011_cards(db: sqlite_utils.Database) -> None:
         "select id, coalesce(chat_platform, 'slack'), chat_channel, chat_message_id, posted_at from mentions "
         "where chat_message_id is not null and chat_channel is not null"
     )
+    # A Listening Post of the version before, still running on this database during an upgrade, keeps
+    # writing a card's place in those columns: it reaches the cards table too, so no card is lost.
+    db.execute(
+        "create trigger cards_from_old_columns after update of chat_message_id on mentions "
+        "when new.chat_message_id is not null and new.chat_channel is not null begin "
+        "insert or ignore into cards (mention_id, platform, channel, message_id, posted_at) values "
+        "(new.id, coalesce(new.chat_platform, 'slack'), new.chat_channel, new.chat_message_id, new.posted_at); end"
+    )
 
 
 @contextmanager

@@ -60,6 +60,14 @@ def test_cards_posted_before_the_cards_table_are_kept(tmp_path):
     assert store.card_refs(db, "x:2") == ()
     assert [m.id for m, _, _ in store.unposted(db)] == ["x:2"]
 
+    # The version before, still running during the upgrade, writes a card's place the old way: it is kept.
+    db.execute(
+        "update mentions set posted_at = ?, chat_platform = 'slack', chat_channel = 'C0MENTIONS', "
+        "chat_message_id = '1700000000.000200' where id = 'x:2'",
+        ["2026-11-01T10:06:00+00:00"],
+    )
+    assert store.card_refs(db, "x:2") == (ChatRef("slack", "C0MENTIONS", "1700000000.000200"),)
+
 
 def test_a_mention_may_have_a_card_on_each_platform(tmp_path):
     db = open_db(tmp_path / "cards.db")

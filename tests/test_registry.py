@@ -6,7 +6,7 @@ import re
 import subprocess
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -128,7 +128,7 @@ def test_a_new_network_is_one_declaration(pigeon, env):
     assert settings.networks["pigeon"] == PigeonSettings("rooftop")
     assert "coo-coo-secret" in settings.secrets  # masked in the logs like every other key
     assert [s.name for s in wiring.sources(settings)][-1] == "pigeon"
-    lines = list(doctor._networks(settings))
+    lines = list(doctor._network(PIGEON, settings))
     assert (
         OK,
         "Pigeon Post works: 0 recent mentions to show on the first poll; replies go by return of bird.",
@@ -140,3 +140,18 @@ def test_a_new_network_is_one_declaration(pigeon, env):
         intent="praise", handle="maria", name="Maria", text=mention.text, business="Bramble", network="pigeon"
     )
     assert replies and all(len(reply) <= 40 and "@maria" not in reply for reply in replies)
+
+
+def test_one_network_failing_in_doctor_hides_no_other(monkeypatch, env):
+    def broken(cfg):
+        raise KeyError("id")  # a bug in one network's own check
+
+    networks = (replace(PIGEON, check=broken), *registry.networks())
+    monkeypatch.setattr(registry, "networks", lambda: networks)
+    settings = config.load({**env, "PIGEON_LOFT": "rooftop"})
+
+    lines = [sentence for _, sentence in doctor.checks(settings)]
+
+    assert any("stopped unexpectedly (KeyError) in the pigeon part" in line for line in lines)
+    assert any(line.startswith("X works: listening for mentions of @bramblecafe") for line in lines)
+    assert any(line.startswith("Mastodon is not set up") for line in lines)
