@@ -1,5 +1,8 @@
 """Block Kit for a mention card; every piece of outside text is escaped as Slack requires and cut to Slack's limits.
 
+The card is built with slack_sdk's block models and turned into dicts with `to_dict()`, which
+checks Slack's limits where the card is made (a text over them raises `SlackObjectFormationError`).
+
 `fit` owns "escape, then cut to fit": the limit is measured on the escaped text, a cut never
 splits an `&amp;` entity, and what is cut ends in "…". Names, handles and titles go through
 `name` (one line, no mrkdwn markers), quoted text through `quote` (the "> " prefixes counted).
@@ -8,6 +11,16 @@ splits an `&amp;` entity, and what is cut ends in "…". Names, handles and titl
 from __future__ import annotations
 
 import re
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ContextBlock,
+    MarkdownTextObject,
+    PlainTextObject,
+    SectionBlock,
+)
 
 from bot import wording
 from bot.models import Handling, Mention, Triage
@@ -137,12 +150,16 @@ def _header(mention: Mention) -> str:
     return about
 
 
-def _section(text: str) -> dict:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+def _section(text: str) -> SectionBlock:
+    return SectionBlock(text=MarkdownTextObject(text=text))
 
 
-def _context(text: str) -> dict:
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}
+def _context(text: str) -> ContextBlock:
+    return ContextBlock(elements=[MarkdownTextObject(text=text)])
+
+
+def _dicts(blocks: list[Block]) -> list[dict]:
+    return [block.to_dict() for block in blocks]
 
 
 def _bold_line(line: str) -> str:
@@ -152,7 +169,7 @@ def _bold_line(line: str) -> str:
 
 def card_blocks(mention: Mention, triage: Triage, handling: Handling | None = None) -> list[dict]:
     """The card; block 1 is always the quoted text of the mention."""
-    blocks: list[dict] = [
+    blocks: list[Block] = [
         _section(_header(mention)),
         _section(quote(mention.text)),
         _context(fit(wording.verdict(triage))),
@@ -176,28 +193,30 @@ def card_blocks(mention: Mention, triage: Triage, handling: Handling | None = No
         view = "\n" + link(handling.reply_url, "View the reply") if handling.reply_url else ""
         blocks.append(_section(quote(handling.note, SECTION_LIMIT - len(view)) + view))
     blocks += _actions(mention.id, status)
-    return blocks[:BLOCKS_LIMIT]
+    return _dicts(blocks[:BLOCKS_LIMIT])
 
 
 def minimal_blocks(mention: Mention, handling: Handling | None = None) -> list[dict]:
     """The card sent when Slack refused the full one: who, the first words, the link and the buttons."""
     who = name(wording.author(mention), 100) or "Someone"
     about = f"*{who}* on {wording.network_name(mention.source)} · {link(mention.url, 'view post', MINIMAL_TEXT)}"
-    return [
-        _section(about),
-        _section("> " + fit(one_line(mention.text), MINIMAL_TEXT) or "> "),
-        *_actions(mention.id, handling.status if handling else "new"),
-    ]
+    return _dicts(
+        [
+            _section(about),
+            _section("> " + fit(one_line(mention.text), MINIMAL_TEXT) or "> "),
+            *_actions(mention.id, handling.status if handling else "new"),
+        ]
+    )
 
 
-def _actions(mention_id: str, status: str) -> list[dict]:
+def _actions(mention_id: str, status: str) -> list[Block]:
     if len(mention_id) > BUTTON_VALUE_LIMIT:  # a button cannot carry it: the card is shown without them
         return [_context("This mention's id is too long for Slack's buttons; answer it on the network.")]
     buttons = _buttons(mention_id, status)
-    return [{"type": "actions", "block_id": ACTIONS_BLOCK, "elements": buttons}] if buttons else []
+    return [ActionsBlock(block_id=ACTIONS_BLOCK, elements=buttons)] if buttons else []
 
 
-def _buttons(mention_id: str, status: str) -> list[dict]:
+def _buttons(mention_id: str, status: str) -> list[ButtonElement]:
     if status == "new":
         return [
             _button("Claim", CLAIM, mention_id, "primary"),
@@ -224,15 +243,13 @@ def _buttons(mention_id: str, status: str) -> list[dict]:
 
 def button(label: str, action_id: str, value: str, style: str | None = None) -> dict:
     """A button within Slack's limits (label 75 characters, value 2,000)."""
-    element = {
-        "type": "button",
-        "text": {"type": "plain_text", "text": plain(label, BUTTON_TEXT_LIMIT)},
-        "action_id": action_id[:ID_LIMIT],
-        "value": value[:BUTTON_VALUE_LIMIT],
-    }
-    if style:
-        element["style"] = style
-    return element
+    return _button(label, action_id, value, style).to_dict()
 
 
-_button = button
+def _button(label: str, action_id: str, value: str, style: str | None = None) -> ButtonElement:
+    return ButtonElement(
+        text=PlainTextObject(text=plain(label, BUTTON_TEXT_LIMIT)),
+        action_id=action_id[:ID_LIMIT],
+        value=value[:BUTTON_VALUE_LIMIT],
+        style=style or None,
+    )

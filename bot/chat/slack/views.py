@@ -4,6 +4,20 @@ from __future__ import annotations
 
 import json
 
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ContextBlock,
+    InputBlock,
+    MarkdownTextObject,
+    Option,
+    PlainTextInputElement,
+    PlainTextObject,
+    SectionBlock,
+    StaticSelectElement,
+)
+from slack_sdk.models.views import View
+
 from bot import wording
 from bot.chat.slack.blocks import SECTION_LIMIT, cut, fit, handle, link, name, plain, quote
 from handlers.actions import GONE, ReplyForm
@@ -21,28 +35,27 @@ METADATA_LIMIT = 3000  # private_metadata
 SUMMARY_LIMIT = 800  # the mention as quoted at the top of the reply form
 
 
-def _plain(text: str, limit: int = 150) -> dict:
-    return {"type": "plain_text", "text": plain(text, limit), "emoji": True}
+def _plain(text: str, limit: int = 150) -> PlainTextObject:
+    return PlainTextObject(text=plain(text, limit), emoji=True)
 
 
-def _section(text: str) -> dict:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+def _section(text: str) -> SectionBlock:
+    return SectionBlock(text=MarkdownTextObject(text=text))
 
 
 def _modal(
-    callback_id: str, title: str, blocks: list[dict], metadata: dict, submit: str | None = None, close: str = "Cancel"
+    callback_id: str, title: str, blocks: list[Block], metadata: dict, submit: str | None = None, close: str = "Cancel"
 ) -> dict:
-    view = {
-        "type": "modal",
-        "callback_id": callback_id,
-        "title": _plain(title, TITLE_LIMIT),
-        "close": _plain(close, TITLE_LIMIT),
-        "blocks": blocks,
-        "private_metadata": json.dumps(metadata, ensure_ascii=False),
-    }
-    if submit:
-        view["submit"] = _plain(submit, TITLE_LIMIT)
-    return view
+    """The modal as the dict views.open/update take; `to_dict()` checks it against Slack's limits."""
+    return View(
+        type="modal",
+        callback_id=callback_id,
+        title=_plain(title, TITLE_LIMIT),
+        close=_plain(close, TITLE_LIMIT),
+        submit=_plain(submit, TITLE_LIMIT) if submit else None,
+        blocks=blocks,
+        private_metadata=json.dumps(metadata, ensure_ascii=False),
+    ).to_dict()
 
 
 def metadata(view: dict) -> dict:
@@ -73,13 +86,13 @@ def text_block_id(view: dict) -> str:
     return f"{TEXT_BLOCK}_{metadata(view).get('attempt', 0)}"
 
 
-def _mention_summary(form: ReplyForm) -> dict:
+def _mention_summary(form: ReplyForm) -> SectionBlock:
     mention = form.mention
     about = f"*{name(wording.author(mention), 200)}* on {wording.network_name(mention.source)}"
     return _section(f"{about}\n{quote(mention.text, SUMMARY_LIMIT)}")
 
 
-def _error(error: str) -> dict:
+def _error(error: str) -> SectionBlock:
     return _section(f":warning: {fit(error, 2000) or 'Something went wrong.'}")
 
 
@@ -92,7 +105,7 @@ def reply_view(
     can be counted as sent as suggested, edited or written anew); opened fresh, it is found.
     """
     network = wording.network_name(form.mention.source)
-    blocks: list[dict] = []
+    blocks: list[Block] = []
     if error:
         blocks.append(_error(error))
     blocks.append(_mention_summary(form))
@@ -110,45 +123,29 @@ def reply_view(
         )
     if form.triage.suggestions and form.can_send:
         options = [
-            {"text": _plain(s, OPTION_LIMIT), "value": str(i)}
+            Option(text=_plain(s, OPTION_LIMIT), value=str(i))
             for i, s in enumerate(form.triage.suggestions[:OPTIONS_LIMIT])
         ]
-        blocks.append(
-            {
-                "type": "actions",
-                "block_id": "pick",
-                "elements": [
-                    {
-                        "type": "static_select",
-                        "action_id": PICK,
-                        "placeholder": _plain("Start from a suggestion"),
-                        "options": options,
-                    }
-                ],
-            }
-        )
+        menu = StaticSelectElement(action_id=PICK, placeholder=_plain("Start from a suggestion"), options=options)
+        blocks.append(ActionsBlock(block_id="pick", elements=[menu]))
     limit = min(form.limit, INPUT_LIMIT)
     initial = text if text is not None else form.draft
     if text is None and start is None and initial in form.triage.suggestions:
         start = form.triage.suggestions.index(initial)
     meta = {"id": form.mention.id, "attempt": attempt, **({"start": start} if start is not None else {})}
-    element = {"type": "plain_text_input", "action_id": TEXT_ACTION, "multiline": True}
     if form.can_send:
-        # Slack enforces this as the person types; X's double-weight characters are checked on submit.
-        element["max_length"] = limit
         label, optional = f"Your reply (up to {limit:,} characters on {network})", False
     else:
         label, optional = "What you replied (optional, for the log)", True
-    if initial:
-        element["initial_value"] = initial if len(initial) <= limit else cut(initial, limit)
+    element = PlainTextInputElement(
+        action_id=TEXT_ACTION,
+        multiline=True,
+        # Slack enforces this as the person types; X's double-weight characters are checked on submit.
+        max_length=limit if form.can_send else None,
+        initial_value=(initial if len(initial) <= limit else cut(initial, limit)) if initial else None,
+    )
     blocks.append(
-        {
-            "type": "input",
-            "block_id": f"{TEXT_BLOCK}_{attempt}",
-            "optional": optional,
-            "label": _plain(label, 2000),
-            "element": element,
-        }
+        InputBlock(block_id=f"{TEXT_BLOCK}_{attempt}", optional=optional, label=_plain(label, 2000), element=element)
     )
     if not form.can_send:
         how = (
@@ -169,7 +166,7 @@ def reply_view(
             f" Slack's form holds {limit:,} characters: a longer reply must be posted on {network} itself; then press "
             "*No reply needed* on the card and say where you answered."
         )
-    blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": how}]})
+    blocks.append(ContextBlock(elements=[MarkdownTextObject(text=how)]))
     return _modal(REPLY_VIEW, f"Reply on {network}", blocks, meta, submit)
 
 
@@ -200,16 +197,14 @@ def done_view(form: ReplyForm, message: str, url: str = "") -> dict:
 
 
 def dismiss_view(mention_id: str) -> dict:
-    reason = {
-        "type": "input",
-        "block_id": REASON_BLOCK,
-        "optional": True,
-        "label": _plain("Why? (optional)"),
-        "element": {
-            "type": "plain_text_input",
-            "action_id": REASON_ACTION,
-            "max_length": 300,
-            "placeholder": _plain("e.g. not about us, a bot, already sorted by phone"),
-        },
-    }
+    reason = InputBlock(
+        block_id=REASON_BLOCK,
+        optional=True,
+        label=_plain("Why? (optional)"),
+        element=PlainTextInputElement(
+            action_id=REASON_ACTION,
+            max_length=300,
+            placeholder=_plain("e.g. not about us, a bot, already sorted by phone"),
+        ),
+    )
     return _modal(DISMISS_VIEW, "No reply needed", [reason], {"id": mention_id}, submit="Mark it")
