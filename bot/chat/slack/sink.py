@@ -11,7 +11,7 @@ from typing import Any
 from urllib.error import URLError
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackObjectFormationError
 
 from bot.chat.slack.blocks import NOTE_LIMIT, SAY_LIMIT, card_blocks, escape, fallback_text, fit, minimal_blocks
 from bot.chat.slack.client import call
@@ -62,17 +62,28 @@ class SlackSink:
     def _call(self, method: Callable, once: bool = False, **kwargs):
         return call(method, self.deadline, once, **kwargs)
 
+    @staticmethod
+    def _card(mention: Mention, triage: Triage, handling: Handling | None) -> list[dict] | None:
+        """The full card; None when slack_sdk's models find it over one of Slack's limits (logged)."""
+        try:
+            return card_blocks(mention, triage, handling)
+        except SlackObjectFormationError as exc:
+            log.warning("The card of %s would break a Slack limit (%s); drawing a minimal one.", mention.id, exc)
+            return None
+
     def post(self, mention: Mention, triage: Triage, handling: Handling | None = None) -> ChatRef:
         text = fallback_text(mention, triage)
+        full = self._card(mention, triage, handling)
         try:
-            return self._post_card(mention, text, card_blocks(mention, triage, handling))
+            if full is not None:
+                return self._post_card(mention, text, full)
         except _Refused as exc:
             log.warning("Slack refused the card of %s (%s); posting a minimal card instead.", mention.id, exc.error)
         try:
             return self._post_card(mention, text, minimal_blocks(mention, handling))
-        except _Refused as exc:
+        except (_Refused, SlackObjectFormationError) as exc:
             raise CardRefused(
-                f"Slack refused the card of {mention.id} ('{exc.error}'), even in its minimal form; "
+                f"Slack refused the card of {mention.id} ('{getattr(exc, 'error', exc)}'), even in its minimal form; "
                 "it is set aside and the next cards go out."
             ) from None
 
@@ -179,7 +190,7 @@ class SlackSink:
     def update(self, ref: ChatRef, mention: Mention, triage: Triage, handling: Handling) -> None:
         text = fallback_text(mention, triage)
         minimal = minimal_blocks(mention, handling)
-        for blocks in (card_blocks(mention, triage, handling), minimal):
+        for blocks in (self._card(mention, triage, handling) or minimal, minimal):
             try:
                 self._call(
                     self.client.chat_update,
