@@ -15,6 +15,7 @@ from bot import config, service, wiring
 from bot.chat.slack_http import http_server
 from storage import open_db
 from tests.fakes import slack_api
+from tests.fakes.server import close_soon
 from tests.slack_signing import signed_headers
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -38,8 +39,7 @@ class Workspace:
         threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
 
     def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        close_soon(self.server)
 
     def send(self, payload: dict, secret: str | None = None, timestamp: int | None = None) -> tuple[int, str]:
         """A click or a form submission: Slack posts these as a form with one `payload` field."""
