@@ -1,16 +1,39 @@
-"""Shared fixtures: fake X and Slack servers on 127.0.0.1, settings pointing at them, a database."""
+"""Shared fixtures: fake X and Slack servers on 127.0.0.1, settings pointing at them, a database.
+
+Listening Post's own modules are imported in the fixtures: pytest-xdist's main process loads this file
+too, and never runs a test (two seconds before any worker starts).
+"""
 
 from __future__ import annotations
 
+import functools
 import os
+from typing import TYPE_CHECKING
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
-from bot import config, wiring
-from storage import open_db
 from tests.fakes import bluesky_api, feeds, mastodon_api, reddit_api, slack_api, x_api
 from tests.helpers import OUR_PREFIXES, run_cli
-from tests.workspace import Workspace
+
+if TYPE_CHECKING:
+    from bot.config import Settings
+    from tests.workspace import Workspace
+
+# Property tests: a short search on a developer's machine, the long one with HYPOTHESIS_PROFILE=thorough
+# and in CI (where Hypothesis loads its own "ci" profile: the same examples every run). Never a deadline:
+# a busy machine is not a bug.
+hypothesis_settings.register_profile(
+    "quick", hypothesis_settings.get_profile("default"), max_examples=15, deadline=None
+)
+hypothesis_settings.register_profile(
+    "thorough", hypothesis_settings.get_profile("default"), max_examples=60, deadline=None
+)
+hypothesis_settings.register_profile("ci", hypothesis_settings.get_profile("ci"), max_examples=60)
+hypothesis_settings.load_profile(
+    os.environ.get("HYPOTHESIS_PROFILE")
+    or ("ci" if hypothesis_settings.get_current_profile_name() == "ci" else "quick")
+)
 
 
 @pytest.fixture(autouse=True)
@@ -18,6 +41,17 @@ def _none_of_the_developers_settings(monkeypatch):
     """Tests ignore the developer's own settings: a filled-in shell must never send a test to the real networks."""
     for name in [k for k in os.environ if k.startswith(OUR_PREFIXES)]:
         monkeypatch.delenv(name)
+
+
+@pytest.fixture(autouse=True)
+def _no_slack_retry_waits(monkeypatch):
+    """Slack calls are retried as in service, without slack_sdk's backoff between tries (0.5 to 2 s each)."""
+    from slack_sdk.http_retry import FixedValueRetryIntervalCalculator
+
+    from bot.chat.slack import client
+
+    no_wait = FixedValueRetryIntervalCalculator(0)
+    monkeypatch.setattr(client, "make_client", functools.partial(client.make_client, retry_interval=no_wait))
 
 
 def _running(server):
@@ -59,13 +93,17 @@ def env(tmp_path, fake_x, fake_slack) -> dict[str, str]:
 
 
 @pytest.fixture
-def settings(env) -> config.Settings:
+def settings(env) -> Settings:
+    from bot import config
+
     return config.load(env)
 
 
 @pytest.fixture
 def poll(settings):
     """Run one real poll cycle (X source → triage → SQLite → Slack), as `python -m bot poll` does."""
+    from bot import wiring
+
     sink = wiring.chat_sink(settings)
     return wiring.cycle_runner(settings, sink)
 
@@ -73,6 +111,7 @@ def poll(settings):
 @pytest.fixture
 def poll_for(env):
     """A poll cycle for settings without X and with these settings added (another network's)."""
+    from bot import config, wiring
 
     def make(**extra: str):
         chosen = config.load({**{k: v for k, v in env.items() if not k.startswith("X_")}, **extra})
@@ -103,6 +142,8 @@ def fake_reddit():
 
 @pytest.fixture
 def db(settings):
+    from storage import open_db
+
     database = open_db(settings.database_path)
     yield database
     database.close()
@@ -110,6 +151,9 @@ def db(settings):
 
 @pytest.fixture
 def workspace_for(env, fake_slack):
+    from bot import config
+    from tests.workspace import Workspace
+
     started = []
 
     def start(**extra: str) -> Workspace:

@@ -73,10 +73,12 @@ def run_cli(*argv: str, env: dict[str, str] | None = None, stdin: str = "", cwd:
 def wait_for(condition, seconds: float = 30.0) -> bool:
     """Poll `condition` until it holds: work after Slack's ack() runs in the background."""
     deadline = time.monotonic() + seconds
+    pause = 0.005
     while time.monotonic() < deadline:
         if condition():
             return True
-        time.sleep(0.05)
+        time.sleep(pause)
+        pause = min(pause * 2, 0.05)  # most work after an ack is done within tens of milliseconds
     return False
 
 

@@ -7,11 +7,16 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.models import ReplyError
-from bot.sources import bluesky
+from bot.sources.bluesky import BlueskySource
 from storage import mentions as store
 from tests.fakes.bluesky_api import APP_PASSWORD, HANDLE, OWN_DID, rate_limited
 from tests.fakes.server import Reply
 from tests.helpers import card_texts
+
+
+def bluesky_source(fake_bluesky) -> BlueskySource:
+    """A Bluesky source of its own, as a card's reply would use."""
+    return BlueskySource(fake_bluesky.url, HANDLE, APP_PASSWORD)
 
 
 @pytest.fixture
@@ -130,7 +135,7 @@ def test_a_reply_is_a_reply_record_with_root_parent_and_link_facets(fake_bluesky
     reply = fake_bluesky.notify("what time do you close?", reason="reply", reply_to=root)
     poll()
     [row] = list(db["mentions"].rows)
-    source = bluesky.BlueskySource(fake_bluesky.url, HANDLE, APP_PASSWORD)
+    source = bluesky_source(fake_bluesky)
 
     sent = source.reply(store.row_to_mention(row), "We close at 6 today! Hours: https://bramble.example/hours")
 
@@ -149,7 +154,7 @@ def test_a_refused_reply_says_nothing_was_posted(fake_bluesky, fake_slack, poll,
     fake_bluesky.notify("hi")
     poll()
     [row] = list(db["mentions"].rows)
-    source = bluesky.BlueskySource(fake_bluesky.url, HANDLE, APP_PASSWORD)
+    source = bluesky_source(fake_bluesky)
     fake_bluesky.fail_next(
         "createRecord",
         Reply(400, {"error": "InvalidRequest", "message": "Record/text must not be longer than 300 graphemes"}),

@@ -13,9 +13,8 @@ from bot.config import DEFAULT_TEMPLATES
 from bot.gated import Gated, required_texts
 from bot.replies import ReplyTemplates
 
-EXAMPLES = settings(
-    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much]
-)
+# How many examples: the Hypothesis profile loaded in conftest.py.
+EXAMPLES = settings(suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 
 
 def every_gated() -> list[tuple[str, Gated]]:

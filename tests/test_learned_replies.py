@@ -27,6 +27,7 @@ def test_after_one_reply_a_similar_complaint_is_offered_the_teams_words(workspac
     assert wait_for(lambda: fake_slack.views_opened)
     ws.submit("U0MARIA", fake_slack.views_opened[-1]["view"], SENT)
     assert wait_for(lambda: len(fake_x.created) == 1)
+    assert wait_for(lambda: ws.mention(mention_id)["status"] == "replied")  # recorded just after X took it
 
     fake_x.tweet("@bramblecafe cold latte again this morning, milk tasted off too", author_id="1002")
     fake_x.tweet(

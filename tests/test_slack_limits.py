@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import UTC, datetime, timedelta
+from functools import cache
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -27,9 +28,8 @@ from bot.sources import registry
 from handlers.actions import ReplyForm
 from tests.fakes.slack_api import message_problems, view_problems
 
-EXAMPLES = settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
-)
+# How many examples: the Hypothesis profile loaded in conftest.py.
+EXAMPLES = settings(suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 NOW = datetime(2025, 3, 14, 12, 0, tzinfo=UTC)
 
 BITS = [
@@ -75,6 +75,7 @@ BITS = [
 ]
 
 
+@cache  # built once: a new strategy object at every draw has Hypothesis work out its properties again (4x slower)
 def hostile(max_repeat: int = 5000) -> st.SearchStrategy[str]:
     return st.one_of(
         st.lists(st.sampled_from(BITS), max_size=60).map("".join),
@@ -89,6 +90,7 @@ def hostile(max_repeat: int = 5000) -> st.SearchStrategy[str]:
     )
 
 
+@cache
 def urls() -> st.SearchStrategy[str]:
     return st.one_of(
         hostile(300),

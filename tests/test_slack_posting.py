@@ -11,7 +11,7 @@ import pytest
 from slack_sdk.models.blocks import Block
 
 from bot.chat.slack import blocks as slack_blocks
-from bot.chat.slack.client import make_client
+from bot.chat.slack import client  # make_client looked up when called: conftest takes out its retry waits
 from bot.chat.slack.sink import CARD_EVENT, SlackSink
 from bot.models import CardRefused, Mention, PostError, PostUnconfirmed, Triage
 from tests.fakes import slack_api
@@ -55,7 +55,7 @@ def mention(text: str = "@bramblecafe hello", **fields) -> Mention:
 
 @pytest.fixture
 def sink(fake_slack):
-    return SlackSink(make_client(slack_api.BOT_TOKEN, fake_slack.api_url), slack_api.CHANNEL, min_interval=0)
+    return SlackSink(client.make_client(slack_api.BOT_TOKEN, fake_slack.api_url), slack_api.CHANNEL, min_interval=0)
 
 
 def test_a_long_post_of_many_quoted_lines_is_carded_within_slacks_limits(fake_x, fake_slack, poll):
@@ -157,7 +157,9 @@ def test_a_card_whose_answer_never_comes_is_unconfirmed_then_found(sink, fake_sl
 
 
 def test_a_timeout_after_sending_is_unconfirmed_and_a_refused_connection_is_not(fake_slack):
-    slow = SlackSink(make_client(slack_api.BOT_TOKEN, fake_slack.api_url, timeout=1), slack_api.CHANNEL, min_interval=0)
+    slow = SlackSink(
+        client.make_client(slack_api.BOT_TOKEN, fake_slack.api_url, timeout=1), slack_api.CHANNEL, min_interval=0
+    )
     fake_slack.accept_then(2.5)
     with pytest.raises(PostUnconfirmed):
         slow.post(mention(), TRIAGE)
@@ -167,7 +169,7 @@ def test_a_timeout_after_sending_is_unconfirmed_and_a_refused_connection_is_not(
         unused.bind(("127.0.0.1", 0))
         port = unused.getsockname()[1]
     closed = SlackSink(
-        make_client(slack_api.BOT_TOKEN, f"http://127.0.0.1:{port}/api/"), slack_api.CHANNEL, min_interval=0
+        client.make_client(slack_api.BOT_TOKEN, f"http://127.0.0.1:{port}/api/"), slack_api.CHANNEL, min_interval=0
     )
     with pytest.raises(PostError) as raised:
         closed.post(mention(), TRIAGE)

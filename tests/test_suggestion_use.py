@@ -51,10 +51,13 @@ def test_replies_sent_from_the_form_are_counted_in_stats_and_the_csv(workspace_f
         ws, fake_slack, *own[:2], change=lambda s: "Call us on 0161 555 0199 and ask for Sam, we'll sort it out."
     )
 
-    assert wait_for(lambda: len(fake_x.created) == 3)
-    uses = [
-        next(e for e in ws.events(m[0]) if e["action"] == "replied")["suggestion_use"] for m in (as_is, edited, own)
-    ]
+    def replied(mention_id: str) -> dict | None:
+        return next((e for e in ws.events(mention_id) if e["action"] == "replied"), None)
+
+    # Each reply is recorded just after X took it: wait for the records, not only for X.
+    assert wait_for(lambda: all(replied(m[0]) for m in (as_is, edited, own)))
+    assert len(fake_x.created) == 3
+    uses = [replied(m[0])["suggestion_use"] for m in (as_is, edited, own)]
     assert uses == ["as_is", "edited", "own"]
     text = plain(wiring.reports(settings).stats(stats.period("7d", settings.business_hours)))
     assert "• Suggested replies: 1 of 3 sent as suggested (33 %), 1 edited, 1 written anew" in text

@@ -16,6 +16,7 @@ from bot.chat.slack.http import http_server
 from bot.chat.slack.inbound import slack_app
 from storage import open_db
 from tests.fakes import slack_api
+from tests.fakes.server import close_soon
 from tests.slack_signing import signed_headers
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -40,8 +41,7 @@ class Workspace:
         threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
 
     def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        close_soon(self.server)
 
     def send(self, payload: dict, secret: str | None = None, timestamp: int | None = None) -> tuple[int, str]:
         """A click or a form submission: Slack posts these as a form with one `payload` field."""

@@ -79,8 +79,7 @@ class FakeServer:
         return self
 
     def stop(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        close_soon(self.httpd)
 
     def fail_next(self, path_part: str, *replies: Reply, after: int = 0) -> None:
         """The next requests whose path contains `path_part` get these replies, in order,
@@ -106,6 +105,17 @@ class FakeServer:
 
     def answer(self, request: Request) -> Reply:
         raise NotImplementedError
+
+
+def close_soon(httpd) -> None:
+    """Stop a server without waiting: serve_forever sees the request only at its next poll, and every test
+    stops two or three servers. Its own thread closes the socket then; nothing connects to it any more."""
+
+    def close() -> None:
+        httpd.shutdown()
+        httpd.server_close()
+
+    threading.Thread(target=close, name="close-server", daemon=True).start()
 
 
 class Trickles:

@@ -9,11 +9,13 @@ from typing import Any
 from urllib.error import URLError
 
 from slack_sdk import WebClient
+from slack_sdk.http_retry import RetryIntervalCalculator
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
     RateLimitErrorRetryHandler,
     ServerErrorRetryHandler,
 )
+from slack_sdk.http_retry.handler import default_interval_calculator
 
 CALL_TIMEOUT = 10  # seconds for each socket operation (urllib's timeout is per connect or read, not per call)
 
@@ -79,11 +81,20 @@ class _ConnectionRetry(ConnectionErrorRetryHandler):
         return super()._can_retry(state=state, request=request, response=response, error=error)
 
 
-def make_client(token: str, base_url: str, timeout: int = CALL_TIMEOUT) -> WebClient:
+def make_client(
+    token: str,
+    base_url: str,
+    timeout: int = CALL_TIMEOUT,
+    retry_interval: RetryIntervalCalculator = default_interval_calculator,  # the wait before a 5xx or connection retry
+) -> WebClient:
     # slack_sdk retries nothing on 429 or 5xx unless asked to, and adds its own ConnectionErrorRetryHandler.
     client = WebClient(token=token, base_url=base_url, timeout=timeout, retry_handlers=[])
     client.retry_handlers.extend(
-        [_RateLimitRetry(max_retry_count=3), _ServerErrorRetry(max_retry_count=2), _ConnectionRetry()]
+        [
+            _RateLimitRetry(max_retry_count=3),
+            _ServerErrorRetry(max_retry_count=2, interval_calculator=retry_interval),
+            _ConnectionRetry(interval_calculator=retry_interval),
+        ]
     )
     return client
 
