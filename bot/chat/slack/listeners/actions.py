@@ -20,6 +20,7 @@ from bot.chat.slack.listeners.answers import (
     update_form,
 )
 from bot.chat.slack.listeners.context import services
+from bot.chat.slack.listeners.errors import guarded
 from bot.models import Actor
 from handlers.actions import GONE, Outcome
 
@@ -118,12 +119,12 @@ def on_pick_suggestion(ack: Ack, body: dict, client: WebClient, context: BoltCon
 
 
 def register(app: App) -> None:
-    app.action(blocks.CLAIM)(on_claim)
-    app.action(blocks.TAKEOVER)(on_takeover)
-    app.action(blocks.REOPEN)(on_reopen)
-    app.action(blocks.APPROVE)(on_approve)
-    app.action(blocks.REJECT)(on_reject)
-    app.action(blocks.DISMISS)(on_dismiss)
-    app.action(blocks.REPLY)(on_reply)
-    app.action(blocks.EDIT)(on_reply)
-    app.action(views.PICK)(on_pick_suggestion)
+    app.action(blocks.CLAIM)(guarded(on_claim))
+    app.action(blocks.TAKEOVER)(guarded(on_takeover))
+    app.action(blocks.REOPEN)(guarded(on_reopen))
+    app.action(blocks.APPROVE)(guarded(on_approve))
+    app.action(blocks.REJECT)(guarded(on_reject))
+    app.action(blocks.DISMISS)(guarded(on_dismiss))
+    app.action(blocks.REPLY)(guarded(on_reply))
+    app.action(blocks.EDIT)(guarded(on_reply))
+    app.action(views.PICK)(guarded(on_pick_suggestion))

@@ -6,6 +6,7 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.chat.slack.listeners.context import services
+from bot.chat.slack.listeners.errors import guarded
 from bot.chat.slack.reports import REPLY_LIMIT, upload_chart
 from bot.chat.slack.text import mrkdwn
 from handlers import commands
@@ -29,4 +30,4 @@ def on_listen(ack: Ack, command: dict, respond: Respond, client: WebClient, cont
 
 
 def register(app: App) -> None:
-    app.command("/listen")(on_listen)
+    app.command("/listen")(guarded(on_listen))

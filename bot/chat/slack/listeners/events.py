@@ -11,6 +11,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.chat.slack.listeners.context import services
+from bot.chat.slack.listeners.errors import guarded
 from bot.chat.slack.reports import home_view
 
 log = logging.getLogger(__name__)
@@ -29,4 +30,4 @@ def on_app_home_opened(event: dict, client: WebClient, context: BoltContext) -> 
 
 
 def register(app: App) -> None:
-    app.event("app_home_opened")(on_app_home_opened)
+    app.event("app_home_opened")(guarded(on_app_home_opened))

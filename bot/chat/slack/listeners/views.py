@@ -9,6 +9,7 @@ from bot import wording
 from bot.chat.slack import views
 from bot.chat.slack.listeners.answers import show, update_form
 from bot.chat.slack.listeners.context import services
+from bot.chat.slack.listeners.errors import guarded
 from bot.models import Actor
 from handlers.actions import GONE, check_length
 
@@ -63,5 +64,5 @@ def on_reply_submitted(ack: Ack, body: dict, view: dict, client: WebClient, cont
 
 
 def register(app: App) -> None:
-    app.view(views.DISMISS_VIEW)(on_dismiss_submitted)
-    app.view(views.REPLY_VIEW)(on_reply_submitted)
+    app.view(views.DISMISS_VIEW)(guarded(on_dismiss_submitted))
+    app.view(views.REPLY_VIEW)(guarded(on_reply_submitted))
