@@ -16,7 +16,6 @@ import sqlite_utils
 
 from bot.models import Actor, ChatSink, Mention, NetworkReply, ReplyError, SentReply, Status, Triage
 from bot.sources import registry
-from bot.sources.registry import name as network_name
 from bot.text import clean
 from bot.wording import age
 from storage import responses as store
@@ -185,7 +184,7 @@ def check_length(mention: Mention, text: str) -> str:
     limit = registry.reply_limit(mention.source) or 280
     length = registry.reply_length(mention.source, text)
     if length > limit:
-        return f"{network_name(mention.source)} allows {limit} characters; this reply counts {length}. Shorten it by {length - limit}."
+        return f"{registry.name(mention.source)} allows {limit} characters; this reply counts {length}. Shorten it by {length - limit}."
     return ""
 
 
@@ -235,7 +234,7 @@ def send_reply(
         if replier is None:
             return Outcome(
                 mention_id,
-                error=f"Listening Post cannot post on {network_name(mention.source)} with the current settings. "
+                error=f"Listening Post cannot post on {registry.name(mention.source)} with the current settings. "
                 "Reply there yourself, then use “I replied myself”.",
             )
         used = suggestion_use(stored.triage, started_from, text)
@@ -269,7 +268,7 @@ def approve(
         if replier is None:
             return Outcome(
                 mention_id,
-                error=f"Listening Post cannot post on {network_name(mention.source)} with the current settings.",
+                error=f"Listening Post cannot post on {registry.name(mention.source)} with the current settings.",
             )
         writer, text = Actor(stored.actor_id, stored.handling.actor_name), stored.handling.note
         store.reserve_sending(db, mention_id, approver, now)
@@ -345,7 +344,7 @@ def _post(
                 reply_url=sent.url,
                 approved_by=approver.name if approver else None,
             )
-    network = network_name(mention.source)
+    network = registry.name(mention.source)
     by = f", approved by {approver.name}" if approver else ""
     link = f" {sent.url}" if sent.url else ""
     edited = f" edited {edited_from}'s draft and" if edited_from else ""
@@ -365,7 +364,7 @@ def record_outside_reply(db: sqlite_utils.Database, mention_id: str, actor: Acto
             return Outcome(mention_id, error=problem)
         assert stored is not None  # a missing mention is one of the problems above
         store.record(db, stored, "replied", actor, "outside", now, Status.REPLIED, reply_text=text)
-        network = network_name(stored.mention.source)
+        network = registry.name(stored.mention.source)
     return Outcome(
         mention_id,
         changed=True,
@@ -395,7 +394,7 @@ def record_network_reply(db: sqlite_utils.Database, reply: NetworkReply) -> Outc
             reply_external_id=reply.external_id,
             reply_url=reply.url,
         )
-    network = network_name(reply.source)
+    network = registry.name(reply.source)
     return Outcome(
         stored.id,
         changed=True,

@@ -9,6 +9,15 @@ from typing import Any
 
 from bot.text import clean
 
+_LINK = re.compile(r"https?://\S+")
+LINK_LENGTH = 23  # X and Mastodon count any link as 23 characters, however long
+
+
+def links_shortened(text: str) -> str:
+    """`text` with each link standing as long as the network counts it."""
+    return _LINK.sub("x" * LINK_LENGTH, text)
+
+
 FIRST_POLL_SIZE = 20  # on the very first poll, show recent mentions without flooding the channel
 
 _BREAKS = re.compile(r"<br\s*/?>|</p>\s*<p[^>]*>|</li>|</div>", re.IGNORECASE)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -12,7 +11,7 @@ from typing import TYPE_CHECKING
 import requests
 
 from bot.models import Mention, Page, ReplyError, SentReply, SourceError
-from bot.sources.common import FIRST_POLL_SIZE, html_to_text, scrub, utc
+from bot.sources.common import FIRST_POLL_SIZE, html_to_text, links_shortened, scrub, utc
 from bot.sources.deadline import deadline_session, exceeded, took_too_long
 from bot.sources.registry import Network
 
@@ -296,8 +295,6 @@ def read_settings(r: Reader) -> MastodonSettings | None:
     return MastodonSettings(base_url, access_token, hashtags) if base_url and access_token else None
 
 
-_LINK = re.compile(r"https?://\S+")
-
 NETWORK = Network(
     key="mastodon",
     name="Mastodon",
@@ -308,7 +305,7 @@ NETWORK = Network(
     secrets=("MASTODON_ACCESS_TOKEN",),
     replies=lambda cfg: "replies sent from Slack are posted on Mastodon, addressed to the author",
     reply_limit=500,
-    length=lambda text: len(_LINK.sub("x" * 23, text)),  # any link counts 23
+    length=lambda text: len(links_shortened(text)),  # any link counts 23
     loggers=("mastodon",),
     sample_link="https://{server}/@{user}/{id}",
 )

@@ -15,7 +15,7 @@ import requests
 from urllib3.util.retry import Retry
 
 from bot.models import NOTE, OK, PROBLEM, Check, Mention, NetworkReply, Page, ReplyError, SentReply, SourceError
-from bot.sources.common import scrub
+from bot.sources.common import links_shortened, scrub
 from bot.sources.deadline import DeadlineAdapter, exceeded, took_too_long
 from bot.sources.registry import Network
 from bot.text import clean
@@ -562,11 +562,10 @@ def _check_posting(cfg: XSettings) -> Iterator[Check]:
 # twitter-text v3: these code points weigh 1, every other (CJK, emoji…) 2, and any link 23.
 _LIGHT_RANGES = ((0, 4351), (8192, 8205), (8208, 8223), (8242, 8247))
 _HEAVY = re.compile("[^" + "".join(f"{chr(lo)}-{chr(hi)}" for lo, hi in _LIGHT_RANGES) + "]")
-_LINK = re.compile(r"https?://\S+")
 
 
 def reply_length(text: str) -> int:
-    text = _LINK.sub("x" * 23, text)
+    text = links_shortened(text)
     return len(text) + len(_HEAVY.findall(text))  # heavy characters count twice
 
 
