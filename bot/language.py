@@ -7,6 +7,7 @@ of, is "und" (undetermined): triage then treats it as English only if it looks E
 
 from __future__ import annotations
 
+import copy
 import re
 import threading
 
@@ -22,16 +23,18 @@ _lock = threading.Lock()
 
 
 def _model(restricted: bool):
-    """The identifier (all 97 languages, or TEMPLATED only), loaded once: 0.2 s and numpy, so only when needed."""
+    """The identifier (all 97 languages, or TEMPLATED only), loaded once: 1 s and numpy, so only when needed."""
     key = "templated" if restricted else "all"
     with _lock:
-        if key not in _models:
+        if not _models:
             from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
             identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)  # the model in the package
-            if restricted:
-                identifier.set_languages(list(TEMPLATED))
-            _models[key] = identifier
+            # Reading the file is most of the cost (LZMA): the restricted one is a copy that narrows its
+            # own columns; set_languages replaces the arrays it narrows, never writes into them.
+            templated = copy.copy(identifier)
+            templated.set_languages(list(TEMPLATED))
+            _models.update(all=identifier, templated=templated)
     return _models[key]
 
 

@@ -6,7 +6,7 @@ import io
 import re
 from datetime import UTC, datetime
 
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.chat.console import ConsoleSink
@@ -55,7 +55,7 @@ reports = st.builds(
 )
 
 
-@settings(max_examples=200, deadline=None)
+# How many examples: the Hypothesis profile loaded in conftest.py (quick here, thorough in CI).
 @given(reports, st.lists(st.sampled_from(["channel", "U0MARIA"]), max_size=2).map(tuple))
 def test_the_terminal_draws_the_plain_words(report, notify):
     out = io.StringIO()  # not a terminal: no escape codes
