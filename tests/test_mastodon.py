@@ -9,9 +9,11 @@ import pytest
 from bot.models import ReplyError
 from bot.sources import mastodon
 from storage import mentions as store
-from tests.fakes.mastodon_api import TOKEN, rate_limited
+from tests.fakes.mastodon_api import MAX_LIMIT, TOKEN, rate_limited
 from tests.fakes.server import Reply
 from tests.helpers import card_texts
+
+PAGE = 10  # items a page in burst tests: fewer than the client asks for, as Mastodon sends when it filters some out
 
 
 @pytest.fixture
@@ -53,30 +55,35 @@ def test_a_restart_resumes_from_the_saved_cursor_and_never_reposts(fake_mastodon
 def test_a_burst_is_read_page_by_page_following_the_link_header(fake_mastodon, fake_slack, poll, db):
     fake_mastodon.mention("@bramblecafe first")
     poll()
-    burst = [fake_mastodon.mention(f"@bramblecafe message {i}") for i in range(95)]
+    fake_mastodon.page_limit = PAGE
+    size = 2 * PAGE + PAGE // 2
+    burst = [fake_mastodon.mention(f"@bramblecafe message {i}") for i in range(size)]
 
     report = poll()
 
-    assert (report.new, report.posted) == (95, 95)
-    assert card_texts(fake_slack)[1:] == [f"> @bramblecafe message {i}" for i in range(95)]
+    assert (report.new, report.posted) == (size, size)
+    assert card_texts(fake_slack)[1:] == [f"> @bramblecafe message {i}" for i in range(size)]
     pages = fake_mastodon.calls("/api/v1/notifications")[1:]
-    assert len(pages) == 4  # 40 + 40 + 15, then an empty page says there is no more
-    assert all(p.query["types[]"] == ["mention"] for p in pages)
+    assert len(pages) == 4  # PAGE + PAGE + PAGE // 2, then an empty page says there is no more
+    assert all(p.query["types[]"] == ["mention"] and p.param("limit") == str(MAX_LIMIT) for p in pages)
     assert store.get_cursors(db, "mastodon")["mentions"] == burst[-1]["id"]
 
 
 def test_an_interrupted_burst_resumes_after_the_last_stored_page(fake_mastodon, fake_slack, poll, db):
     fake_mastodon.mention("@bramblecafe first")
     poll()
-    for i in range(60):
+    fake_mastodon.page_limit = PAGE
+    size = 2 * PAGE + PAGE // 2
+    for i in range(size):
         fake_mastodon.mention(f"@bramblecafe message {i}")
     fake_mastodon.fail_next("/api/v1/notifications", Reply(503, {"error": "Service Unavailable"}), after=1)
 
     report = poll()
 
-    assert report.new == 40 and "mastodon" in report.source_errors
-    assert poll().new == 20
-    assert len(fake_slack.posted) == 61 and len(set(card_texts(fake_slack))) == 61
+    assert report.new == PAGE and "mastodon" in report.source_errors
+    assert poll().new == size - PAGE
+    assert len(fake_slack.posted) == size + 1 and len(set(card_texts(fake_slack))) == size + 1
+    assert all(p.param("limit") == str(MAX_LIMIT) for p in fake_mastodon.calls("/api/v1/notifications")[1:])
 
 
 def test_hashtag_timeline_and_a_mention_of_the_same_post_make_one_card(fake_mastodon, fake_slack, poll):
@@ -155,15 +162,18 @@ def test_a_refused_reply_says_nothing_was_posted(fake_mastodon, fake_slack, poll
 def test_an_empty_page_in_the_middle_of_a_burst_resumes_after_the_last_page_stored(fake_mastodon, fake_slack, poll, db):
     fake_mastodon.mention("@bramblecafe first")
     poll()
-    burst = [fake_mastodon.mention(f"@bramblecafe message {i}") for i in range(95)]
+    fake_mastodon.page_limit = PAGE
+    size = 2 * PAGE + PAGE // 2
+    burst = [fake_mastodon.mention(f"@bramblecafe message {i}") for i in range(size)]
     fake_mastodon.fail_next("/api/v1/notifications", Reply(200, []), after=1)  # page two comes back empty
 
     cut_short = poll()
 
-    assert (cut_short.posted, cut_short.failed) == (40, False)
-    assert store.get_cursors(db, "mastodon")["mentions"] == burst[39]["id"]
-    assert poll().posted == 55
-    assert card_texts(fake_slack)[1:] == [f"> @bramblecafe message {i}" for i in range(95)]
+    assert (cut_short.posted, cut_short.failed) == (PAGE, False)
+    assert store.get_cursors(db, "mastodon")["mentions"] == burst[PAGE - 1]["id"]
+    assert poll().posted == size - PAGE
+    assert card_texts(fake_slack)[1:] == [f"> @bramblecafe message {i}" for i in range(size)]
+    assert all(p.param("limit") == str(MAX_LIMIT) for p in fake_mastodon.calls("/api/v1/notifications")[1:])
 
 
 def test_a_lone_surrogate_in_a_status_is_dropped_and_the_page_is_carded(fake_mastodon, fake_slack, poll, db):

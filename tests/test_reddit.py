@@ -10,9 +10,11 @@ from bot import config
 from bot.models import ReplyError
 from bot.sources import reddit
 from storage import mentions as store
-from tests.fakes.reddit_api import CLIENT_ID, CLIENT_SECRET, PASSWORD, USERNAME, _listing, rate_limited
+from tests.fakes.reddit_api import CLIENT_ID, CLIENT_SECRET, MAX_LIMIT, PASSWORD, USERNAME, _listing, rate_limited
 from tests.fakes.server import Reply
 from tests.helpers import card_texts
+
+PAGE = 10  # children a page in burst tests: fewer than the client asks for, as Reddit sends when it drops some
 
 
 @pytest.fixture
@@ -73,16 +75,21 @@ def test_a_restart_resumes_after_the_newest_seen_and_never_reposts(fake_reddit, 
 def test_a_burst_is_read_across_pages(fake_reddit, fake_slack, poll):
     fake_reddit.post("Bramble Café first", minutes_ago=300)
     poll()
-    for i in range(150):
+    fake_reddit.page_limit = PAGE
+    size = 2 * PAGE + PAGE // 2
+    for i in range(size):
         fake_reddit.post(f"Bramble Café thread {i}", minutes_ago=200 - i)
 
     report = poll()
 
-    assert report.posted == 150 and card_texts(fake_slack)[1:] == [f"> Bramble Café thread {i}" for i in range(150)]
-    assert [c.param("after") for c in fake_reddit.calls("/search")[1:]] == [
+    assert report.posted == size and card_texts(fake_slack)[1:] == [f"> Bramble Café thread {i}" for i in range(size)]
+    pages = fake_reddit.calls("/search")[1:]
+    assert [c.param("after") for c in pages] == [
         None,
-        fake_reddit.posts[-100]["data"]["name"],
+        fake_reddit.posts[-PAGE]["data"]["name"],
+        fake_reddit.posts[-2 * PAGE]["data"]["name"],
     ]
+    assert all(int(c.param("limit")) >= MAX_LIMIT for c in pages)  # asks for full pages; Reddit sent short ones
 
 
 def test_a_rate_limit_pauses_reddit_until_the_reset(fake_reddit, fake_slack, poll, db):
@@ -222,12 +229,15 @@ def test_an_empty_page_in_the_middle_of_a_burst_is_read_again_next_poll(fake_red
     poll = poll_for(**reddit_env)
     fake_reddit.post("Bramble Café first", minutes_ago=300)
     poll()
-    for i in range(150):
+    # Full pages before the empty one, as Reddit sends them when it drops nothing: a listing that ends after a
+    # short page is taken as read to its end (the product counts Reddit's pages of 100), so no page limit here.
+    size = MAX_LIMIT + PAGE
+    for i in range(size):
         fake_reddit.post(f"Bramble Café thread {i}", minutes_ago=200 - i)
     fake_reddit.fail_next("/search", Reply(200, _listing([], None)), after=1)  # page two: an empty listing
 
     first, second = poll(), poll()
 
-    assert (first.posted, second.posted) == (100, 50)
+    assert (first.posted, second.posted) == (MAX_LIMIT, size - MAX_LIMIT)
     carded = set(card_texts(fake_slack))
-    assert all(f"> Bramble Café thread {i}" in carded for i in range(150))
+    assert all(f"> Bramble Café thread {i}" in carded for i in range(size))

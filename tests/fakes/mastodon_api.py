@@ -12,7 +12,7 @@ from tests.fakes.server import FakeServer, Reply, Request, Trickles
 
 TOKEN = "test-mastodon-token-456"
 RECORDED = json.loads((Path(__file__).parents[1] / "fixtures" / "mastodon_recorded.json").read_text(encoding="utf-8"))
-MAX_LIMIT = 40
+MAX_LIMIT = 40  # Mastodon silently clamps a larger `limit` to this
 
 
 def _stamp(moment: datetime) -> str:
@@ -26,6 +26,7 @@ class FakeMastodon(Trickles, FakeServer):
         self.notifications: list[dict] = []  # oldest first, as the server stores them
         self.tags: dict[str, list[dict]] = {}
         self.posted: list[dict] = []  # form bodies of POST /api/v1/statuses that were accepted
+        self.page_limit: int | None = None  # most items a page, any `limit`: Mastodon drops filtered posts from pages
         self._next_id = 117020577157693549
         self._next_notification = 21
 
@@ -104,6 +105,8 @@ class FakeMastodon(Trickles, FakeServer):
     def _page(self, request: Request, items: list[dict]) -> Reply:
         """Mastodon's paging: newest first, since_id/max_id/min_id windows, and a Link header."""
         limit = min(int(request.param("limit", "20")), MAX_LIMIT)
+        if self.page_limit is not None:
+            limit = min(limit, self.page_limit)
         ids = lambda item: int(item["id"])  # noqa: E731
         if request.param("max_id"):
             items = [i for i in items if ids(i) < int(request.param("max_id"))]

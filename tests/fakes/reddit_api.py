@@ -12,6 +12,7 @@ CLIENT_SECRET = "gko_LXELoV07ZBNUXrvWZfzE3aI"
 USERNAME = "bramblecafe"
 PASSWORD = "test-reddit-password"
 TOKEN = "fake-reddit-access-token"
+MAX_LIMIT = 100  # Reddit silently clamps a larger `limit` to this
 
 
 def _listing(children: list[dict], after: str | None) -> dict:
@@ -34,6 +35,7 @@ class FakeReddit(Trickles, FakeServer):
         self.posts: list[dict] = []  # oldest first
         self.comments: list[dict] = []
         self.replies: list[dict] = []  # form bodies of POST /api/comment that were accepted
+        self.page_limit: int | None = None  # most items a page, any `limit`: Reddit drops removed items from a page
         self._next = 1_700_000_000
 
     def _thing(self, kind: str, subreddit: str, author: str, minutes_ago: float, **data) -> dict:
@@ -123,8 +125,10 @@ class FakeReddit(Trickles, FakeServer):
         return Reply(404, {"message": "Not Found", "error": 404})
 
     def _page(self, request: Request, items: list[dict]) -> Reply:
-        """Newest first, `limit` per page (100 at most), `after` the last item's fullname."""
-        limit = min(int(request.param("limit", "25")), 100)
+        """Newest first, `limit` per page (100 at most), `after` the last item's fullname while more remain."""
+        limit = min(int(request.param("limit", "25")), MAX_LIMIT)
+        if self.page_limit is not None:
+            limit = min(limit, self.page_limit)
         newest_first = list(reversed(items))
         after = request.param("after")
         start = next((i + 1 for i, t in enumerate(newest_first) if t["data"]["name"] == after), 0) if after else 0
