@@ -57,13 +57,14 @@ def test_second_poll_reads_only_newer_mentions_with_since_id(fake_x, fake_slack,
 def test_a_burst_is_read_across_all_pages(fake_x, fake_slack, poll, db):
     fake_x.tweet("@bramblecafe first", author_id="1001")
     poll()
-    burst = [fake_x.tweet(f"@bramblecafe message {i}", author_id="1001") for i in range(230)]
+    fake_x.page_limit = 10  # X may send fewer posts than asked for, with a next_token for the rest
+    burst = [fake_x.tweet(f"@bramblecafe message {i}", author_id="1001") for i in range(23)]
 
     report = poll()
 
-    assert report.new == 230 and report.posted == 230
+    assert report.new == 23 and report.posted == 23
     pages = fake_x.calls("/mentions")[1:]
-    assert [p.param("pagination_token") for p in pages] == [None, "100", "200"]
+    assert [p.param("pagination_token") for p in pages] == [None, "10", "20"]
     assert all(p.param("max_results") == "100" for p in pages)
     assert store.get_cursors(db, "x")["mentions"] == burst[-1]["id"]
 
@@ -106,7 +107,8 @@ def test_a_429_in_the_middle_of_a_burst_skips_nothing(fake_x, fake_slack, poll, 
     fake_x.tweet("@bramblecafe hello", author_id="1001")
     poll()
     cursor = store.get_cursors(db, "x")["mentions"]
-    burst = [fake_x.tweet(f"@bramblecafe burst {i}", author_id="1002") for i in range(150)]
+    fake_x.page_limit = 10
+    burst = [fake_x.tweet(f"@bramblecafe burst {i}", author_id="1002") for i in range(15)]
     # Page one is answered; page two hits the rate limit (whose window has already reset).
     fake_x.fail_next(
         "/mentions",

@@ -11,26 +11,28 @@ from tests.fakes.server import Reply
 from tests.helpers import card_texts
 
 EMPTY_PAGE = Reply(200, {"meta": {"result_count": 0}})  # what X sends for a page with nothing on it
+PAGE = 10  # posts per page in the burst tests: X may send fewer than the 100 asked for, with a next_token
 
 
 def test_an_empty_page_in_the_middle_of_a_burst_loses_nothing(fake_x, fake_slack, poll, db):
     first = fake_x.tweet("@bramblecafe hello", author_id="1001")
     poll()
-    burst = [fake_x.tweet(f"@bramblecafe burst {i}", author_id="1002") for i in range(150)]
+    fake_x.page_limit = PAGE
+    burst = [fake_x.tweet(f"@bramblecafe burst {i}", author_id="1002") for i in range(PAGE + PAGE // 2)]
     fake_x.fail_next("/mentions", EMPTY_PAGE, after=1)  # page one is answered; page two comes back empty
 
     cut_short = poll()
 
-    assert (cut_short.posted, cut_short.failed) == (100, False)
+    assert (cut_short.posted, cut_short.failed) == (PAGE, False)
     saved = json.loads(store.get_cursors(db, "x")["mentions"])
-    assert saved == {"since_id": burst[-1]["id"], "gap": [first["id"], burst[50]["id"]]}
+    assert saved == {"since_id": burst[-1]["id"], "gap": [first["id"], burst[-PAGE]["id"]]}
 
     filled = poll()
 
-    assert filled.posted == 50
+    assert filled.posted == PAGE // 2
     assert sorted(card_texts(fake_slack)[1:]) == sorted(f"> {t['text']}" for t in burst)
     gap_call = fake_x.calls("/mentions")[-1]
-    assert (gap_call.param("since_id"), gap_call.param("until_id")) == (first["id"], burst[50]["id"])
+    assert (gap_call.param("since_id"), gap_call.param("until_id")) == (first["id"], burst[-PAGE]["id"])
     assert store.get_cursors(db, "x")["mentions"] == burst[-1]["id"]  # the gap is closed
     assert poll().posted == 0
 
@@ -38,32 +40,34 @@ def test_an_empty_page_in_the_middle_of_a_burst_loses_nothing(fake_x, fake_slack
 def test_an_empty_page_reached_through_a_next_token_on_the_gap_read_keeps_the_gap(fake_x, fake_slack, poll, db):
     first = fake_x.tweet("@bramblecafe hello", author_id="1001")
     poll()
-    burst = [fake_x.tweet(f"@bramblecafe burst {i}", author_id="1002") for i in range(250)]
+    fake_x.page_limit = PAGE
+    burst = [fake_x.tweet(f"@bramblecafe burst {i}", author_id="1002") for i in range(2 * PAGE + PAGE // 2)]
     fake_x.fail_next("/mentions", EMPTY_PAGE, after=1)
-    assert poll().posted == 100
+    assert poll().posted == PAGE
     fake_x.fail_next("/mentions", EMPTY_PAGE, after=2)  # the newest range (empty), then the gap's page one, then empty
 
-    assert poll().posted == 100
-    assert json.loads(store.get_cursors(db, "x")["mentions"])["gap"] == [first["id"], burst[50]["id"]]
-    assert poll().posted == 50
-    assert len(set(card_texts(fake_slack))) == 251
+    assert poll().posted == PAGE
+    assert json.loads(store.get_cursors(db, "x")["mentions"])["gap"] == [first["id"], burst[-2 * PAGE]["id"]]
+    assert poll().posted == PAGE // 2
+    assert len(set(card_texts(fake_slack))) == 1 + len(burst)
 
 
 def test_a_gap_that_comes_back_empty_once_is_read_again_before_it_is_given_up(fake_x, fake_slack, poll, db):
     fake_x.tweet("@bramblecafe hello", author_id="1001")
     poll()
-    for i in range(150):
+    fake_x.page_limit = PAGE
+    for i in range(PAGE + PAGE // 2):
         fake_x.tweet(f"@bramblecafe burst {i}", author_id="1002")
     fake_x.fail_next("/mentions", EMPTY_PAGE, after=1)
-    assert poll().posted == 100
+    assert poll().posted == PAGE
     fake_x.fail_next(
         "/mentions", EMPTY_PAGE, after=1
     )  # the newest range (nothing new), then the gap's first page: empty
 
     assert poll().posted == 0
     assert "gap" in json.loads(store.get_cursors(db, "x")["mentions"])  # one empty answer is not believed
-    assert poll().posted == 50
-    assert len(set(card_texts(fake_slack))) == 151
+    assert poll().posted == PAGE // 2
+    assert len(set(card_texts(fake_slack))) == 1 + PAGE + PAGE // 2
     assert store.get_cursors(db, "x")["mentions"].isdigit()  # the gap is closed
 
 
@@ -162,11 +166,12 @@ def test_the_fake_sends_the_surrogate_as_a_json_escape(fake_x):
 def test_a_new_gap_joining_an_old_one_gets_its_empty_answers_counted_afresh(fake_x, fake_slack, poll, db):
     fake_x.tweet("@bramblecafe hello", author_id="1001")
     poll()
-    for i in range(150):
+    fake_x.page_limit = PAGE
+    for i in range(PAGE + PAGE // 2):
         fake_x.tweet(f"@bramblecafe first burst {i}", author_id="1002")
     fake_x.fail_next("/mentions", EMPTY_PAGE, after=1)  # page two of the first burst: empty, so a gap
     poll()
-    second = [fake_x.tweet(f"@bramblecafe second burst {i}", author_id="1002") for i in range(150)]
+    second = [fake_x.tweet(f"@bramblecafe second burst {i}", author_id="1002") for i in range(PAGE + PAGE // 2)]
     fake_x.fail_next(
         "/mentions", EMPTY_PAGE, EMPTY_PAGE, after=1
     )  # the second burst's page two, and the old gap: empty

@@ -34,6 +34,9 @@ class FakeX(Trickles, FakeServer):
         self.search_results: list[dict] = []
         self.own_posts: list[dict] = []
         self.created: list[dict] = []  # bodies of POST /2/tweets that X accepted
+        # X may send fewer posts than max_results asked for, with a next_token for the rest (its docs
+        # say so): a test sets this to read a burst across several pages without hundreds of posts.
+        self.page_limit: int | None = None
         self._next_id = 1578516300000000000
 
     def add_user(self, user_id: str, username: str, name: str, followers: int = 100) -> None:
@@ -148,7 +151,11 @@ class FakeX(Trickles, FakeServer):
     def _timeline(self, request: Request, tweets: list[dict], token_param: str) -> Reply:
         since = int(request.param("since_id", "0"))
         until = int(request.param("until_id", "0")) or None
-        size = int(request.param("max_results", "10"))
+        asked = request.param("max_results", "10")
+        smallest = 10 if token_param == "next_token" else 5  # search, or a user's timeline
+        if not asked.isdigit() or not smallest <= int(asked) <= 100:
+            return Reply(400, _invalid_max_results(asked, smallest))
+        size = min(int(asked), self.page_limit or 100)
         offset = int(request.param(token_param, "0"))
         matching = sorted(
             (t for t in tweets if int(t["id"]) > since and (until is None or int(t["id"]) < until)),
@@ -171,3 +178,18 @@ class FakeX(Trickles, FakeServer):
             authors = {t["author_id"] for t in page}
             body["includes"] = {"users": [self.users[a] for a in sorted(authors)]}
         return Reply(200, body, {"x-rate-limit-limit": "450", "x-rate-limit-remaining": "449"})
+
+
+def _invalid_max_results(asked: str, smallest: int) -> dict:
+    """X's answer to a max_results it does not allow."""
+    return {
+        "errors": [
+            {
+                "parameters": {"max_results": [asked]},
+                "message": f"The `max_results` query parameter value [{asked}] is not between {smallest} and 100",
+            }
+        ],
+        "title": "Invalid Request",
+        "detail": "One or more parameters to your request was invalid.",
+        "type": "https://api.twitter.com/2/problems/invalid-request",
+    }
