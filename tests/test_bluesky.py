@@ -13,6 +13,11 @@ from tests.fakes.bluesky_api import APP_PASSWORD, HANDLE, OWN_DID, rate_limited
 from tests.fakes.server import Reply
 from tests.helpers import card_texts
 
+# The fake sends at most PAGE items a page in the burst tests, whatever the client asks for, with a cursor while more
+# remain, as Bluesky does when it filters items out of a page: a burst spans several pages with few cards.
+PAGE = 20
+FULL = 100  # what the client asks for after its first poll (Bluesky's most): a page this long is a full one
+
 
 def bluesky_source(fake_bluesky) -> BlueskySource:
     """A Bluesky source of its own, as a card's reply would use."""
@@ -69,15 +74,18 @@ def test_the_session_is_reused_and_the_cursor_resumes_without_reposting(fake_blu
 def test_a_burst_is_read_across_pages_until_the_last_seen_post(fake_bluesky, fake_slack, poll):
     fake_bluesky.notify("first", minutes_ago=300)
     poll()
-    for i in range(230):
-        fake_bluesky.notify(f"message {i}", minutes_ago=200 - i * 0.5)
+    fake_bluesky.page_limit = PAGE
+    burst = 2 * PAGE + 10  # three pages, the last one short and ending at "first"
+    for i in range(burst):
+        fake_bluesky.notify(f"message {i}", minutes_ago=200 - i)
 
     report = poll()
 
-    assert (report.new, report.posted) == (230, 230)
-    assert card_texts(fake_slack)[1:] == [f"> message {i}" for i in range(230)]
+    assert (report.new, report.posted) == (burst, burst)
+    assert card_texts(fake_slack)[1:] == [f"> message {i}" for i in range(burst)]
     pages = fake_bluesky.calls("listNotifications")[1:]
-    assert [p.param("cursor") for p in pages] == [None, "100", "200"]
+    assert [p.param("cursor") for p in pages] == [None, str(PAGE), str(2 * PAGE)]
+    assert [p.param("limit") for p in pages] == [str(FULL)] * 3  # the real page size is asked for; Bluesky sent less
 
 
 def test_a_quote_and_a_mention_of_the_same_post_and_a_search_hit_make_one_card(
@@ -183,17 +191,20 @@ def test_an_empty_page_in_the_middle_of_a_burst_keeps_the_cursor_and_is_read_aga
     fake_bluesky.notify("first", minutes_ago=300)
     poll()
     saved = store.get_cursors(db, "bluesky")["notifications"]
-    for i in range(150):
+    fake_bluesky.page_limit = PAGE
+    burst = 2 * PAGE + 10
+    for i in range(burst):
         fake_bluesky.notify(f"message {i}", minutes_ago=200 - i)
     fake_bluesky.fail_next("listNotifications", Reply(200, {"notifications": []}), after=1)
 
     cut_short = poll()
 
-    assert (cut_short.posted, cut_short.failed) == (100, False)
-    assert store.get_cursors(db, "bluesky")["notifications"] == saved  # not past the 50 unread
+    assert (cut_short.posted, cut_short.failed) == (PAGE, False)
+    assert store.get_cursors(db, "bluesky")["notifications"] == saved  # not past the unread rest of the burst
 
-    assert poll().posted == 50
-    assert sorted(card_texts(fake_slack)[1:]) == sorted(f"> message {i}" for i in range(150))
+    assert poll().posted == burst - PAGE  # read again, down three pages
+    assert sorted(card_texts(fake_slack)[1:]) == sorted(f"> message {i}" for i in range(burst))
+    assert {c.param("limit") for c in fake_bluesky.calls("listNotifications")[1:]} == {str(FULL)}
     assert store.parse_iso(store.get_cursors(db, "bluesky")["notifications"]) == store.parse_iso(
         fake_bluesky.notifications[-1]["indexedAt"]
     )
@@ -258,12 +269,15 @@ def test_a_full_page_without_a_cursor_mid_burst_is_read_again(fake_bluesky, fake
     poll = poll_for(**bluesky_env)
     fake_bluesky.notify("@bramblecafe hello", minutes_ago=300)
     poll()
-    burst = [fake_bluesky.notify(f"@bramblecafe burst {i}", minutes_ago=200 - i) for i in range(150)]
-    newest = list(reversed(fake_bluesky.notifications))[:100]
+    fake_bluesky.page_limit = PAGE  # only for the pages the fake makes: the full page below is sent as it is
+    burst = [fake_bluesky.notify(f"@bramblecafe burst {i}", minutes_ago=200 - i) for i in range(FULL + PAGE // 2)]
+    newest = list(reversed(fake_bluesky.notifications))[:FULL]
     fake_bluesky.fail_next("listNotifications", Reply(200, {"notifications": newest}))  # page one, its cursor missing
 
     poll()
-    poll()
+    [full] = fake_bluesky.calls("listNotifications")[1:]
+    assert full.param("limit") == str(len(newest))  # as long as the client asked: a full page
+    poll()  # the range read again in short pages, down past the rest of the burst
 
     carded = set(card_texts(fake_slack))
     assert all(f"> {n['record']['text']}" in carded for n in burst)

@@ -46,6 +46,7 @@ class FakeBluesky(Trickles, FakeServer):
         self.notifications: list[dict] = []  # oldest first
         self.search_posts: list[dict] = []
         self.records: list[dict] = []  # bodies of createRecord calls that were accepted
+        self.page_limit: int | None = None  # at most this many items a page whatever `limit` asked, as Bluesky does
         self._next = 1000
 
     def _post(self, reason: str, text: str, handle: str, name: str, minutes_ago: int, reply_to: dict | None) -> dict:
@@ -126,15 +127,29 @@ class FakeBluesky(Trickles, FakeServer):
         return Reply(501, {"error": "MethodNotImplemented", "message": "Method Not Implemented"})
 
     def _page(self, request: Request, items: list[dict], field: str) -> Reply:
-        """Newest first, an opaque cursor for the next (older) page, none after the last."""
-        limit = int(request.param("limit", "50"))
+        """Newest first, an opaque cursor for the next (older) page, none after the last. A `limit` the
+        lexicon does not allow (an integer from 1 to 100, 50 when left out) is refused as Bluesky does."""
+        try:
+            limit = int(request.param("limit", "50"))
+        except ValueError:
+            return _invalid("limit must be an integer")
+        if limit > 100:
+            return _invalid("limit can not be greater than 100")
+        if limit < 1:
+            return _invalid("limit can not be less than 1")
+        count = min(limit, self.page_limit) if self.page_limit is not None else limit
         newest_first = list(reversed(items))
         start = int(request.param("cursor", "0"))
-        page = newest_first[start : start + limit]
+        page = newest_first[start : start + count]
         body = {field: page}
-        if start + limit < len(newest_first):
-            body["cursor"] = str(start + limit)
+        if start + count < len(newest_first):
+            body["cursor"] = str(start + count)
         return Reply(200, body)
+
+
+def _invalid(message: str) -> Reply:
+    """A request the lexicon refuses: HTTP 400 with the XRPC error body."""
+    return Reply(400, {"error": "InvalidRequest", "message": message})
 
 
 def rate_limited(reset: datetime) -> Reply:
