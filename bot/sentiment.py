@@ -9,12 +9,13 @@ from __future__ import annotations
 import math
 import re
 from functools import lru_cache
-
-from textblob.en import sentiment as pattern_sentiment
-from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+from typing import TYPE_CHECKING
 
 from bot.gated import Gated
 from bot.models import Label
+
+if TYPE_CHECKING:
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 # Phrases customers use when something went wrong, which general-purpose lexicons
 # score as neutral ("the delivery took forever", "still waiting", "on hold for an hour").
@@ -132,7 +133,18 @@ _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 
 @lru_cache(maxsize=1)
 def _vader() -> SentimentIntensityAnalyzer:
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
     return SentimentIntensityAnalyzer()
+
+
+@lru_cache(maxsize=1)
+def _pattern_sentiment():
+    """TextBlob's pattern analyzer, imported when a text is first scored: TextBlob brings NLTK (0.7 s of
+    start-up), which doctor, stats and a start that fails never need."""
+    from textblob.en import sentiment
+
+    return sentiment
 
 
 def looks_english(text: str) -> bool:
@@ -232,7 +244,7 @@ def score(text: str) -> float:
     vader = _vader().polarity_scores(clean)["compound"]
     # The analyzer behind TextBlob(text).sentiment, called directly: building a TextBlob
     # (and PatternAnalyzer's per-call namedtuple) doubles the cost and adds nothing here.
-    blob = pattern_sentiment(clean)[0]
+    blob = _pattern_sentiment()(clean)[0]
     # tanh keeps strong mentions apart (-0.8 vs -1.0) instead of clipping them all to -1.
     return math.tanh(0.55 * vader + 0.45 * blob + cues(text))
 

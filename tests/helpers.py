@@ -39,7 +39,8 @@ class Ran:
 def run_cli(*argv: str, env: dict[str, str] | None = None, stdin: str = "", cwd: Path) -> Ran:
     """`python -m bot …` run in this process: the same main(), without a new interpreter's second of
     start-up. Only `env` is set (nothing of the developer's own settings), in `cwd`, so a `.env` in the
-    checkout is never read. The real-subprocess runs are kept for exit on signals and the demo."""
+    checkout is never read. Real interpreters are started only where a test needs one: signals, two
+    processes on one database, the service, the exit code a shell sees."""
     from bot.__main__ import main
 
     saved_env, saved_cwd, saved_stdin = dict(os.environ), os.getcwd(), sys.stdin

@@ -1,38 +1,15 @@
-"""The command line as a user runs it: demo, triage, poll and doctor (the demo and a poll in real subprocesses)."""
+"""The command line as a user runs it: demo, triage, poll and doctor (main() run in this process; real interpreters are started where a test needs one: signals, two processes, the command line's exit code)."""
 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 from tests.fakes import slack_api, x_api
-from tests.helpers import OUR_PREFIXES
-
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def subprocess_bot(*args, env=None, stdin="", cwd: Path):
-    """A real `python -m bot …`: a new interpreter, only `env` of our settings, in `cwd` (no `.env` read)."""
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith(OUR_PREFIXES)}
-    full_env.update(env or {})
-    full_env["COLUMNS"] = "100"  # cards are drawn to the terminal's width; a test runner may set a narrow one
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        env={**full_env, "PYTHONPATH": str(ROOT)},
-        cwd=cwd,
-        timeout=120,
-    )
 
 
 def test_demo_runs_without_credentials_and_never_posts_twice(tmp_path, bot):
     database = tmp_path / "demo.db"
-    first = subprocess_bot("demo", "--database", str(database), cwd=tmp_path)
+    first = bot("demo", "--database", str(database), cwd=tmp_path)
     assert first.returncode == 0, first.stderr
     assert first.stdout.count("[ Claim ]  [ Reply… ]  [ No reply needed ]") == 30
     for network in ("on X", "on Mastodon", "on Bluesky", "on Reddit", "on RSS"):
@@ -64,9 +41,9 @@ def test_triage_reads_lines_and_writes_json_lines(bot):
     assert all({"label", "intent", "sentiment", "urgency", "suggestions"} <= set(r) for r in rows)
 
 
-def test_poll_succeeds_against_the_services_and_says_what_it_did(env, fake_x, fake_slack, tmp_path):
+def test_poll_succeeds_against_the_services_and_says_what_it_did(env, fake_x, fake_slack, bot):
     fake_x.tweet("@bramblecafe do you deliver?", author_id="1001")
-    result = subprocess_bot("poll", env=env, cwd=tmp_path)
+    result = bot("poll", env=env)
     assert result.returncode == 0, result.stderr
     assert "1 cards posted" in result.stdout and len(fake_slack.posted) == 1
 

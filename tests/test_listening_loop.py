@@ -86,7 +86,7 @@ def test_rate_limit_backs_off_until_reset_and_loses_nothing(fake_x, fake_slack, 
     fake_x.tweet("@bramblecafe before", author_id="1001")
     poll()
     waiting = fake_x.tweet("@bramblecafe my order never came", author_id="1001")
-    reset = int(time.time()) + 2
+    reset = int(time.time() + 0.5) + 1  # X's reset is a whole second: between 0.5 and 1.5 s from now
     body = json.loads(FIXTURES.joinpath("x_error_bodies.json").read_text())["rate_limit"]
     fake_x.fail_next("/mentions", Reply(429, body, {"x-rate-limit-reset": str(reset), "x-rate-limit-remaining": "0"}))
 

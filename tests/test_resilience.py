@@ -21,7 +21,7 @@ from storage import mentions as store
 from storage import posting
 from tests.fakes import mastodon_api
 from tests.fakes.server import Reply
-from tests.helpers import wait_for
+from tests.helpers import run_cli, wait_for
 from tests.slack_signing import signed_headers
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -253,14 +253,7 @@ def test_a_port_in_use_or_a_bad_app_token_stops_the_start_before_anything_is_pos
         taken.bind(("0.0.0.0", 0))
         taken.listen()
         value = str(taken.getsockname()[1]) if setting == "PORT" else "xapp-1-A0APP-0000-not-the-token"
-        started = subprocess.run(
-            [sys.executable, "-m", "bot", "run"],
-            env=_service_env(env, **{setting: value}),
-            cwd=tmp_path,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
+        started = run_cli("run", env={**env, setting: value}, cwd=tmp_path)
     assert started.returncode == 2
     assert expected in started.stdout + started.stderr and "Traceback" not in started.stdout + started.stderr
     assert not fake_slack.posted and not fake_x.calls("/mentions")

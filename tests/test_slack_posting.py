@@ -145,7 +145,7 @@ def test_three_500s_after_slack_accepted_the_card_leave_exactly_one_card(fake_x,
 
 
 def test_a_card_whose_answer_never_comes_is_unconfirmed_then_found(sink, fake_slack):
-    sink.deadline = 1.0  # a total deadline: the answer trickles in too late
+    sink.deadline = 0.5  # a total deadline: the answer trickles in too late
     fake_slack.accept_then(3.0)
     started = datetime.now(UTC)
     with pytest.raises(PostUnconfirmed):
@@ -158,7 +158,7 @@ def test_a_card_whose_answer_never_comes_is_unconfirmed_then_found(sink, fake_sl
 
 def test_a_timeout_after_sending_is_unconfirmed_and_a_refused_connection_is_not(fake_slack):
     slow = SlackSink(
-        client.make_client(slack_api.BOT_TOKEN, fake_slack.api_url, timeout=1), slack_api.CHANNEL, min_interval=0
+        client.make_client(slack_api.BOT_TOKEN, fake_slack.api_url, timeout=0.5), slack_api.CHANNEL, min_interval=0
     )
     fake_slack.accept_then(2.5)
     with pytest.raises(PostUnconfirmed):

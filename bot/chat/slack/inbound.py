@@ -30,6 +30,7 @@ class SocketMode:
         try:
             self.handler.connect()
         except Exception as exc:  # noqa: BLE001 — slack_sdk raises several types here; each means the same to the owner
+            self.handler.close()  # its client's threads stop with it
             error = getattr(getattr(exc, "response", None), "get", lambda _k: None)("error") or type(exc).__name__
             raise ConfigError(
                 f"Slack refused to open a Socket Mode connection ({error}). Check SLACK_APP_TOKEN: Slack app → "
