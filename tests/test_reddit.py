@@ -229,15 +229,30 @@ def test_an_empty_page_in_the_middle_of_a_burst_is_read_again_next_poll(fake_red
     poll = poll_for(**reddit_env)
     fake_reddit.post("Bramble Café first", minutes_ago=300)
     poll()
-    # Full pages before the empty one, as Reddit sends them when it drops nothing: a listing that ends after a
-    # short page is taken as read to its end (the product counts Reddit's pages of 100), so no page limit here.
-    size = MAX_LIMIT + PAGE
+    fake_reddit.page_limit = PAGE  # short pages, as Reddit sends when it drops removed items
+    size = 2 * PAGE + PAGE // 2
     for i in range(size):
         fake_reddit.post(f"Bramble Café thread {i}", minutes_ago=200 - i)
     fake_reddit.fail_next("/search", Reply(200, _listing([], None)), after=1)  # page two: an empty listing
 
     first, second = poll(), poll()
 
-    assert (first.posted, second.posted) == (MAX_LIMIT, size - MAX_LIMIT)
+    assert (first.posted, second.posted) == (PAGE, size - PAGE)
     carded = set(card_texts(fake_slack))
     assert all(f"> Bramble Café thread {i}" in carded for i in range(size))
+
+
+def test_a_burst_of_full_pages_cut_short_by_an_empty_page_is_read_again_next_poll(
+    fake_reddit, fake_slack, poll_for, reddit_env
+):
+    poll = poll_for(**reddit_env)
+    fake_reddit.post("Bramble Café first", minutes_ago=300)
+    poll()
+    size = MAX_LIMIT + PAGE  # a full page of 100, then an empty one where the rest should be
+    for i in range(size):
+        fake_reddit.post(f"Bramble Café thread {i}", minutes_ago=200 - i)
+    fake_reddit.fail_next("/search", Reply(200, _listing([], None)), after=1)
+
+    first, second = poll(), poll()
+
+    assert (first.posted, second.posted) == (MAX_LIMIT, size - MAX_LIMIT)

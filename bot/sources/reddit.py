@@ -147,9 +147,8 @@ class RedditSource:
             yield from self._read(
                 key,
                 cursors.get(key),
-                lambda limit: (
-                    c for c in subreddit.comments(limit=min(limit or COMMENTS_READ, COMMENTS_READ)) if self._names(c)
-                ),
+                lambda limit: subreddit.comments(limit=min(limit or COMMENTS_READ, COMMENTS_READ)),
+                keep=self._names,
             )
         # praw's errors and an answer of the wrong shape (ValueError) are Reddit's problem, said in plain words;
         # anything else is a bug of ours and reaches the pipeline, which logs it with its traceback.
@@ -161,7 +160,7 @@ class RedditSource:
         body = getattr(comment, "body", None)
         return isinstance(body, str) and bool(self._named.search(body))
 
-    def _read(self, key: str, since: str | None, listing) -> Iterator[Page]:
+    def _read(self, key: str, since: str | None, listing, keep=lambda item: True) -> Iterator[Page]:
         """Newest first, down to `OVERLAP` before the time saved last poll; the newest time is the next cursor.
 
         Reddit's search shows some posts minutes after they were made, so a post older than the
@@ -171,17 +170,20 @@ class RedditSource:
         floor = float(since) if since else None
         start = floor - OVERLAP.total_seconds() if floor is not None else None
         fresh, reached = [], floor is None  # a first poll's one small page is the whole range
+        items, read = listing(FIRST_POLL_SIZE if floor is None else BURST_LIMIT), 0
         # Stop at the first item older than that, so a quiet poll costs one request.
-        for item in islice(listing(FIRST_POLL_SIZE if floor is None else BURST_LIMIT), BURST_LIMIT):
+        for item in islice(items, BURST_LIMIT):
+            read += 1
             created = _created(item)
             if start is not None and created is not None and created < start:
                 reached = True
                 break
-            fresh.append(item)
-        # Read to its end: down to the old position, or a short last page (Reddit's listings come
-        # in pages of 100), or as far as Reddit lists. A burst cut short by an empty page is read
-        # again next poll instead (items read again are dropped as known).
-        reached = reached or len(fresh) % LISTING_PAGE != 0 or len(fresh) >= BURST_LIMIT
+            if keep(item):
+                fresh.append(item)
+        # Read to its end: down to the old position, or to the listing's own end, or as far as it
+        # goes. A burst cut short by an empty page is read again next poll instead (items read
+        # again are dropped as known).
+        reached = reached or _listed_to_its_end(items, read)
         newest = max((t for t in map(_created, fresh) if t is not None), default=None)
         moved = reached and newest is not None and (floor is None or newest > floor)
         if fresh and not reached:
@@ -211,6 +213,19 @@ class RedditSource:
                 "Reddit did not post this reply (the thread may be locked or archived), so nothing was posted."
             )
         return SentReply(f"t1_{comment.id}", SITE + comment.permalink)
+
+
+def _listed_to_its_end(items, read: int) -> bool:
+    """Whether a listing stopped at its end or its limit, not at an empty page in the middle of a burst.
+
+    praw stops quietly at both; only its generator knows which (`_exhausted`: Reddit gave no `after`),
+    so that private flag is read (praw is pinned). Without it, a short last page is the end: Reddit
+    sends pages of 100, but fewer when it drops removed items, so that guess can lose a burst's rest.
+    """
+    if read >= BURST_LIMIT or (getattr(items, "limit", None) or BURST_LIMIT) <= getattr(items, "yielded", 0):
+        return True
+    exhausted = getattr(items, "_exhausted", None)
+    return exhausted if isinstance(exhausted, bool) else read % LISTING_PAGE != 0
 
 
 def _created(item) -> float | None:
