@@ -1,0 +1,177 @@
+"""A mention's card for Microsoft Teams: an Adaptive Card (1.5) built with the Teams SDK's typed models.
+
+Every piece of outside text (the customer's words and name, handles, feed titles, suggested replies
+that may quote them, the team's notes) is a TextRun, which Teams shows as it is: markdown is not read
+in a TextRun, so a mention can make no link, no bold and no @mention. Links are buttons
+(Action.OpenUrl) and only for http(s) addresses. A card over Teams' message size is sent minimal
+(who, the first words, the buttons), never lost.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Literal
+
+from microsoft_teams.cards import (
+    Action,
+    AdaptiveCard,
+    CardElement,
+    Container,
+    ExecuteAction,
+    OpenDialogData,
+    OpenUrlAction,
+    RichTextBlock,
+    SubmitAction,
+    TeamsCardProperties,
+    TextBlock,
+    TextRun,
+)
+
+from bot import wording
+from bot.models import Handling, Mention, Triage
+from bot.text import clean, one_line
+
+# Teams refuses a message over about 28 KB (its documented bot message limit); the activity around
+# the card takes some of it.
+CARD_LIMIT = 27_000  # bytes of the card's JSON
+URL_LIMIT = 2048  # longer links get no button: the card always fits
+NAME_LIMIT = 150
+TEXT_LIMIT = 4000  # the customer's words on a full card; a longer post is cut (its link has the rest)
+MINIMAL_TEXT = 500  # the words on the minimal card
+ID_LIMIT = 1000  # a mention id longer than this (no network's is) gets no buttons, so a card always fits
+ELLIPSIS = "…"
+Style = Literal["default", "positive", "destructive"]
+
+# What a button asks for: Teams sends it back in the invoke (`data.action`), with the mention's id.
+CLAIM, DISMISS, REOPEN, APPROVE, REJECT = "claim", "dismiss", "reopen", "approve", "reject"
+REPLY_DIALOG, EDIT_DIALOG = "reply", "edit"  # the dialogs (task modules) Reply… and Edit… open
+
+
+def cut(text: str, limit: int) -> str:
+    """`text` in at most `limit` characters, ending in "…" when cut (at a space when one is near)."""
+    if len(text) <= limit:
+        return text
+    head = text[: max(limit - 1, 0)]
+    space = head.rfind(" ", int(limit * 0.8))
+    return (head[:space] if space > 0 else head).rstrip() + ELLIPSIS
+
+
+def card(mention: Mention, triage: Triage, handling: Handling | None = None) -> dict[str, Any]:
+    """The full card as Teams reads it; the minimal one when the full one would be over Teams' size."""
+    full = _json(_full(mention, triage, handling))
+    return full if size(full) <= CARD_LIMIT else minimal(mention, handling)
+
+
+def size(content: dict[str, Any]) -> int:
+    """Bytes of the card as sent (UTF-8 JSON)."""
+    return len(json.dumps(content, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+
+
+def minimal(mention: Mention, handling: Handling | None = None) -> dict[str, Any]:
+    """Who, on which network, the first words, and the buttons: always well within the size."""
+    who = cut(one_line(wording.author(mention)), 100) or "Someone"
+    body = [
+        _runs(TextRun(text=who, weight="Bolder"), TextRun(text=f" on {wording.network_name(mention.source)}")),
+        _quote(cut(one_line(mention.text), MINIMAL_TEXT)),
+    ]
+    return _json(_card(body, _actions(mention, handling.status if handling else "new")))
+
+
+def _full(mention: Mention, triage: Triage, handling: Handling | None) -> AdaptiveCard:
+    status = handling.status if handling else "new"
+    body: list[CardElement] = [
+        _header(mention),
+        _quote(cut(mention.text, TEXT_LIMIT)),
+        _runs(TextRun(text=wording.verdict(triage), is_subtle=True)),
+    ]
+    where = wording.where_to_answer(mention, cut(one_line(wording.feed_title(mention)), 200))
+    if where:
+        body.append(_runs(TextRun(text=where, is_subtle=True)))
+    if triage.suggestions and status in ("new", "claimed"):
+        body.append(TextBlock(text="Suggested replies", weight="Bolder", wrap=True))
+        body += [_runs(TextRun(text=f"{i}. {one_line(s)}")) for i, s in enumerate(triage.suggestions, 1)]
+        if triage.note:  # where the first one came from, so a wrong fact is fixed at its source
+            body.append(_runs(TextRun(text=one_line(triage.note), is_subtle=True)))
+    line = wording.status_line(mention, handling)
+    if line:
+        body.append(_runs(TextRun(text=one_line(line), weight="Bolder")))
+    if handling and handling.status in ("replied", "pending") and handling.note:
+        body.append(_quote(handling.note))
+    actions = _actions(mention, status)
+    if handling and handling.status in ("replied", "pending") and _web(clean(handling.reply_url)):
+        actions.append(OpenUrlAction(title="View the reply", url=clean(handling.reply_url)))
+    return _card(body, actions)
+
+
+def _header(mention: Mention) -> RichTextBlock:
+    who = cut(one_line(mention.author_name or mention.author_handle or "Someone"), NAME_LIMIT) or "Someone"
+    about = f" on {wording.network_name(mention.source)} · {mention.created_at:%Y-%m-%d %H:%M} UTC"
+    if wording.reach(mention):
+        about += f" · {wording.reach(mention)}"
+    runs = [TextRun(text=who, weight="Bolder")]
+    if mention.author_handle:
+        runs.append(TextRun(text=f" @{cut(one_line(mention.author_handle), 100)}", is_subtle=True))
+    return _runs(*runs, TextRun(text=about))
+
+
+def _actions(mention: Mention, status: str) -> list[Action]:
+    mid = mention.id
+    if len(mid) > ID_LIMIT:  # carried by every button: such a card is answered on the network
+        return [OpenUrlAction(title="View post", url=mention.url)] if _web(mention.url) else []
+    by_status: dict[str, list[Action]] = {
+        "new": [_execute("Claim", CLAIM, mid, "positive"), _dialog("Reply…", REPLY_DIALOG, mid), _dismiss(mid)],
+        "claimed": [
+            _dialog("Reply…", REPLY_DIALOG, mid, "positive"),
+            _dismiss(mid),
+            _execute("Take over", CLAIM, mid),
+            _execute("Reopen", REOPEN, mid),
+        ],
+        "pending": [
+            _execute("Approve and send", APPROVE, mid, "positive"),
+            _dialog("Edit…", EDIT_DIALOG, mid),
+            _execute("Reject", REJECT, mid, "destructive"),
+        ],
+        "replied": [_execute("Reopen", REOPEN, mid)],
+        "dismissed": [_execute("Reopen", REOPEN, mid)],
+    }
+    buttons = by_status.get(status, [])
+    if _web(mention.url):
+        buttons.append(OpenUrlAction(title="View post", url=mention.url))
+    return buttons
+
+
+def _dismiss(mention_id: str) -> ExecuteAction:
+    return _execute("No reply needed", DISMISS, mention_id)
+
+
+def _execute(title: str, action: str, mention_id: str, style: Style = "default") -> ExecuteAction:
+    """A button Teams answers with an `adaptiveCard/action` invoke; the card it returns replaces this one."""
+    return ExecuteAction(title=title, verb=action, data={"action": action, "mention_id": mention_id}, style=style)
+
+
+def _dialog(title: str, dialog: str, mention_id: str, style: Style = "default") -> SubmitAction:
+    """A button that opens a dialog (Teams sends `task/fetch`): Action.Execute cannot open one."""
+    return SubmitAction(title=title, style=style).with_data(OpenDialogData(dialog, {"mention_id": mention_id}))
+
+
+def _web(url: str | None) -> bool:
+    return bool(url) and str(url).startswith(("https://", "http://")) and len(str(url)) <= URL_LIMIT
+
+
+def _runs(*runs: TextRun) -> RichTextBlock:
+    """A line of TextRuns: shown as written, never read as markdown (and without a lone surrogate,
+    which no JSON encoder sends)."""
+    inlines: list[CardElement] = [run.with_text(clean(run.text)) for run in runs if clean(run.text)]
+    return RichTextBlock(inlines=inlines)
+
+
+def _quote(text: str) -> Container:
+    return Container(style="emphasis", items=[_runs(TextRun(text=text or " "))])
+
+
+def _card(body: list[CardElement], actions: list[Action]) -> AdaptiveCard:
+    return AdaptiveCard(version="1.5", body=body, actions=actions, msteams=TeamsCardProperties(width="full"))
+
+
+def _json(model: AdaptiveCard) -> dict[str, Any]:
+    return model.model_dump(exclude_none=True, by_alias=True)
