@@ -64,7 +64,7 @@ class FakeServer:
                 self.end_headers()
                 self.wfile.write(body or b"")
 
-            do_GET = do_POST = _serve
+            do_GET = do_POST = do_PUT = _serve
 
             def log_message(self, *args):  # keep test output clean
                 pass

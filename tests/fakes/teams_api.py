@@ -68,3 +68,85 @@ class FakeEntra(FakeServer):
         claims = {"aud": "https://api.botframework.com", "appid": CLIENT_ID, "iat": now, "exp": now + self.expires_in}
         token = f"{_b64({'alg': 'RS256', 'typ': 'JWT'})}.{_b64(claims)}.c2lnbmF0dXJl"
         return Reply(200, {"token_type": "Bearer", "expires_in": self.expires_in, "access_token": token})
+
+
+# Teams' side: the Bot Connector a bot posts to, and the keys Teams signs its requests with. The keys
+# are made here, once per test process: nothing is fetched from Microsoft.
+MESSAGE_LIMIT = 28_000  # bytes Teams takes in one message activity
+CARD_TYPE = "application/vnd.microsoft.card.adaptive"
+
+
+class FakeConnector(FakeServer):
+    """The Bot Connector (`{serviceUrl}/v3/conversations/...`) and Bot Framework's signing keys."""
+
+    def __init__(self):
+        super().__init__()
+        from cryptography.hazmat.primitives.asymmetric import rsa
+
+        self.key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        self.kid = "fake-teams-key"
+        self.service_url = f"{self.url}/"
+        self.keys_url = f"{self.url}/v1/.well-known/openidconfiguration"  # the SDK reads .../keys
+        self.activities: list[dict] = []  # what Teams accepted, in order
+        self._next = 1_700_000_000_000
+
+    def answer(self, request: Request) -> Reply:
+        if request.method == "GET" and request.path == "/v1/.well-known/keys":
+            return Reply(200, {"keys": [self._jwk()]})
+        parts = request.path.strip("/").split("/")
+        if parts[:2] != ["v3", "conversations"] or len(parts) < 4 or parts[3] != "activities":
+            return Reply(404, {"error": {"code": "NotFound", "message": request.path}})
+        if (
+            not request.headers.get("Authorization", "").startswith("Bearer ")
+            or request.headers["Authorization"].count(".") != 2
+        ):
+            return Reply(401, {"message": "Authorization has been denied for this request."})
+        if len(request.body) > MESSAGE_LIMIT:
+            return Reply(413, {"error": {"code": "MessageSizeTooBig", "message": "Message size too big"}})
+        activity = request.json()
+        problem = _activity_problem(activity)
+        if problem:
+            return Reply(400, {"error": {"code": "BadArgument", "message": problem}})
+        if request.method == "PUT" and len(parts) == 5:
+            self.activities.append({**activity, "id": parts[4], "conversation_id": parts[2], "updated": True})
+            return Reply(200, {"id": parts[4]})
+        self._next += 1
+        self.activities.append({**activity, "id": str(self._next), "conversation_id": parts[2]})
+        return Reply(201, {"id": str(self._next)})
+
+    def sign(self, key=None, **claims) -> str:
+        """A token as Teams sends it with a request to the bot (`Authorization: Bearer …`)."""
+        import time
+
+        import jwt
+
+        now = int(time.time())
+        payload = {
+            "iss": "https://api.botframework.com",
+            "aud": CLIENT_ID,
+            "iat": now,
+            "nbf": now,
+            "exp": now + 600,
+            "serviceurl": self.service_url,
+            **claims,
+        }
+        return jwt.encode(payload, key or self.key, algorithm="RS256", headers={"kid": self.kid})
+
+    def _jwk(self) -> dict:
+        from jwt.algorithms import RSAAlgorithm
+
+        return {**json.loads(RSAAlgorithm.to_jwk(self.key.public_key())), "kid": self.kid, "use": "sig", "alg": "RS256"}
+
+
+def _activity_problem(activity: object) -> str | None:
+    """What Teams would refuse in an activity a bot sends."""
+    if not isinstance(activity, dict) or activity.get("type") != "message":
+        return "Activity type must be message"
+    for attachment in activity.get("attachments") or []:
+        if attachment.get("contentType") == CARD_TYPE:
+            content = attachment.get("content")
+            if not isinstance(content, dict) or content.get("type") != "AdaptiveCard" or "version" not in content:
+                return "Invalid Adaptive Card"
+    if not activity.get("text") and not activity.get("attachments"):
+        return "Activity has no text and no attachments"
+    return None

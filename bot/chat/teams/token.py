@@ -48,12 +48,14 @@ class BotToken:
         self._cached: dict[str, tuple[str, float]] = {}  # scope → (token, renew after)
 
     def __call__(self, scope: str | list[str] = BOT_SCOPE, tenant_id: str | None = None) -> str:
+        """A token for `scope`, always from the bot's own directory (a single-tenant app): the SDK's
+        `tenant_id` is Bot Framework's shared one unless it was told ours."""
         scope = " ".join(scope) if isinstance(scope, list) else scope or BOT_SCOPE
         with self._lock:
             token, renew_after = self._cached.get(scope, ("", 0.0))
             if token and time.monotonic() < renew_after:
                 return token
-            token, lifetime = self._fetch(scope, tenant_id or self._tenant)
+            token, lifetime = self._fetch(scope, self._tenant)
             self._cached[scope] = (token, time.monotonic() + max(lifetime - EARLY, lifetime / 2))
             return token
 
