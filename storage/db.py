@@ -288,6 +288,25 @@ def m011_cards(db: sqlite_utils.Database) -> None:
     )
 
 
+@migrations()
+def m012_chat_places(db: sqlite_utils.Database) -> None:
+    # Where a chat platform that has no channel setting posts: Teams tells the bot its team's
+    # channel (and the address to post there) when the bot is added to the team.
+    db.table("chat_places").create(
+        {
+            "platform": str,
+            "channel": str,
+            "address": str,
+            "team": str,
+            "name": str,
+            "learned_at": str,
+            "left_at": str,
+        },
+        pk=("platform", "channel"),
+        not_null={"address", "learned_at"},
+    )
+
+
 @contextmanager
 def exclusive(db: sqlite_utils.Database) -> Iterator[None]:
     """A transaction that holds the write lock from its first statement; use it for every write.

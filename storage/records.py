@@ -115,3 +115,15 @@ class Counts:
     posted: int
     held: int  # spam, cross-posts aside
     waiting: int  # to be posted
+
+
+@dataclass(frozen=True)
+class ChatPlace:
+    """A channel a chat platform told the bot about (Teams, when the bot is added to a team)."""
+
+    platform: str
+    channel: str  # the platform's id for it (Teams: the conversation id)
+    address: str  # where messages for it are sent (Teams: the service URL)
+    team: str
+    name: str
+    learned_at: datetime

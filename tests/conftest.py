@@ -205,3 +205,28 @@ def bot(tmp_path):
         return run_cli(*args, env=env, stdin=stdin, cwd=cwd or tmp_path)
 
     return run
+
+
+@pytest.fixture
+def connector():
+    """Teams' Bot Connector and the keys Teams signs its requests with (made here)."""
+    pytest.importorskip("cryptography", reason="Teams' SDK is the `teams` extra (requirements-teams.txt)")
+    from tests.fakes.teams_api import FakeConnector
+
+    yield from _running(FakeConnector())
+
+
+@pytest.fixture
+def teams(connector):
+    """The Teams SDK's App on its own loop, signing in at a fake Entra and posting to the fake connector."""
+    pytest.importorskip("microsoft_teams.apps", reason="Teams' SDK is the `teams` extra (requirements-teams.txt)")
+    from bot.chat.teams.runtime import TeamsRuntime
+    from bot.chat.teams.token import BotToken
+    from tests.fakes.teams_api import CLIENT_ID, CLIENT_SECRET, TENANT_ID, FakeEntra
+
+    entra = FakeEntra().start()
+    token = BotToken(CLIENT_ID, CLIENT_SECRET, TENANT_ID, login_url=entra.url)
+    runtime = TeamsRuntime(CLIENT_ID, TENANT_ID, token, service_url=connector.service_url, keys_url=connector.keys_url)
+    yield runtime
+    runtime.stop()
+    entra.stop()

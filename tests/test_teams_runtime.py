@@ -12,34 +12,10 @@ from microsoft_teams.api import MessageActivity, MessageActivityInput  # noqa: E
 from microsoft_teams.apps import ActivityContext  # noqa: E402
 
 from bot.chat.teams import cards  # noqa: E402
-from bot.chat.teams.runtime import TeamsRuntime  # noqa: E402
-from bot.chat.teams.token import BotToken  # noqa: E402
-from tests.fakes.teams_api import CLIENT_ID, CLIENT_SECRET, TENANT_ID, FakeConnector, FakeEntra  # noqa: E402
+from tests.fakes.teams_api import CLIENT_ID, TENANT_ID  # noqa: E402
 from tests.test_teams_cards import TRIAGE, mention  # noqa: E402
 
 CHANNEL = "19:c0ffee0000000000000000000000000@thread.tacv2"
-
-
-@pytest.fixture
-def connector():
-    server = FakeConnector().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def teams(connector):
-    entra = FakeEntra().start()
-    runtime = TeamsRuntime(
-        CLIENT_ID,
-        TENANT_ID,
-        BotToken(CLIENT_ID, CLIENT_SECRET, TENANT_ID, login_url=entra.url),
-        service_url=connector.service_url,
-        keys_url=connector.keys_url,
-    )
-    yield runtime
-    runtime.stop()
-    entra.stop()
 
 
 def test_a_card_sent_to_the_channel_is_the_card_teams_shows(teams, connector):
