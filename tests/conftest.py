@@ -220,13 +220,28 @@ def connector():
 def teams(connector):
     """The Teams SDK's App on its own loop, signing in at a fake Entra and posting to the fake connector."""
     pytest.importorskip("microsoft_teams.apps", reason="Teams' SDK is the `teams` extra (requirements-teams.txt)")
+    from bot.chat.teams.retry import RetryAfter
     from bot.chat.teams.runtime import TeamsRuntime
     from bot.chat.teams.token import BotToken
     from tests.fakes.teams_api import CLIENT_ID, CLIENT_SECRET, TENANT_ID, FakeEntra
 
     entra = FakeEntra().start()
     token = BotToken(CLIENT_ID, CLIENT_SECRET, TENANT_ID, login_url=entra.url)
-    runtime = TeamsRuntime(CLIENT_ID, TENANT_ID, token, service_url=connector.service_url, keys_url=connector.keys_url)
+    # Teams' waits are asked for, and recorded, but not slept: `teams.waits`.
+    waits: list[float] = []
+
+    async def no_sleep(seconds: float) -> None:
+        waits.append(seconds)
+
+    runtime = TeamsRuntime(
+        CLIENT_ID,
+        TENANT_ID,
+        token,
+        service_url=connector.service_url,
+        keys_url=connector.keys_url,
+        retry=RetryAfter(sleep=no_sleep),
+    )
+    runtime.waits = waits  # type: ignore[attr-defined]
     yield runtime
     runtime.stop()
     entra.stop()

@@ -13,6 +13,8 @@ import threading
 from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
+from bot.chat.teams.retry import RetryAfter
+
 if TYPE_CHECKING:
     from microsoft_teams.apps import App
 
@@ -51,6 +53,7 @@ class TeamsRuntime:
         token: Callable[[str | list[str], str | None], str],
         service_url: str,
         keys_url: str | None = None,
+        retry: RetryAfter | None = None,
     ):
         import os
 
@@ -65,6 +68,8 @@ class TeamsRuntime:
         self.loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self.loop.run_forever, name="teams-loop", daemon=True)
         self._thread.start()
+        client = Client(ClientOptions(timeout=CALL_TIMEOUT))
+        client.use(retry or RetryAfter())  # 429s waited out; the SDK itself retries nothing
         self.app: App = App(
             client_id=client_id,
             tenant_id=tenant_id,
@@ -72,7 +77,7 @@ class TeamsRuntime:
             service_url=service_url,
             cloud=cloud,
             http_server_adapter=_Routes(),
-            client=Client(ClientOptions(timeout=CALL_TIMEOUT)),
+            client=client,
             dangerously_allow_unauthenticated_requests=False,
         )
         self.call(self.app.initialize())
