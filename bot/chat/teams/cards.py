@@ -58,7 +58,7 @@ def cut(text: str, limit: int) -> str:
 
 def card(mention: Mention, triage: Triage, handling: Handling | None = None) -> dict[str, Any]:
     """The full card as Teams reads it; the minimal one when the full one would be over Teams' size."""
-    full = _json(_full(mention, triage, handling))
+    full = as_json(_full(mention, triage, handling))
     return full if size(full) <= CARD_LIMIT else minimal(mention, handling)
 
 
@@ -71,10 +71,10 @@ def minimal(mention: Mention, handling: Handling | None = None) -> dict[str, Any
     """Who, on which network, the first words, and the buttons: always well within the size."""
     who = cut(one_line(wording.author(mention)), 100) or "Someone"
     body = [
-        _runs(TextRun(text=who, weight="Bolder"), TextRun(text=f" on {wording.network_name(mention.source)}")),
+        text_line(TextRun(text=who, weight="Bolder"), TextRun(text=f" on {wording.network_name(mention.source)}")),
         _quote(cut(one_line(mention.text), MINIMAL_TEXT)),
     ]
-    return _json(_card(body, _actions(mention, handling.status if handling else "new")))
+    return as_json(adaptive_card(body, _actions(mention, handling.status if handling else "new")))
 
 
 def _full(mention: Mention, triage: Triage, handling: Handling | None) -> AdaptiveCard:
@@ -82,25 +82,25 @@ def _full(mention: Mention, triage: Triage, handling: Handling | None) -> Adapti
     body: list[CardElement] = [
         _header(mention),
         _quote(cut(mention.text, TEXT_LIMIT)),
-        _runs(TextRun(text=wording.verdict(triage), is_subtle=True)),
+        text_line(TextRun(text=wording.verdict(triage), is_subtle=True)),
     ]
     where = wording.where_to_answer(mention, cut(one_line(wording.feed_title(mention)), 200))
     if where:
-        body.append(_runs(TextRun(text=where, is_subtle=True)))
+        body.append(text_line(TextRun(text=where, is_subtle=True)))
     if triage.suggestions and status in ("new", "claimed"):
         body.append(TextBlock(text="Suggested replies", weight="Bolder", wrap=True))
-        body += [_runs(TextRun(text=f"{i}. {one_line(s)}")) for i, s in enumerate(triage.suggestions, 1)]
+        body += [text_line(TextRun(text=f"{i}. {one_line(s)}")) for i, s in enumerate(triage.suggestions, 1)]
         if triage.note:  # where the first one came from, so a wrong fact is fixed at its source
-            body.append(_runs(TextRun(text=one_line(triage.note), is_subtle=True)))
+            body.append(text_line(TextRun(text=one_line(triage.note), is_subtle=True)))
     line = wording.status_line(mention, handling)
     if line:
-        body.append(_runs(TextRun(text=one_line(line), weight="Bolder")))
+        body.append(text_line(TextRun(text=one_line(line), weight="Bolder")))
     if handling and handling.status in ("replied", "pending") and handling.note:
         body.append(_quote(handling.note))
     actions = _actions(mention, status)
-    if handling and handling.status in ("replied", "pending") and _web(clean(handling.reply_url)):
+    if handling and handling.status in ("replied", "pending") and is_web(clean(handling.reply_url)):
         actions.append(OpenUrlAction(title="View the reply", url=clean(handling.reply_url)))
-    return _card(body, actions)
+    return adaptive_card(body, actions)
 
 
 def _header(mention: Mention) -> RichTextBlock:
@@ -111,13 +111,13 @@ def _header(mention: Mention) -> RichTextBlock:
     runs = [TextRun(text=who, weight="Bolder")]
     if mention.author_handle:
         runs.append(TextRun(text=f" @{cut(one_line(mention.author_handle), 100)}", is_subtle=True))
-    return _runs(*runs, TextRun(text=about))
+    return text_line(*runs, TextRun(text=about))
 
 
 def _actions(mention: Mention, status: str) -> list[Action]:
     mid = mention.id
     if len(mid) > ID_LIMIT:  # carried by every button: such a card is answered on the network
-        return [OpenUrlAction(title="View post", url=mention.url)] if _web(mention.url) else []
+        return [OpenUrlAction(title="View post", url=mention.url)] if is_web(mention.url) else []
     by_status: dict[str, list[Action]] = {
         "new": [_execute("Claim", CLAIM, mid, "positive"), _dialog("Reply…", REPLY_DIALOG, mid), _dismiss(mid)],
         "claimed": [
@@ -135,7 +135,7 @@ def _actions(mention: Mention, status: str) -> list[Action]:
         "dismissed": [_execute("Reopen", REOPEN, mid)],
     }
     buttons = by_status.get(status, [])
-    if _web(mention.url):
+    if is_web(mention.url):
         buttons.append(OpenUrlAction(title="View post", url=mention.url))
     return buttons
 
@@ -154,11 +154,11 @@ def _dialog(title: str, dialog: str, mention_id: str, style: Style = "default") 
     return SubmitAction(title=title, style=style).with_data(OpenDialogData(dialog, {"mention_id": mention_id}))
 
 
-def _web(url: str | None) -> bool:
+def is_web(url: str | None) -> bool:
     return bool(url) and str(url).startswith(("https://", "http://")) and len(str(url)) <= URL_LIMIT
 
 
-def _runs(*runs: TextRun) -> RichTextBlock:
+def text_line(*runs: TextRun) -> RichTextBlock:
     """A line of TextRuns: shown as written, never read as markdown (and without a lone surrogate,
     which no JSON encoder sends)."""
     inlines: list[CardElement] = [run.with_text(clean(run.text)) for run in runs if clean(run.text)]
@@ -166,12 +166,12 @@ def _runs(*runs: TextRun) -> RichTextBlock:
 
 
 def _quote(text: str) -> Container:
-    return Container(style="emphasis", items=[_runs(TextRun(text=text or " "))])
+    return Container(style="emphasis", items=[text_line(TextRun(text=text or " "))])
 
 
-def _card(body: list[CardElement], actions: list[Action]) -> AdaptiveCard:
+def adaptive_card(body: list[CardElement], actions: list[Action]) -> AdaptiveCard:
     return AdaptiveCard(version="1.5", body=body, actions=actions, msteams=TeamsCardProperties(width="full"))
 
 
-def _json(model: AdaptiveCard) -> dict[str, Any]:
+def as_json(model: AdaptiveCard) -> dict[str, Any]:
     return model.model_dump(exclude_none=True, by_alias=True)
