@@ -3,6 +3,8 @@ and a request reaches a handler only when Teams signed it (keys made by the test
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 pytest.importorskip("microsoft_teams.apps", reason="Teams' SDK is the `teams` extra (requirements-teams.txt)")
@@ -67,3 +69,64 @@ def test_only_a_request_teams_signed_reaches_the_bot(teams, connector):
     status, _ = teams.handle(message(connector), {"Authorization": f"Bearer {connector.sign()}"})
 
     assert status == 200 and heard == ["<at>Listening Post</at> stats 30d"]
+
+
+def test_what_cannot_be_from_teams_is_answered_before_the_sdk_sees_it(teams, connector):
+    entra_token = connector.sign(iss="https://login.microsoftonline.com/attacker/v2.0", tid="attacker")
+
+    assert teams.handle([], {})[0] == 400
+    assert teams.handle("x", {"Authorization": f"Bearer {connector.sign()}"})[0] == 400
+    assert teams.handle(message(connector), {"Authorization": f"Bearer {entra_token}"})[0] == 401
+    assert teams.handle(message(connector), {"Authorization": "Bearer not-a-token"})[0] == 401
+    assert connector.calls("/keys") == []  # nothing was fetched for any of them
+
+
+def test_a_request_not_answered_in_time_gets_503_and_its_work_is_cancelled(teams, connector):
+    import asyncio
+    import time
+
+    @teams.app.on_message
+    async def slow(ctx: ActivityContext[MessageActivity]):
+        await asyncio.sleep(0.3)
+        await ctx.send("too late")  # must never be sent: Teams has given up on this request
+
+    teams.answer_within = 0.1
+
+    assert teams.handle(message(connector), {"Authorization": f"Bearer {connector.sign()}"})[0] == 503
+    time.sleep(0.4)
+    assert connector.activities == []
+
+
+def test_after_stop_nothing_waits_and_nothing_is_sent(teams, connector):
+    from bot.chat.teams.runtime import Stopped
+
+    teams.stop()
+
+    with pytest.raises(Stopped):
+        teams.call(teams.app.send(CHANNEL, MessageActivityInput(text="after stop")))
+    assert connector.activities == []
+
+
+def test_the_sdk_changes_no_setting_of_the_process_and_takes_no_secret_from_it(connector, monkeypatch):
+    from bot.chat.teams.runtime import TeamsRuntime
+    from bot.chat.teams.token import BotToken
+    from tests.fakes.teams_api import CLIENT_SECRET, FakeEntra
+
+    monkeypatch.setenv("CLIENT_ID", "another-programs-app")
+    monkeypatch.setenv("CLIENT_SECRET", "another-programs-secret")  # the SDK would sign in with it instead
+    entra = FakeEntra().start()
+    runtime = TeamsRuntime(
+        CLIENT_ID,
+        TENANT_ID,
+        BotToken(CLIENT_ID, CLIENT_SECRET, TENANT_ID, login_url=entra.url),
+        service_url=connector.service_url,
+        keys_url=connector.keys_url,
+    )
+    try:
+        runtime.call(runtime.app.send(CHANNEL, MessageActivityInput(text="hello")))
+        assert entra.issued == 1 and len(connector.activities) == 1  # signed in with ours
+        assert os.environ["CLIENT_ID"] == "another-programs-app"
+        assert os.environ["CLIENT_SECRET"] == "another-programs-secret"
+    finally:
+        runtime.stop()
+        entra.stop()

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import socket
+import time
 
 import pytest
 
 from bot.chat.teams.token import BotToken, SignInError
+from tests.fakes.server import Reply
 from tests.fakes.teams_api import BOT_SCOPE, CLIENT_ID, CLIENT_SECRET, TENANT_ID, FakeEntra
 
 
@@ -68,8 +71,9 @@ def test_sign_in_that_cannot_be_reached_says_so():
         port = unused.getsockname()[1]
     token = BotToken(CLIENT_ID, CLIENT_SECRET, TENANT_ID, login_url=f"http://127.0.0.1:{port}")
 
-    with pytest.raises(SignInError, match="Could not reach Microsoft's sign-in"):
+    with pytest.raises(SignInError, match="Could not reach Microsoft's sign-in") as failed:
         token(BOT_SCOPE, None)
+    assert failed.value.__context__ is None  # the failed request (its form holds the secret) is not kept
 
 
 def test_the_teams_sdk_takes_the_token_as_its_own(entra):
@@ -80,3 +84,34 @@ def test_the_teams_sdk_takes_the_token_as_its_own(entra):
     token = BotToken(CLIENT_ID, CLIENT_SECRET, TENANT_ID, login_url=entra.url)
 
     assert JsonWebToken(token(BOT_SCOPE, None)).app_id == CLIENT_ID
+
+
+@pytest.mark.parametrize(
+    ("answer", "says"),
+    [
+        (
+            Reply(503, "<html>Service Unavailable</html>", {"Content-Type": "text/html"}),
+            "unavailable for now (HTTP 503)",
+        ),
+        (Reply(429, {"error": "temporarily_unavailable"}), "unavailable for now (HTTP 429)"),
+        (Reply(200, "<html>a captive portal</html>", {"Content-Type": "text/html"}), "something other than a token"),
+        (Reply(200, {"token_type": "Bearer", "expires_in": 3599, "access_token": ""}), "refused"),
+    ],
+    ids=["down", "throttled", "not json", "empty token"],
+)
+def test_an_outage_is_told_apart_from_a_wrong_setting(entra, answer, says):
+    entra.fail_next("/oauth2/", answer)
+
+    with pytest.raises(SignInError, match=re.escape(says)) as failed:
+        BotToken(CLIENT_ID, CLIENT_SECRET, TENANT_ID, login_url=entra.url)(BOT_SCOPE, None)
+
+    assert failed.value.__context__ is None and failed.value.__cause__ is None  # no request, no form, no secret
+
+
+@pytest.mark.parametrize("expires_in", ["inf", "nan", -5, "soon", None])
+def test_an_odd_lifetime_never_keeps_a_token_forever(entra, expires_in):
+    entra.fail_next("/oauth2/", Reply(200, {"token_type": "Bearer", "expires_in": expires_in, "access_token": "a.b.c"}))
+    token = BotToken(CLIENT_ID, CLIENT_SECRET, TENANT_ID, login_url=entra.url)
+
+    assert token(BOT_SCOPE, None) == "a.b.c"
+    assert token._cached[BOT_SCOPE][1] - time.monotonic() <= 86_400

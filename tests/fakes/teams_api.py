@@ -7,6 +7,7 @@ Error bodies are Entra's shape: `error`, `error_description` starting with the A
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import time
 
@@ -76,14 +77,20 @@ MESSAGE_LIMIT = 28_000  # bytes Teams takes in one message activity
 CARD_TYPE = "application/vnd.microsoft.card.adaptive"
 
 
+@functools.cache
+def signing_key():
+    """Teams' signing key in these tests: made once per test process (a 2048-bit key takes a while)."""
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
 class FakeConnector(FakeServer):
     """The Bot Connector (`{serviceUrl}/v3/conversations/...`) and Bot Framework's signing keys."""
 
     def __init__(self):
         super().__init__()
-        from cryptography.hazmat.primitives.asymmetric import rsa
-
-        self.key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        self.key = signing_key()
         self.kid = "fake-teams-key"
         self.service_url = f"{self.url}/"
         self.keys_url = f"{self.url}/v1/.well-known/openidconfiguration"  # the SDK reads .../keys
@@ -96,10 +103,8 @@ class FakeConnector(FakeServer):
         parts = request.path.strip("/").split("/")
         if parts[:2] != ["v3", "conversations"] or len(parts) < 4 or parts[3] != "activities":
             return Reply(404, {"error": {"code": "NotFound", "message": request.path}})
-        if (
-            not request.headers.get("Authorization", "").startswith("Bearer ")
-            or request.headers["Authorization"].count(".") != 2
-        ):
+        authorization = next((v for k, v in request.headers.items() if k.lower() == "authorization"), "")
+        if not _bot_token(authorization):
             return Reply(401, {"message": "Authorization has been denied for this request."})
         if len(request.body) > MESSAGE_LIMIT:
             return Reply(413, {"error": {"code": "MessageSizeTooBig", "message": "Message size too big"}})
@@ -108,7 +113,10 @@ class FakeConnector(FakeServer):
         if problem:
             return Reply(400, {"error": {"code": "BadArgument", "message": problem}})
         if request.method == "PUT" and len(parts) == 5:
-            self.activities.append({**activity, "id": parts[4], "conversation_id": parts[2], "updated": True})
+            at = next((i for i, a in enumerate(self.activities) if a["id"] == parts[4]), None)
+            if at is None:
+                return Reply(404, {"error": {"code": "ActivityNotFoundInConversation", "message": "Unknown activity"}})
+            self.activities[at] = {**activity, "id": parts[4], "conversation_id": parts[2], "updated": True}
             return Reply(200, {"id": parts[4]})
         self._next += 1
         self.activities.append({**activity, "id": str(self._next), "conversation_id": parts[2]})
@@ -138,6 +146,29 @@ class FakeConnector(FakeServer):
         return {**json.loads(RSAAlgorithm.to_jwk(self.key.public_key())), "kid": self.kid, "use": "sig", "alg": "RS256"}
 
 
+def _bot_token(authorization: str) -> bool:
+    """A bearer token Entra issued to our bot for Bot Framework, not expired (its signature is Entra's to check)."""
+    import time
+
+    import jwt
+
+    if not authorization.startswith("Bearer "):
+        return False
+    try:
+        claims = jwt.decode(authorization[7:], options={"verify_signature": False})
+    except jwt.PyJWTError:
+        return False
+    return (
+        claims.get("appid") == CLIENT_ID
+        and claims.get("aud") == "https://api.botframework.com"
+        and claims.get("exp", 0) > time.time()
+    )
+
+
+CARD_VERSIONS = {"1.0", "1.1", "1.2", "1.3", "1.4", "1.5"}  # what Teams draws for a bot's message
+CARD_ACTIONS = {"Action.Execute", "Action.Submit", "Action.OpenUrl", "Action.ShowCard", "Action.ToggleVisibility"}
+
+
 def _activity_problem(activity: object) -> str | None:
     """What Teams would refuse in an activity a bot sends."""
     if not isinstance(activity, dict) or activity.get("type") != "message":
@@ -145,8 +176,13 @@ def _activity_problem(activity: object) -> str | None:
     for attachment in activity.get("attachments") or []:
         if attachment.get("contentType") == CARD_TYPE:
             content = attachment.get("content")
-            if not isinstance(content, dict) or content.get("type") != "AdaptiveCard" or "version" not in content:
+            if not isinstance(content, dict) or content.get("type") != "AdaptiveCard":
                 return "Invalid Adaptive Card"
+            if content.get("version") not in CARD_VERSIONS or not isinstance(content.get("body", []), list):
+                return "Invalid Adaptive Card: version or body"
+            actions = content.get("actions") or []
+            if not isinstance(actions, list) or any(a.get("type") not in CARD_ACTIONS for a in actions):
+                return "Invalid Adaptive Card: unknown action"
     if not activity.get("text") and not activity.get("attachments"):
         return "Activity has no text and no attachments"
     return None

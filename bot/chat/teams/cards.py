@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from microsoft_teams.cards import (
     Action,
@@ -38,7 +39,7 @@ URL_LIMIT = 2048  # longer links get no button: the card always fits
 NAME_LIMIT = 150
 TEXT_LIMIT = 4000  # the customer's words on a full card; a longer post is cut (its link has the rest)
 MINIMAL_TEXT = 500  # the words on the minimal card
-ID_LIMIT = 1000  # a mention id longer than this (no network's is) gets no buttons, so a card always fits
+ID_LIMIT = 1000  # bytes: a mention id longer than this (no network's is) gets no buttons, so a card always fits
 ELLIPSIS = "…"
 Style = Literal["default", "positive", "destructive"]
 
@@ -63,18 +64,32 @@ def card(mention: Mention, triage: Triage, handling: Handling | None = None) -> 
 
 
 def size(content: dict[str, Any]) -> int:
-    """Bytes of the card as sent (UTF-8 JSON)."""
-    return len(json.dumps(content, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+    """Bytes of the card's JSON as sent, counted in UTF-8 and in UTF-16, whichever is more.
+
+    Microsoft states the message limit in more than one unit over the years (28 KB; 40 KB and
+    100 KB in UTF-16): under CARD_LIMIT in both encodings, a card fits whichever applies.
+    """
+    text = json.dumps(content, ensure_ascii=False, separators=(",", ":"))
+    return max(len(text.encode("utf-8")), len(text.encode("utf-16-le", "surrogatepass")))
 
 
 def minimal(mention: Mention, handling: Handling | None = None) -> dict[str, Any]:
-    """Who, on which network, the first words, and the buttons: always well within the size."""
-    who = cut(one_line(wording.author(mention)), 100) or "Someone"
-    body = [
-        text_line(TextRun(text=who, weight="Bolder"), TextRun(text=f" on {wording.network_name(mention.source)}")),
-        _quote(cut(one_line(mention.text), MINIMAL_TEXT)),
-    ]
-    return as_json(adaptive_card(body, _actions(mention, handling.status if handling else "new")))
+    """Who, on which network, the first words, who has it, and the buttons; shorter still if need be."""
+    for words, links in ((MINIMAL_TEXT, True), (100, False)):
+        who = cut(one_line(wording.author(mention)), words // 5) or "Someone"
+        body = [
+            text_line(TextRun(text=who, weight="Bolder"), TextRun(text=f" on {wording.network_name(mention.source)}")),
+            _quote(cut(one_line(mention.text), words)),
+        ]
+        line = cut(one_line(wording.status_line(mention, handling)), words)
+        if line:
+            body.append(text_line(TextRun(text=line, weight="Bolder")))
+        status = handling.status if handling else "new"
+        actions = _actions(mention, status, links) + (_reply_link(handling) if links else [])
+        drawn = as_json(adaptive_card(body, actions))
+        if size(drawn) <= CARD_LIMIT:
+            break
+    return drawn
 
 
 def _full(mention: Mention, triage: Triage, handling: Handling | None) -> AdaptiveCard:
@@ -96,11 +111,14 @@ def _full(mention: Mention, triage: Triage, handling: Handling | None) -> Adapti
     if line:
         body.append(text_line(TextRun(text=one_line(line), weight="Bolder")))
     if handling and handling.status in ("replied", "pending") and handling.note:
-        body.append(_quote(handling.note))
-    actions = _actions(mention, status)
+        body.append(_quote(cut(handling.note, TEXT_LIMIT)))
+    return adaptive_card(body, _actions(mention, status) + _reply_link(handling))
+
+
+def _reply_link(handling: Handling | None) -> list[Action]:
     if handling and handling.status in ("replied", "pending") and is_web(clean(handling.reply_url)):
-        actions.append(OpenUrlAction(title="View the reply", url=clean(handling.reply_url)))
-    return adaptive_card(body, actions)
+        return [OpenUrlAction(title="View the reply", url=clean(handling.reply_url))]
+    return []
 
 
 def _header(mention: Mention) -> RichTextBlock:
@@ -114,10 +132,11 @@ def _header(mention: Mention) -> RichTextBlock:
     return text_line(*runs, TextRun(text=about))
 
 
-def _actions(mention: Mention, status: str) -> list[Action]:
+def _actions(mention: Mention, status: str, links: bool = True) -> list[Action]:
     mid = mention.id
-    if len(mid) > ID_LIMIT:  # carried by every button: such a card is answered on the network
-        return [OpenUrlAction(title="View post", url=mention.url)] if is_web(mention.url) else []
+    post: list[Action] = [OpenUrlAction(title="View post", url=mention.url)] if links and is_web(mention.url) else []
+    if len(mid.encode("utf-8")) > ID_LIMIT:  # carried by every button: such a card is answered on the network
+        return post
     by_status: dict[str, list[Action]] = {
         "new": [_execute("Claim", CLAIM, mid, "positive"), _dialog("Reply…", REPLY_DIALOG, mid), _dismiss(mid)],
         "claimed": [
@@ -134,10 +153,7 @@ def _actions(mention: Mention, status: str) -> list[Action]:
         "replied": [_execute("Reopen", REOPEN, mid)],
         "dismissed": [_execute("Reopen", REOPEN, mid)],
     }
-    buttons = by_status.get(status, [])
-    if is_web(mention.url):
-        buttons.append(OpenUrlAction(title="View post", url=mention.url))
-    return buttons
+    return by_status.get(status, []) + post
 
 
 def _dismiss(mention_id: str) -> ExecuteAction:
@@ -155,13 +171,23 @@ def _dialog(title: str, dialog: str, mention_id: str, style: Style = "default") 
 
 
 def is_web(url: str | None) -> bool:
-    return bool(url) and str(url).startswith(("https://", "http://")) and len(str(url)) <= URL_LIMIT
+    """An address a button may open: http(s), with a host, no spaces or line breaks, not too long."""
+    text = str(url or "")
+    if len(text) > URL_LIMIT or any(c.isspace() for c in text):
+        return False
+    try:
+        parts = urlsplit(text)
+        return parts.scheme in ("https", "http") and bool(parts.hostname)
+    except ValueError:  # an address urllib cannot read (a broken [IPv6] host)
+        return False
 
 
 def text_line(*runs: TextRun) -> RichTextBlock:
     """A line of TextRuns: shown as written, never read as markdown (and without a lone surrogate,
     which no JSON encoder sends)."""
     inlines: list[CardElement] = [run.with_text(clean(run.text)) for run in runs if clean(run.text)]
+    if not inlines:  # a block with no run is not a valid card
+        inlines = [TextRun(text=" ")]
     return RichTextBlock(inlines=inlines)
 
 

@@ -9,8 +9,11 @@ Bot Framework token (signature, issuer, audience, expiry, service URL) before an
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
+import os
 import threading
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from bot.chat.teams.retry import RetryAfter
@@ -18,7 +21,9 @@ from bot.chat.teams.retry import RetryAfter
 if TYPE_CHECKING:
     from microsoft_teams.apps import App
 
-CALL_TIMEOUT = 20.0  # seconds for one call to Teams; Teams gives a button's answer 15
+CALL_TIMEOUT = 20.0  # seconds for one call to Teams
+ANSWER_WITHIN = 12.0  # seconds to answer a request from Teams, which gives up after 15
+BOT_FRAMEWORK_ISSUER = "https://api.botframework.com"
 # Generic names the SDK reads from the environment (and a `.env` it loads itself); one set by
 # another program must never replace the settings given here.
 SDK_ENVIRONMENT = ("CLIENT_ID", "CLIENT_SECRET", "TENANT_ID", "SERVICE_URL", "CLOUD", "OAUTH_URL")
@@ -43,6 +48,28 @@ class _Routes:
         pass
 
 
+class Stopped(RuntimeError):
+    """The runtime was stopped: nothing more is sent to Teams."""
+
+
+@contextmanager
+def _sdk_environment() -> Iterator[None]:
+    """The process's environment as it was, around the SDK's import and set-up.
+
+    Importing the SDK copies a `.env` it finds (here or in any parent folder) into the environment,
+    and its App prefers a CLIENT_SECRET it finds there to the sign-in given to it. Neither may
+    change what Listening Post reads, or which credentials Teams gets.
+    """
+    before = dict(os.environ)
+    for name in SDK_ENVIRONMENT:
+        os.environ.pop(name, None)
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(before)
+
+
 class TeamsRuntime:
     """An initialized App on its own event loop thread; `call` runs a coroutine there from any thread."""
 
@@ -55,41 +82,91 @@ class TeamsRuntime:
         keys_url: str | None = None,
         retry: RetryAfter | None = None,
     ):
-        import os
+        self.answer_within = ANSWER_WITHIN
+        with _sdk_environment():
+            from microsoft_teams.api.auth.cloud_environment import PUBLIC, with_overrides
+            from microsoft_teams.apps import App
+            from microsoft_teams.common import Client, ClientOptions
 
-        from microsoft_teams.api.auth.cloud_environment import PUBLIC, with_overrides
-        from microsoft_teams.apps import App
-        from microsoft_teams.common import Client, ClientOptions
+            # keys_url: where the signing keys of Teams' requests are read (tests give a local one).
+            cloud = with_overrides(PUBLIC, openid_metadata_url=keys_url) if keys_url else PUBLIC
+            self.loop = asyncio.new_event_loop()
+            self._stopped = threading.Event()
+            self._thread = threading.Thread(target=self.loop.run_forever, name="teams-loop", daemon=True)
+            self._thread.start()
+            client = Client(ClientOptions(timeout=CALL_TIMEOUT))
+            client.use(retry or RetryAfter())  # 429s waited out; the SDK itself retries nothing
 
-        for name in SDK_ENVIRONMENT:  # the SDK's import may have loaded them from a .env
-            os.environ.pop(name, None)
-        # keys_url: where the signing keys of Teams' requests are read (tests give a local one).
-        cloud = with_overrides(PUBLIC, openid_metadata_url=keys_url) if keys_url else PUBLIC
-        self.loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self.loop.run_forever, name="teams-loop", daemon=True)
-        self._thread.start()
-        client = Client(ClientOptions(timeout=CALL_TIMEOUT))
-        client.use(retry or RetryAfter())  # 429s waited out; the SDK itself retries nothing
-        self.app: App = App(
-            client_id=client_id,
-            tenant_id=tenant_id,
-            token=token,
-            service_url=service_url,
-            cloud=cloud,
-            http_server_adapter=_Routes(),
-            client=client,
-            dangerously_allow_unauthenticated_requests=False,
-        )
-        self.call(self.app.initialize())
+            async def signed_in(scope: str | list[str], tenant: str | None) -> str:
+                # The SDK asks on its loop before every call: a sign-in that waits on Microsoft
+                # must not hold up every other request meanwhile.
+                return await asyncio.to_thread(token, scope, tenant)
+
+            self.app: App = App(
+                client_id=client_id,
+                tenant_id=tenant_id,
+                token=signed_in,
+                service_url=service_url,
+                cloud=cloud,
+                http_server_adapter=_Routes(),
+                client=client,
+                dangerously_allow_unauthenticated_requests=False,
+            )
+            self.call(self.app.initialize())
 
     def call(self, work: Coroutine[Any, Any, Any], timeout: float = CALL_TIMEOUT) -> Any:
-        return asyncio.run_coroutine_threadsafe(work, self.loop).result(timeout)
+        """Run `work` on the SDK's loop; past `timeout` it is cancelled (TimeoutError), never left running."""
+        if self._stopped.is_set():
+            work.close()
+            raise Stopped("Teams is stopped")
+        future = asyncio.run_coroutine_threadsafe(work, self.loop)
+        try:
+            return future.result(timeout)
+        except concurrent.futures.TimeoutError:
+            future.cancel()
+            raise TimeoutError(f"Teams did not answer within {timeout:.0f} s") from None
 
-    def handle(self, body: dict, headers: dict[str, str]) -> tuple[int, dict | None]:
-        """One request from Teams: its status and JSON body (an invoke's answer), after the SDK's checks."""
+    def handle(self, body: object, headers: dict[str, str]) -> tuple[int, dict | None]:
+        """One request from Teams: its status and JSON body (an invoke's answer), after the SDK's checks.
+
+        What cannot be Teams' is answered before the SDK sees it: a body that is not an activity
+        (400), and a token from any issuer but Bot Framework's (401), since the SDK would first
+        fetch signing keys for whatever directory such a token names.
+        """
+        if not isinstance(body, dict):
+            return 400, {"error": "An activity is a JSON object."}
         lowered = {name.lower(): value for name, value in headers.items()}
-        answer = self.call(self.app.server.handle_request({"body": body, "headers": lowered}))
+        if _issuer(lowered.get("authorization", "")) != BOT_FRAMEWORK_ISSUER:
+            return 401, {"error": "Unauthorized"}
+        try:
+            answer = self.call(self.app.server.handle_request({"body": body, "headers": lowered}), self.answer_within)
+        except TimeoutError:
+            return 503, {"error": "Listening Post is busy; try again."}
         return answer["status"], answer.get("body")
 
     def stop(self) -> None:
-        self.loop.call_soon_threadsafe(self.loop.stop)
+        """Stop the loop: calls waiting on it end (Stopped), and later ones fail at once."""
+        self._stopped.set()
+
+        async def cancel_all() -> None:
+            for task in asyncio.all_tasks():
+                if task is not asyncio.current_task():
+                    task.cancel()
+
+        if self._thread.is_alive():
+            asyncio.run_coroutine_threadsafe(cancel_all(), self.loop).result(5)
+            self.loop.call_soon_threadsafe(self.loop.stop)
+            self._thread.join(5)
+        if not self.loop.is_running():
+            self.loop.close()
+
+
+def _issuer(authorization: str) -> str:
+    """The issuer a bearer token claims (unverified: only to refuse what Bot Framework never sends)."""
+    import jwt
+
+    token = authorization[7:] if authorization.lower().startswith("bearer ") else ""
+    try:
+        return str(jwt.decode(token, options={"verify_signature": False}).get("iss", ""))
+    except jwt.PyJWTError:
+        return ""

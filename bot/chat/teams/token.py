@@ -8,6 +8,7 @@ The SDK asks for a token before every call; it gets this cached one (`App(token=
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 
@@ -61,24 +62,30 @@ class BotToken:
 
     def _fetch(self, scope: str, tenant: str) -> tuple[str, float]:
         url = f"{self._url}/{tenant}/oauth2/v2.0/token"
+        answer, unreachable = None, ""
         try:
             answer = requests.post(url, data={**self._form, "scope": scope}, timeout=TIMEOUT)
         except requests.RequestException as exc:
+            unreachable = type(exc).__name__
+        # Raised out here, not in the except: an exception raised there keeps the request (and its
+        # form, with the secret) as its __context__ for anything that walks the chain.
+        if answer is None:
+            raise SignInError(f"Could not reach Microsoft's sign-in ({unreachable}); it is tried again next time.")
+        if answer.status_code == 429 or answer.status_code >= 500:
             raise SignInError(
-                f"Could not reach Microsoft's sign-in ({type(exc).__name__}); Teams is retried on the next try."
-            ) from None
+                f"Microsoft's sign-in is unavailable for now (HTTP {answer.status_code}); it is tried again next time."
+            )
         try:
             body = answer.json()
         except ValueError:
-            body = {}
+            body = None
         if not isinstance(body, dict):
-            body = {}
-        if answer.ok and isinstance(body.get("access_token"), str):
-            try:
-                lifetime = float(body.get("expires_in", 3600))
-            except (TypeError, ValueError):
-                lifetime = 3600.0  # the lifetime Entra gives bot tokens
-            return body["access_token"], lifetime
+            raise SignInError(
+                "Microsoft's sign-in answered with something other than a token; it is tried again next time."
+            )
+        token = body.get("access_token")
+        if answer.ok and isinstance(token, str) and token.count(".") == 2:
+            return token, _lifetime(body.get("expires_in"))
         codes = body.get("error_codes")
         for code in codes if isinstance(codes, list) else []:
             if code in _EXPLAINED:
@@ -87,3 +94,12 @@ class BotToken:
             f"Microsoft refused the bot's sign-in ({answer.status_code} {body.get('error') or 'no reason given'}). "
             "Check TEAMS_CLIENT_ID, TEAMS_CLIENT_SECRET and TEAMS_TENANT_ID against the bot's app registration."
         )
+
+
+def _lifetime(expires_in: object) -> float:
+    """Seconds the token lasts, as Entra says (an hour when it says nothing usable), at most a day."""
+    try:
+        seconds = float(expires_in)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return 3600.0
+    return min(max(seconds, 0.0), 86_400.0) if math.isfinite(seconds) else 3600.0
