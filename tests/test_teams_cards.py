@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from tests.strategies import NOW, handlings, mentions, triages
 
 pytest.importorskip("microsoft_teams.cards", reason="Teams' SDK is the `teams` extra (requirements-teams.txt)")
+pytestmark = pytest.mark.xdist_group("teams")  # one worker imports Teams' SDK
 
 from microsoft_teams.cards import AdaptiveCard  # noqa: E402
 

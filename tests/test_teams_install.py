@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+from importlib.util import find_spec
+
 import pytest
 
-pytest.importorskip("microsoft_teams.apps", reason="Teams' SDK is the `teams` extra (requirements-teams.txt)")
+# Only the worker that runs these imports Teams' SDK (2 s): they share one (`--dist loadgroup`).
+pytestmark = [
+    pytest.mark.skipif(
+        find_spec("microsoft_teams") is None, reason="Teams' SDK is the `teams` extra (requirements-teams.txt)"
+    ),
+    pytest.mark.xdist_group("teams"),
+]
 
 from bot.chat.teams.install import listen_for_installs  # noqa: E402
 from storage import open_db, places  # noqa: E402

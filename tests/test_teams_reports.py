@@ -7,6 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 pytest.importorskip("microsoft_teams.cards", reason="Teams' SDK is the `teams` extra (requirements-teams.txt)")
+pytestmark = pytest.mark.xdist_group("teams")  # one worker imports Teams' SDK
 
 from microsoft_teams.cards import AdaptiveCard  # noqa: E402
 

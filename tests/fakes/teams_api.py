@@ -186,3 +186,10 @@ def _activity_problem(activity: object) -> str | None:
     if not activity.get("text") and not activity.get("attachments"):
         return "Activity has no text and no attachments"
     return None
+
+
+def message_input(**fields):
+    """A message for the bot to send, as the SDK builds it (imported when used: only Teams' tests load the SDK)."""
+    from microsoft_teams.api import MessageActivityInput
+
+    return MessageActivityInput(**fields)
