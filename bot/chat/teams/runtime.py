@@ -145,7 +145,7 @@ class TeamsRuntime:
         return answer["status"], answer.get("body")
 
     def stop(self) -> None:
-        """Stop the loop: calls waiting on it end (Stopped), and later ones fail at once."""
+        """Stop the loop: work still running on it is cancelled, and a later call fails at once (Stopped)."""
         self._stopped.set()
 
         async def cancel_all() -> None:
