@@ -12,7 +12,7 @@ from bot.models import Actor, ChatRef, Mention, Triage
 from handlers import actions
 from storage import mentions as store
 from storage import open_db, responses
-from storage.db import migrations
+from storage.migrations import migrations
 
 TRIAGE = Triage(sentiment=0.1, label="neutral", intent="question", urgency="normal", suggestions=("Hi!",))  # type: ignore[arg-type]
 
