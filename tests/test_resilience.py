@@ -307,7 +307,7 @@ def test_http_mode_answers_odd_unsigned_requests_with_401_and_a_trickled_body_wi
     )
     assert odd_stamp.startswith("HTTP/1.0 401") and not_text.startswith("HTTP/1.0 401")
 
-    monkeypatch.setattr("bot.chat.slack.http.READ_DEADLINE", 0.5)  # 10 s in service
+    monkeypatch.setattr("bot.webserver.READ_DEADLINE", 0.5)  # 10 s in service
     with socket.create_connection(("127.0.0.1", port), timeout=10) as conn:
         conn.sendall(b"POST /slack/events HTTP/1.1\r\nHost: x\r\nContent-Length: 40\r\n\r\n")
         started = time.monotonic()

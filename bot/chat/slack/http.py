@@ -4,81 +4,22 @@ from __future__ import annotations
 
 import io
 import logging
-import socket
-import sys
 import threading
 import time
-from socketserver import ThreadingMixIn
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk.signature import SignatureVerifier
+
+from bot.webserver import Refused, read_body, serve_on
+from bot.webserver import answer as _answer
 
 log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
 # Slack's largest requests (a form submitted with long text and its state) are tens of kilobytes.
 MAX_BODY = 256 * 1024
-READ_DEADLINE = 10.0  # seconds to receive a whole request, however slowly its bytes trickle in
-SOCKET_TIMEOUT = 10  # seconds of silence before a connection is dropped
-CONNECTION_DEADLINE = 30.0  # seconds a connection may last, whatever it sends
 SIGNATURE_WINDOW = 5 * 60  # Slack's own: a request older than this is refused as stale
-
-
-MAX_CONNECTIONS = 64  # at once; Slack itself needs a handful
-
-
-class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
-    daemon_threads = True
-
-    def __init__(self, *args, **kwargs):
-        self._slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
-        super().__init__(*args, **kwargs)
-
-    def process_request(self, request, client_address):
-        if not self._slots.acquire(blocking=False):  # a flood of connections: the newest are dropped
-            self.shutdown_request(request)
-            return
-        super().process_request(request, client_address)
-
-    def process_request_thread(self, request, client_address):
-        try:
-            super().process_request_thread(request, client_address)
-        finally:
-            self._slots.release()
-
-    def handle_error(self, request, client_address) -> None:
-        # A client that went quiet or hung up: one plain line, not socketserver's traceback on stderr.
-        log.debug("A connection to the Slack endpoint ended early (%s).", type(sys.exc_info()[1]).__name__)
-
-
-class _QuietRequests(WSGIRequestHandler):
-    timeout = SOCKET_TIMEOUT
-
-    def setup(self) -> None:
-        super().setup()
-        # A whole request, headers included, within CONNECTION_DEADLINE: a per-read timeout alone lets
-        # a client sending one byte every few seconds hold the connection for ever.
-        self._deadline = threading.Timer(CONNECTION_DEADLINE, self._cut)
-        self._deadline.daemon = True
-        self._deadline.start()
-
-    def _cut(self) -> None:
-        try:
-            self.connection.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
-
-    def finish(self) -> None:
-        self._deadline.cancel()
-        try:
-            super().finish()
-        except OSError:
-            pass
-
-    def log_message(self, *args) -> None:  # one line per request is noise for a shop owner
-        pass
 
 
 class SlackGate:
@@ -100,14 +41,9 @@ class SlackGate:
         if environ.get("PATH_INFO") != EVENTS_PATH or environ.get("REQUEST_METHOD") != "POST":
             return _answer(start_response, "404 Not Found", "Not Found")
         try:
-            length = int(environ.get("CONTENT_LENGTH") or "")
-        except ValueError:
-            return _answer(start_response, "411 Length Required", "A Content-Length is required.")
-        if length < 0 or length > self.max_body:
-            return _answer(start_response, "413 Payload Too Large", "Too large for a Slack request.")
-        body = _read(environ["wsgi.input"], length)
-        if body is None:
-            return _answer(start_response, "408 Request Timeout", "The request arrived too slowly.")
+            body = read_body(environ, self.max_body)
+        except Refused as refused:
+            return refused.answer(start_response)
         timestamp = environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP", "")
         signature = environ.get("HTTP_X_SLACK_SIGNATURE", "")
         if not (timestamp and signature and self._signed(body, timestamp, signature)):
@@ -141,37 +77,11 @@ class SlackGate:
         return False
 
 
-def _read(stream, length: int) -> bytes | None:
-    """The body, or None when it does not arrive within READ_DEADLINE (a per-read timeout alone never fires on a trickle)."""
-    ends_at = time.monotonic() + READ_DEADLINE
-    chunks, remaining = [], length
-    while remaining > 0:
-        if time.monotonic() > ends_at:
-            return None
-        try:
-            # read1 returns what has arrived (one socket read); read(n) would wait for all n bytes.
-            chunk = (stream.read1 if hasattr(stream, "read1") else stream.read)(min(remaining, 65536))
-        except OSError:  # the socket's own timeout, or the connection's deadline
-            return None
-        if not chunk:
-            break
-        chunks.append(chunk)
-        remaining -= len(chunk)
-    return b"".join(chunks)
-
-
-def _answer(start_response, status: str, text: str):
-    body = text.encode()
-    start_response(status, [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(body)))])
-    return [body]
-
-
-def http_server(app: App, port: int, signing_secret: str, host: str = "0.0.0.0") -> WSGIServer:
+def http_server(app: App, port: int, signing_secret: str, host: str = "0.0.0.0"):
     """Serve Slack's requests at /slack/events through Bolt's WSGI adapter, behind the gate.
 
-    Bolt's own `app.start()` is a single-threaded development server; this standard-library
-    one gives each request its own thread, so a slow request never holds up another's ack.
-    Call `serve_forever()` on the result.
+    Bolt's own `app.start()` is a single-threaded development server; this one gives each request
+    its own thread, so a slow request never holds up another's ack. Call `serve_forever()` on the
+    result; a port that cannot be used is a ConfigError.
     """
-    gate = SlackGate(SlackRequestHandler(app, path=EVENTS_PATH), signing_secret)
-    return make_server(host, port, gate, server_class=_ThreadingWSGIServer, handler_class=_QuietRequests)
+    return serve_on(SlackGate(SlackRequestHandler(app, path=EVENTS_PATH), signing_secret), port, "PORT", host)

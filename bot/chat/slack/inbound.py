@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import errno
 import threading
 
 from slack_bolt import App
@@ -53,17 +52,7 @@ class HttpMode:
     def __init__(self, app: App, port: int, signing_secret: str):
         from bot.chat.slack.http import http_server
 
-        try:
-            self.server = http_server(app, port, signing_secret)
-        except OSError as exc:
-            if exc.errno == errno.EADDRINUSE:
-                raise ConfigError(
-                    f"Port {port} is already in use (another program, or Listening Post running twice). "
-                    "Stop the other one, or set PORT to a free port."
-                ) from None
-            raise ConfigError(
-                f"Could not listen on port {port} ({exc.strerror}). Set PORT to a free port above 1024."
-            ) from None
+        self.server = http_server(app, port, signing_secret)  # a port that cannot be used: ConfigError
         self.description = f"Listening for Slack on port {port} at /slack/events."
 
     def serve(self) -> None:
