@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from handlers.stats import Reports
 
 # The registry list: each is a package under bot/chat/ whose __init__ declares PLATFORM.
-KEYS = ("slack",)
+KEYS = ("slack", "teams")
 
 
 @dataclass(frozen=True)
@@ -53,7 +53,7 @@ class ChatPlatform:
     name: str  # "Slack"
     read: Callable[[Reader], Any]  # its settings, checked (problems noted on the reader); None when none is set
     missing: Callable[[Any, bool], list[str]]  # what the service needs that is not set (bool: also to serve)
-    sink: Callable[[Any], ChatSink]  # where cards go
+    sink: Callable[[Any, Callable[[], Any]], ChatSink]  # where cards go (given how to open the database)
     open: Callable[[Any, Settings, ChatSink, Backend], Inbound]  # its way in; a ConfigError says what to fix
     check: Callable[[Any, Settings], Iterator[Check]]  # doctor's checks (cfg is None when nothing is set)
     member_id: re.Pattern[str]  # a person's ID there, as REPLY_APPROVERS lists them

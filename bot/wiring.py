@@ -67,7 +67,7 @@ def desk(settings: Settings, found: list[Source]) -> Desk:
 def chat_sink(settings: Settings) -> ChatSink:
     """Where cards go: the first chat platform that is set up (`run` and `poll` refuse to start without one)."""
     platform = next(p for p in platforms.platforms() if p.key in settings.chats)
-    return platform.sink(settings.chats[platform.key])
+    return platform.sink(settings.chats[platform.key], database(settings).open)
 
 
 def backend(settings: Settings, found: list[Source], status_lines) -> Backend:

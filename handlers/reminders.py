@@ -14,7 +14,7 @@ import sqlite_utils
 
 from bot.hours import BusinessHours
 from bot.models import ChatSink, Status
-from bot.report import Report, report
+from bot.report import Code, Line, Report, line, report
 from bot.sources import registry
 from bot.text import one_line
 from bot.wording import duration
@@ -59,7 +59,7 @@ def unclaimed_text(due: list[tuple[Waiting, float]], target_minutes: int, hours:
     opening = "" if hours.always_open else " of opening hours"
     count = f"{len(due)} mentions have" if len(due) > 1 else "A mention has"
     title = f"⏰ {count} waited past the reply target ({duration(target_minutes * 60)}) with nobody on them:"
-    lines = []
+    lines: list[Line | str] = []
     for waiting, waited in due[:LISTED]:
         who = one_line(waiting.author_name or waiting.author_handle or "Someone")[:60]
         said = one_line(waiting.text)
@@ -67,7 +67,7 @@ def unclaimed_text(due: list[tuple[Waiting, float]], target_minutes: int, hours:
         lines.append(f"• {who} on {registry.name(waiting.source)}, {duration(waited)}{opening}: “{said}”")
     if len(due) > LISTED:
         lines.append(f"…and {len(due) - LISTED} more.")
-    lines.append("Claim them from their cards, or type /listen queue to see everything waiting.")
+    lines.append(line("Claim them from their cards, or type ", Code("/listen queue"), " to see everything waiting."))
     return report(title, lines)
 
 

@@ -300,3 +300,10 @@ def m012_chat_places(db: sqlite_utils.Database) -> None:
         pk=("platform", "channel"),
         not_null={"address", "learned_at"},
     )
+
+
+@migrations()
+def m013_chat_place_groups(db: sqlite_utils.Database) -> None:
+    # Teams: the team's Microsoft 365 group id, by which Microsoft Graph reads the channel (to find a
+    # card whose posting Teams never confirmed).
+    db.table("chat_places").add_column("group_id", str)

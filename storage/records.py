@@ -127,3 +127,4 @@ class ChatPlace:
     team: str
     name: str
     learned_at: datetime
+    group_id: str = ""  # Teams: the team's Microsoft 365 group, by which Graph reads the channel

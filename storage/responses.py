@@ -155,3 +155,17 @@ def fastest_reply(db: sqlite_utils.Database, since: datetime, until: datetime) -
         return None
     source, handle, text, replier, secs = row
     return FastestReply(source, handle or "", text, replier or "", secs)
+
+
+def actor_names(db: sqlite_utils.Database, actor_ids: tuple[str, ...]) -> dict[str, str]:
+    """The latest name each person acted under, by their ID (for calling on them by name)."""
+    names: dict[str, str] = {}
+    for actor_id in actor_ids:
+        row = db.execute(
+            "select actor_name from events where actor_id = ? and coalesce(actor_name, '') != '' "
+            "order by rowid desc limit 1",
+            [actor_id],
+        ).fetchone()
+        if row:
+            names[actor_id] = row[0]
+    return names

@@ -32,7 +32,7 @@ PIGEONCHAT = platforms.ChatPlatform(
     name="Pigeon Chat",
     read=_read,
     missing=lambda cfg, serving: [] if cfg else ["PIGEONCHAT_ROOM is not set."],
-    sink=lambda cfg: None,  # type: ignore[arg-type,return-value]
+    sink=lambda cfg, open_db: None,  # type: ignore[arg-type,return-value]
     open=lambda cfg, settings, sink, backend: None,  # type: ignore[arg-type,return-value]
     check=_check,
     member_id=re.compile(r"^bird-\d+$"),
@@ -53,7 +53,7 @@ def test_approvers_may_be_people_on_any_platform(pigeonchat, env):
     with pytest.raises(ConfigError) as caught:
         config.load({**env, "REPLY_APPROVERS": "maria"})
     [problem] = caught.value.problems
-    assert "Slack member IDs like U0123ABCD or Pigeon Chat birds like bird-7" in problem
+    assert "Slack member IDs like U0123ABCD or Teams people's object IDs (GUIDs) or Pigeon Chat birds like bird-7" in problem
     assert "Copy member ID" in problem and "on its leg" in problem
 
 

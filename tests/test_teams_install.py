@@ -37,7 +37,9 @@ def listen(teams, database) -> None:
     listen_for_installs(
         teams.app,
         on_own_connection(
-            lambda db, channel, address, team, name: places.learn_place(db, "teams", channel, address, team, name)
+            lambda db, channel, address, team, name, group: places.learn_place(
+                db, "teams", channel, address, team, name, group
+            )
         ),
         on_own_connection(lambda db, team: places.leave_team(db, "teams", team)),
     )
@@ -74,7 +76,13 @@ def test_the_channel_is_learned_when_the_bot_joins_a_team_and_left_when_it_is_re
     assert teams.handle(team_update(connector, "added"), signed)[0] == 200
     place = places.current_place(db, "teams")
     assert place is not None
-    assert (place.channel, place.address, place.team, place.name) == (TEAM, connector.service_url, TEAM, "Bramble Café")
+    assert (place.channel, place.address, place.team, place.name, place.group_id) == (
+        TEAM,
+        connector.service_url,
+        TEAM,
+        "Bramble Café",
+        "aad-team",
+    )
 
     assert teams.handle(team_update(connector, "removed"), signed)[0] == 200
     assert places.current_place(db, "teams") is None

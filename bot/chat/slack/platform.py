@@ -95,7 +95,7 @@ def missing(cfg: SlackSettings | None, serving: bool) -> list[str]:
     return problems
 
 
-def sink(cfg: SlackSettings) -> SlackSink:
+def sink(cfg: SlackSettings, open_db=None) -> SlackSink:
     from bot.chat.slack.client import make_client
     from bot.chat.slack.sink import SlackSink
 

@@ -41,10 +41,11 @@ TEXT_LIMIT = 4000  # the customer's words on a full card; a longer post is cut (
 MINIMAL_TEXT = 500  # the words on the minimal card
 ID_LIMIT = 1000  # bytes: a mention id longer than this (no network's is) gets no buttons, so a card always fits
 ELLIPSIS = "…"
+CARD_TYPE = "application/vnd.microsoft.card.adaptive"
 Style = Literal["default", "positive", "destructive"]
 
 # What a button asks for: Teams sends it back in the invoke (`data.action`), with the mention's id.
-CLAIM, DISMISS, REOPEN, APPROVE, REJECT = "claim", "dismiss", "reopen", "approve", "reject"
+CLAIM, TAKEOVER, DISMISS, REOPEN, APPROVE, REJECT = "claim", "takeover", "dismiss", "reopen", "approve", "reject"
 REPLY_DIALOG, EDIT_DIALOG = "reply", "edit"  # the dialogs (task modules) Reply… and Edit… open
 
 
@@ -79,7 +80,7 @@ def minimal(mention: Mention, handling: Handling | None = None) -> dict[str, Any
         who = cut(one_line(wording.author(mention)), words // 5) or "Someone"
         body = [
             text_line(TextRun(text=who, weight="Bolder"), TextRun(text=f" on {wording.network_name(mention.source)}")),
-            _quote(cut(one_line(mention.text), words)),
+            quote(cut(one_line(mention.text), words)),
         ]
         line = cut(one_line(wording.status_line(mention, handling)), words)
         if line:
@@ -96,7 +97,7 @@ def _full(mention: Mention, triage: Triage, handling: Handling | None) -> Adapti
     status = handling.status if handling else "new"
     body: list[CardElement] = [
         _header(mention),
-        _quote(cut(mention.text, TEXT_LIMIT)),
+        quote(cut(mention.text, TEXT_LIMIT)),
         text_line(TextRun(text=wording.verdict(triage), is_subtle=True)),
     ]
     where = wording.where_to_answer(mention, cut(one_line(wording.feed_title(mention)), 200))
@@ -111,7 +112,7 @@ def _full(mention: Mention, triage: Triage, handling: Handling | None) -> Adapti
     if line:
         body.append(text_line(TextRun(text=one_line(line), weight="Bolder")))
     if handling and handling.status in ("replied", "pending") and handling.note:
-        body.append(_quote(cut(handling.note, TEXT_LIMIT)))
+        body.append(quote(cut(handling.note, TEXT_LIMIT)))
     return adaptive_card(body, _actions(mention, status) + _reply_link(handling))
 
 
@@ -142,7 +143,7 @@ def _actions(mention: Mention, status: str, links: bool = True) -> list[Action]:
         "claimed": [
             _dialog("Reply…", REPLY_DIALOG, mid, "positive"),
             _dismiss(mid),
-            _execute("Take over", CLAIM, mid),
+            _execute("Take over", TAKEOVER, mid),
             _execute("Reopen", REOPEN, mid),
         ],
         "pending": [
@@ -191,7 +192,7 @@ def text_line(*runs: TextRun) -> RichTextBlock:
     return RichTextBlock(inlines=inlines)
 
 
-def _quote(text: str) -> Container:
+def quote(text: str) -> Container:
     return Container(style="emphasis", items=[text_line(TextRun(text=text or " "))])
 
 

@@ -6,13 +6,14 @@ the team's channel (its conversation id) and the address to post there (the serv
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from microsoft_teams.apps import App
 
-Learned = Callable[[str, str, str, str], None]  # (channel, address, team id, team name)
+Learned = Callable[[str, str, str, str, str], None]  # (channel, address, team id, team name, group id)
 Removed = Callable[[str], None]  # (team id)
 
 
@@ -28,7 +29,15 @@ def listen_for_installs(app: App, learned: Learned, removed: Removed) -> None:
         if team is None or not team.id or activity.conversation.conversation_type != "channel":
             return  # a personal or group chat: no team channel to learn
         bot = activity.recipient.id
+        # On a thread: storage waits on SQLite's lock, and a welcome sent from here waits on this loop.
         if any(member.id == bot for member in activity.members_added or []) and activity.service_url:
-            learned(activity.conversation.id, activity.service_url, team.id, team.name or "")
+            await asyncio.to_thread(
+                learned,
+                activity.conversation.id,
+                activity.service_url,
+                team.id,
+                team.name or "",
+                team.aad_group_id or "",
+            )
         elif any(member.id == bot for member in activity.members_removed or []):
-            removed(team.id)
+            await asyncio.to_thread(removed, team.id)

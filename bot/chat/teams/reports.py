@@ -7,10 +7,12 @@ Lines are kept whole while the card fits Teams' message size; a cut is marked wi
 
 from __future__ import annotations
 
+import base64
+import io
 from collections.abc import Callable
 from typing import Any
 
-from microsoft_teams.cards import CardElement, OpenUrlAction, TextRun
+from microsoft_teams.cards import CardElement, Image, OpenUrlAction, TextRun
 
 from bot.chat.teams.cards import CARD_LIMIT, ELLIPSIS, adaptive_card, as_json, cut, is_web, size, text_line
 from bot.report import Bold, CardLink, Code, Line, Link, Piece, Report, plain
@@ -18,6 +20,8 @@ from bot.text import clean
 
 CardLinks = Callable[[str, str], str]  # (channel, message id) -> the card's address; '' when it cannot be made
 LINE_LIMIT = 2000  # characters of one line's words; a longer line is cut
+CHART_WIDTHS = (800, 700, 600, 480)  # pixels: the widest that fits is sent
+BOT_NAME = "Listening Post"  # the app's name in its package: what a person types after @ in Teams
 
 
 def report_card(report: Report, card_link: CardLinks | None = None) -> dict[str, Any]:
@@ -33,6 +37,30 @@ def report_card(report: Report, card_link: CardLinks | None = None) -> dict[str,
             break
         body.append(block)
     return as_json(adaptive_card(body, []))
+
+
+def chart_card(png: bytes, title: str) -> dict[str, Any]:
+    """A chart as an image in a card, made small enough for Teams' message size (a data: address holds it)."""
+    for width in CHART_WIDTHS:
+        image = Image(
+            url=f"data:image/png;base64,{base64.b64encode(_shrunk(png, width)).decode()}", alt_text=cut(title, 200)
+        )
+        content = as_json(adaptive_card([text_line(TextRun(text=cut(title, 200), weight="Bolder")), image], []))
+        if size(content) <= CARD_LIMIT:
+            return content
+    return report_card(Report((title,), (("The chart is too detailed to send in Teams; try a shorter period.",),)))
+
+
+def _shrunk(png: bytes, width: int) -> bytes:
+    """The picture `width` pixels wide in a 32-colour palette: a bar chart loses nothing a person sees."""
+    from PIL import Image as Picture  # matplotlib's own dependency
+
+    with Picture.open(io.BytesIO(png)) as picture:
+        height = max(1, round(picture.height * width / picture.width))
+        small = picture.convert("RGB").resize((width, height), Picture.Resampling.LANCZOS)
+        out = io.BytesIO()
+        small.convert("P", palette=Picture.Palette.ADAPTIVE, colors=32).save(out, "PNG", optimize=True)
+    return out.getvalue()
 
 
 def _runs(line: Line, card_link: CardLinks | None, title: bool = False) -> list[TextRun]:
@@ -56,7 +84,7 @@ def _piece(piece: Piece, card_link: CardLinks | None) -> list[TextRun]:
     if isinstance(piece, Bold):
         return [TextRun(text=piece.text, weight="Bolder")]
     if isinstance(piece, Code):
-        return [TextRun(text=piece.text, font_type="Monospace")]
+        return [TextRun(text=typed(piece.text), font_type="Monospace")]
     if isinstance(piece, Link):
         url = clean(piece.url)
         return [TextRun(text=piece.text, select_action=OpenUrlAction(url=url) if is_web(url) else None)]
@@ -65,3 +93,8 @@ def _piece(piece: Piece, card_link: CardLinks | None) -> list[TextRun]:
         if is_web(url):
             return [TextRun(text=piece.before), TextRun(text=piece.text, select_action=OpenUrlAction(url=url))]
     return []  # a card on another platform: Teams cannot link to it
+
+
+def typed(command: str) -> str:
+    """A command as it is typed in Teams: `/listen stats` is `@Listening Post stats`, in the channel or a chat."""
+    return f"@{BOT_NAME}{command[7:]}" if command == "/listen" or command.startswith("/listen ") else command
