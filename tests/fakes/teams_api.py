@@ -10,6 +10,7 @@ import base64
 import functools
 import json
 import time
+from datetime import UTC, datetime
 
 from tests.fakes.server import FakeServer, Reply, Request
 
@@ -17,6 +18,9 @@ CLIENT_ID = "00000000-0000-0000-0000-00000000b07a"
 CLIENT_SECRET = "test~teams~secret~value"
 TENANT_ID = "11111111-2222-3333-4444-555555555555"
 BOT_SCOPE = "https://api.botframework.com/.default"
+GRAPH_SCOPE = "https://graph.microsoft.com/.default"
+# The scopes the bot may ask a token for, and the audience (`aud`) of each one's token.
+AUDIENCES = {BOT_SCOPE: "https://api.botframework.com", GRAPH_SCOPE: "https://graph.microsoft.com"}
 
 
 def _b64(data: dict) -> str:
@@ -62,11 +66,11 @@ class FakeEntra(FakeServer):
             )
         if form.get("client_secret") != CLIENT_SECRET:
             return entra_error(401, "invalid_client", 7000215, "Invalid client secret provided.")
-        if form.get("scope") != BOT_SCOPE:
+        if form.get("scope") not in AUDIENCES:
             return entra_error(400, "invalid_scope", 1002012, "The provided value for scope is not valid.")
         self.issued += 1
         now = int(time.time())
-        claims = {"aud": "https://api.botframework.com", "appid": CLIENT_ID, "iat": now, "exp": now + self.expires_in}
+        claims = {"aud": AUDIENCES[form["scope"]], "appid": CLIENT_ID, "iat": now, "exp": now + self.expires_in}
         token = f"{_b64({'alg': 'RS256', 'typ': 'JWT'})}.{_b64(claims)}.c2lnbmF0dXJl"
         return Reply(200, {"token_type": "Bearer", "expires_in": self.expires_in, "access_token": token})
 
@@ -116,10 +120,23 @@ class FakeConnector(FakeServer):
             at = next((i for i, a in enumerate(self.activities) if a["id"] == parts[4]), None)
             if at is None:
                 return Reply(404, {"error": {"code": "ActivityNotFoundInConversation", "message": "Unknown activity"}})
-            self.activities[at] = {**activity, "id": parts[4], "conversation_id": parts[2], "updated": True}
+            self.activities[at] = {
+                **activity,
+                "id": parts[4],
+                "conversation_id": parts[2],
+                "updated": True,
+                "posted_at": self.activities[at]["posted_at"],
+            }
             return Reply(200, {"id": parts[4]})
         self._next += 1
-        self.activities.append({**activity, "id": str(self._next), "conversation_id": parts[2]})
+        self.activities.append(
+            {
+                **activity,
+                "id": str(self._next),
+                "conversation_id": parts[2],
+                "posted_at": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            }
+        )
         return Reply(201, {"id": str(self._next)})
 
     def sign(self, key=None, **claims) -> str:
