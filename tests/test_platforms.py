@@ -53,7 +53,10 @@ def test_approvers_may_be_people_on_any_platform(pigeonchat, env):
     with pytest.raises(ConfigError) as caught:
         config.load({**env, "REPLY_APPROVERS": "maria"})
     [problem] = caught.value.problems
-    assert "Slack member IDs like U0123ABCD or Teams people's object IDs (GUIDs) or Pigeon Chat birds like bird-7" in problem
+    assert (
+        "Slack member IDs like U0123ABCD or Teams people's object IDs (GUIDs) or Pigeon Chat birds like bird-7"
+        in problem
+    )
     assert "Copy member ID" in problem and "on its leg" in problem
 
 
@@ -65,6 +68,7 @@ def test_only_the_platforms_set_up_are_asked_for_and_checked(pigeonchat, env):
     assert config.missing_for_service(only_pigeons, serving=True) == []
     assert [line for p in platforms.platforms() for line in doctor._chat(p, only_pigeons)] == [
         (NOTE, "Slack is not set up; cards go to Pigeon Chat."),
+        (NOTE, "Microsoft Teams is not set up; cards go to Pigeon Chat."),
         (OK, "Pigeon Chat room loft is ready."),
     ]
     # With no platform set up, each says what it needs.
