@@ -217,6 +217,32 @@ def connector():
 
 
 @pytest.fixture
+def teams_for(env, connector):
+    """Listening Post with Teams only, served as `python -m bot run` serves it; Graph reads what the connector holds."""
+    pytest.importorskip("microsoft_teams.apps", reason="Teams' SDK is the `teams` extra (requirements-teams.txt)")
+    from bot import config
+    from tests.fakes.teams_api import FakeEntra
+    from tests.fakes.teams_graph import FakeGraph
+    from tests.teams_workspace import TeamsWorkspace, teams_env
+
+    entra, graph = FakeEntra().start(), FakeGraph(connector).start()
+    started = []
+
+    def start(**extra: str) -> TeamsWorkspace:
+        settings = config.load({**teams_env(env, entra.url, connector, graph.graph_url), **extra})
+        workspace = TeamsWorkspace(settings, connector)
+        workspace.graph = graph  # type: ignore[attr-defined]
+        started.append(workspace)
+        return workspace
+
+    yield start
+    for workspace in started:
+        workspace.stop()
+    graph.stop()
+    entra.stop()
+
+
+@pytest.fixture
 def teams(connector):
     """The Teams SDK's App on its own loop, signing in at a fake Entra and posting to the fake connector."""
     pytest.importorskip("microsoft_teams.apps", reason="Teams' SDK is the `teams` extra (requirements-teams.txt)")

@@ -99,6 +99,7 @@ class FakeConnector(FakeServer):
         self.service_url = f"{self.url}/"
         self.keys_url = f"{self.url}/v1/.well-known/openidconfiguration"  # the SDK reads .../keys
         self.activities: list[dict] = []  # what Teams accepted, in order
+        self.lose_answers = 0  # new messages Teams posts but answers with a 500 (the bot cannot know they went out)
         self._next = 1_700_000_000_000
 
     def answer(self, request: Request) -> Reply:
@@ -137,6 +138,9 @@ class FakeConnector(FakeServer):
                 "posted_at": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
             }
         )
+        if self.lose_answers:
+            self.lose_answers -= 1
+            return Reply(500, {"error": {"code": "ServiceError", "message": "Unknown error"}})
         return Reply(201, {"id": str(self._next)})
 
     def sign(self, key=None, **claims) -> str:

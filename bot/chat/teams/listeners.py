@@ -171,7 +171,7 @@ class Listeners:
 
     def command(self, activity: Any) -> dict[str, Any] | None:
         """The answer card to a message typed to the bot; None for a channel message not addressed to it."""
-        if activity.conversation.conversation_type == "channel" and not activity.is_recipient_mentioned:
+        if activity.conversation.conversation_type == "channel" and not activity.is_recipient_mentioned():
             return None
         text = typed_text(activity)
         if text.lower() in WHOAMI:

@@ -1,0 +1,238 @@
+"""Listening Post in a Teams channel, end to end: the real SDK behind the bot's own web server, signed activities
+as Teams sends them, cards posted to a fake Bot Connector, replies to the fake X, the channel read through a fake Graph."""
+
+from __future__ import annotations
+
+import json
+from importlib.util import find_spec
+
+import pytest
+
+pytestmark = [
+    pytest.mark.skipif(
+        find_spec("microsoft_teams") is None, reason="Teams' SDK is the `teams` extra (requirements-teams.txt)"
+    ),
+    pytest.mark.xdist_group("teams"),
+]
+
+from tests.fakes import x_api  # noqa: E402
+from tests.fakes.teams_graph import CHANNEL  # noqa: E402
+from tests.helpers import wait_for  # noqa: E402
+from tests.teams_workspace import PEOPLE, dialog_card, words  # noqa: E402
+
+COMPLAINT = "@bramblecafe my latte was cold and nobody answered the phone"
+MARIA, SAM, OWNER = (PEOPLE[who][2] for who in ("maria", "sam", "owner"))
+
+
+def buttons(content: dict) -> list[str]:
+    return [a.get("data", {}).get("action") or a.get("data", {}).get("dialog_id") or a["title"] for a in content["actions"]]
+
+
+def carded(ws, fake_x, text: str = COMPLAINT) -> tuple[str, str]:
+    """A tweet polled into the channel: (mention id, card's message id)."""
+    tweet = fake_x.tweet(text, author_id="1001")
+    before = len(ws.cards())
+    report = ws.poll()
+    assert not report.failed, report.reason
+    assert len(ws.cards()) == before + 1
+    return f"x:{tweet['id']}", ws.cards()[-1]["id"]
+
+
+def test_cards_wait_for_a_channel_then_arrive_in_the_one_the_bot_was_added_to(teams_for, fake_x):
+    ws = teams_for()
+    fake_x.tweet(COMPLAINT, author_id="1001")
+
+    report = ws.poll()
+    assert report.failed and "add the app to a team" in report.reason
+    assert ws.cards() == []
+
+    assert ws.install() == 200
+    [welcome] = ws.cards()
+    assert "Listening Post is here" in words(welcome["attachments"][0]["content"])
+
+    assert not ws.poll().failed
+    [_, card] = ws.cards()
+    content = card["attachments"][0]["content"]
+    assert content["type"] == "AdaptiveCard" and content["version"] == "1.5"
+    assert "my latte was cold" in words(content) and "Maria López" in words(content)
+    assert buttons(content)[:3] == ["claim", "reply", "dismiss"]
+
+
+def test_claim_redraws_the_card_for_everyone_notes_it_and_logs_who(teams_for, fake_x):
+    ws = teams_for()
+    ws.install()
+    mention_id, card_id = carded(ws, fake_x)
+
+    status, answer = ws.press("maria", "claim", mention_id, card_id)
+
+    assert status == 200 and answer["type"] == "application/vnd.microsoft.card.adaptive"
+    assert "Claimed by Maria" in words(answer["value"])  # Maria's card, at once
+    redrawn = ws.card_of(card_id)  # everyone's card, updated in place
+    assert "Claimed by Maria" in words(redrawn) and "Take over" in words(redrawn)
+    assert any("Maria" in words(note["attachments"][0]["content"]) for note in ws.thread(card_id))
+    [event] = ws.events(mention_id)
+    assert (event["action"], event["actor_id"], event["actor_name"]) == ("claimed", MARIA, "Maria")
+
+    # Sam's click on the same button claims nothing: he is told who has it, and can take it over.
+    status, answer = ws.press("sam", "claim", mention_id, card_id)
+    assert answer["type"] == "application/vnd.microsoft.activity.message" and "Maria" in answer["value"]
+    assert len(ws.events(mention_id)) == 1
+    ws.press("sam", "takeover", mention_id, card_id)
+    assert "Claimed by Sam" in words(ws.card_of(card_id))
+
+
+def test_a_forged_or_unsigned_press_gets_401_and_changes_nothing(teams_for, fake_x):
+    ws = teams_for()
+    ws.install()
+    mention_id, card_id = carded(ws, fake_x)
+
+    assert ws.press("maria", "claim", mention_id, card_id, signed=False)[0] == 401
+    forged = ws.connector.sign(aud="someone-elses-bot")
+    assert ws.press("maria", "claim", mention_id, card_id, authorization=f"Bearer {forged}")[0] == 401
+
+    assert ws.events(mention_id) == []
+    assert "Claimed" not in words(ws.card_of(card_id))
+
+
+def test_reply_opens_a_dialog_posts_to_x_and_the_card_shows_who_replied(teams_for, fake_x):
+    ws = teams_for(**x_api.POSTING_KEYS)
+    ws.install()
+    mention_id, card_id = carded(ws, fake_x)
+
+    status, opened = ws.open_dialog("maria", "reply", mention_id)
+    assert status == 200
+    dialog = dialog_card(opened)
+    box = next(e for e in dialog["body"] if e.get("id") == "text")
+    assert box["value"] and "up to 280 characters on X" in box["label"]  # pre-filled with the first suggestion
+
+    _, too_long = ws.submit_dialog("maria", opened, "Send reply", text="咖" * 141)  # X counts these twice: 282
+    assert "Shorten it by 2" in words(dialog_card(too_long))
+    assert next(e for e in dialog_card(too_long)["body"] if e.get("id") == "text")["value"] == "咖" * 141  # kept
+    assert fake_x.created == []
+
+    _, sent = ws.submit_dialog("maria", opened, "Send reply", text="So sorry Maria! Please DM us and we'll make it right.")
+    assert sent["task"] == {"type": "message", "value": "Your reply is on X."}
+    assert fake_x.created == [
+        {"text": "So sorry Maria! Please DM us and we'll make it right.", "reply": {"in_reply_to_tweet_id": mention_id[2:]}}
+    ]
+    assert wait_for(lambda: "Replied by Maria" in words(ws.card_of(card_id)))
+    assert buttons(ws.card_of(card_id))[0] == "reopen"
+
+    _, again = ws.submit_dialog("maria", opened, "Send reply", text="So sorry Maria!")  # a double click
+    assert "already" in words(dialog_card(again)) and len(fake_x.created) == 1
+
+
+def test_a_suggestion_picked_in_the_dialog_fills_the_box(teams_for, fake_x):
+    ws = teams_for(**x_api.POSTING_KEYS)
+    ws.install()
+    mention_id, _ = carded(ws, fake_x)
+    _, opened = ws.open_dialog("maria", "reply", mention_id)
+    menu = next(e for e in dialog_card(opened)["body"] if e.get("id") == "start")
+    last = menu["choices"][-1]
+
+    _, picked = ws.submit_dialog("maria", opened, "Use the suggestion", start=last["value"], text="")
+
+    box = next(e for e in dialog_card(picked)["body"] if e.get("id") == "text")
+    assert box["value"].startswith(last["title"].rstrip("…")[:40])
+
+
+def test_an_unconfirmed_card_is_found_in_the_channel_and_never_posted_twice(teams_for, fake_x):
+    ws = teams_for()
+    ws.install()
+    fake_x.tweet(COMPLAINT, author_id="1001")
+    ws.connector.lose_answers = 1  # Teams posts the card but answers 500
+
+    first = ws.poll()
+    assert first.failed and "checked for it" in first.reason
+    assert len(ws.cards()) == 2  # the welcome and the card
+
+    assert not ws.poll().failed  # found through Graph: recorded, not sent again
+    assert len(ws.cards()) == 2
+    card_id = ws.cards()[-1]["id"]
+    mention_id = json.loads(json.dumps(ws.card_of(card_id)))["actions"][0]["data"]["mention_id"]
+    assert ws.press("maria", "claim", mention_id, card_id)[0] == 200
+    assert "Claimed by Maria" in words(ws.card_of(card_id))
+
+
+def test_commands_are_answered_in_the_channel_thread_and_in_a_personal_chat(teams_for, fake_x):
+    ws = teams_for()
+    ws.install()
+    carded(ws, fake_x)
+    thread = f"{CHANNEL};messageid=1699999999999"
+
+    assert ws.say("maria", "queue", thread)[0] == 200
+    [answer] = [a for a in ws.connector.activities if a["conversation_id"] == thread]
+    assert "my latte was cold" in words(answer["attachments"][0]["content"])
+
+    ws.say("maria", "whoami", "a:personal-chat-maria", mention_bot=False)
+    [mine] = [a for a in ws.connector.activities if a["conversation_id"] == "a:personal-chat-maria"]
+    assert MARIA in words(mine["attachments"][0]["content"])
+
+    ws.say("maria", "stast", "a:personal-chat-maria", mention_bot=False)
+    typo = words(ws.connector.activities[-1]["attachments"][0]["content"], sep="")
+    assert "I don't know @Listening Post stast" in typo and "@Listening Post stats" in typo
+
+    before = len(ws.connector.activities)
+    ws.say("sam", "lunch anyone?", thread, mention_bot=False)  # not to the bot
+    assert len(ws.connector.activities) == before
+
+
+def test_the_chart_arrives_as_a_picture_within_teams_message_size(teams_for, fake_x):
+    ws = teams_for()
+    ws.install()
+    carded(ws, fake_x)
+
+    assert ws.say("maria", "chart 30d", "a:personal-chat-maria", mention_bot=False)[0] == 200
+
+    content = ws.connector.activities[-1]["attachments"][0]["content"]
+    [image] = [e for e in content["body"] if e["type"] == "Image"]
+    assert image["url"].startswith("data:image/png;base64,")
+
+
+def test_with_approvers_a_staff_reply_waits_and_only_an_approver_sends_it(teams_for, fake_x):
+    ws = teams_for(**x_api.POSTING_KEYS, REPLY_APPROVERS=OWNER)
+    ws.install()
+    mention_id, card_id = carded(ws, fake_x)
+    _, opened = ws.open_dialog("maria", "reply", mention_id)
+
+    _, asked = ws.submit_dialog("maria", opened, "Ask for approval", text="Sorry Maria, we'll fix it!")
+    assert asked["task"]["type"] == "message" and fake_x.created == []
+    assert buttons(ws.card_of(card_id))[:3] == ["approve", "edit", "reject"]
+
+    _, refused = ws.press("maria", "approve", mention_id, card_id)
+    assert refused["type"] == "application/vnd.microsoft.activity.message" and fake_x.created == []
+    _, edit = ws.open_dialog("maria", "edit", mention_id)
+    assert "Only the people in REPLY_APPROVERS" in edit["task"]["value"]
+
+    ws.press("owner", "approve", mention_id, card_id)
+    assert [c["text"] for c in fake_x.created] == ["Sorry Maria, we'll fix it!"]
+    assert wait_for(lambda: "Replied by Maria" in words(ws.card_of(card_id)))
+
+
+def test_a_reminder_calls_on_the_person_who_claimed_it_by_name(teams_for, fake_x):
+    ws = teams_for()
+    ws.install()
+    mention_id, card_id = carded(ws, fake_x)
+    ws.press("maria", "claim", mention_id, card_id)
+    from bot.models import ChatRef
+
+    assert ws.sink.note(ChatRef("teams", CHANNEL, card_id), "Still waiting after 1 h.", (MARIA,))
+
+    nudge = ws.thread(card_id)[-1]["attachments"][0]["content"]
+    assert nudge["msteams"]["entities"] == [
+        {"type": "mention", "text": "<at>Maria</at>", "mentioned": {"id": MARIA, "name": "Maria"}}
+    ]
+    assert nudge["body"][0]["text"] == "<at>Maria</at>" and "Still waiting" in words(nudge)
+
+
+def test_removed_from_the_team_cards_wait_until_it_is_added_again(teams_for, fake_x):
+    ws = teams_for()
+    ws.install()
+    assert ws.install("removed") == 200
+    fake_x.tweet(COMPLAINT, author_id="1001")
+
+    assert "add the app to a team" in ws.poll().reason
+
+    ws.install()
+    assert not ws.poll().failed
+    assert "my latte was cold" in words(ws.cards()[-1]["attachments"][0]["content"])
