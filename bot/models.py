@@ -189,10 +189,26 @@ class ReplyingSource(Source, Protocol):
         ...
 
 
-class ChatSink(Protocol):
-    """A chat platform that shows mention cards."""
+class ChatOutlet(Protocol):
+    """Where cards are redrawn and things said: one chat platform's sink, or every platform set up at once."""
 
     platform: str
+
+    def update(self, ref: ChatRef, mention: Mention, triage: Triage, handling: Handling) -> None:
+        """Redraw a card in place; a failure is logged, never raised (the action is already recorded)."""
+
+    def note(self, ref: ChatRef, text: str, notify: tuple[str, ...] = ()) -> bool:
+        """Add a line to the card's thread, for the team only, calling on `notify` (member ids, or "channel").
+
+        Returns whether it was written; a failure is logged, never raised.
+        """
+
+    def say(self, message: Report, notify: tuple[str, ...] = ()) -> bool:
+        """Post a message (a digest, a reminder) in the channel, calling on `notify`; returns whether it was posted."""
+
+
+class ChatSink(ChatOutlet, Protocol):
+    """A chat platform that shows mention cards."""
 
     def post(self, mention: Mention, triage: Triage, handling: Handling | None = None) -> ChatRef:
         """Show a card; raises PostError (CardRefused: never postable; PostUnconfirmed: may have been shown)."""
@@ -209,18 +225,6 @@ class ChatSink(Protocol):
         Used once when a process starts posting: a restored or new database then recognises the
         cards that are already in chat instead of posting them again.
         """
-
-    def update(self, ref: ChatRef, mention: Mention, triage: Triage, handling: Handling) -> None:
-        """Redraw a card in place; a failure is logged, never raised (the action is already recorded)."""
-
-    def note(self, ref: ChatRef, text: str, notify: tuple[str, ...] = ()) -> bool:
-        """Add a line to the card's thread, for the team only, calling on `notify` (member ids, or "channel").
-
-        Returns whether it was written; a failure is logged, never raised.
-        """
-
-    def say(self, message: Report, notify: tuple[str, ...] = ()) -> bool:
-        """Post a message (a digest, a reminder) in the channel, calling on `notify`; returns whether it was posted."""
 
 
 class SourceError(Exception):

@@ -36,12 +36,14 @@ from bot.models import (
     Triage,
     Urgency,
 )
+from bot.platforms import EveryChat, chats, draws
+from bot.platforms import name as platform_name
 from bot.sources.registry import name as network_name
 from bot.triage import Triager
 from storage import mentions as store
 from storage import posting, team_replies
 from storage.db import DatabaseProblem
-from storage.records import SourceStatus, card_on
+from storage.records import SourceStatus
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +68,7 @@ class CycleReport:
     refused: int = 0  # cards the chat platform will never accept, set aside
     reconciled: int = 0  # cards found already in chat after an unconfirmed attempt
     poster_elsewhere: str = ""  # another process holds the posting lease: it posts, this one only stored
-    chat_checked: bool = False  # the cards already in chat were looked up (once per process, before posting)
+    chats_checked: set[str] = field(default_factory=set)  # platforms whose cards already in chat were looked up
 
     @property
     def failed(self) -> bool:
@@ -86,12 +88,12 @@ class Pipeline:
         self,
         db: sqlite_utils.Database,
         sources: list[Source],
-        sink: ChatSink | None,
+        sink: ChatSink | EveryChat | None,
         triager: Triager,
         stop: threading.Event | None = None,
         deadline: float = CYCLE_DEADLINE,
         history_age: timedelta | None = HISTORY_AGE,
-        reconcile: bool = False,
+        reconcile: bool | frozenset[str] = False,
         on_reply: Callable[[sqlite_utils.Database, NetworkReply], str | None] | None = None,
     ):
         self.db = db
@@ -101,16 +103,20 @@ class Pipeline:
         self.stop = stop or threading.Event()
         self.deadline = deadline
         self.history_age = history_age  # None: every mention may be nudged, even on a first poll (the demo)
-        self.reconcile = reconcile  # until chat was checked once in this process: recognise cards already there first
+        self.chats = chats(sink)  # each platform's own sink: cards are posted to each in turn
+        # The platforms whose chat was not checked yet in this process: cards already there are recognised first.
+        self.reconcile = {s.platform for s in self.chats} if reconcile is True else set(reconcile or ())
         # A reply the business made on the network itself: recorded (and its card redrawn) by the caller's
         # handler, which returns the mention it answered, or None when it answers none of ours or is known.
         self.on_reply = on_reply
 
     def run_cycle(self) -> CycleReport:
         report = CycleReport()
+        for sink in self.chats:  # before anything is stored: each new mention is queued for every platform
+            posting.join(self.db, sink.platform)
         self._poll_all(report, time.monotonic() + self.deadline)
         if self.sink is not None and not self.stop.is_set():
-            self._post_unposted(self.sink, report, time.monotonic() + self.deadline)
+            self._post_unposted(report, time.monotonic() + self.deadline)
             self._note_cross_posts(self.sink)
         log.info("Poll cycle: %d fetched, %d new, %d cards posted.", report.fetched, report.new, report.posted)
         return report
@@ -250,18 +256,18 @@ class Pipeline:
             report.replies_found += 1
             log.info("Found a reply made directly on %s to %s.", reply.source, mention_id)
 
-    def _note_cross_posts(self, sink: ChatSink) -> None:
-        """A cross-post joins its original's card as a line in the thread, once."""
+    def _note_cross_posts(self, sink: ChatSink | EveryChat) -> None:
+        """A cross-post joins its original's card as a line in its thread (on each platform it is on here), once."""
         for mention, refs in store.unnoted_duplicates(self.db):
-            ref = card_on(refs, sink.platform)
-            if ref is None:
+            here = [ref for ref in refs if draws(sink, ref.platform)]
+            if not here:
                 continue  # the original's card is on another chat
             who = f"@{mention.author_handle}" if mention.author_handle else mention.author_name
             line = f"🔁 The same words also arrived on {network_name(mention.source)} from {who}: {mention.url}"
-            if sink.note(ref, line):
+            if any([sink.note(ref, line) for ref in here]):
                 store.mark_duplicate_noted(self.db, mention.id)
 
-    def _post_unposted(self, sink: ChatSink, report: CycleReport, ends_at: float) -> None:
+    def _post_unposted(self, report: CycleReport, ends_at: float) -> None:
         other = posting.take_posting_lease(self.db)
         if other:
             report.poster_elsewhere = other
@@ -271,24 +277,31 @@ class Pipeline:
             )
             return
         try:
-            if self.reconcile:
-                self._recognise_cards_in_chat(sink, report)
-            for mention, triage, handling in store.unposted(self.db):
-                if self.stop.is_set() or time.monotonic() >= ends_at:
-                    log.info("Stopping for now: the remaining cards go out next time.")
-                    return
-                if posting.take_posting_lease(self.db):  # renewed per card; lost only if it expired meanwhile
-                    return
-                if not self._post_one(sink, mention, triage, handling, report):
+            for sink in self.chats:  # one platform's trouble holds back only its own cards
+                if not self._post_to(sink, report, ends_at):
                     return
         finally:
             posting.release_posting_lease(self.db)
 
+    def _post_to(self, sink: ChatSink, report: CycleReport, ends_at: float) -> bool:
+        """Post the cards waiting for `sink`'s platform; False when posting must stop for this cycle."""
+        if sink.platform in self.reconcile:
+            self._recognise_cards_in_chat(sink, report)
+        for mention, triage, handling in store.unposted(self.db, sink.platform):
+            if self.stop.is_set() or time.monotonic() >= ends_at:
+                log.info("Stopping for now: the remaining cards go out next time.")
+                return False
+            if posting.take_posting_lease(self.db):  # renewed per card; lost only if it expired meanwhile
+                return False
+            if not self._post_one(sink, mention, triage, handling, report):
+                return True  # the next platform may be fine
+        return True
+
     def _recognise_cards_in_chat(self, sink: ChatSink, report: CycleReport) -> None:
         """Cards already in chat for mentions this database thinks unposted: a database restored from
         a backup, made anew, or a crash between chat's acceptance and our record. One bounded look-up;
-        `report.chat_checked` says whether it was made (it is tried again next cycle until it is)."""
-        oldest = posting.oldest_unposted(self.db)
+        `report.chats_checked` says whether it was made (it is tried again next cycle until it is)."""
+        oldest = posting.oldest_unposted(self.db, sink.platform)
         if oldest is None:
             return  # nothing waits, so nothing can be in chat unrecorded yet
         since = max(oldest, datetime.now(UTC) - RECONCILE_WINDOW) - timedelta(minutes=1)
@@ -297,16 +310,21 @@ class Pipeline:
         except PostError as exc:
             log.warning("Could not check which cards are already in chat, so none is recognised yet: %s", exc)
             return
-        report.chat_checked = True
-        for mention_id in posting.unposted_among(self.db, found):
+        report.chats_checked.add(sink.platform)
+        for mention_id in posting.unposted_among(self.db, sink.platform, found):
             store.mark_posted(self.db, mention_id, found[mention_id])
             report.reconciled += 1
         if report.reconciled:
             log.info("%d card(s) were already in chat and are not posted again.", report.reconciled)
 
+    def _said(self, report: CycleReport, sink: ChatSink, problem: PostError) -> str:
+        """The cycle's posting problem so far and this one (named by platform when there are several)."""
+        said = f"{platform_name(sink.platform)}: {problem}" if len(self.chats) > 1 else str(problem)
+        return f"{report.post_error}; {said}" if report.post_error else said
+
     def _post_one(self, sink: ChatSink, mention: Mention, triage: Triage, handling, report: CycleReport) -> bool:
         """Post one card; False when posting should stop for this cycle (it is tried again, in order, next time)."""
-        attempted = posting.post_attempted_at(self.db, mention.id)
+        attempted = posting.post_attempted_at(self.db, mention.id, sink.platform)
         try:
             if attempted:
                 # An earlier attempt was never confirmed: it may be in the channel already.
@@ -319,10 +337,10 @@ class Pipeline:
                         mention.id,
                     )
                     return True
-            posting.mark_post_attempt(self.db, mention.id)
+            posting.mark_post_attempt(self.db, mention.id, sink.platform)
             ref = sink.post(mention, triage, handling)
         except CardRefused as exc:
-            posting.mark_refused(self.db, mention.id, str(exc))
+            posting.mark_refused(self.db, mention.id, sink.platform, str(exc))
             report.refused += 1
             log.warning(
                 "Set aside the card of %s, which the chat refused even in its simplest form (%s); the next cards "
@@ -332,13 +350,13 @@ class Pipeline:
             )
             return True
         except PostUnconfirmed as exc:
-            report.post_error = str(exc)
+            report.post_error = self._said(report, sink, exc)
             log.warning("A card may or may not have been posted; it is looked for before being sent again. %s", exc)
             return False
         except PostError as exc:
             if not attempted:
-                posting.clear_post_attempt(self.db, mention.id)
-            report.post_error = str(exc)
+                posting.clear_post_attempt(self.db, mention.id, sink.platform)
+            report.post_error = self._said(report, sink, exc)
             log.warning("Could not post a card; it goes out on the next poll. %s", exc)
             return False
         store.mark_posted(self.db, mention.id, ref)

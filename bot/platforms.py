@@ -13,7 +13,7 @@ from bot.models import Check
 
 if TYPE_CHECKING:
     from bot.config import Reader, Settings
-    from bot.models import ChatSink
+    from bot.models import ChatOutlet, ChatSink
     from handlers.desk import Desk
     from handlers.stats import Reports
 
@@ -72,6 +72,12 @@ def platform(key: str) -> ChatPlatform | None:
     return next((p for p in platforms() if p.key == key), None)
 
 
+def name(key: str) -> str:
+    """A platform's name for people ("Microsoft Teams"); the key itself for one not declared (the console)."""
+    found = platform(key)
+    return found.name if found else key
+
+
 def secrets() -> tuple[str, ...]:
     return tuple(s for p in platforms() for s in p.secrets)
 
@@ -79,3 +85,49 @@ def secrets() -> tuple[str, ...]:
 def console(out: TextIO) -> ChatSink:
     """The terminal as a chat: the demo's cards, and where `python -m bot stats` prints its reports."""
     return importlib.import_module("bot.chat.console").ConsoleSink(out)
+
+
+class EveryChat:
+    """Every chat platform set up, as one: a card redrawn, a note or a message goes to each platform it concerns.
+
+    Cards themselves are posted by the pipeline to each platform in turn (`chats`); a person's ID in
+    `notify` is passed only to the platform whose IDs look like it.
+    """
+
+    platform = "every"
+
+    def __init__(self, sinks: tuple[ChatSink, ...]):
+        self.sinks = sinks
+
+    def sink_for(self, platform: str) -> ChatSink | None:
+        return next((s for s in self.sinks if s.platform == platform), None)
+
+    def update(self, ref, mention, triage, handling) -> None:
+        if found := self.sink_for(ref.platform):
+            found.update(ref, mention, triage, handling)
+
+    def note(self, ref, text: str, notify: tuple[str, ...] = ()) -> bool:
+        found = self.sink_for(ref.platform)
+        return found.note(ref, text, _theirs(ref.platform, notify)) if found else False
+
+    def say(self, message, notify: tuple[str, ...] = ()) -> bool:
+        said = [s.say(message, _theirs(s.platform, notify)) for s in self.sinks]
+        return any(said)
+
+
+def _theirs(key: str, notify: tuple[str, ...]) -> tuple[str, ...]:
+    """The IDs in `notify` that are people on platform `key` (and "channel", which every platform has)."""
+    declared = platform(key)
+    return tuple(who for who in notify if who == "channel" or (declared and declared.member_id.match(who)))
+
+
+def chats(sink: ChatSink | EveryChat | None) -> tuple[ChatSink, ...]:
+    """The platforms' own sinks behind `sink`."""
+    if sink is None:
+        return ()
+    return sink.sinks if isinstance(sink, EveryChat) else (sink,)
+
+
+def draws(sink: ChatOutlet, key: str) -> bool:
+    """Whether `sink` (one platform's, or every platform's) shows cards on platform `key`."""
+    return any(s.platform == key for s in sink.sinks) if isinstance(sink, EveryChat) else sink.platform == key

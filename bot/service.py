@@ -47,10 +47,16 @@ def status_lines(settings: Settings) -> list[str]:
 
 
 def open_inbound(settings: Settings, sink, the_sources: list) -> list[Inbound]:
-    """Each set-up chat platform's way in, opened before anything is polled: a port in use or a bad token stops the start here."""
-    backend = wiring.backend(settings, the_sources, lambda: status_lines(settings))
+    """Each set-up chat platform's way in, opened before anything is polled: a port in use or a bad token stops the start here.
+
+    Each acts through its own sink; an action redraws the card on every platform (`sink`).
+    """
+    backend = wiring.backend(settings, the_sources, lambda: status_lines(settings), sink)
+    own = {s.platform: s for s in platforms.chats(sink)}
     return [
-        p.open(settings.chats[p.key], settings, sink, backend) for p in platforms.platforms() if p.key in settings.chats
+        p.open(settings.chats[p.key], settings, own[p.key], backend)
+        for p in platforms.platforms()
+        if p.key in settings.chats
     ]
 
 

@@ -8,9 +8,9 @@ import threading
 
 from bot import platforms
 from bot.config import Settings, networks
-from bot.models import ChatSink, ReplyingSource, Source
+from bot.models import ChatOutlet, ChatSink, ReplyingSource, Source
 from bot.pipeline import CycleReport, Pipeline
-from bot.platforms import Backend
+from bot.platforms import Backend, EveryChat
 from bot.replies import ReplyTemplates
 from bot.sources import registry
 from bot.triage import Triager
@@ -60,19 +60,21 @@ def reports(settings: Settings) -> Reports:
     )
 
 
-def desk(settings: Settings, found: list[Source]) -> Desk:
-    return Desk(database(settings).open, repliers(found), settings.reply_approvers)
+def desk(settings: Settings, found: list[Source], everywhere: ChatOutlet | None = None) -> Desk:
+    return Desk(database(settings).open, repliers(found), settings.reply_approvers, everywhere)
 
 
-def chat_sink(settings: Settings) -> ChatSink:
-    """Where cards go: the first chat platform that is set up (`run` and `poll` refuse to start without one)."""
-    platform = next(p for p in platforms.platforms() if p.key in settings.chats)
-    return platform.sink(settings.chats[platform.key], database(settings).open)
+def chat_sink(settings: Settings) -> ChatSink | EveryChat:
+    """Where cards go: the chat platform set up, or every one of them at once (`run` and `poll` refuse to start without one)."""
+    sinks = tuple(
+        p.sink(settings.chats[p.key], database(settings).open) for p in platforms.platforms() if p.key in settings.chats
+    )
+    return sinks[0] if len(sinks) == 1 else EveryChat(sinks)
 
 
-def backend(settings: Settings, found: list[Source], status_lines) -> Backend:
-    """What a chat platform's buttons and commands act on."""
-    return Backend(desk(settings, found), reports(settings), status_lines)
+def backend(settings: Settings, found: list[Source], status_lines, everywhere: ChatOutlet | None = None) -> Backend:
+    """What a chat platform's buttons and commands act on (an action redraws its card on `everywhere`)."""
+    return Backend(desk(settings, found, everywhere), reports(settings), status_lines)
 
 
 def _on_own_connection(settings: Settings, job, on_problem=lambda message: None):
@@ -104,7 +106,7 @@ def _on_own_connection(settings: Settings, job, on_problem=lambda message: None)
     return run
 
 
-def reminder_job(settings: Settings, sink: ChatSink):
+def reminder_job(settings: Settings, sink: ChatOutlet):
     """Nudges mentions past REPLY_TARGET_MINUTES; None when reminders are off."""
     if settings.reply_target_minutes <= 0:
         return None
@@ -116,7 +118,7 @@ def reminder_job(settings: Settings, sink: ChatSink):
     )
 
 
-def digest_job(settings: Settings, sink: ChatSink):
+def digest_job(settings: Settings, sink: ChatOutlet):
     """Posts the day's digest when due; None when DIGEST_TIME is off."""
     if settings.digest_time is None:
         return None
@@ -127,7 +129,7 @@ def digest_job(settings: Settings, sink: ChatSink):
 
 def cycle_runner(
     settings: Settings,
-    sink: ChatSink | None,
+    sink: ChatSink | EveryChat | None,
     stop: threading.Event | None = None,
     the_sources: list[Source] | None = None,
 ):
@@ -137,14 +139,14 @@ def cycle_runner(
 
     deadline = max(60.0, min(float(settings.poll_interval), 600.0))
     replies_found = network_replies(sink)
-    unchecked = [True]  # until chat has been checked once, cards already there are recognised before posting any
+    # Until each platform's chat has been checked once, cards already there are recognised before posting any.
+    unchecked = {s.platform for s in platforms.chats(sink)}
 
     def cycle(db):
         report = Pipeline(
-            db, the_sources, sink, the_triager, stop, deadline, reconcile=unchecked[0], on_reply=replies_found
+            db, the_sources, sink, the_triager, stop, deadline, reconcile=frozenset(unchecked), on_reply=replies_found
         ).run_cycle()
-        if report.chat_checked:
-            unchecked[0] = False
+        unchecked.difference_update(report.chats_checked)
         return report
 
     return _on_own_connection(settings, cycle, on_problem=lambda message: CycleReport(post_error=message))

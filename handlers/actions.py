@@ -14,7 +14,8 @@ from difflib import SequenceMatcher
 
 import sqlite_utils
 
-from bot.models import Actor, ChatSink, Mention, NetworkReply, ReplyError, SentReply, Status, Triage
+from bot.models import Actor, ChatOutlet, Mention, NetworkReply, ReplyError, SentReply, Status, Triage
+from bot.platforms import draws
 from bot.sources import registry
 from bot.text import clean
 from bot.wording import age
@@ -402,7 +403,7 @@ def record_network_reply(db: sqlite_utils.Database, reply: NetworkReply) -> Outc
     )
 
 
-def network_replies(sink: ChatSink | None) -> Callable[[sqlite_utils.Database, NetworkReply], str | None]:
+def network_replies(sink: ChatOutlet | None) -> Callable[[sqlite_utils.Database, NetworkReply], str | None]:
     """What the poll does with a reply found on the network: record it, and redraw its card in `sink`."""
 
     def found(db: sqlite_utils.Database, reply: NetworkReply) -> str | None:
@@ -416,15 +417,16 @@ def network_replies(sink: ChatSink | None) -> Callable[[sqlite_utils.Database, N
     return found
 
 
-def announce(db: sqlite_utils.Database, sink: ChatSink, outcome: Outcome) -> None:
-    """Redraw the card as it stands now (an old card catches up too) and note a change in its thread."""
+def announce(db: sqlite_utils.Database, sink: ChatOutlet, outcome: Outcome) -> None:
+    """Redraw the card as it stands now on each platform `sink` shows (an old card catches up too), and note a
+    change in its thread there. A platform it is not posted on yet draws it with its handling when it is."""
     found = store.card(db, outcome.mention_id)
     if found is None:
         return
-    mention, triage, handling, _ = found
-    ref = found.ref_on(sink.platform)
-    if ref is None:  # not posted here yet: the card is drawn with its handling when it is
-        return
-    sink.update(ref, mention, triage, handling)
-    if outcome.changed and outcome.note:
-        sink.note(ref, outcome.note)
+    mention, triage, handling, refs = found
+    for ref in refs:
+        if not draws(sink, ref.platform):
+            continue
+        sink.update(ref, mention, triage, handling)
+        if outcome.changed and outcome.note:
+            sink.note(ref, outcome.note)

@@ -13,7 +13,7 @@ from typing import TypeVar
 
 import sqlite_utils
 
-from bot.models import Actor, ChatSink
+from bot.models import Actor, ChatOutlet
 from handlers import actions
 from handlers.actions import Outcome, Replier, ReplyForm
 from storage import DatabaseProblem, responses
@@ -31,10 +31,12 @@ class Desk:
         open_db: Callable[[], sqlite_utils.Database],
         repliers: dict[str, Replier],
         approvers: frozenset[str] = frozenset(),
+        everywhere: ChatOutlet | None = None,
     ):
         self.open_db = open_db
         self.repliers = repliers
         self.approvers = approvers
+        self.everywhere = everywhere  # every platform set up: an action on one redraws the card on all
 
     def _run(self, work: Callable[[sqlite_utils.Database], T], fallback: Callable[[str], T]) -> T:
         """`work(db)` on a connection of its own; if the database cannot do it (busy for longer than
@@ -97,5 +99,6 @@ class Desk:
     def card(self, mention_id: str) -> Card | None:
         return self._run(lambda db: responses.card(db, mention_id), lambda why: None)
 
-    def announce(self, sink: ChatSink, outcome: Outcome) -> None:
-        self._run(lambda db: actions.announce(db, sink, outcome), lambda why: None)
+    def announce(self, sink: ChatOutlet, outcome: Outcome) -> None:
+        """Redraw the card (on every platform set up, when the desk knows them) and note a change in its thread."""
+        self._run(lambda db: actions.announce(db, self.everywhere or sink, outcome), lambda why: None)

@@ -8,7 +8,7 @@ from datetime import datetime, time, timedelta
 import sqlite_utils
 
 from bot.hours import BusinessHours
-from bot.models import ChatSink
+from bot.models import ChatOutlet
 from bot.report import Bold, Code, Line, Report, line, report
 from bot.sources import registry
 from bot.wording import LABEL_ICONS, duration
@@ -71,7 +71,7 @@ def digest_text(db: sqlite_utils.Database, hours: BusinessHours, moment: datetim
 
 
 def send_digest(
-    db: sqlite_utils.Database, sink: ChatSink, hours: BusinessHours, at: time, now: datetime | None = None
+    db: sqlite_utils.Database, sink: ChatOutlet, hours: BusinessHours, at: time, now: datetime | None = None
 ) -> bool | None:
     """Post today's digest if it is due and not yet sent: True when posted, False when the chat failed, None when not due.
 

@@ -13,7 +13,8 @@ from datetime import datetime, timedelta
 import sqlite_utils
 
 from bot.hours import BusinessHours
-from bot.models import ChatSink, Status
+from bot.models import ChatOutlet, Status
+from bot.platforms import draws
 from bot.report import Code, Line, Report, line, report
 from bot.sources import registry
 from bot.text import one_line
@@ -73,7 +74,7 @@ def unclaimed_text(due: list[tuple[Waiting, float]], target_minutes: int, hours:
 
 def send_reminders(
     db: sqlite_utils.Database,
-    sink: ChatSink,
+    sink: ChatOutlet,
     hours: BusinessHours,
     target_minutes: int,
     approvers: frozenset[str] = frozenset(),
@@ -103,7 +104,7 @@ def send_reminders(
         if waited < target:
             break  # the rest are younger, so they have waited even less
         # Someone to call on in the card's thread, where the card is on this chat; otherwise the channel.
-        if _called_on(waiting, approvers) and waiting.ref_on(sink.platform):
+        if _called_on(waiting, approvers) and _threads(sink, waiting):
             if len(held) < limit:
                 held.append((waiting, waited))
         elif channel_free:
@@ -111,10 +112,10 @@ def send_reminders(
     held, unclaimed = _take(db, held, now), _take(db, unclaimed, now)
     sent = 0
     for i, (waiting, waited) in enumerate(held):
-        ref = waiting.ref_on(sink.platform)
-        assert ref is not None  # only mentions with a card here are nudged in its thread
         called_on = _called_on(waiting, approvers)
-        if not sink.note(ref, nudge_text(waiting, waited, target_minutes, hours), called_on):
+        text = nudge_text(waiting, waited, target_minutes, hours)
+        # In the card's thread on each platform it is on here (only mentions with a card here are nudged so).
+        if not any([sink.note(ref, text, called_on) for ref in _threads(sink, waiting)]):
             _give_back(db, [w for w, _ in held[i:] + unclaimed])
             log.warning("Could not send a reminder; trying again at the next check.")
             return sent
@@ -127,6 +128,11 @@ def send_reminders(
         marks.note_channel_call(db, now)
         sent += len(unclaimed)
     return sent
+
+
+def _threads(sink: ChatOutlet, waiting: Waiting) -> list:
+    """The mention's cards on the platforms `sink` shows."""
+    return [ref for ref in waiting.refs if draws(sink, ref.platform)]
 
 
 def _channel_free(db: sqlite_utils.Database, now: datetime) -> bool:

@@ -144,8 +144,26 @@ def save_mentions(
         before = db.conn.total_changes
         db.conn.executemany(insert, [tuple(row.values()) for row in rows])
         added = db.conn.total_changes - before
+        if added:
+            queue_for_chats(db, [str(r["id"]) for r in rows if r["status"] == Status.NEW], fetched_at)
         touch(db, [str(r["created_at"]) for r in rows])
     return added
+
+
+def queue_for_chats(db: sqlite_utils.Database, mention_ids: list[str], fetched_at: str | None = None) -> None:
+    """Queue these mentions' cards on every chat platform that posts from this database and has none yet.
+
+    With `fetched_at`, only mentions stored at that moment are queued (the ones just added, not ones seen before).
+    """
+    for i in range(0, len(mention_ids), 500):
+        chunk = mention_ids[i : i + 500]
+        db.execute(
+            "insert or ignore into card_queue (mention_id, platform, queued_at) "
+            "select m.id, p.platform, ? from mentions m, chat_platforms p "
+            f"where m.id in ({','.join('?' * len(chunk))}) and (? is null or m.fetched_at = ?) "
+            "and not exists (select 1 from cards c where c.mention_id = m.id and c.platform = p.platform)",
+            [iso(utc_now()), *chunk, fetched_at, fetched_at],
+        )
 
 
 def touch(db: sqlite_utils.Database, created_ats: Iterable[str]) -> None:
@@ -179,12 +197,12 @@ def known_ids(db: sqlite_utils.Database, mention_ids: list[str]) -> set[str]:
     return {r[0] for r in db.execute(f"select id from mentions where id in ({marks})", mention_ids)}
 
 
-def unposted(db: sqlite_utils.Database, limit: int = 500) -> list[tuple[Mention, Triage, Handling]]:
-    """Mentions stored but not yet shown in chat, oldest first (some may already be answered on the network)."""
+def unposted(db: sqlite_utils.Database, platform: str, limit: int = 500) -> list[tuple[Mention, Triage, Handling]]:
+    """Mentions whose card waits for `platform`, oldest first (some may already be answered on the network)."""
     rows = db.query(
-        "select * from mentions indexed by idx_mentions_unposted "
-        "where posted_at is null and status != 'held' and post_refused is null order by created_at, id limit ?",
-        [limit],
+        "select m.* from card_queue q join mentions m on m.id = q.mention_id "
+        "where q.platform = ? and q.refused is null and m.status != 'held' order by m.created_at, m.id limit ?",
+        [platform, limit],
     )
     return [(row_to_mention(r), row_to_triage(r), row_to_handling(r)) for r in rows]
 
@@ -193,10 +211,8 @@ def mark_posted(db: sqlite_utils.Database, mention_id: str, ref: ChatRef) -> Non
     """The mention's card is in chat at `ref`; the mention counts as shown from its first card."""
     now = iso(utc_now())
     with exclusive(db):
-        db.execute(
-            "update mentions set posted_at = coalesce(posted_at, ?), post_attempted_at = null where id = ?",
-            [now, mention_id],
-        )
+        db.execute("update mentions set posted_at = coalesce(posted_at, ?) where id = ?", [now, mention_id])
+        db.execute("delete from card_queue where mention_id = ? and platform = ?", [mention_id, ref.platform])
         db.table("cards").upsert(
             {
                 "mention_id": mention_id,
@@ -368,6 +384,7 @@ def release_held(db: sqlite_utils.Database, mention_id: str) -> str:
         if row[0] != Status.HELD or row[1] is not None:
             return "not held"
         db.execute("update mentions set status = 'new', spam = 0 where id = ?", [mention_id])
+        queue_for_chats(db, [mention_id])
         touch(db, [row[2]])
     return "released"
 

@@ -307,3 +307,19 @@ def m013_chat_place_groups(db: sqlite_utils.Database) -> None:
     # Teams: the team's Microsoft 365 group id, by which Microsoft Graph reads the channel (to find a
     # card whose posting Teams never confirmed).
     db.table("chat_places").add_column("group_id", str)
+
+
+@migrations()
+def m014_card_queue(db: sqlite_utils.Database) -> None:
+    # More than one chat platform (Slack and Teams at once): a mention waits for its card on each.
+    # A row per mention and platform until its card is there: `attempted_at` marks a post the
+    # platform never confirmed, `refused` a card it will never take. `chat_platforms` holds the
+    # platforms that have posted from this database; a new mention is queued for each of them.
+    # (mentions.post_attempted_at and post_refused held this for the one platform there was; the
+    # first platform to join takes them over.)
+    db.table("card_queue").create(
+        {"mention_id": str, "platform": str, "queued_at": str, "attempted_at": str, "refused": str},
+        pk=("mention_id", "platform"),
+        not_null={"queued_at"},
+    )
+    db.table("chat_platforms").create({"platform": str, "joined_at": str}, pk="platform", not_null={"joined_at"})

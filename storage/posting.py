@@ -14,55 +14,85 @@ from storage.db import exclusive
 from storage.mentions import iso, parse_iso, utc_now
 
 
-def oldest_unposted(db: sqlite_utils.Database) -> datetime | None:
-    """When the oldest mention still waiting for its card was made; None when none waits."""
+def join(db: sqlite_utils.Database, platform: str) -> None:
+    """Make `platform` one that cards are posted to from this database (once; later calls do nothing).
+
+    It gets a card for every mention shown nowhere yet and for each new one from now on; mentions
+    already on another platform are not posted again here. The first platform to join takes over
+    the attempts and refusals kept on the mentions themselves before there could be several.
+    """
+    with exclusive(db):
+        if db.execute("select 1 from chat_platforms where platform = ?", [platform]).fetchone():
+            return
+        first = db.execute("select count(*) from chat_platforms").fetchone()[0] == 0
+        now = iso(utc_now())
+        db.execute("insert into chat_platforms (platform, joined_at) values (?, ?)", [platform, now])
+        db.execute(
+            "insert or ignore into card_queue (mention_id, platform, queued_at, attempted_at, refused) "
+            "select id, ?, ?, case when ? then post_attempted_at end, case when ? then post_refused end "
+            "from mentions where posted_at is null and status != 'held'",
+            [platform, now, first, first],
+        )
+
+
+def oldest_unposted(db: sqlite_utils.Database, platform: str) -> datetime | None:
+    """When the oldest mention still waiting for its card on `platform` was made; None when none waits."""
     row = db.execute(
-        "select min(created_at) from mentions indexed by idx_mentions_unposted "
-        "where posted_at is null and status != 'held' and post_refused is null"
+        "select min(m.created_at) from card_queue q join mentions m on m.id = q.mention_id "
+        "where q.platform = ? and q.refused is null and m.status != 'held'",
+        [platform],
     ).fetchone()
     return parse_iso(row[0]) if row and row[0] else None
 
 
-def unposted_among(db: sqlite_utils.Database, mention_ids: Iterable[str]) -> list[str]:
-    """Which of these mentions have no card recorded yet."""
+def unposted_among(db: sqlite_utils.Database, platform: str, mention_ids: Iterable[str]) -> list[str]:
+    """Which of these mentions wait for their card on `platform`."""
     ids, found = list(mention_ids), []
     for i in range(0, len(ids), 500):
         chunk = ids[i : i + 500]
         found += [
             r[0]
             for r in db.execute(
-                f"select id from mentions where posted_at is null and id in ({','.join('?' * len(chunk))})", chunk
+                f"select mention_id from card_queue where platform = ? and mention_id in ({','.join('?' * len(chunk))})",
+                [platform, *chunk],
             )
         ]
     return found
 
 
-def post_attempted_at(db: sqlite_utils.Database, mention_id: str) -> datetime | None:
-    """When an unconfirmed attempt to post this card was made, if one was."""
-    row = db.execute("select post_attempted_at from mentions where id = ?", [mention_id]).fetchone()
+def post_attempted_at(db: sqlite_utils.Database, mention_id: str, platform: str) -> datetime | None:
+    """When an unconfirmed attempt to post this card on `platform` was made, if one was."""
+    row = db.execute(
+        "select attempted_at from card_queue where mention_id = ? and platform = ?", [mention_id, platform]
+    ).fetchone()
     return parse_iso(row[0]) if row and row[0] else None
 
 
-def mark_post_attempt(db: sqlite_utils.Database, mention_id: str) -> None:
+def mark_post_attempt(db: sqlite_utils.Database, mention_id: str, platform: str) -> None:
     """Written before a card is sent: if no confirmation is recorded, the card may be in chat already.
 
     Each attempt overwrites the last: an earlier attempt was looked for in chat (and not found)
     before this one was made, so only the newest can have landed unseen.
     """
-    with exclusive(db):
-        db.execute("update mentions set post_attempted_at = ? where id = ?", [iso(utc_now()), mention_id])
+    _set(db, mention_id, platform, "attempted_at = ?", [iso(utc_now())])
 
 
-def clear_post_attempt(db: sqlite_utils.Database, mention_id: str) -> None:
+def clear_post_attempt(db: sqlite_utils.Database, mention_id: str, platform: str) -> None:
     """The platform said for sure that it did not post the card."""
-    with exclusive(db):
-        db.execute("update mentions set post_attempted_at = null where id = ?", [mention_id])
+    _set(db, mention_id, platform, "attempted_at = null", [])
 
 
-def mark_refused(db: sqlite_utils.Database, mention_id: str, reason: str) -> None:
+def mark_refused(db: sqlite_utils.Database, mention_id: str, platform: str, reason: str) -> None:
     """Set a card aside that the chat platform will never accept; it is counted in /listen status."""
+    _set(db, mention_id, platform, "refused = ?, attempted_at = null", [reason])
+
+
+def _set(db: sqlite_utils.Database, mention_id: str, platform: str, assignments: str, values: list) -> None:
     with exclusive(db):
-        db.execute("update mentions set post_refused = ?, post_attempted_at = null where id = ?", [reason, mention_id])
+        db.execute(
+            f"update card_queue set {assignments} where mention_id = ? and platform = ?",
+            [*values, mention_id, platform],
+        )
 
 
 # Who is posting: this process, told apart from another on the same machine or elsewhere.
@@ -113,4 +143,5 @@ def release_posting_lease(db: sqlite_utils.Database, holder: str = POSTER) -> No
 
 
 def refused_count(db: sqlite_utils.Database) -> int:
-    return db.execute("select count(*) from mentions where post_refused is not null").fetchone()[0]
+    """Mentions whose card a chat platform refused for good (on any platform)."""
+    return db.execute("select count(distinct mention_id) from card_queue where refused is not null").fetchone()[0]

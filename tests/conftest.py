@@ -217,7 +217,7 @@ def connector():
 
 
 @pytest.fixture
-def teams_for(env, connector):
+def teams_for(env, connector, fake_slack):
     """Listening Post with Teams only, served as `python -m bot run` serves it; Graph reads what the connector holds."""
     pytest.importorskip("microsoft_teams.apps", reason="Teams' SDK is the `teams` extra (requirements-teams.txt)")
     from bot import config
@@ -228,9 +228,9 @@ def teams_for(env, connector):
     entra, graph = FakeEntra().start(), FakeGraph(connector).start()
     started = []
 
-    def start(**extra: str) -> TeamsWorkspace:
-        settings = config.load({**teams_env(env, entra.url, connector, graph.graph_url), **extra})
-        workspace = TeamsWorkspace(settings, connector)
+    def start(slack: bool = False, **extra: str) -> TeamsWorkspace:
+        settings = config.load({**teams_env(env, entra.url, connector, graph.graph_url, slack), **extra})
+        workspace = TeamsWorkspace(settings, connector, fake_slack)
         workspace.graph = graph  # type: ignore[attr-defined]
         started.append(workspace)
         return workspace

@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import itertools
 import json
+import threading
 import urllib.error
 import urllib.request
 from dataclasses import replace
 
-from bot import config, service, wiring
+from bot import config, platforms, service, wiring
+from bot.chat.slack.http import http_server
+from bot.chat.slack.inbound import slack_app
 from bot.chat.teams.inbound import TeamsWayIn
 from storage import open_db
+from tests.fakes.server import close_soon
 from tests.fakes.teams_api import CLIENT_ID, CLIENT_SECRET, TENANT_ID, FakeConnector
 from tests.fakes.teams_graph import CHANNEL, TEAM_ID
+from tests.workspace import Workspace
 
 BOT = {"id": f"28:{CLIENT_ID}", "name": "Listening Post"}
 # People in the team: their Teams id, name and Entra object ID (what REPLY_APPROVERS lists).
@@ -24,10 +29,12 @@ PEOPLE = {
 _ids = itertools.count(1)
 
 
-def teams_env(env: dict[str, str], entra_url: str, connector: FakeConnector, graph_url: str) -> dict[str, str]:
-    """Settings for Teams only (no Slack), signing in at the fake Entra, reading keys and the channel from the fakes."""
+def teams_env(
+    env: dict[str, str], entra_url: str, connector: FakeConnector, graph_url: str, slack: bool = False
+) -> dict[str, str]:
+    """Settings for Teams (and Slack too, with `slack`), signing in at the fake Entra, reading keys and the channel from the fakes."""
     return {
-        **{k: v for k, v in env.items() if not k.startswith("SLACK_")},
+        **{k: v for k, v in env.items() if slack or not k.startswith("SLACK_")},
         "TEAMS_CLIENT_ID": CLIENT_ID,
         "TEAMS_CLIENT_SECRET": CLIENT_SECRET,
         "TEAMS_TENANT_ID": TENANT_ID,
@@ -38,24 +45,45 @@ def teams_env(env: dict[str, str], entra_url: str, connector: FakeConnector, gra
     }
 
 
-class TeamsWorkspace:
-    """The Teams way in on 127.0.0.1, the poll that posts cards, and the team members who act in Teams."""
+class SlackSide(Workspace):
+    """The Slack side of a service that runs Slack and Teams at once: Slack's clicks, sent to its server."""
 
-    def __init__(self, settings: config.Settings, connector: FakeConnector):
+    def __init__(self, settings: config.Settings, fake_slack, url: str):  # the server is the TeamsWorkspace's
+        self.settings, self.slack_settings, self.slack, self.url = settings, settings.chats["slack"], fake_slack, url
+
+
+class TeamsWorkspace:
+    """The Teams way in on 127.0.0.1 (and Slack's, when it is set up too), the poll that posts cards, and the
+    team members who act in Teams."""
+
+    def __init__(self, settings: config.Settings, connector: FakeConnector, fake_slack=None):
         self.settings = settings
         self.connector = connector
-        self.sink = wiring.chat_sink(settings)
+        self.sink = wiring.chat_sink(settings)  # every platform set up, as `python -m bot run` makes it
+        own = {s.platform: s for s in platforms.chats(self.sink)}
+        self.teams_sink = own["teams"]
         sources = wiring.sources(settings)
         self.poll = wiring.cycle_runner(settings, self.sink, None, sources)
-        backend = wiring.backend(settings, sources, lambda: service.status_lines(settings))
-        self.way_in = TeamsWayIn(replace(settings.chats["teams"], port=0), self.sink, backend, host="127.0.0.1")
+        backend = wiring.backend(settings, sources, lambda: service.status_lines(settings), self.sink)
+        self.way_in = TeamsWayIn(replace(settings.chats["teams"], port=0), own["teams"], backend, host="127.0.0.1")
         self.url = f"http://127.0.0.1:{self.way_in.port}/api/messages"
-        import threading
-
         threading.Thread(target=self.way_in.serve, daemon=True).start()
+        self.slack_server = None
+        if "slack" in own:
+            slack = settings.chats["slack"]
+            self.slack_server = http_server(
+                slack_app(slack, own["slack"], backend), 0, slack.signing_secret, "127.0.0.1"
+            )
+            threading.Thread(
+                target=self.slack_server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+            ).start()
+            url = f"http://127.0.0.1:{self.slack_server.server_port}/slack/events"
+            self.slack_side = SlackSide(settings, fake_slack, url)
 
     def stop(self) -> None:
         self.way_in.stop()
+        if self.slack_server is not None:
+            close_soon(self.slack_server)
 
     # --- what Teams sends ----------------------------------------------------------------------
 
@@ -119,7 +147,11 @@ class TeamsWorkspace:
             name="adaptiveCard/action",
             replyToId=card_id or None,
             value={
-                "action": {"type": "Action.Execute", "verb": action, "data": {"action": action, "mention_id": mention_id}},
+                "action": {
+                    "type": "Action.Execute",
+                    "verb": action,
+                    "data": {"action": action, "mention_id": mention_id},
+                },
                 "trigger": "manual",
             },
         )
@@ -128,7 +160,9 @@ class TeamsWorkspace:
     def open_dialog(self, who: str, dialog: str, mention_id: str) -> tuple[int, object]:
         """Reply… or Edit…: Teams asks the bot for the dialog (task/fetch) with the button's data."""
         data = {"msteams": {"type": "task/fetch"}, "dialog_id": dialog, "mention_id": mention_id}
-        return self.send(self.activity("invoke", who, name="task/fetch", value={"data": data, "context": {"theme": "default"}}))
+        return self.send(
+            self.activity("invoke", who, name="task/fetch", value={"data": data, "context": {"theme": "default"}})
+        )
 
     def submit_dialog(self, who: str, dialog: dict, button: str, **typed) -> tuple[int, object]:
         """A dialog's button pressed: Teams sends the button's data with every input's value (task/submit)."""
@@ -136,7 +170,9 @@ class TeamsWorkspace:
         [pressed] = [a for a in card["actions"] if a["title"] == button]
         inputs = {e["id"]: e.get("value") for e in card["body"] if e.get("type", "").startswith("Input.")}
         data = {**{k: v for k, v in inputs.items() if v is not None}, **typed, **pressed["data"]}
-        return self.send(self.activity("invoke", who, name="task/submit", value={"data": data, "context": {"theme": "default"}}))
+        return self.send(
+            self.activity("invoke", who, name="task/submit", value={"data": data, "context": {"theme": "default"}})
+        )
 
     def say(self, who: str, text: str, conversation: str = CHANNEL, mention_bot: bool = True) -> tuple[int, object]:
         """A message typed to the bot: in the channel with `@Listening Post` before it, or in a personal chat."""

@@ -11,7 +11,7 @@ from bot.chat.console import ConsoleSink
 from bot.models import Actor, ChatRef, Mention, Triage
 from handlers import actions
 from storage import mentions as store
-from storage import open_db, responses
+from storage import open_db, posting, responses
 from storage.migrations import migrations
 
 TRIAGE = Triage(sentiment=0.1, label="neutral", intent="question", urgency="normal", suggestions=("Hi!",))  # type: ignore[arg-type]
@@ -50,6 +50,7 @@ def test_cards_posted_before_the_cards_table_are_kept(tmp_path):
                 "created_at": "2026-11-01T10:05:00+00:00",
                 "fetched_at": "2026-11-01T10:05:30+00:00",
                 "status": "new",
+                "post_attempted_at": "2026-11-01T10:06:00+00:00",  # sent, never confirmed
             },
         ]
     )
@@ -58,7 +59,10 @@ def test_cards_posted_before_the_cards_table_are_kept(tmp_path):
     db = open_db(path)
     assert store.card_refs(db, "x:1") == (ChatRef("slack", "C0MENTIONS", "1700000000.000100"),)
     assert store.card_refs(db, "x:2") == ()
-    assert [m.id for m, _, _ in store.unposted(db)] == ["x:2"]
+    # The one platform there was takes over the card still waiting, and its unconfirmed attempt.
+    posting.join(db, "slack")
+    assert [m.id for m, _, _ in store.unposted(db, "slack")] == ["x:2"]
+    assert posting.post_attempted_at(db, "x:2", "slack") is not None
 
     # The version before, still running during the upgrade, writes a card's place the old way: it is kept.
     db.execute(

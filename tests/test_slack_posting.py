@@ -107,7 +107,8 @@ def test_a_card_refused_even_in_its_minimal_form_is_set_aside_and_the_rest_are_p
 
     assert card_texts(fake_slack) == [f"> @bramblecafe question number {i}" for i in range(1, 10)]
     refused = db["mentions"].get(f"x:{tweets[0]['id']}")
-    assert refused["posted_at"] is None and "invalid_blocks" in refused["post_refused"]
+    [(why,)] = db.execute("select refused from card_queue where mention_id = ? and platform = 'slack'", [refused["id"]])
+    assert refused["posted_at"] is None and "invalid_blocks" in why
     assert report.posted == 9 and len(fake_slack.calls("chat.postMessage")) == 11
     assert poll().posted == 0  # set aside: not tried again every cycle
 

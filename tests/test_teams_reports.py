@@ -67,7 +67,11 @@ def test_a_report_reads_as_written_with_its_marks_and_links():
     runs = [e for e in elements(drawn) if e.get("type") == "TextRun"]
     assert runs[0] == {"type": "TextRun", "text": "Last 7 days", "size": "Medium", "weight": "Bolder"}
     assert {"type": "TextRun", "text": "12", "weight": "Bolder"} in runs
-    assert {"type": "TextRun", "text": "@Listening Post stats 30d", "fontType": "Monospace"} in runs  # as typed in Teams
+    assert {
+        "type": "TextRun",
+        "text": "@Listening Post stats 30d",
+        "fontType": "Monospace",
+    } in runs  # as typed in Teams
     linked = {r["text"]: r["selectAction"]["url"] for r in runs if "selectAction" in r}
     assert linked == {
         "on X": "https://x.com/bramblecafe",

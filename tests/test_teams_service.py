@@ -25,7 +25,9 @@ MARIA, SAM, OWNER = (PEOPLE[who][2] for who in ("maria", "sam", "owner"))
 
 
 def buttons(content: dict) -> list[str]:
-    return [a.get("data", {}).get("action") or a.get("data", {}).get("dialog_id") or a["title"] for a in content["actions"]]
+    return [
+        a.get("data", {}).get("action") or a.get("data", {}).get("dialog_id") or a["title"] for a in content["actions"]
+    ]
 
 
 def carded(ws, fake_x, text: str = COMPLAINT) -> tuple[str, str]:
@@ -110,10 +112,15 @@ def test_reply_opens_a_dialog_posts_to_x_and_the_card_shows_who_replied(teams_fo
     assert next(e for e in dialog_card(too_long)["body"] if e.get("id") == "text")["value"] == "咖" * 141  # kept
     assert fake_x.created == []
 
-    _, sent = ws.submit_dialog("maria", opened, "Send reply", text="So sorry Maria! Please DM us and we'll make it right.")
+    _, sent = ws.submit_dialog(
+        "maria", opened, "Send reply", text="So sorry Maria! Please DM us and we'll make it right."
+    )
     assert sent["task"] == {"type": "message", "value": "Your reply is on X."}
     assert fake_x.created == [
-        {"text": "So sorry Maria! Please DM us and we'll make it right.", "reply": {"in_reply_to_tweet_id": mention_id[2:]}}
+        {
+            "text": "So sorry Maria! Please DM us and we'll make it right.",
+            "reply": {"in_reply_to_tweet_id": mention_id[2:]},
+        }
     ]
     assert wait_for(lambda: "Replied by Maria" in words(ws.card_of(card_id)))
     assert buttons(ws.card_of(card_id))[0] == "reopen"
@@ -216,7 +223,7 @@ def test_a_reminder_calls_on_the_person_who_claimed_it_by_name(teams_for, fake_x
     ws.press("maria", "claim", mention_id, card_id)
     from bot.models import ChatRef
 
-    assert ws.sink.note(ChatRef("teams", CHANNEL, card_id), "Still waiting after 1 h.", (MARIA,))
+    assert ws.teams_sink.note(ChatRef("teams", CHANNEL, card_id), "Still waiting after 1 h.", (MARIA,))
 
     nudge = ws.thread(card_id)[-1]["attachments"][0]["content"]
     assert nudge["msteams"]["entities"] == [
@@ -236,3 +243,32 @@ def test_removed_from_the_team_cards_wait_until_it_is_added_again(teams_for, fak
     ws.install()
     assert not ws.poll().failed
     assert "my latte was cold" in words(ws.cards()[-1]["attachments"][0]["content"])
+
+
+def test_slack_and_teams_at_once_show_the_same_card_and_an_action_on_either_redraws_both(teams_for, fake_x, fake_slack):
+    ws = teams_for(slack=True)
+    ws.install()
+    mention_id, card_id = carded(ws, fake_x)
+    [slack_card] = fake_slack.posted
+    assert "my latte was cold" in json.dumps(slack_card["blocks"])
+
+    assert ws.slack_side.click("U0MARIA", "mention_claim", mention_id, slack_card["ts"]) == 200
+    assert wait_for(lambda: "Claimed by Maria" in words(ws.card_of(card_id)))  # on Teams too
+
+    ws.press("sam", "reopen", mention_id, card_id)
+    assert wait_for(lambda: "mention_claim" in json.dumps(fake_slack.card_update(slack_card["ts"]) or {}))
+    assert [e["action"] for e in ws.events(mention_id)] == ["claimed", "reopened"]  # one row per action
+
+
+def test_one_platform_s_trouble_holds_back_only_its_own_cards(teams_for, fake_x, fake_slack):
+    ws = teams_for(slack=True)  # Teams not added to a team yet
+    fake_x.tweet(COMPLAINT, author_id="1001")
+
+    report = ws.poll()
+
+    assert len(fake_slack.posted) == 1 and ws.cards() == []
+    assert report.post_error.startswith("Microsoft Teams: Teams has no channel")
+    ws.install()
+    assert not ws.poll().failed
+    assert "my latte was cold" in words(ws.cards()[-1]["attachments"][0]["content"])
+    assert len(fake_slack.posted) == 1  # not posted twice on Slack
