@@ -15,6 +15,7 @@ from pathlib import Path
 # Settings Listening Post reads: a test starts from none of them, whatever the developer's shell holds.
 OUR_PREFIXES = (
     "SLACK_",
+    "TEAMS_",
     "X_",
     "MASTODON_",
     "BLUESKY_",

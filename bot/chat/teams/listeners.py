@@ -1,13 +1,12 @@
 """What the bot does with Teams' requests: a card's buttons, the Reply… dialog, commands typed to it, and being added to a team.
 
 Handlers run on the SDK's loop; each hands its work (the database, a network, a redraw through the
-sink, which itself waits on that loop) to a thread with `asyncio.to_thread`, so the loop stays free.
+sink, which itself waits on that loop) to one of the runtime's threads, so the loop stays free.
 A bug of ours in one is logged and the person told, in words, that nothing changed.
 """
 
 from __future__ import annotations
 
-import asyncio
 import html
 import logging
 import re
@@ -252,7 +251,7 @@ def register(runtime: TeamsRuntime, sink: TeamsSink, backend: Backend) -> Listen
 
     async def guarded(work: Callable[..., T], activity: Any, failed: Callable[[], T]) -> T:
         try:
-            return await asyncio.to_thread(work, activity)
+            return await runtime.in_thread(work, activity)
         except Exception:  # noqa: BLE001 — a bug of ours: logged, and the person told
             log.exception("A Teams request failed (%s).", getattr(work, "__name__", "listener"))
             return failed()
