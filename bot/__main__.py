@@ -1,4 +1,4 @@
-"""The command line: run, poll, demo, triage, doctor, stats, facts."""
+"""The command line: run, poll, demo, triage, doctor, stats, facts, teams-package."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ COMMANDS = {
     "doctor": "check settings and connections, and say what to fix",
     "stats": "the team's numbers: mentions, reply rate, response times, who answered",
     "facts": "check the business's facts file (BUSINESS_FACTS) and show what suggested replies know",
+    "teams-package": "write the Teams app package (a .zip to upload in Teams) for the bot in TEAMS_CLIENT_ID",
 }
 MAX_DAYS = 365
 DEMO_DATABASE = Path("data/demo.db")
@@ -76,6 +77,15 @@ def _parser() -> Parser:
             )
         if name == "facts":
             command.add_argument("--init", action="store_true", help="write a commented starter file, if there is none")
+        if name == "teams-package":
+            command.add_argument(
+                "--out", type=Path, metavar="FILE", help="where to write it (default listening-post-teams.zip)"
+            )
+            command.add_argument(
+                "--website",
+                metavar="URL",
+                help="your website (https://…), linked from the app's details in Teams (default https://www.example.com)",
+            )
         if name in ("run", "poll"):
             command.add_argument("--verbose", action="store_true", help="log more detail")
     return parser
@@ -310,6 +320,18 @@ def _facts(settings, args) -> int:
     return 0
 
 
+def _teams_package(settings, args) -> int:
+    # The one Teams-only command: its builder lives with the rest of Teams, and imports no SDK.
+    from bot.chat.teams import package
+
+    try:
+        written = package.write(settings, args.out, args.website)
+    except package.PackageError as exc:
+        raise UsageError(str(exc)) from None
+    print(package.next_steps(written))
+    return 0
+
+
 HANDLERS = {
     "run": _run,
     "poll": _poll,
@@ -318,6 +340,7 @@ HANDLERS = {
     "doctor": _doctor,
     "stats": _stats,
     "facts": _facts,
+    "teams-package": _teams_package,
 }
 
 if __name__ == "__main__":
