@@ -37,6 +37,7 @@ bench: $(VENV)/.installed-dev
 	$(PY) bench/sendable.py --show 0
 	$(PY) bench/memory.py
 	$(PY) bench/clicks.py --cards 200
+	$(PY) bench/teams.py --cards 200
 	$(PY) bench/stats_latency.py --mentions 10000
 	$(PY) bench/source_imports.py
 	$(PY) bench/faults.py --mentions 500

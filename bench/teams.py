@@ -31,7 +31,7 @@ from bench.memory import free_port, memory_mb, wait_until  # noqa: E402
 from bot import config  # noqa: E402
 from bot.models import ChatRef  # noqa: E402
 from storage import mentions as store  # noqa: E402
-from storage import open_db, places  # noqa: E402
+from storage import DatabaseProblem, open_db, places  # noqa: E402
 from tests.fakes import slack_api, x_api  # noqa: E402
 from tests.fakes.teams_api import FakeConnector, FakeEntra  # noqa: E402
 from tests.fakes.teams_graph import CHANNEL, TEAM_ID, FakeGraph  # noqa: E402
@@ -157,7 +157,10 @@ def _polled(folder: str) -> bool:
     path = Path(folder) / "listening.db"
     if not path.exists():
         return False
-    db = open_db(path)
+    try:
+        db = open_db(path)
+    except DatabaseProblem:  # the service is writing: ask again in a moment
+        return False
     try:
         return db.execute("select count(*) from source_status where last_success_at is not null").fetchone()[0] > 0
     finally:
