@@ -229,8 +229,9 @@ def teams_for(env, connector, fake_slack):
     started = []
 
     def start(slack: bool = False, **extra: str) -> TeamsWorkspace:
-        settings = config.load({**teams_env(env, entra.url, connector, graph.graph_url, slack), **extra})
-        workspace = TeamsWorkspace(settings, connector, fake_slack)
+        chosen = {**teams_env(env, entra.url, connector, graph.graph_url, slack), **extra}
+        workspace = TeamsWorkspace(config.load(chosen), connector, fake_slack)
+        workspace.settings_env = chosen  # type: ignore[attr-defined]
         workspace.graph = graph  # type: ignore[attr-defined]
         started.append(workspace)
         return workspace

@@ -16,6 +16,7 @@ pytestmark = [
 ]
 
 from tests.fakes import x_api  # noqa: E402
+from tests.fakes.server import Reply  # noqa: E402
 from tests.fakes.teams_graph import CHANNEL  # noqa: E402
 from tests.helpers import wait_for  # noqa: E402
 from tests.teams_workspace import PEOPLE, dialog_card, words  # noqa: E402
@@ -272,3 +273,51 @@ def test_one_platform_s_trouble_holds_back_only_its_own_cards(teams_for, fake_x,
     assert not ws.poll().failed
     assert "my latte was cold" in words(ws.cards()[-1]["attachments"][0]["content"])
     assert len(fake_slack.posted) == 1  # not posted twice on Slack
+
+
+def test_a_reply_x_refuses_is_explained_in_the_dialog_with_the_text_kept(teams_for, fake_x):
+    ws = teams_for(**x_api.POSTING_KEYS)
+    ws.install()
+    mention_id, card_id = carded(ws, fake_x)
+    _, opened = ws.open_dialog("maria", "reply", mention_id)
+    fake_x.fail_next("/2/tweets", Reply(403, x_api.DUPLICATE))
+
+    _, refused = ws.submit_dialog("maria", opened, "Send reply", text="Thanks Maria!")
+
+    dialog = dialog_card(refused)
+    assert "already posted exactly this text" in words(dialog)
+    assert next(e for e in dialog["body"] if e.get("id") == "text")["value"] == "Thanks Maria!"
+    assert ws.events(mention_id) == [] and "Replied" not in words(ws.card_of(card_id))
+
+
+def test_a_reminder_from_the_scheduler_calls_on_the_claimer_in_the_card_s_thread(teams_for, fake_x):
+    from bot import wiring
+
+    ws = teams_for(REPLY_TARGET_MINUTES="1")
+    ws.install()
+    mention_id, card_id = carded(ws, fake_x)  # the tweet is 5 minutes old: past the 1-minute target
+    ws.press("maria", "claim", mention_id, card_id)
+
+    assert wiring.reminder_job(ws.settings, ws.sink)() == 1
+
+    [nudge] = [a for a in ws.thread(card_id) if "entities" in json.dumps(a)]
+    content = nudge["attachments"][0]["content"]
+    assert content["msteams"]["entities"][0]["mentioned"] == {"id": MARIA, "name": "Maria"}
+    assert "waiting" in words(content).lower() or "waited" in words(content).lower()
+    assert wiring.reminder_job(ws.settings, ws.sink)() == 0  # never twice
+
+
+def test_doctor_signs_in_for_real_and_says_whether_a_channel_is_known(teams_for, fake_x, bot):
+    ws = teams_for()
+    env = {k: v for k, v in ws.settings_env.items()}
+
+    before = bot("doctor", env=env)
+    assert "✓ Teams: the bot signs in at Microsoft" in before.stdout
+    assert "✗ Teams: no team channel yet" in before.stdout and before.returncode == 1
+
+    ws.install()
+    after = bot("doctor", env=env)
+    assert "✓ Teams: cards go to the team Bramble Café" in after.stdout
+    wrong = bot("doctor", env={**env, "TEAMS_CLIENT_SECRET": "not~the~secret~at~all"})
+    assert "✗ Teams: Microsoft refused the bot's sign-in: TEAMS_CLIENT_SECRET is not this app's secret" in wrong.stdout
+    assert "not~the~secret~at~all" not in wrong.stdout + wrong.stderr
