@@ -30,8 +30,8 @@ from bench.clicks import percentile, seed  # noqa: E402
 from bench.memory import free_port, memory_mb, wait_until  # noqa: E402
 from bot import config  # noqa: E402
 from bot.models import ChatRef  # noqa: E402
-from storage import mentions as store  # noqa: E402
 from storage import DatabaseProblem, open_db, places  # noqa: E402
+from storage import mentions as store  # noqa: E402
 from tests.fakes import slack_api, x_api  # noqa: E402
 from tests.fakes.teams_api import FakeConnector, FakeEntra  # noqa: E402
 from tests.fakes.teams_graph import CHANNEL, TEAM_ID, FakeGraph  # noqa: E402

@@ -13,7 +13,19 @@ from bot.config import Settings
 from bot.sources import registry
 
 MASK = "***"
-NOISY = ("urllib3", "requests", "slack_sdk", "slack_bolt", "apscheduler", "dotenv")  # and each network's own
+# Libraries that log every request at INFO (Teams' SDK and its httpx among them); their warnings stay.
+NOISY = (
+    "urllib3",
+    "requests",
+    "slack_sdk",
+    "slack_bolt",
+    "apscheduler",
+    "dotenv",
+    "microsoft_teams",
+    "httpx",
+    "httpcore",
+)
+# (and each network's own)
 
 
 def secret_forms(secret: str) -> set[str]:
