@@ -69,6 +69,7 @@ class Mention:
     author_followers: int | None = None
     lang: str | None = None
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    rating: int | None = None  # a review's stars, 1 to 5; None for a post
 
     def __post_init__(self):
         # Every mention is cleaned where it is made, whichever network it came from: one bad
@@ -76,6 +77,8 @@ class Mention:
         for name in ("external_id", "author_handle", "author_name", "url"):
             object.__setattr__(self, name, one_line(getattr(self, name)))
         object.__setattr__(self, "text", clean(self.text))
+        if self.rating is not None and (type(self.rating) is not int or not 1 <= self.rating <= 5):
+            object.__setattr__(self, "rating", None)  # a rating no review has is no rating
 
     @property
     def id(self) -> str:

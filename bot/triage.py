@@ -52,6 +52,18 @@ def asks_something(text: str) -> bool:
     return bool(_ASKS.search(LEADING_HANDLES.sub("", text).lower()))
 
 
+def by_stars(rating: int, text: str, intent: Intent, value: float, label: Label) -> tuple[Intent, float, Label]:
+    """A review's stars outweigh its words: one or two stars is a complaint whatever it says (a polite
+    "the staff were nice, but…" still needs an answer), and four or five stars with no words is praise."""
+    if rating <= 2:
+        return Intent.COMPLAINT, sentiment.within(value, Label.NEGATIVE), Label.NEGATIVE
+    if rating >= 4 and not text.strip():
+        return Intent.PRAISE, sentiment.within(value, Label.POSITIVE), Label.POSITIVE
+    if not text.strip():
+        return Intent.OTHER, 0.0, Label.NEUTRAL
+    return intent, value, label
+
+
 def is_spam(text: str) -> bool:
     """Held back, never shown as a card: someone selling, a channel ping, a link farm, or a
     giveaway/crypto post that asks nothing. A customer asking about those is never spam."""
@@ -100,6 +112,8 @@ class Triager:
         written_in = language.of(mention.lang, text)
         if written_in == "und" and sentiment.looks_english(text):
             written_in = "en"
+        if mention.rating is not None and not text.strip():
+            written_in = "en"  # stars alone: nothing to read, and the reply is in the business's words
         scored = written_in == "en"
         value = sentiment.score(text) if scored else 0.0
         label = sentiment.label_for(value) if scored else Label.NEUTRAL
@@ -114,6 +128,8 @@ class Triager:
                 text, label
             )
             value, label = sentiment.within(value, mood), mood
+        if mention.rating is not None:
+            intent, value, label = by_stars(mention.rating, text, intent, value, label)
         serious = self.reader.harm(text, serious_kind(text)) if intent == Intent.COMPLAINT else None
         urgency = urgency_for(text, value, intent, mention.author_followers, serious)
         to_others = intent == Intent.QUESTION and self.reader.to_others(text, asks_others(text))

@@ -69,6 +69,18 @@ def age(created_at: datetime, now: datetime | None = None) -> str:
     return f"{minutes // 1440} days ago"
 
 
+def stars(rating: int | None) -> str:
+    """A review's rating as five stars, ★★☆☆☆; '' for a post."""
+    return "" if rating is None else "★" * rating + "☆" * (5 - rating)
+
+
+def said(mention: Mention) -> str:
+    """The words a card shows: a review's stars before them, and "(no text)" for a rating alone."""
+    if mention.rating is None:
+        return mention.text
+    return f"{stars(mention.rating)} {mention.text}" if mention.text.strip() else f"{stars(mention.rating)} (no text)"
+
+
 def author(mention: Mention) -> str:
     if not mention.author_handle:
         return mention.author_name or "Someone"  # a feed entry: the feed or the article's author

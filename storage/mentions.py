@@ -130,6 +130,7 @@ def save_mentions(
             "fingerprint": prints[m.id],
             "duplicate_of": originals.get(m.id),
             "reminded_at": fetched_at if history_before and m.created_at < history_before else None,
+            "rating": m.rating,
         }
         for m, t in triaged
     ]
@@ -246,6 +247,7 @@ def row_to_mention(row: dict) -> Mention:
         author_followers=row["author_followers"],
         lang=row["lang"],
         raw=json.loads(row["raw"] or "{}"),
+        rating=row.get("rating"),
     )
 
 

@@ -323,3 +323,9 @@ def m014_card_queue(db: sqlite_utils.Database) -> None:
         not_null={"queued_at"},
     )
     db.table("chat_platforms").create({"platform": str, "joined_at": str}, pk="platform", not_null={"joined_at"})
+
+
+@migrations()
+def m015_ratings(db: sqlite_utils.Database) -> None:
+    # A review's stars (Google reviews: 1 to 5), shown on its card and weighed in triage.
+    db.table("mentions").add_column("rating", int)

@@ -62,7 +62,7 @@ class ConsoleSink:
                 f"{wording.author(mention)} {where}"
                 + (f" · {wording.reach(mention)}" if wording.reach(mention) else "")
             ),
-            wrap(mention.text, "│   > "),
+            wrap(wording.said(mention), "│   > "),
             wrap(wording.verdict(triage)),
         ]
         if wording.where_to_answer(mention):

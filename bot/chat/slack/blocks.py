@@ -136,7 +136,9 @@ def fallback_text(mention: Mention, triage: Triage) -> str:
     """The notification text (and what screen readers say): short, one line."""
     icon = wording.LABEL_ICONS[triage.label] if triage.scored else "🌐"
     who = cut(one_line(wording.author(mention)), 100)
-    return fit(f"{icon} {who} on {wording.network_name(mention.source)}: {one_line(mention.text)}", FALLBACK_LIMIT)
+    return fit(
+        f"{icon} {who} on {wording.network_name(mention.source)}: {one_line(wording.said(mention))}", FALLBACK_LIMIT
+    )
 
 
 def _header(mention: Mention) -> str:
@@ -171,7 +173,7 @@ def card_blocks(mention: Mention, triage: Triage, handling: Handling | None = No
     """The card; block 1 is always the quoted text of the mention."""
     blocks: list[Block] = [
         _section(_header(mention)),
-        _section(quote(mention.text)),
+        _section(quote(wording.said(mention))),
         _context(fit(wording.verdict(triage))),
     ]
     where = wording.where_to_answer(mention, name(wording.feed_title(mention), 200))
@@ -203,7 +205,7 @@ def minimal_blocks(mention: Mention, handling: Handling | None = None) -> list[d
     return _dicts(
         [
             _section(about),
-            _section("> " + fit(one_line(mention.text), MINIMAL_TEXT) or "> "),
+            _section("> " + fit(one_line(wording.said(mention)), MINIMAL_TEXT) or "> "),
             *_actions(mention.id, handling.status if handling else "new"),
         ]
     )
