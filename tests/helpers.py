@@ -21,6 +21,8 @@ OUR_PREFIXES = (
     "BLUESKY_",
     "REDDIT_",
     "RSS_",
+    "META_",
+    "INSTAGRAM_",
     "REPLY_",
     "BUSINESS_",
     "DIGEST_",

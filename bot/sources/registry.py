@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 # The registry list: adding a network is its module under bot/sources/ and its name here.
 # The order is the order of doctor's lines, `/listen sources` and the set-up hints.
-KEYS = ("x", "mastodon", "bluesky", "reddit", "rss")
+KEYS = ("x", "mastodon", "bluesky", "reddit", "rss", "facebook", "instagram")
 
 
 @dataclass(frozen=True)

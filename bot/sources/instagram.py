@@ -1,0 +1,346 @@
+"""An Instagram professional account linked to the Facebook Page: comments on its recent posts and posts it is
+tagged in, through the Instagram API with Facebook Login (Meta's Graph API, bot/sources/meta.py).
+
+@mentions of the account in other people's captions and comments reach apps only as webhooks (Meta calls a
+public https address of the app); a poll cannot ask for them, so they are not read here (README, 2e).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
+
+import requests
+
+from bot.models import OK, PROBLEM, Check, Mention, NetworkReply, Page, ReplyError, SentReply, SourceError
+from bot.sources import meta
+from bot.sources.common import FIRST_POLL_SIZE, iso, scrub, utc
+from bot.sources.registry import Network
+
+if TYPE_CHECKING:
+    from bot.config import Reader
+
+log = logging.getLogger(__name__)
+
+NAME = "Instagram"
+RECENT_MEDIA = 25  # the account's newest posts whose comments are read
+COMMENT_PAGE = 50  # top-level comments per page, each with its first replies
+MAX_PAGES = 10
+OVERLAP = timedelta(minutes=2)
+COMMENT_FIELDS = "id,text,timestamp,username,from{id,username},parent_id"
+TAG_FIELDS = "id,caption,permalink,timestamp,username,media_type"
+
+# Instagram API with Facebook Login reference: IG User Media, IG Media Comments, IG User Tags, IG Comment Replies.
+READ = ("instagram_basic", "instagram_manage_comments", "pages_read_engagement")
+REPLY = ("instagram_manage_comments",)
+
+
+@dataclass
+class Thread:
+    """One post's comments as read this poll, replies flattened in."""
+
+    media: dict
+    items: list[dict] = field(default_factory=list)
+    cursor: str = ""
+
+
+class InstagramSource:
+    """Comments (and replies) on the account's newest posts, and posts by others that tag the account."""
+
+    name = "instagram"
+    can_reply = True
+
+    def __init__(self, client: meta.GraphClient, account_id: str):
+        self.client = client
+        self.account_id = account_id
+        self.username = ""
+
+    def fetch(self, cursors: dict[str, str]) -> Iterator[Page]:
+        try:
+            yield from self._comments(cursors)
+            yield from self._tags(cursors.get("tags"))
+        # Graph's errors, the network's and an answer of the wrong shape are Meta's problem, said in plain words;
+        # anything else is a bug of ours and reaches the pipeline, which logs it with its traceback.
+        except (meta.GraphError, meta.Paused, requests.RequestException, ValueError) as exc:
+            log.debug("Instagram request failed", exc_info=True)
+            raise meta.explain(exc, NAME, READ, self.client.token) from exc
+
+    # -- comments on the account's posts ----------------------------------------------------------------------
+
+    def _comments(self, cursors: dict[str, str]) -> Iterator[Page]:
+        # One request: the account's name and newest posts, each with its newest comments and their replies.
+        comments = f"comments.limit({COMMENT_PAGE}){{{COMMENT_FIELDS},replies{{{COMMENT_FIELDS}}}}}"
+        body = self.client.get(
+            f"/{self.account_id}",
+            {"fields": f"username,media.limit({RECENT_MEDIA}){{id,caption,permalink,timestamp,{comments}}}"},
+        )
+        self.username = str(body.get("username") or self.username)
+        media, _ = meta.edge(body.get("media"))
+        first = not any(key.startswith("comments:") for key in cursors)
+        threads = [
+            thread
+            for m in _objects(media)
+            if (thread := self._read(m, cursors.get(f"comments:{m.get('id')}"), first)) is not None
+        ]
+        if first:
+            yield from self._first_poll(threads)
+            return
+        for thread in threads:
+            key = f"comments:{thread.media['id']}"
+            mentions, replies = self._parse(thread.items, thread.media)
+            if mentions or replies or cursors.get(key) != thread.cursor:
+                yield Page(key, mentions, cursor=thread.cursor, replies=replies)
+
+    def _read(self, media: dict, saved: str | None, first: bool) -> Thread | None:
+        media_id = str(media.get("id") or "")
+        if not media_id:
+            log.warning("Skipped an Instagram post without an id: %.200r", media)
+            return None
+        since = _since(saved)
+        thread = Thread(media)
+        pages = self.client.pages(f"/{media_id}/comments", {}, first=media.get("comments") or {"data": []})
+        for count, page in enumerate(pages, start=1):
+            top = _objects(page)
+            for comment in top:
+                thread.items.append(comment)
+                replies, _ = meta.edge(comment.get("replies"))
+                # Only the first page of a comment's replies comes with it; a long thread's older replies are not read.
+                thread.items += [{**r, "parent_id": r.get("parent_id") or comment.get("id")} for r in _objects(replies)]
+            if first or (since and _oldest(top) <= since - OVERLAP) or count >= MAX_PAGES:
+                break
+        if since:
+            thread.items = [c for c in thread.items if _time(c) > since - OVERLAP]
+        newest = [_time(c) for c in thread.items] + ([since] if since else []) + [utc(media.get("timestamp"))]
+        thread.cursor = iso(max(newest))
+        return thread
+
+    def _first_poll(self, threads: list[Thread]) -> Iterator[Page]:
+        everything = sorted(
+            ((c, t.media) for t in threads for c in t.items if not self._own(c)), key=lambda pair: _time(pair[0])
+        )
+        shown = everything[-FIRST_POLL_SIZE:]
+        cutoff = _time(shown[0][0]) if shown else None
+        for thread in threads:
+            mentions, _ = self._parse([c for c, m in shown if m is thread.media], thread.media)
+            cursor = max(utc(thread.cursor), cutoff) if cutoff else utc(thread.cursor)
+            yield Page(f"comments:{thread.media['id']}", mentions, cursor=iso(cursor))
+
+    def _own(self, comment: dict) -> bool:
+        by = comment.get("from") or {}
+        if str(by.get("id") or "") == self.account_id:
+            return True
+        return bool(self.username) and str(comment.get("username") or "").lower() == self.username.lower()
+
+    def _parse(self, items: list[dict], media: dict) -> tuple[list[Mention], list[NetworkReply]]:
+        mentions, replies = [], []
+        for item in items:
+            try:
+                if not self._own(item):
+                    mentions.append(comment_mention(item, media))
+                elif item.get("parent_id"):
+                    replies.append(own_reply(item, media, self.username))
+            except (AttributeError, KeyError, TypeError, ValueError):
+                log.warning("Skipped an Instagram comment that could not be read: %.200r", item, exc_info=True)
+        return mentions, replies
+
+    # -- posts the account is tagged in --------------------------------------------------------------------------
+
+    def _tags(self, saved: str | None) -> Iterator[Page]:
+        # Remembered by id, not by time: a post's owner can tag the account long after posting it.
+        items, cursor, _ = meta.unseen(
+            self.client, f"/{self.account_id}/tags", TAG_FIELDS, saved, FIRST_POLL_SIZE, MAX_PAGES
+        )
+        mentions = []
+        for item in items:
+            try:
+                mentions.append(tagged_mention(item))
+            except (AttributeError, KeyError, TypeError, ValueError):
+                log.warning("Skipped an Instagram post that could not be read: %.200r", item, exc_info=True)
+        if mentions or cursor != saved:
+            yield Page("tags", mentions, cursor=cursor)
+
+    # -- replies ---------------------------------------------------------------------------------------------
+
+    def reply(self, mention: Mention, text: str) -> SentReply:
+        """Post `text` as the account's reply in the comment's thread, starting with the author's @username.
+
+        Instagram takes replies to top-level comments only (an answer to a reply goes under its top-level
+        comment), and none at all on posts the account is tagged in.
+        """
+        if mention.raw.get("kind") == "tagged_media":
+            raise ReplyError(
+                "Instagram does not let apps comment on posts your account is tagged in, so nothing was posted. "
+                "Answer in the Instagram app, then press “I replied myself”."
+            )
+        target = str(mention.raw.get("parent_id") or mention.external_id)
+        try:
+            body = self.client.post(f"/{target}/replies", {"message": addressed(mention.author_handle, text)})
+            reply_id = str(body["id"])
+        except (meta.GraphError, meta.Paused, requests.RequestException, ValueError, KeyError, TypeError) as exc:
+            log.debug("Posting a reply to Instagram failed", exc_info=True)
+            raise meta.explain_reply(exc, NAME, REPLY, self.client.token) from exc
+        return SentReply(reply_id, mention.url)
+
+
+def addressed(username: str, text: str) -> str:
+    """Instagram tells someone about a reply that names them: start with @username when the text doesn't."""
+    handle = "@" + username.lstrip("@")
+    if not username or handle.lower() in text.lower():
+        return text
+    return f"{handle} {text}"
+
+
+def _objects(items: list) -> list[dict]:
+    return [item for item in items if isinstance(item, dict)]
+
+
+def _time(item: dict) -> datetime:
+    return utc(item["timestamp"])
+
+
+def _oldest(page: list[dict]) -> datetime:
+    times = [_time(c) for c in page if c.get("timestamp")]
+    return min(times) if times else datetime.max.replace(tzinfo=UTC)
+
+
+def _since(saved: str | None) -> datetime | None:
+    if not saved:
+        return None
+    try:
+        return utc(saved)
+    except ValueError:
+        log.warning("Ignoring an unreadable saved Instagram position %.80r; reading as on a first poll.", saved)
+        return None
+
+
+def comment_mention(item: dict, media: dict) -> Mention:
+    username = str(item.get("username") or (item.get("from") or {}).get("username") or "")
+    text = str(item.get("text") or "").strip()
+    if not username or not text:
+        raise ValueError("an Instagram comment without its author or words")
+    parent = str(item.get("parent_id") or "")
+    return Mention(
+        source="instagram",
+        external_id=str(item["id"]),
+        author_handle=username,
+        author_name=username,
+        text=text,
+        url=str(media.get("permalink") or ""),  # a comment has no link of its own: its post's
+        created_at=_time(item),
+        in_reply_to=parent or str(media["id"]),
+        raw=scrub(
+            {
+                "kind": "comment",
+                "media_id": media["id"],
+                "parent_id": parent or None,
+                "from_id": (item.get("from") or {}).get("id"),
+            }
+        ),
+    )
+
+
+def tagged_mention(item: dict) -> Mention:
+    username = str(item.get("username") or "")
+    kind = str(item.get("media_type") or "post").lower().replace("_", " ")
+    return Mention(
+        source="instagram",
+        external_id=str(item["id"]),
+        author_handle=username,
+        author_name=username or "An Instagram user",
+        text=str(item.get("caption") or "").strip() or f"(a {kind} tagging you, no caption)",
+        url=str(item.get("permalink") or ""),
+        created_at=_time(item),
+        raw=scrub({"kind": "tagged_media"}),
+    )
+
+
+def own_reply(item: dict, media: dict, account: str) -> NetworkReply:
+    return NetworkReply(
+        source="instagram",
+        external_id=str(item["id"]),
+        in_reply_to=str(item["parent_id"]),
+        text=str(item.get("text") or ""),
+        url=str(media.get("permalink") or ""),
+        created_at=_time(item),
+        account=account or str(item.get("username") or "the account"),
+    )
+
+
+# --- The network: its settings, doctor's check and its declaration. --------------------------------------------------
+
+
+@dataclass(frozen=True)
+class InstagramSettings:
+    account_id: str
+    meta: meta.MetaSettings
+
+
+def read_settings(r: Reader) -> InstagramSettings | None:
+    account_id = meta.read_ig_id(r)
+    shared = meta.read_meta(r, "To listen on Instagram") if account_id else None
+    if account_id and shared is None and not r.missing(("META_PAGE_ID", "META_PAGE_TOKEN")):
+        r.problem(
+            "INSTAGRAM_ACCOUNT_ID is set, so META_PAGE_ID and META_PAGE_TOKEN must be set too: Instagram is read "
+            f"with the token of the Facebook Page it is linked to ({meta.README})."
+        )
+    if not account_id:
+        # Read (and so masked in the logs) even when Instagram is off, as every network's secrets are.
+        r.get("META_PAGE_TOKEN")
+        return None
+    return InstagramSettings(account_id, shared) if shared else None
+
+
+def build(cfg: InstagramSettings) -> InstagramSource:
+    return InstagramSource(meta.GraphClient(cfg.meta), cfg.account_id)
+
+
+def check(cfg: InstagramSettings) -> Iterator[Check]:
+    """The account looked up, a real first read (which names a missing permission), then the reply permission."""
+    source = build(cfg)
+    try:
+        account = source.client.get(f"/{cfg.account_id}", {"fields": "username"})
+        found = sum(len(page.mentions) for page in source.fetch({}))
+    except meta.GraphError as exc:
+        if exc.code == 100:
+            yield (
+                PROBLEM,
+                f"{NAME}: INSTAGRAM_ACCOUNT_ID {cfg.account_id} is not an Instagram professional account this Page's "
+                "token can read. Link the account to the Page (Instagram app: Settings → Account type and tools, or "
+                "the Page's settings → Linked accounts), then copy instagram_business_account from "
+                f"me/accounts?fields=instagram_business_account ({meta.README}).",
+            )
+            return
+        yield PROBLEM, f"{NAME}: {meta.explain(exc, NAME, READ, cfg.meta.token)}"
+        return
+    except SourceError as exc:
+        yield PROBLEM, f"{NAME}: {exc}"
+        return
+    except Exception as exc:  # explain() turns Graph and network errors into words
+        yield PROBLEM, f"{NAME}: {meta.explain(exc, NAME, READ, cfg.meta.token)}"
+        return
+    yield (
+        OK,
+        f"{NAME} works: listening to @{account.get('username')}: {found} recent comment{'s' if found != 1 else ''} "
+        "and tagging posts to show on the first poll.",
+    )
+    yield from meta.permission_checks(meta.granted(source.client), READ, REPLY, NAME)
+
+
+NETWORK = Network(
+    key="instagram",
+    name=NAME,
+    read=read_settings,
+    needs="INSTAGRAM_ACCOUNT_ID (with META_PAGE_ID and META_PAGE_TOKEN)",
+    readme="2e. Facebook Page and Instagram",
+    build=build,
+    secrets=("META_PAGE_TOKEN",),
+    check=check,
+    replies=lambda cfg: "replies sent from Slack are posted in the comment's thread, starting with the author's @name",
+    reply_limit=2200,  # Instagram's limit for a caption or a comment
+    # requests and urllib3 are already kept at WARNING (bot/logs.py), and the token is only ever in a header.
+    loggers=(),
+    sample_link="https://www.instagram.com/p/{id}/",
+)
