@@ -296,7 +296,7 @@ def test_doctor_reads_for_real_and_checks_the_reply_permission(env, fake_meta):
     post = fake_meta.post()
     fake_meta.comment(post, "Nice!")
     lines = doctor_lines(env, fake_meta)
-    assert (OK, "Facebook works: 1 recent comment and tagging posts to show on the first poll.") in lines
+    assert (OK, "Facebook works: 1 recent comment or tagging post to show on the first poll.") in lines
     assert (OK, "Facebook: the token may post replies (pages_manage_engagement).") in lines
 
     fake_meta.scopes.discard("pages_manage_engagement")

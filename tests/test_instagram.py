@@ -194,7 +194,7 @@ def test_doctor_checks_the_account_and_its_permissions(env, fake_meta):
     lines = doctor_lines(env, fake_meta)
     assert (
         OK,
-        "Instagram works: listening to @bramblecafe: 1 recent comment and tagging posts to show on the first poll.",
+        "Instagram works: listening to @bramblecafe: 1 recent comment or tagging post to show on the first poll.",
     ) in lines
     assert (OK, "Instagram: the token may post replies (instagram_manage_comments).") in lines
 

@@ -311,7 +311,8 @@ def check(cfg: meta.MetaSettings) -> Iterator[Check]:
         return
     yield (
         OK,
-        f"{NAME} works: {found} recent comment{'s' if found != 1 else ''} and tagging posts to show on the first poll.",
+        f"{NAME} works: {found} recent comment{'s' if found != 1 else ''} or tagging post{'s' if found != 1 else ''} "
+        "to show on the first poll.",
     )
     yield from meta.permission_checks(meta.granted(source.client), READ_POSTS + READ_TAGGED[:1], REPLY, NAME)
 

@@ -324,7 +324,7 @@ def check(cfg: InstagramSettings) -> Iterator[Check]:
     yield (
         OK,
         f"{NAME} works: listening to @{account.get('username')}: {found} recent comment{'s' if found != 1 else ''} "
-        "and tagging posts to show on the first poll.",
+        f"or tagging post{'s' if found != 1 else ''} to show on the first poll.",
     )
     yield from meta.permission_checks(meta.granted(source.client), READ, REPLY, NAME)
 
