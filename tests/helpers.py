@@ -21,6 +21,7 @@ OUR_PREFIXES = (
     "BLUESKY_",
     "REDDIT_",
     "RSS_",
+    "GOOGLE_",
     "REPLY_",
     "BUSINESS_",
     "DIGEST_",

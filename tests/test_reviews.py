@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.chat.slack.blocks import card_blocks, minimal_blocks
-from bot.models import Intent, Label, Mention
 from bot.config import DEFAULT_TEMPLATES
+from bot.models import Intent, Label, Mention
 from bot.replies import ReplyTemplates
 from bot.triage import Triager
 from storage import mentions as store
