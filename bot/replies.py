@@ -29,6 +29,13 @@ SERIOUS_KINDS = ("health", "allergy", "injury", "safety", "legal", "money")
 _BUILT_IN = Path(__file__).with_name("reply_templates.toml")
 _URL = re.compile(r"\s*(https?://|www\.)\S+", re.IGNORECASE)
 _SPACES = re.compile(r"[ \t]{2,}")
+# A reply that asks the person to write privately, in the built-in templates' languages: never offered where
+# nobody can be sent a message (a Google review), as a reply naming @handle is never offered without one.
+_ASKS_FOR_A_MESSAGE = re.compile(
+    r"\bDMs?\b|direct message|message us|private message|privately|mensaje privado|message privé|"
+    r"Direktnachricht|in privato|mensagem privada|privébericht",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -121,6 +128,8 @@ class ReplyTemplates:
         start = zlib.crc32(text.encode("utf-8")) % len(templates)
         chosen: list[str] = []
         for template in templates[start:] + templates[:start]:
+            if not where.messages and _ASKS_FOR_A_MESSAGE.search(template):
+                continue
             reply = fill(template.replace("@{handle}", where.address), values, allow_links)
             if reply and where.length(reply) <= limit and reply not in chosen:
                 chosen.append(reply)

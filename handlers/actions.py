@@ -381,7 +381,7 @@ def record_network_reply(db: sqlite_utils.Database, reply: NetworkReply) -> Outc
         stored = store.find_by_external_id(db, reply.source, reply.in_reply_to)
         if stored is None or stored.status in (Status.REPLIED, Status.HELD):
             return None
-        account = Actor(f"{reply.source}:account", f"@{reply.account}")
+        account = Actor(f"{reply.source}:account", _account(reply))
         # Counted from when it was posted on the network, not from when we noticed it.
         store.record(
             db,
@@ -399,8 +399,13 @@ def record_network_reply(db: sqlite_utils.Database, reply: NetworkReply) -> Outc
     return Outcome(
         stored.id,
         changed=True,
-        note=f"✅ @{reply.account} replied on {network} directly: {quoted(reply.text)} {reply.url}".rstrip(),
+        note=f"✅ {_account(reply)} replied on {network} directly: {quoted(reply.text)} {reply.url}".rstrip(),
     )
+
+
+def _account(reply: NetworkReply) -> str:
+    """Who replied on the network: the business's @handle there, or "The owner" where it has none (Google)."""
+    return f"@{reply.account}" if reply.account else "The owner"
 
 
 def network_replies(sink: ChatOutlet | None) -> Callable[[sqlite_utils.Database, NetworkReply], str | None]:

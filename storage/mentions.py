@@ -44,7 +44,9 @@ def fingerprint(text: str) -> str | None:
 
 def _originals(db: sqlite_utils.Database, mentions: list[Mention], prints: dict[str, str | None]) -> dict[str, str]:
     """For each mention that repeats an earlier one (the same words on another network, or from
-    the same person, within two days), the id of the first: one query for the whole batch."""
+    the same person, within two days), the id of the first: one query for the whole batch. Without a
+    handle (a Google review, a feed entry) nobody is known to be the same person: two reviews alike,
+    or a review edited to the same words with other stars, are each their own card."""
     wanted = sorted({p for p in prints.values() if p})
     earlier: dict[str, list[tuple[str, str, str, datetime]]] = {}
     for i in range(0, len(wanted), 500):
@@ -66,7 +68,7 @@ def _originals(db: sqlite_utils.Database, mentions: list[Mention], prints: dict[
                 id_
                 for id_, source, other, created in earlier.get(print_, ())
                 if id_ != m.id
-                and (source != m.source or other == handle)
+                and (source != m.source or (handle and other == handle))  # no handle: nobody to be the same
                 and abs(created - m.created_at) <= CROSS_POST_WINDOW
             ),
             None,

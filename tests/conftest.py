@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import pytest
 from hypothesis import settings as hypothesis_settings
 
-from tests.fakes import bluesky_api, feeds, mastodon_api, meta_api, reddit_api, slack_api, x_api
+from tests.fakes import bluesky_api, feeds, google_api, mastodon_api, meta_api, reddit_api, slack_api, x_api
 from tests.helpers import OUR_PREFIXES, run_cli
 
 if TYPE_CHECKING:
@@ -156,6 +156,11 @@ def fake_reddit():
 @pytest.fixture
 def fake_meta():
     yield from _running(meta_api.FakeMeta())
+
+
+@pytest.fixture
+def fake_google():
+    yield from _running(google_api.FakeGoogle())
 
 
 @pytest.fixture

@@ -23,6 +23,7 @@ OUR_PREFIXES = (
     "RSS_",
     "META_",
     "INSTAGRAM_",
+    "GOOGLE_",
     "REPLY_",
     "BUSINESS_",
     "DIGEST_",

@@ -241,7 +241,8 @@ def test_harm_is_high_urgency_with_careful_replies_of_its_kind(triager, text, ki
     assert (t.intent, t.urgency) == ("complaint", "high")
     assert t.suggestions and all(s in _careful(triager, text, kind) for s in t.suggestions)
     for s in t.suggestions:
-        assert "sorry" in s.lower() and "DM" in s and "manager" in s  # apologise, take it private, who follows up
+        # Apologise, take it private (a DM, or a call or email where there are no DMs: Google), say who follows up.
+        assert "sorry" in s.lower() and ("DM" in s or "call or email" in s) and "manager" in s
         assert "😊" not in s and "lovely" not in s.lower() and "about the food" not in s
 
 

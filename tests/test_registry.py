@@ -59,7 +59,8 @@ def test_declaring_the_networks_and_platforms_loads_none_of_their_libraries():
     code = (
         "import sys; from bot import config, doctor, wiring, logs, platforms, service; from bot.sources import registry; "
         "registry.networks(); platforms.platforms(); config.load({}); "
-        "print(sorted(m for m in ('tweepy', 'mastodon', 'atproto', 'praw', 'feedparser', 'slack_sdk', 'slack_bolt') "
+        "print(sorted(m for m in ('tweepy', 'mastodon', 'atproto', 'praw', 'feedparser', 'slack_sdk', 'slack_bolt', "
+        "'google.auth', 'google.oauth2') "
         "if m in sys.modules))"
     )
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)

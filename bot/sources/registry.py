@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 # The registry list: adding a network is its module under bot/sources/ and its name here.
 # The order is the order of doctor's lines, `/listen sources` and the set-up hints.
-KEYS = ("x", "mastodon", "bluesky", "reddit", "rss", "facebook", "instagram")
+KEYS = ("x", "mastodon", "bluesky", "reddit", "rss", "google", "facebook", "instagram")
 
 
 @dataclass(frozen=True)
@@ -41,6 +41,7 @@ class Network:
     length: Callable[[str], int] = len  # how the network counts a reply's length
     address: str = "@{handle}"  # how a reply names the person it answers
     links: bool = True  # whether a suggested reply may carry a link
+    messages: bool = True  # whether the person can be sent a private message there, so a reply may ask for a DM
     account: Callable[[Any], str] = lambda cfg: ""  # the business's own name on it, when it has one to sign with
     loggers: tuple[str, ...] = ()  # its library's loggers, which print request headers or forms at DEBUG
     sample_link: str = ""  # a link for a demo mention: {handle} {id} {user} {server} {rkey} {thing}

@@ -1,0 +1,649 @@
+"""Google reviews: each new or edited review of the business's location, through the Business Profile API.
+
+Reviews are read with the My Business API v4 (`accounts/{a}/locations/{l}/reviews`, newest change first)
+and answered with its updateReply. Signing in is OAuth 2.0 with the owner's refresh token, exchanged
+for an access token by Google's own `google-auth` library; the HTTP calls are requests, on a session
+with a total deadline per request, so a test server or a proxy can stand in for Google.
+
+Documentation relied on:
+- reviews.list, updateReply and the Review resource:
+  https://developers.google.com/my-business/reference/rest/v4/accounts.locations.reviews
+- the reviews guide: https://developers.google.com/my-business/content/review-data
+- the location's Maps link: https://developers.google.com/my-business/reference/businessinformation/rest/v1/locations
+- quotas (zero until Google approves access, 429 past them): https://developers.google.com/my-business/content/limits
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+import requests
+
+from bot.models import Mention, NetworkReply, Page, ReplyError, SentReply, SourceError
+from bot.sources.common import FIRST_POLL_SIZE, iso, scrub, utc
+from bot.sources.deadline import deadline_session, exceeded, took_too_long
+from bot.sources.registry import Network
+from bot.text import clean
+
+if TYPE_CHECKING:  # google-auth is imported where it is used, so declaring the network costs nothing
+    from bot.config import Reader
+
+log = logging.getLogger(__name__)
+
+API_URL = "https://mybusiness.googleapis.com"
+API_VERSION = "v4"  # reviews are only in the My Business API v4 (Google moved the rest of it to v1 APIs)
+INFO_URL = "https://mybusinessbusinessinformation.googleapis.com"
+INFO_VERSION = "v1"  # the Business Information API: only for the location's Maps link, when a review has no link
+TOKEN_URL = "https://oauth2.googleapis.com/token"
+SCOPE = "https://www.googleapis.com/auth/business.manage"
+PAGE_SIZE = 50  # the most reviews.list returns a page; Google refuses a larger pageSize
+MAX_PAGES = 20  # per poll; a range not read to its end is read again next poll
+OVERLAP = timedelta(days=1)  # read again before the newest change seen: a review held for checks appears late
+REMEMBERED = 2000  # reviews whose words and stars are kept in the cursor, to tell an edit from a re-read
+EDIT_GRACE = timedelta(minutes=1)  # an updateTime this close to createTime is the review as first written
+RATE_WINDOW = timedelta(minutes=1)  # Google's quotas are per minute
+UNAPPROVED_WAIT = timedelta(hours=1)  # a project whose access Google has not approved yet (a quota of 0)
+REPLY_BYTES = 4096  # Google's limit for a reply's comment, counted in bytes (UTF-8)
+PROFILE_LINK = "https://business.google.com/reviews"  # where the owner's reviews are, when Google gives no better link
+STARS = {"ONE": 1, "TWO": 2, "THREE": 3, "FOUR": 4, "FIVE": 5}
+LOCATION = re.compile(r"accounts/(\d+)/locations/(\d+)")
+SETUP = "README → “2d. Google reviews”"
+
+
+class GoogleError(Exception):
+    """Google answered with an error: its HTTP status and the parts of its `{"error": {...}}` body."""
+
+    def __init__(self, response: requests.Response):
+        self.status = response.status_code
+        self.retry_after = response.headers.get("Retry-After")
+        error: Any = {}
+        try:
+            body = response.json()
+            error = body.get("error") if isinstance(body, dict) else {}
+        except ValueError:
+            pass
+        error = error if isinstance(error, dict) else {}
+        self.code = str(error.get("status") or "")  # PERMISSION_DENIED, RESOURCE_EXHAUSTED, …
+        self.message = clean(str(error.get("message") or ""))[:300]
+        self.reason = ""
+        self.metadata: dict = {}
+        for detail in error.get("details") or []:
+            if isinstance(detail, dict) and str(detail.get("@type", "")).endswith("google.rpc.ErrorInfo"):
+                self.reason = str(detail.get("reason") or "")
+                metadata = detail.get("metadata")
+                self.metadata = metadata if isinstance(metadata, dict) else {}
+        super().__init__(f"HTTP {self.status} {self.code} {self.reason}".strip())
+
+    @property
+    def unapproved(self) -> bool:
+        """A quota of 0: Google has not approved this project's access to the Business Profile APIs yet."""
+        return self.status == 429 and str(self.metadata.get("quota_limit_value", "")) == "0"
+
+
+class GoogleClient:
+    """Signed requests to Google's APIs for one refresh token: an access token is made when needed and kept
+    until it expires; a 401 gets one fresh token and one more try (safe: a 401 was never carried out)."""
+
+    def __init__(
+        self,
+        client_id: str,
+        client_secret: str,
+        refresh_token: str,
+        api_url: str = API_URL,
+        token_url: str = TOKEN_URL,
+    ):
+        from google.auth.transport.requests import Request
+        from google.oauth2.credentials import Credentials
+
+        self.api_url = api_url.rstrip("/")
+        self.token_url = token_url
+        self.session = deadline_session()  # a total deadline for every request, the token's too
+        self._credentials = Credentials(
+            token=None,
+            refresh_token=refresh_token,
+            client_id=client_id,
+            client_secret=client_secret,
+            token_uri=token_url,
+            scopes=[SCOPE],  # google-auth then refuses a token made without it, and says so
+        )
+        self._request = Request(self.session)
+        self._lock = threading.Lock()  # the poll and a person's reply may both need a token at once
+
+    def info_url(self) -> str:
+        """The Business Information API: Google's own address, or the same one as the reviews when that is set."""
+        return INFO_URL if self.api_url == API_URL else self.api_url
+
+    def _authorization(self, renew: bool) -> dict[str, str]:
+        with self._lock:
+            if renew or not self._credentials.valid:
+                self._credentials.refresh(self._request)
+            return {"Authorization": f"Bearer {self._credentials.token}"}
+
+    def call(self, method: str, url: str, **kwargs: Any) -> dict:
+        """Google's JSON answer; GoogleError for an error, ValueError for an answer that is not a JSON object."""
+        for renew in (False, True):
+            response = self.session.request(method, url, headers=self._authorization(renew), timeout=20, **kwargs)
+            if response.status_code != 401:
+                break
+        if response.status_code >= 400:
+            raise GoogleError(response)
+        try:
+            body = response.json()
+        except ValueError:
+            if method == "GET":
+                raise
+            body = {}  # a change Google accepted: its answer's words are not needed to know that
+        if not isinstance(body, dict):
+            raise ValueError(f"Google's answer is {type(body).__name__}, not an object")
+        return body
+
+
+# --- Errors in plain words. ---------------------------------------------------------------------------------------
+
+
+def _sign_in_problem(exc: Exception) -> str | None:
+    """Why Google's sign-in refused the settings, for the owner; None when it is not a sign-in refusal."""
+    from google.auth.exceptions import RefreshError
+
+    if not isinstance(exc, RefreshError):
+        return None
+    data = exc.args[1] if len(exc.args) > 1 and isinstance(exc.args[1], dict) else {}
+    error = str(data.get("error") or "")
+    if error == "invalid_grant":
+        return (
+            "Google no longer accepts GOOGLE_REFRESH_TOKEN: it has expired or was revoked (a token made while the "
+            "OAuth consent screen is in 'Testing' lasts 7 days; changing the Google account's password or removing "
+            f"the app's access ends it too). Make a new one ({SETUP}, step 5) and put it in GOOGLE_REFRESH_TOKEN."
+        )
+    if error in ("invalid_client", "unauthorized_client"):
+        return (
+            "Google did not accept GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET with this refresh token. Copy both again "
+            "from Google Cloud → APIs & Services → Credentials, and make the refresh token with that same client "
+            f"({SETUP}, steps 4 and 5)."
+        )
+    if "scope" in str(exc.args[0] if exc.args else "").lower():
+        return (
+            f"GOOGLE_REFRESH_TOKEN was made without the scope {SCOPE}, so it cannot read or answer reviews. "
+            f"Make it again with that scope ({SETUP}, step 5)."
+        )
+    if getattr(exc, "retryable", False):
+        return "Google's sign-in is having trouble; will try again next poll."
+    return f"Google's sign-in refused the settings ({error or 'no reason given'}). Check them against {SETUP}."
+
+
+def explain(exc: Exception, location: str, api_url: str) -> SourceError:
+    """A failed read in words for the owner, with when to try again."""
+    now = datetime.now(UTC)
+    seconds = exceeded(exc)
+    if seconds is not None:
+        return SourceError(took_too_long("Google", seconds))
+    signing_in = _sign_in_problem(exc)
+    if signing_in:
+        return SourceError(signing_in)
+    if isinstance(exc, GoogleError):
+        if exc.unapproved:
+            until = now + UNAPPROVED_WAIT
+            return SourceError(
+                "Google has not approved this Google Cloud project for the Business Profile API yet (its quota is "
+                f"0 requests a minute). Ask for access with Google's form ({SETUP}, step 2); approval takes a few "
+                f"days. Listening Post tries again at {until:%H:%M} UTC.",
+                retry_at=until,
+            )
+        if exc.status == 429:
+            until = now + _wait(exc.retry_after)
+            return SourceError(f"Google's rate limit reached; trying again at {until:%H:%M} UTC.", retry_at=until)
+        if exc.reason == "SERVICE_DISABLED" or "has not been used in project" in exc.message:
+            return SourceError(
+                "The Google My Business API is not turned on in your Google Cloud project. Turn it on (Google Cloud → "
+                f"APIs & Services → Library → “Google My Business API” → Enable; {SETUP}, step 3), wait a few "
+                "minutes, and reviews are read on the next poll."
+            )
+        if exc.reason == "ACCESS_TOKEN_SCOPE_INSUFFICIENT":
+            return SourceError(
+                f"GOOGLE_REFRESH_TOKEN was made without the scope {SCOPE}. Make it again with that scope ({SETUP}, step 5)."
+            )
+        if exc.code == "FAILED_PRECONDITION" or "verified" in exc.message.lower():
+            return SourceError(
+                f"Google shows reviews only for a verified Business Profile, and {location} is not verified. Finish "
+                "verifying it in Google Business Profile; reviews are read on the next poll after that."
+            )
+        if exc.status == 403:
+            return SourceError(
+                f"Google says the Google account that made GOOGLE_REFRESH_TOKEN cannot manage {location} (403). Make "
+                "the refresh token signed in as an owner or manager of the Business Profile, and check GOOGLE_LOCATION."
+            )
+        if exc.status == 404:
+            return SourceError(
+                f"Google has no location {location} for this account (404). Check GOOGLE_LOCATION ({SETUP}, step 6)."
+            )
+        if exc.status == 401:
+            return SourceError(
+                f"Google refused the access made from GOOGLE_REFRESH_TOKEN (401). Make a new refresh token ({SETUP}, step 5)."
+            )
+        if exc.status >= 500:
+            return SourceError(f"Google is having trouble (HTTP {exc.status}); will try again next poll.")
+        return SourceError(f"Google answered HTTP {exc.status}: {exc.message or exc.code or 'no reason given'}")
+    from google.auth.exceptions import TransportError
+
+    if isinstance(exc, TransportError):
+        return SourceError("Could not reach Google's sign-in; will try again next poll.")
+    if isinstance(exc, requests.RequestException) and not isinstance(exc, ValueError):  # JSON errors are both
+        return SourceError(f"Could not reach Google at {api_url} ({type(exc).__name__}); will try again next poll.")
+    return SourceError("Google sent a response Listening Post could not read; will try again next poll.")
+
+
+def _wait(retry_after: str | None) -> timedelta:
+    try:
+        return timedelta(seconds=min(max(float(retry_after or ""), 1), 3600))
+    except ValueError:
+        return RATE_WINDOW
+
+
+def explain_reply(exc: Exception) -> ReplyError:
+    """Why a reply could not be posted, in words for the person who wrote it."""
+    signing_in = _sign_in_problem(exc)
+    if signing_in and getattr(exc, "retryable", False):
+        return ReplyError("Google's sign-in is having trouble, so nothing was posted. Try again in a few minutes.")
+    if signing_in:
+        return ReplyError(f"Nothing was posted. {signing_in}")
+    if isinstance(exc, GoogleError):
+        if exc.unapproved:
+            return ReplyError(
+                "Google has not approved this project for the Business Profile API yet, so nothing was posted. "
+                "Reply on Google directly until it has."
+            )
+        if exc.status == 429:
+            return ReplyError(
+                "Google is limiting how often replies can be posted, so nothing was posted. Try again in a minute."
+            )
+        if exc.status == 404:
+            return ReplyError(
+                "That review is gone from Google (its author deleted it, or Google removed it), so nothing was posted."
+            )
+        if exc.reason == "SERVICE_DISABLED":
+            return ReplyError(
+                "The Google My Business API is not turned on in your Google Cloud project, so nothing was posted "
+                f"({SETUP}, step 3)."
+            )
+        if exc.status == 403:
+            return ReplyError(
+                "Google refused to post the reply (403), so nothing was posted: the Google account that made "
+                "GOOGLE_REFRESH_TOKEN must be an owner or manager of the Business Profile."
+            )
+        if exc.status == 400:
+            return ReplyError(
+                f"Google did not accept this reply, so nothing was posted. Google said: {exc.message or 'no reason given'}"
+            )
+        if exc.status < 500:
+            return ReplyError(f"Google did not accept this reply (HTTP {exc.status}), so nothing was posted.")
+    from google.auth.exceptions import TransportError
+
+    if isinstance(exc, TransportError):  # the sign-in failed, so the reply was never sent
+        return ReplyError("Could not reach Google's sign-in, so nothing was posted. Try again in a few minutes.")
+    never_sent = isinstance(exc, requests.ConnectTimeout) or (
+        isinstance(exc, requests.ConnectionError) and "NewConnectionError" in repr(exc)
+    )
+    if never_sent:
+        return ReplyError("Could not reach Google, so nothing was posted. Try again in a few minutes.")
+    # A 5xx, a timeout, a dropped connection or an unreadable answer came after Google had the reply.
+    return ReplyError(
+        "Google did not confirm this reply, so it may or may not be on Google. Listening Post looks at the review "
+        "on the next poll and records the reply if it is there; please don't send it again before then.",
+        unsure=True,
+    )
+
+
+# --- Reading. ------------------------------------------------------------------------------------------------------
+
+
+def compact(moment: datetime) -> str:
+    """A time as it goes into an edited review's id: 20261201T093012Z."""
+    return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()[:12]
+
+
+@dataclass
+class _Position:
+    """What the cursor of one location keeps: the newest change seen, the time before which nothing unseen is
+    shown (older than the first poll), and each remembered review's words and stars with the card it has."""
+
+    since: datetime | None = None
+    floor: datetime | None = None
+    seen: dict[str, str] = field(default_factory=dict)  # digest of the review id -> "words digest|id suffix"
+
+    @classmethod
+    def read(cls, saved: str | None) -> _Position:
+        if not saved:
+            return cls()
+        try:
+            state = json.loads(saved)
+            seen = state.get("seen") or {}
+            if not isinstance(seen, dict) or not all(isinstance(v, str) for v in seen.values()):
+                raise ValueError("seen")
+            return cls(
+                utc(state["since"]) if state.get("since") else None,
+                utc(state["floor"]) if state.get("floor") else None,
+                dict(seen),
+            )
+        except (ValueError, TypeError, KeyError, AttributeError):
+            log.warning("Ignoring an unreadable saved Google position %.80r; starting as on a first poll.", saved)
+            return cls()
+
+    def dump(self) -> str:
+        kept = dict(list(self.seen.items())[-REMEMBERED:])
+        return json.dumps(
+            {
+                "since": iso(self.since) if self.since else None,
+                "floor": iso(self.floor) if self.floor else None,
+                "seen": kept,
+            },
+            separators=(",", ":"),
+        )
+
+
+@dataclass(frozen=True)
+class _Review:
+    """The parts of one review Listening Post uses, checked."""
+
+    review_id: str
+    stars: int | None
+    comment: str
+    created: datetime
+    updated: datetime
+    raw: dict
+
+    @classmethod
+    def of(cls, raw: object) -> _Review:
+        if not isinstance(raw, dict):
+            raise ValueError("not an object")
+        review_id = raw["reviewId"]
+        if not isinstance(review_id, str) or not re.fullmatch(r"[\w-]{1,300}", review_id):
+            raise ValueError("reviewId")
+        comment = raw.get("comment") or ""
+        if not isinstance(comment, str):
+            raise ValueError("comment")
+        stars = STARS.get(str(raw.get("starRating")))  # STAR_RATING_UNSPECIFIED, or none: no stars to show
+        if stars is None and not comment.strip():
+            raise ValueError("neither stars nor words")
+        created = utc(raw["createTime"])
+        return cls(review_id, stars, comment, created, utc(raw.get("updateTime") or raw["createTime"]), raw)
+
+    @property
+    def words(self) -> str:
+        return _digest(f"{self.stars}|{self.comment}")
+
+    def reply(self) -> dict | None:
+        """The owner's reply on Google, unless Google rejected it (then nobody sees it)."""
+        reply = self.raw.get("reviewReply")
+        if not isinstance(reply, dict) or not isinstance(reply.get("comment"), str) or not reply.get("updateTime"):
+            return None
+        state = reply.get("reviewReplyState") or reply.get("state")
+        return None if state == "REJECTED" else reply
+
+    def reply_explains(self) -> bool:
+        """Whether a change of updateTime is the owner's reply, not the reviewer's edit."""
+        reply = self.reply()
+        return reply is not None and abs(utc(reply["updateTime"]) - self.updated) <= timedelta(seconds=2)
+
+
+class GoogleSource:
+    """New and edited reviews of one Business Profile location, and the owner's replies to them."""
+
+    name = "google"
+    can_reply = True
+
+    def __init__(self, client: GoogleClient, location: str):
+        self.client = client
+        self.location = location
+        self._link: str | None = None
+
+    @property
+    def reviews_url(self) -> str:
+        return f"{self.client.api_url}/{API_VERSION}/{self.location}/reviews"
+
+    def fetch(self, cursors: dict[str, str]) -> Iterator[Page]:
+        from google.auth.exceptions import GoogleAuthError
+
+        key = f"reviews:{self.location}"
+        try:
+            yield from self._read(key, _Position.read(cursors.get(key)))
+        # google-auth's and requests' errors, Google's refusals and an answer of the wrong shape (ValueError) are
+        # Google's problem, said in plain words; anything else is a bug of ours and reaches the pipeline.
+        except (GoogleAuthError, GoogleError, requests.RequestException, ValueError) as exc:
+            log.debug("Google request failed", exc_info=True)
+            raise explain(exc, self.location, self.client.api_url) from exc
+
+    def _read(self, key: str, position: _Position) -> Iterator[Page]:
+        """Newest change first, down to `OVERLAP` before the newest change seen last poll (the first page always:
+        it also carries replies the owner made on Google). The cursor is saved only with the last page."""
+        first = position.since is None
+        stop = position.since - OVERLAP if position.since else None
+        newest, token, pages, complete = position.since, None, 0, False
+        while pages < MAX_PAGES:
+            params = {"pageSize": FIRST_POLL_SIZE if first else PAGE_SIZE, "orderBy": "updateTime desc"}
+            body = self.client.call(
+                "GET", self.reviews_url, params={**params, **({"pageToken": token} if token else {})}
+            )
+            items, token = body.get("reviews") or [], body.get("nextPageToken") or None
+            if not isinstance(items, list) or not isinstance(token, (str, type(None))):
+                raise ValueError("Google's page of reviews has fields of the wrong type")
+            pages += 1
+            reviews = _each(items)
+            mentions, replies = self._page(reviews, position)
+            if first:
+                # Reviews older than the first poll's are never shown, unless their author edits them later.
+                position.floor = min((r.updated for r in reviews), default=None) if token else None
+            newest = max([r.updated for r in reviews] + ([newest] if newest else []), default=None)
+            reached = first or stop is None or any(r.updated <= stop for r in reviews)
+            if reached or not token:
+                complete = bool(items) or pages == 1 or reached
+                position.since = newest
+                yield Page(key, mentions, cursor=position.dump() if complete else None, replies=replies)
+                break
+            yield Page(key, mentions, replies=replies)
+        if not complete:
+            log.info("Google's pages of reviews ended before the last position seen; they are read again next poll.")
+
+    def _page(self, reviews: list[_Review], position: _Position) -> tuple[list[Mention], list[NetworkReply]]:
+        mentions, replies = [], []
+        for review in reviews:
+            try:
+                found = self._version(review, position)
+                if found is None:
+                    continue
+                card_id, new = found
+                if new:
+                    mentions.append(self._mention(review, card_id))
+                reply = self._reply(review, card_id)
+                if reply:
+                    replies.append(reply)
+            except (AttributeError, KeyError, TypeError, ValueError):
+                log.warning("Skipped a review from Google that could not be read: %.200r", review.raw, exc_info=True)
+        return mentions, replies
+
+    def _version(self, review: _Review, position: _Position) -> tuple[str, bool] | None:
+        """The id of the card this version of the review has, and whether it is a new one; None for a review
+        older than the first poll that nobody changed since.
+
+        An edited review (its words or stars changed) is a new card, `{reviewId}:{updateTime}`: on Google an edit
+        replaces the review under the same id, and a complaint that became praise, or the other way round, is
+        news the team should see (and answer again) rather than a change hidden in an old card. Its
+        updateTime also moves when the owner replies, so an edit is told by the words and stars changing,
+        which the cursor remembers, not by the time alone.
+        """
+        key = _digest(review.review_id)
+        remembered = position.seen.pop(key, None)
+        if remembered is not None:
+            words, _, suffix = remembered.partition("|")
+            if words == review.words:
+                position.seen[key] = remembered  # kept, as the most recently read
+                return (f"{review.review_id}:{suffix}" if suffix else review.review_id), False
+            suffix = compact(review.updated)
+        elif position.floor is not None and review.updated <= position.floor:
+            return None
+        else:
+            # Not seen before: a new review, or one whose first version was never read here (written before the
+            # first poll, or forgotten): then this version is its own card, apart from any old one.
+            edited = review.updated - review.created > EDIT_GRACE and not review.reply_explains()
+            suffix = compact(review.updated) if edited else ""
+        position.seen[key] = f"{review.words}|{suffix}"
+        return (f"{review.review_id}:{suffix}" if suffix else review.review_id), True
+
+    def _mention(self, review: _Review, card_id: str) -> Mention:
+        found = review.raw.get("reviewer")
+        reviewer: dict = found if isinstance(found, dict) else {}
+        anonymous = reviewer.get("isAnonymous") is True or not reviewer.get("displayName")
+        edited = ":" in card_id
+        return Mention(
+            source="google",
+            external_id=card_id,
+            author_handle="",  # nobody has a handle on Google; a reply names them instead
+            author_name="A Google user" if anonymous else str(reviewer["displayName"]),
+            text=review.comment,  # may be empty: stars alone
+            url=self._url(review.raw),
+            created_at=review.updated if edited else review.created,
+            rating=review.stars,
+            raw=scrub({"review": review.raw.get("name"), "edited": edited}),
+        )
+
+    def _reply(self, review: _Review, card_id: str) -> NetworkReply | None:
+        reply = review.reply()
+        if reply is None:
+            return None
+        written = utc(reply["updateTime"])
+        # A reply written before this version of the review answered an earlier one: the original card.
+        version = review.updated if ":" in card_id else review.created
+        answers = card_id if written >= version - timedelta(seconds=2) else review.review_id
+        return NetworkReply(
+            source="google",
+            external_id=reply_id(review.review_id, written),
+            in_reply_to=answers,
+            text=clean(reply["comment"]),
+            url=self._url(review.raw),
+            created_at=written,
+            account="",  # the business has no handle on Google: the card says the owner replied
+        )
+
+    def _url(self, raw: dict) -> str:
+        """Where the card sends the team: Google's own link to answer this review, else the location on Maps."""
+        link = raw.get("reviewReplyUrl")
+        if isinstance(link, str) and link.startswith("https://"):
+            return link
+        return self.location_link()
+
+    def location_link(self) -> str:
+        """The location on Google Maps (asked once), or the owner's reviews page when Google does not say."""
+        if self._link is None:
+            self._link = PROFILE_LINK
+            try:
+                found = self.client.call(
+                    "GET",
+                    f"{self.client.info_url()}/{INFO_VERSION}/locations/{self.location.rsplit('/', 1)[-1]}",
+                    params={"readMask": "metadata"},
+                )
+                maps = (found.get("metadata") or {}).get("mapsUri")
+                if isinstance(maps, str) and maps.startswith("https://"):
+                    self._link = maps
+            except Exception:  # only a link: the Business Information API may be off, and the reviews still come
+                log.debug("The location's Maps link could not be read", exc_info=True)
+        return self._link
+
+    def reply(self, mention: Mention, text: str) -> SentReply:
+        """Post `text` as the owner's reply to the review (updateReply: it replaces a reply already there)."""
+        from google.auth.exceptions import GoogleAuthError
+
+        review_id = mention.external_id.split(":", 1)[0]
+        try:
+            body = self.client.call("PUT", f"{self.reviews_url}/{review_id}/reply", json={"comment": text})
+        except (GoogleAuthError, GoogleError, requests.RequestException, ValueError) as exc:
+            log.debug("Posting a reply to Google failed", exc_info=True)
+            raise explain_reply(exc) from exc
+        try:
+            written = utc(body["updateTime"])
+        except (KeyError, TypeError, ValueError):
+            written = datetime.now(UTC)
+        return SentReply(reply_id(review_id, written), mention.url)
+
+
+def reply_id(review_id: str, written: datetime) -> str:
+    """A reply's id: Google gives it none; the review and when the reply was written tell it apart."""
+    return f"{review_id}:reply:{compact(written)}"
+
+
+def _each(items: list) -> list[_Review]:
+    """The readable reviews of a page; a malformed one is logged and skipped, the rest are carded."""
+    found = []
+    for item in items:
+        try:
+            found.append(_Review.of(item))
+        except (AttributeError, KeyError, TypeError, ValueError):
+            log.warning("Skipped a review from Google that could not be read: %.200r", item, exc_info=True)
+    return found
+
+
+# --- The network: its settings and its declaration. ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GoogleSettings:
+    client_id: str = field(repr=False)
+    client_secret: str = field(repr=False)
+    refresh_token: str = field(repr=False)
+    location: str
+    api_url: str = API_URL
+    token_url: str = TOKEN_URL
+
+
+def read_settings(r: Reader) -> GoogleSettings | None:
+    names = ("GOOGLE_CLIENT_ID", "GOOGLE_CLIENT_SECRET", "GOOGLE_REFRESH_TOKEN", "GOOGLE_LOCATION")
+    r.together("To read Google reviews", names, SETUP)
+    client_id, client_secret, refresh_token = (r.get(name) for name in names[:3])
+    location = r.one(
+        "GOOGLE_LOCATION",
+        LOCATION.pattern,
+        "GOOGLE_LOCATION must be your location as Google's API names it, like accounts/123456789/locations/987654321 "
+        f"({SETUP}, step 6, shows where to find both numbers)",
+        strip=("/",),
+    ).strip("/")
+    api_url = r.url("GOOGLE_API_URL", API_URL).rstrip("/")
+    token_url = r.url("GOOGLE_TOKEN_URL", TOKEN_URL)
+    if not (client_id and client_secret and refresh_token and LOCATION.fullmatch(location)):
+        return None
+    return GoogleSettings(client_id, client_secret, refresh_token, location, api_url, token_url)
+
+
+def build(cfg: GoogleSettings) -> GoogleSource:
+    client = GoogleClient(cfg.client_id, cfg.client_secret, cfg.refresh_token, cfg.api_url, cfg.token_url)
+    return GoogleSource(client, cfg.location)
+
+
+NETWORK = Network(
+    key="google",
+    name="Google reviews",
+    read=read_settings,
+    needs="GOOGLE_CLIENT_ID, GOOGLE_CLIENT_SECRET, GOOGLE_REFRESH_TOKEN and GOOGLE_LOCATION",
+    readme="2d. Google reviews",
+    build=build,
+    secrets=("GOOGLE_CLIENT_ID", "GOOGLE_CLIENT_SECRET", "GOOGLE_REFRESH_TOKEN"),
+    replies=lambda cfg: "replies sent from chat are posted on Google as the owner's reply to the review",
+    reply_limit=REPLY_BYTES,
+    length=lambda text: len(text.encode("utf-8")),  # Google counts a reply's bytes, not its characters
+    # A review is answered in public, under it, with no @: the reply names the reviewer by first name, if any.
+    address="{first_name},",
+    # Google shows a reply as plain text (a link is not clickable) and asks for short, relevant replies.
+    links=False,
+    messages=False,  # nobody can be sent a message on Google: a reply never asks for a DM
+    loggers=("google.auth", "google.oauth2"),  # google-auth logs the refresh-token form at DEBUG
+    sample_link="https://business.google.com/reviews",
+)
