@@ -52,7 +52,8 @@ def actor(account: Any) -> Actor:
 def typed_text(activity: Any) -> str:
     """What a person typed to the bot, without the @mention of it, markup or entities."""
     text = activity.strip_mentions_text().text or ""
-    text = html.unescape(re.sub(r"<[^>]+>", " ", text)).replace("\xa0", " ")
+    # A tag holds no "<": with `[^>]+`, each "<" of a long run scanned to the end (40,000 took 2 s).
+    text = html.unescape(re.sub(r"<[^<>]*>", " ", text)).replace("\xa0", " ")
     return " ".join(text.split())
 
 

@@ -177,6 +177,8 @@ class TeamsRuntime:
             answer = self.call(self.app.server.handle_request({"body": body, "headers": lowered}), self.answer_within)
         except TimeoutError:
             return 503, {"error": "Listening Post is busy; try again."}
+        except (Stopped, concurrent.futures.CancelledError):  # stopping: was a traceback and a bare 500
+            return 503, {"error": "Listening Post is stopping; try again in a moment."}
         return answer["status"], answer.get("body")
 
     def stop(self) -> None:
