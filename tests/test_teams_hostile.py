@@ -798,3 +798,25 @@ def test_a_request_while_listening_post_stops_gets_503_not_a_traceback(teams_for
 
     assert status == 503 and "stopping" in answer["error"]
     assert "Traceback" not in capsys.readouterr().err and ws.events(mention_id) == []
+
+
+def test_an_approval_delivered_twice_at_once_posts_the_reply_once(teams_for, fake_x):
+    ws = teams_for(**x_api.POSTING_KEYS, REPLY_APPROVERS=PEOPLE["owner"][2])
+    ws.install()
+    mention_id, card_id = carded(ws, fake_x)
+    _, opened = ws.open_dialog("maria", "reply", mention_id)
+    ws.submit_dialog("maria", opened, "Ask for approval", text="Sorry Maria, we'll fix it!")
+    press = ws.activity(
+        "invoke", "owner", name="adaptiveCard/action", value=execute({"action": "approve", "mention_id": mention_id})
+    )
+    answers: list = []
+    both = [threading.Thread(target=lambda: answers.append(ws.send(press))) for _ in range(2)]
+    for thread in both:
+        thread.start()
+    for thread in both:
+        thread.join(10)
+
+    assert [status for status, _ in answers] == [200, 200]
+    assert [c["text"] for c in fake_x.created] == ["Sorry Maria, we'll fix it!"]
+    assert [e["action"] for e in ws.events(mention_id)] == ["submitted", "approved", "replied"]
+    assert wait_for(lambda: "Replied by Maria" in words(ws.card_of(card_id)), 3)
