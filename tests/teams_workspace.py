@@ -67,7 +67,8 @@ class TeamsWorkspace:
         backend = wiring.backend(settings, sources, lambda: service.status_lines(settings), self.sink)
         self.way_in = TeamsWayIn(replace(settings.chats["teams"], port=0), own["teams"], backend, host="127.0.0.1")
         self.url = f"http://127.0.0.1:{self.way_in.port}/api/messages"
-        threading.Thread(target=self.way_in.serve, daemon=True).start()
+        # The way in's own loop, polled often: `serve` polls every 0.5 s, which each test's stop waited out.
+        threading.Thread(target=self.way_in.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
         self.slack_server = None
         if "slack" in own:
             slack = settings.chats["slack"]
@@ -82,6 +83,7 @@ class TeamsWorkspace:
 
     def stop(self) -> None:
         self.way_in.stop()
+        self.way_in.server.server_close()
         if self.slack_server is not None:
             close_soon(self.slack_server)
 

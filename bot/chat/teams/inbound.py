@@ -34,10 +34,12 @@ class TeamsGate:
         if environ.get("REQUEST_METHOD") != "POST":
             return answer(start_response, "405 Method Not Allowed", "Teams posts its requests here.")
         try:
-            body = json.loads(read_body(environ, self.max_body) or b"null")
+            body = json.loads(read_body(environ, self.max_body) or b"null", parse_constant=_no_constant)
         except Refused as refused:
             return refused.answer(start_response)
-        except ValueError:
+        # RecursionError: JSON nested thousands deep, which anyone could send before any token is checked
+        # (it was a 500 and a traceback on stderr for each one). NaN and Infinity are not JSON Teams sends.
+        except (ValueError, RecursionError):
             return answer(start_response, "400 Bad Request", "A request from Teams is JSON.")
         headers = {"Authorization": environ.get("HTTP_AUTHORIZATION", "")}
         status, reply = self.handle(body, headers)
@@ -47,6 +49,10 @@ class TeamsGate:
         return answer(
             start_response, f"{status} {'OK' if status < 400 else 'Error'}", text, "application/json; charset=utf-8"
         )
+
+
+def _no_constant(name: str) -> None:
+    raise ValueError(f"{name} is not JSON")
 
 
 class TeamsWayIn:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from microsoft_teams.apps import App
@@ -17,8 +17,14 @@ Learned = Callable[[str, str, str, str, str], None]  # (channel, address, team i
 Removed = Callable[[str], None]  # (team id)
 
 
-def listen_for_installs(app: App, learned: Learned, removed: Removed) -> None:
-    """Call `learned` when the bot is added to a team and `removed` when it is taken out of one."""
+def listen_for_installs(
+    app: App, learned: Learned, removed: Removed, ours: Callable[[Any], bool] = lambda activity: True
+) -> None:
+    """Call `learned` when the bot is added to a team and `removed` when it is taken out of one.
+
+    `ours(activity)`: whether it comes from the bot's own organization; one from elsewhere is ignored, so
+    nobody outside can move the cards to a team of theirs (or stop them) by adding or removing the bot.
+    """
     from microsoft_teams.api import ConversationUpdateActivity
     from microsoft_teams.apps import ActivityContext
 
@@ -29,15 +35,19 @@ def listen_for_installs(app: App, learned: Learned, removed: Removed) -> None:
         if team is None or not team.id or activity.conversation.conversation_type != "channel":
             return  # a personal or group chat: no team channel to learn
         bot = activity.recipient.id
+        added = any(member.id == bot for member in activity.members_added or []) and bool(activity.service_url)
+        gone = any(member.id == bot for member in activity.members_removed or [])
+        if not (added or gone) or not ours(activity):
+            return
         # On a thread: storage waits on SQLite's lock, and a welcome sent from here waits on this loop.
-        if any(member.id == bot for member in activity.members_added or []) and activity.service_url:
+        if added:
             await asyncio.to_thread(
                 learned,
                 activity.conversation.id,
-                activity.service_url,
+                str(activity.service_url),
                 team.id,
                 team.name or "",
                 team.aad_group_id or "",
             )
-        elif any(member.id == bot for member in activity.members_removed or []):
+        else:
             await asyncio.to_thread(removed, team.id)

@@ -33,7 +33,14 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 SEND_WITHIN = 8.0  # seconds a reply may take before the dialog closes and the card says how it went
+REDRAW_WITHIN = 2.0  # seconds a press waits for the card's redraw (Teams gives up on the press after 15)
 OOPS = "Something went wrong on Listening Post's side, and nothing changed. The log says what; please try again."
+UNKNOWN = "That button is not one Listening Post knows; nothing changed."
+STILL_WORKING = "Listening Post is still working on this; the card shows how it went."
+UNREADABLE = "Listening Post could not read what was typed in the box; nothing was sent. Please type it again."
+TOO_LONG = f"That is longer than the box holds ({dialogs.INPUT_LIMIT:,} characters); nothing was sent. Shorten it."
+ELSEWHERE = "Listening Post works only for the Microsoft 365 organization it was set up in; nothing changed."
+VERBS = (cards.CLAIM, cards.TAKEOVER, cards.DISMISS, cards.REOPEN, cards.APPROVE, cards.REJECT)
 WHOAMI = ("whoami", "who am i", "my id")
 
 
@@ -45,8 +52,21 @@ def actor(account: Any) -> Actor:
 def typed_text(activity: Any) -> str:
     """What a person typed to the bot, without the @mention of it, markup or entities."""
     text = activity.strip_mentions_text().text or ""
-    text = html.unescape(re.sub(r"<[^>]+>", " ", text)).replace("\xa0", " ")
+    # A tag holds no "<": with `[^>]+`, each "<" of a long run scanned to the end (40,000 took 2 s).
+    text = html.unescape(re.sub(r"<[^<>]*>", " ", text)).replace("\xa0", " ")
     return " ".join(text.split())
+
+
+def _text(data: dict[str, Any], key: str) -> str:
+    """A string the button's data or a dialog's input carries; '' when absent or not a string (no card of ours sends that)."""
+    value = data.get(key)
+    return value if isinstance(value, str) else ""
+
+
+def _mention_id(data: dict[str, Any]) -> str:
+    """The mention a button is for; '' for none, or for one longer than any card of ours carries."""
+    mention_id = _text(data, "mention_id")
+    return mention_id if len(mention_id.encode("utf-8")) <= cards.ID_LIMIT else ""
 
 
 class Listeners:
@@ -56,6 +76,27 @@ class Listeners:
         self.sink = sink
         self.desk = backend.desk
         self.backend = backend
+        self._learning = threading.Lock()
+
+    def ours(self, activity: Any) -> bool:
+        """Whether `activity` comes from the organization (tenant) Listening Post is set up in.
+
+        Teams signs what any organization's people do with a bot, and the bot's ID is in its app
+        package: without this, someone elsewhere who uploaded a package with it could add the bot
+        to their own team (and the cards would go there), read the queue or press a card's buttons.
+        """
+        data = activity.channel_data
+        named = (data.tenant.id if data and data.tenant else None, activity.conversation.tenant_id)
+        tenants = {str(tenant).lower() for tenant in named if tenant}
+        if tenants == {self.sink.tenant_id.lower()}:
+            return True
+        log.warning(
+            "Teams: ignored a %s from another Microsoft 365 organization (%s): Listening Post answers only the one "
+            "TEAMS_TENANT_ID names.",
+            activity.type,
+            ", ".join(sorted(tenants)) or "none named",
+        )
+        return False
 
     # --- buttons -------------------------------------------------------------------------------
 
@@ -67,23 +108,23 @@ class Listeners:
         action = activity.value.action
         data = action.data if isinstance(action.data, dict) else {}
         verb, mention_id, who = (
-            str(data.get("action") or action.verb or ""),
-            str(data.get("mention_id") or ""),
+            _text(data, "action") or str(action.verb or ""),
+            _mention_id(data),
             actor(activity.from_),
         )
-        outcome = self._act(verb, mention_id, who)
-        if outcome is None:
-            return AdaptiveCardActionMessageResponse(
-                value="That button is not one Listening Post knows; nothing changed."
-            )
-        self.desk.announce(self.sink, outcome)  # every member's card, and the note in its thread
+        if verb not in VERBS or not mention_id:
+            return AdaptiveCardActionMessageResponse(value=UNKNOWN)
+        # The action, then every member's card and the note in its thread.
+        outcome = self._settle(lambda: self._act(verb, mention_id, who))
+        if outcome is None:  # an approval whose network is slow: it carries on, and the card says how it went
+            return AdaptiveCardActionMessageResponse(value=STILL_WORKING)
         said = outcome.error or outcome.message
         found = self.desk.card(mention_id)
         if said or found is None:
             return AdaptiveCardActionMessageResponse(value=said or GONE)
         return AdaptiveCardActionCardResponse(value=AdaptiveCard.model_validate(cards.card(*found[:3])))
 
-    def _act(self, verb: str, mention_id: str, who: Actor) -> Outcome | None:
+    def _act(self, verb: str, mention_id: str, who: Actor) -> Outcome:
         desk = self.desk
         if verb == cards.DISMISS:
             problem = desk.dismissal_problem(mention_id)
@@ -95,29 +136,92 @@ class Listeners:
             cards.APPROVE: lambda: desk.approve(mention_id, who),
             cards.REJECT: lambda: desk.reject(mention_id, who),
         }
-        return acts[verb]() if verb in acts else None
+        return acts[verb]()
+
+    def _settle(
+        self,
+        act: Callable[[], Outcome],
+        within: float = SEND_WITHIN,
+        redraw: Callable[[Outcome], bool] = lambda outcome: True,
+    ) -> Outcome | None:
+        """`act()` on a thread of its own, then (when `redraw(outcome)`) the card redrawn everywhere and noted.
+
+        Its outcome once `act` is done, if within `within` seconds; None if not (it carries on, and the
+        card shows how it went). The redraw is waited for REDRAW_WITHIN at most: one waiting out Teams'
+        429s used to hold the press past Teams' 15 s, so a person whose action was recorded was told
+        "busy, try again" (and then, pressing again, that it was already done).
+        """
+        acted, redrawn, lock = threading.Event(), threading.Event(), threading.Lock()
+        result: list[Outcome | Exception] = []
+        abandoned = False
+
+        def run() -> None:
+            try:
+                outcome = act()
+            except Exception as exc:  # noqa: BLE001 — a bug of ours: raised to the listener, or logged if it left
+                with lock:
+                    result.append(exc)
+                    told = abandoned
+                acted.set()
+                redrawn.set()
+                if told:
+                    log.exception("A Teams action failed after its answer was given.")
+                return
+            result.append(outcome)
+            acted.set()
+            try:
+                if redraw(outcome):
+                    self.desk.announce(self.sink, outcome)
+            except Exception:  # noqa: BLE001 — the action is recorded; only its redraw failed
+                log.exception("Could not redraw the card of %s (the action is recorded).", outcome.mention_id)
+            finally:
+                redrawn.set()
+
+        threading.Thread(target=run, name="teams-act", daemon=True).start()
+        if not acted.wait(within):
+            with lock:
+                abandoned = not result
+            if abandoned:
+                return None
+        redrawn.wait(REDRAW_WITHIN)
+        done = result[0]
+        if isinstance(done, Exception):
+            raise done
+        return done
 
     # --- the Reply… dialog ---------------------------------------------------------------------
 
     def open_dialog(self, activity: Any) -> Any:
         data = activity.value.data if isinstance(activity.value.data, dict) else {}
-        mention_id, who = str(data.get("mention_id") or ""), actor(activity.from_)
-        if data.get("dialog_id") == cards.EDIT_DIALOG and not self.desk.is_approver(who):
+        mention_id, who, dialog = _mention_id(data), actor(activity.from_), _text(data, "dialog_id")
+        if dialog not in (cards.REPLY_DIALOG, cards.EDIT_DIALOG) or not mention_id:
+            return _dialog_message(UNKNOWN)  # it opened the Reply… dialog whatever the button said
+        if dialog == cards.EDIT_DIALOG and not self.desk.is_approver(who):
             return _dialog_message("Only the people in REPLY_APPROVERS can edit a reply waiting for approval.")
         form = self.desk.reply_form(mention_id, who)
         if form is None or form.problem:
-            self.desk.announce(self.sink, Outcome(mention_id))  # an old card catches up
+            self._settle(lambda: Outcome(mention_id))  # an old card catches up
             return _dialog_message(form.problem if form else GONE)
         return _dialog(dialogs.title(form), dialogs.reply_dialog(form))
 
     def submit_dialog(self, activity: Any) -> Any:
         data = activity.value.data if isinstance(activity.value.data, dict) else {}
-        mention_id, who, what = str(data.get("mention_id") or ""), actor(activity.from_), data.get("action")
-        text = str(data.get("text") or "")
-        start = data.get("started_from") if isinstance(data.get("started_from"), int) else None
+        mention_id, who, what = _mention_id(data), actor(activity.from_), _text(data, "action")
+        if what not in (dialogs.SEND, dialogs.PICK, dialogs.OUTSIDE) or not mention_id:
+            return _dialog_message(UNKNOWN)
+        # The box's value is a string; anything else is not what a person typed (str() of a number or an
+        # object was posted on the network as the reply). Nor is more than the box holds.
+        text = _text(data, "text")
+        typed = (
+            UNREADABLE if data.get("text") not in (None, text) else TOO_LONG if len(text) > dialogs.INPUT_LIMIT else ""
+        )
         form = self.desk.reply_form(mention_id, who)
         if form is None:
             return _dialog_message(GONE)
+        if form.mention is None:  # the database could not be read: only its problem to show (was a bug's "oops")
+            return _dialog_message(form.problem)
+        count = len(form.triage.suggestions)
+        start = _index(data.get("started_from"), count)  # was any int (a bool, -5, 10**30) or dropped as a string
         if what == dialogs.PICK:
             picked = _index(data.get("start"), len(form.triage.suggestions))
             if picked is None:
@@ -125,12 +229,13 @@ class Listeners:
             return _dialog(
                 dialogs.title(form), dialogs.reply_dialog(form, form.triage.suggestions[picked], start=picked)
             )
+        if typed:  # their words (when readable) stay in the box, with what to change above it
+            return _dialog(dialogs.title(form), dialogs.reply_dialog(form, text, typed, start))
         if what == dialogs.OUTSIDE:
-            outcome = self.desk.replied_outside(mention_id, who, text)
-            self.desk.announce(self.sink, outcome)
+            outcome = self._settle(lambda: self.desk.replied_outside(mention_id, who, text))
+            if outcome is None:
+                return _dialog_message(STILL_WORKING)
             return _dialog_message(outcome.error or outcome.message or "Counted as answered. Thank you!")
-        if what != dialogs.SEND:
-            return _dialog_message("That button is not one Listening Post knows; nothing changed.")
         problem = form.problem or check_length(form.mention, text)
         if not text.strip():
             problem = problem or "Write a reply first."
@@ -141,20 +246,9 @@ class Listeners:
     def _send(self, form, who: Actor, text: str, start: int | None) -> Any:
         """Send the reply; one the network is slow with finishes in the background, and its card says how it went."""
         mention_id = form.mention.id
-        result: list[Outcome] = []
-
-        def send() -> None:
-            outcome = self.desk.send_reply(mention_id, who, text, start)
-            result.append(outcome)
-            if not outcome.error:
-                self.desk.announce(self.sink, outcome)
-
-        sending = threading.Thread(target=send, name="teams-reply", daemon=True)
-        sending.start()
-        sending.join(SEND_WITHIN)
-        if not result:
+        outcome = self._settle(lambda: self.desk.send_reply(mention_id, who, text, start), redraw=lambda o: not o.error)
+        if outcome is None:
             return _dialog_message("Your reply is on its way; the card shows when it is posted.")
-        outcome = result[0]
         if outcome.error:
             return _dialog(dialogs.title(form), dialogs.reply_dialog(form, text, outcome.error, start))
         found = self.desk.card(mention_id)
@@ -185,11 +279,17 @@ class Listeners:
         return report_card(answer.report() if answer.report else answer.text, self.sink.card_link)
 
     def learned(self, channel: str, address: str, team: str, name: str, group_id: str) -> None:
-        db = self.desk.open_db()
-        try:
-            places.learn_place(db, self.sink.platform, channel, address, team, name, group_id)
-        finally:
-            db.close()
+        with self._learning:
+            db = self.desk.open_db()
+            try:
+                before = places.current_place(db, self.sink.platform)
+                places.learn_place(db, self.sink.platform, channel, address, team, name, group_id)
+            finally:
+                db.close()
+        if before is not None and before.channel == channel:
+            # Told again (Teams sends an update again when it did not hear back): the welcome was posted twice.
+            log.info("Teams: told again that the app is in the team %s.", name or team)
+            return
         log.info("Teams: cards now go to a channel of the team %s.", name or team)
         self.sink.say(
             report(
@@ -211,9 +311,12 @@ class Listeners:
 
 
 def _index(raw: object, count: int) -> int | None:
+    """A suggestion's number as the dialog sends it (a string, or the number we put in a button's data)."""
+    if isinstance(raw, bool) or not isinstance(raw, (int, str)):
+        return None
     try:
-        picked = int(str(raw))
-    except ValueError:
+        picked = int(raw)
+    except ValueError:  # not a number, or a number of thousands of digits
         return None
     return picked if 0 <= picked < count else None
 
@@ -249,30 +352,34 @@ def register(runtime: TeamsRuntime, sink: TeamsSink, backend: Backend) -> Listen
     app = runtime.app
     team = Listeners(sink, backend)
 
-    async def guarded(work: Callable[..., T], activity: Any, failed: Callable[[], T]) -> T:
+    async def guarded(work: Callable[..., T], activity: Any, said: Callable[[str], T]) -> T:
+        if not team.ours(activity):
+            return said(ELSEWHERE)
         try:
             return await runtime.in_thread(work, activity)
         except Exception:  # noqa: BLE001 — a bug of ours: logged, and the person told
             log.exception("A Teams request failed (%s).", getattr(work, "__name__", "listener"))
-            return failed()
+            return said(OOPS)
 
     @app.on_card_action_execute
     async def on_button(ctx):
-        return await guarded(team.press, ctx.activity, lambda: AdaptiveCardActionMessageResponse(value=OOPS))
+        return await guarded(team.press, ctx.activity, lambda text: AdaptiveCardActionMessageResponse(value=text))
 
     @app.on_dialog_open
     async def on_dialog_open(ctx):
-        return await guarded(team.open_dialog, ctx.activity, lambda: _dialog_message(OOPS))
+        return await guarded(team.open_dialog, ctx.activity, _dialog_message)
 
     @app.on_dialog_submit
     async def on_dialog_submit(ctx):
-        return await guarded(team.submit_dialog, ctx.activity, lambda: _dialog_message(OOPS))
+        return await guarded(team.submit_dialog, ctx.activity, _dialog_message)
 
     @app.on_message
     async def on_message(ctx):
-        answer = await guarded(team.command, ctx.activity, lambda: report_card(report("", [OOPS])))
+        if not team.ours(ctx.activity):
+            return  # nothing is posted in another organization's chats
+        answer = await guarded(team.command, ctx.activity, lambda text: report_card(report("", [text])))
         if answer is not None:
             await ctx.send(card_message(answer))
 
-    listen_for_installs(app, team.learned, team.removed)
+    listen_for_installs(app, team.learned, team.removed, team.ours)
     return team

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import logging
 import os
 import threading
 import warnings
@@ -22,10 +23,19 @@ from bot.chat.teams.retry import RetryAfter
 if TYPE_CHECKING:
     from microsoft_teams.apps import App
 
+log = logging.getLogger(__name__)
+
 CALL_TIMEOUT = 20.0  # seconds for one call to Teams
 WORKERS = 16  # threads for the listeners' work (the database, a network, a redraw), apart from sign-in's
 ANSWER_WITHIN = 12.0  # seconds to answer a request from Teams, which gives up after 15
 BOT_FRAMEWORK_ISSUER = "https://api.botframework.com"
+# An invoke whose `value` the SDK cannot read is handed over with one of these instead, so it is still
+# checked as Teams' and its listener answers the person in words ("not a button Listening Post knows").
+UNREADABLE_VALUE: dict[str, dict[str, Any]] = {
+    "adaptiveCard/action": {"action": {"type": "Action.Execute", "verb": "", "data": {}}},
+    "task/fetch": {"data": {}},
+    "task/submit": {"data": {}},
+}
 # Generic names the SDK reads from the environment (and a `.env` it loads itself); one set by
 # another program must never replace the settings given here.
 SDK_ENVIRONMENT = ("CLIENT_ID", "CLIENT_SECRET", "TENANT_ID", "SERVICE_URL", "CLOUD", "OAUTH_URL")
@@ -152,10 +162,23 @@ class TeamsRuntime:
         lowered = {name.lower(): value for name, value in headers.items()}
         if _issuer(lowered.get("authorization", "")) != BOT_FRAMEWORK_ISSUER:
             return 401, {"error": "Unauthorized"}
+        if body.get("type") == "invoke" and str(body.get("name") or "").startswith("signin/"):
+            # Listening Post asks nobody to sign in, but the SDK's own handlers for these call Bot Framework's
+            # token service (an outside address; a 500 and an error logged when it cannot be reached).
+            return 400, {"error": "Listening Post asks nobody to sign in; nothing changed."}
+        # An activity the SDK cannot read made it answer 500 and log a traceback as its own error: the
+        # person saw "something went wrong" and the log blamed Listening Post. Read it here first.
+        readable = _readable(body)
+        if readable is None:
+            log.info("Refused a request that is not an activity Teams sends (its fields have the wrong shape).")
+            return 400, {"error": "Listening Post cannot read this activity; nothing changed."}
+        body = readable
         try:
             answer = self.call(self.app.server.handle_request({"body": body, "headers": lowered}), self.answer_within)
         except TimeoutError:
             return 503, {"error": "Listening Post is busy; try again."}
+        except (Stopped, concurrent.futures.CancelledError):  # stopping: was a traceback and a bare 500
+            return 503, {"error": "Listening Post is stopping; try again in a moment."}
         return answer["status"], answer.get("body")
 
     def stop(self) -> None:
@@ -163,9 +186,13 @@ class TeamsRuntime:
         self._stopped.set()
 
         async def cancel_all() -> None:
-            for task in asyncio.all_tasks():
-                if task is not asyncio.current_task():
-                    task.cancel()
+            tasks = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
+            for task in tasks:
+                task.cancel()
+            # Let them unwind before the loop stops: a task still unwinding (an HTTP call closing its
+            # connection) never told the thread waiting on it in `call`, which then waited CALL_TIMEOUT.
+            if tasks:
+                await asyncio.wait(tasks, timeout=2)
 
         if self._thread.is_alive():
             asyncio.run_coroutine_threadsafe(cancel_all(), self.loop).result(5)
@@ -174,6 +201,29 @@ class TeamsRuntime:
         if not self.loop.is_running():
             self.loop.close()
         self._workers.shutdown(wait=False, cancel_futures=True)
+
+
+def _readable(body: dict[str, Any]) -> dict[str, Any] | None:
+    """`body` if the SDK can read it as an activity; an invoke with an unreadable `value` with a neutral one
+    instead (its listener then answers the person); None for anything else."""
+    from microsoft_teams.api import ActivityTypeAdapter
+    from microsoft_teams.apps.events import CoreActivity
+    from pydantic import ValidationError
+
+    def reads(activity: dict[str, Any]) -> bool:
+        try:  # as the SDK reads it: its core fields, then the activity its type names
+            core = CoreActivity.model_validate(activity).model_dump(by_alias=True, exclude_none=True)
+            ActivityTypeAdapter.validate_python(core)
+        except (ValidationError, ValueError, TypeError):
+            return False
+        return True
+
+    if reads(body):
+        return body
+    neutral = UNREADABLE_VALUE.get(str(body.get("name"))) if body.get("type") == "invoke" else None
+    if neutral is not None and reads({**body, "value": neutral}):
+        return {**body, "value": neutral}
+    return None
 
 
 def _issuer(authorization: str) -> str:

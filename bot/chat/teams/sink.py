@@ -7,6 +7,7 @@ Teams has no channel setting: cards go to the channel the bot learned when it wa
 
 from __future__ import annotations
 
+import concurrent.futures
 import json
 import logging
 import threading
@@ -24,6 +25,7 @@ from bot.chat.teams.runtime import Stopped
 from bot.chat.teams.token import SignInError
 from bot.models import CardRefused, ChatRef, Handling, Mention, PostError, PostUnconfirmed, Triage
 from bot.report import Report, report
+from bot.text import one_line
 from storage import places, responses
 from storage.records import ChatPlace
 
@@ -138,7 +140,8 @@ class TeamsSink:
         except httpx.HTTPStatusError as exc:
             failure = _status_error(exc.response.status_code, _teams_error(exc.response))
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.UnsupportedProtocol) as exc:  # never sent
-            failure = PostError(f"Could not reach Teams ({type(exc).__name__}); it is tried again next poll.")
+            # No "next poll" here: a redraw or a note is not tried again; the pipeline says so for a card.
+            failure = PostError(f"Could not reach Teams ({type(exc).__name__}).")
         except (httpx.HTTPError, TimeoutError, ValueError) as exc:  # sent, but no (readable) answer
             failure = PostUnconfirmed(
                 f"Teams did not confirm the message ({type(exc).__name__}); it may have been posted, "
@@ -148,6 +151,11 @@ class TeamsSink:
             failure = PostError(str(exc))
         except Stopped:
             failure = PostError("Listening Post is stopping; nothing more is sent to Teams.")
+        except concurrent.futures.CancelledError:  # stopped while the call was on its way: it may have gone out
+            failure = PostUnconfirmed(
+                "Listening Post stopped while Teams was being sent a message; it may have been posted, so the "
+                "channel is checked for it before it is sent again."
+            )
         raise failure  # out here, so no exception chain keeps the request (its token) as context
 
     def find_posted(self, mention_id: str, since: datetime) -> ChatRef | None:
@@ -188,6 +196,12 @@ class TeamsSink:
                     log.warning("Teams refused the redrawn card of %s; drawing a minimal one.", mention.id)
                     continue
                 log.warning("Teams refused even the minimal card of %s; the action is recorded.", mention.id)
+            except PostUnconfirmed:  # its words are about a new card ("checked for before it is sent again")
+                log.warning(
+                    "Teams did not confirm the redrawn card of %s; the action is recorded, and the card catches up "
+                    "at the next action on it.",
+                    mention.id,
+                )
             except PostError as exc:
                 log.warning("Could not redraw the card of %s (the action is recorded): %s", mention.id, exc)
             return
@@ -227,7 +241,7 @@ class TeamsSink:
             if notify:
                 log.warning("Teams did not confirm a reminder; it is not sent again.")
                 return True
-            log.warning("Teams did not confirm a message (%s); it is sent again next time.", what)
+            log.warning("Teams did not confirm a message (%s); it may not have arrived.", what)
         except (PostError, _Refused) as exc:
             log.warning("Could not %s: %s", what, exc)
         return False
@@ -261,9 +275,11 @@ def card_message(content: dict[str, Any]) -> Any:
 
 
 def _tag_name(name: str) -> str:
-    """A person's name inside <at>…</at>: no markup characters, never empty."""
-    kept = "".join(c for c in name if c not in "<>[]*_`\\&#|~").strip()
-    return kept[:60] or "you"
+    """A person's name inside <at>…</at>, which sits in a TextBlock (read as markdown): letters, digits and the
+    marks names use, on one line, never empty. Dropping only markup characters let a display name such as
+    "Sam\n# [x](https://…)" through as a second line and "(https://…)", which Teams may show as a link."""
+    kept = "".join(c if c.isalnum() or c in " .'’-" else " " for c in one_line(name))
+    return " ".join(kept.split())[:60] or "you"
 
 
 def _teams_error(response: httpx.Response) -> str:
@@ -285,13 +301,17 @@ def _status_error(status: int, code: str) -> PostError | _Refused:
             f"Teams refused the bot ({said}): the app may have been removed from the team, or TEAMS_CLIENT_ID is "
             "not the bot the app package names. Check with: python -m bot doctor"
         )
+    if status == 404 and code == "ActivityNotFoundInConversation":  # the message, not the channel
+        return PostError(
+            f"Teams no longer has that message ({said}): someone deleted it from the channel. Nothing needs doing."
+        )
     if status == 404:
         return PostError(
             f"Teams no longer knows the channel ({said}): add the Listening Post app to the team again "
             "(Apps → Manage your apps → Listening Post → Add to a team)."
         )
     if status == 429:
-        return PostError("Teams asked Listening Post to slow down (HTTP 429); the rest is posted next poll.")
+        return PostError("Teams asked Listening Post to slow down (HTTP 429) for longer than it waits.")
     if status >= 500:
         return PostUnconfirmed(
             f"Teams is having trouble ({said}); the card may have been posted, so the channel is checked for it "
