@@ -103,10 +103,25 @@ class RedactingFormatter(logging.Formatter):
         return self.redact(super().formatException(ei))
 
 
+class QuietLibraries(logging.Filter):
+    """Below `threshold`, nothing from these libraries' loggers reaches the log, even when a library
+    resets its own logger's level (Teams' SDK sets httpx's to NOTSET for every HTTP client it makes)."""
+
+    def __init__(self, names: tuple[str, ...], threshold: int):
+        super().__init__()
+        self.names, self.threshold = names, threshold
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno >= self.threshold or not any(
+            record.name == name or record.name.startswith(name + ".") for name in self.names
+        )
+
+
 def setup_logging(settings: Settings, level: int = logging.INFO) -> None:
     handler = logging.StreamHandler()
     handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s", settings.secrets))
     handler.addFilter(RedactSecrets(settings.secrets))
+    handler.addFilter(QuietLibraries(NOISY + registry.loggers(), max(level, logging.WARNING)))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

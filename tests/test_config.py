@@ -466,3 +466,18 @@ def test_another_programs_sqlite_database_is_refused_untouched(tmp_path, env):
     ours = tmp_path / "ours.db"
     open_db(ours).close()
     config.load({**env, "DATABASE_PATH": str(ours)})  # Listening Post's own database passes
+
+
+def test_a_library_that_resets_its_logger_s_level_still_logs_only_its_warnings(service_logging):
+    # Teams' SDK sets httpx's logger to NOTSET for every HTTP client it makes: every call to Teams
+    # would be an INFO line in the shop's log.
+    logging.getLogger("httpx").setLevel(logging.NOTSET)
+
+    logging.getLogger("httpx").info('HTTP Request: POST https://smba.example/v3/conversations "HTTP/1.1 201"')
+    logging.getLogger("httpcore.http11").debug("send_request_headers.started")
+    logging.getLogger("httpx").warning("a library's warning stays")
+    logging.getLogger("bot.test").info("our own lines stay")
+
+    said = service_logging.getvalue()
+    assert "HTTP Request" not in said and "send_request_headers" not in said
+    assert "a library's warning stays" in said and "our own lines stay" in said
