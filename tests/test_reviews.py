@@ -75,3 +75,11 @@ def test_the_rating_is_kept_with_the_mention(db, triager):
     rated = review("Lovely cake", 4)
     store.save_mentions(db, [(rated, triager.triage(rated))])
     assert store.row_to_mention(db["mentions"].get(rated.id)).rating == 4
+
+
+@pytest.mark.xdist_group("teams")  # the worker that imports Teams' SDK anyway
+def test_a_teams_card_shows_the_stars_too(triager):
+    cards = pytest.importorskip("bot.chat.teams.cards", reason="Teams' SDK is the `teams` extra")
+    rated = review("", 1)
+    assert "★☆☆☆☆ (no text)" in str(cards.card(rated, triager.triage(rated)))
+    assert "★★★☆☆ Fine" in str(cards.minimal(review("Fine", 3)))

@@ -427,7 +427,8 @@ def test_the_same_press_delivered_twice_at_once_is_one_event_and_one_note(teams_
         for thread in both:
             thread.join(10)
         assert [status for status, _ in answers] == [200, 200]
-        assert sorted(answer["type"].rsplit(".", 1)[-1] for _, answer in answers) == ["adaptive", "message"], verb
+        # The same activity twice (Teams sending it again): the second waits for the first and gets its answer.
+        assert answers[0] == answers[1] and answers[0][1]["type"].endswith(".adaptive"), verb
     assert [e["action"] for e in ws.events(mention_id)] == ["claimed", "dismissed", "reopened"]
     assert len(ws.thread(card_id)) == 3
 

@@ -321,3 +321,61 @@ def test_doctor_signs_in_for_real_and_says_whether_a_channel_is_known(teams_for,
     wrong = bot("doctor", env={**env, "TEAMS_CLIENT_SECRET": "not~the~secret~at~all"})
     assert "✗ Teams: Microsoft refused the bot's sign-in: TEAMS_CLIENT_SECRET is not this app's secret" in wrong.stdout
     assert "not~the~secret~at~all" not in wrong.stdout + wrong.stderr
+
+
+def test_cards_here_moves_new_cards_to_the_channel_it_is_typed_in(teams_for, fake_x):
+    ws = teams_for()
+    ws.install()
+    other = "19:b1a2c3d4e5f60000000000000000000@thread.tacv2"
+    other_thread = f"{other};messageid=1699999999990"
+
+    assert ws.say("owner", "cards here", other_thread)[0] == 200
+    assert "new cards come to this channel" in words(ws.connector.activities[-1]["attachments"][0]["content"])
+
+    fake_x.tweet(COMPLAINT, author_id="1001")
+    assert not ws.poll().failed
+    [card] = [a for a in ws.connector.activities if a["conversation_id"] == other]
+    assert "my latte was cold" in words(card["attachments"][0]["content"])
+
+    ws.say("owner", "cards here", "a:personal-chat-olive", mention_bot=False)
+    assert "Type this in the team channel" in words(ws.connector.activities[-1]["attachments"][0]["content"])
+
+
+def test_public_in_a_personal_chat_posts_the_report_in_the_team_s_channel(teams_for, fake_x):
+    ws = teams_for()
+    ws.install()
+    carded(ws, fake_x)
+
+    ws.say("maria", "stats 30d public", "a:personal-chat-maria", mention_bot=False)
+
+    assert "Posted in the team's channel." in words(ws.connector.activities[-1]["attachments"][0]["content"])
+    report_in_channel = ws.cards()[-1]["attachments"][0]["content"]
+    assert "Mentions, last 30 days" in words(report_in_channel)
+
+
+def test_a_press_teams_sends_again_gets_the_first_answer_and_acts_once(teams_for, fake_x):
+    ws = teams_for()
+    ws.install()
+    mention_id, card_id = carded(ws, fake_x)
+    reopen = ws.activity(
+        "invoke",
+        "sam",
+        f"{CHANNEL};messageid={card_id}",
+        name="adaptiveCard/action",
+        value={
+            "action": {
+                "type": "Action.Execute",
+                "verb": "reopen",
+                "data": {"action": "reopen", "mention_id": mention_id},
+            }
+        },
+    )
+    ws.press("maria", "claim", mention_id, card_id)
+    first = ws.send(reopen)
+    ws.press("owner", "claim", mention_id, card_id)
+
+    again = ws.send(reopen)  # Teams did not hear back in time and sends the same activity again
+
+    assert again == first
+    assert [e["action"] for e in ws.events(mention_id)] == ["claimed", "reopened", "claimed"]
+    assert "Claimed by Olive" in words(ws.card_of(card_id))  # Olive's claim stands

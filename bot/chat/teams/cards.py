@@ -80,7 +80,7 @@ def minimal(mention: Mention, handling: Handling | None = None) -> dict[str, Any
         who = cut(one_line(wording.author(mention)), words // 5) or "Someone"
         body = [
             text_line(TextRun(text=who, weight="Bolder"), TextRun(text=f" on {wording.network_name(mention.source)}")),
-            quote(cut(one_line(mention.text), words)),
+            quote(cut(one_line(wording.said(mention)), words)),
         ]
         line = cut(one_line(wording.status_line(mention, handling)), words)
         if line:
@@ -97,7 +97,7 @@ def _full(mention: Mention, triage: Triage, handling: Handling | None) -> Adapti
     status = handling.status if handling else "new"
     body: list[CardElement] = [
         _header(mention),
-        quote(cut(mention.text, TEXT_LIMIT)),
+        quote(cut(wording.said(mention), TEXT_LIMIT)),
         text_line(TextRun(text=wording.verdict(triage), is_subtle=True)),
     ]
     where = wording.where_to_answer(mention, cut(one_line(wording.feed_title(mention)), 200))

@@ -43,7 +43,7 @@ def reply_dialog(form: ReplyForm, text: str | None = None, error: str = "", star
     who = cut(one_line(wording.author(mention)), 150) or "Someone"
     body += [
         text_line(TextRun(text=who, weight="Bolder"), TextRun(text=f" on {network}")),
-        quote(cut(mention.text, QUOTED)),
+        quote(cut(wording.said(mention), QUOTED)),
     ]
     data = {"mention_id": mention.id}
     if wording.where_to_answer(mention) or not form.can_send:

@@ -7,11 +7,14 @@ A bug of ours in one is logged and the person told, in words, that nothing chang
 
 from __future__ import annotations
 
+import asyncio
 import html
 import logging
 import re
 import threading
-from collections.abc import Callable
+import time
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from bot.chat.teams import cards, dialogs
@@ -20,7 +23,7 @@ from bot.chat.teams.reports import chart_card, report_card
 from bot.chat.teams.sink import card_message
 from bot.models import Actor
 from bot.platforms import Backend
-from bot.report import Code, line, report
+from bot.report import Code, Report, line, report
 from handlers import commands
 from handlers.actions import GONE, Outcome, check_length
 from storage import places
@@ -34,6 +37,7 @@ T = TypeVar("T")
 
 SEND_WITHIN = 8.0  # seconds a reply may take before the dialog closes and the card says how it went
 REDRAW_WITHIN = 2.0  # seconds a press waits for the card's redraw (Teams gives up on the press after 15)
+NOT_POSTED = "Could not post in the team's channel (the log says why); try again in a moment."
 OOPS = "Something went wrong on Listening Post's side, and nothing changed. The log says what; please try again."
 UNKNOWN = "That button is not one Listening Post knows; nothing changed."
 STILL_WORKING = "Listening Post is still working on this; the card shows how it went."
@@ -42,6 +46,7 @@ TOO_LONG = f"That is longer than the box holds ({dialogs.INPUT_LIMIT:,} characte
 ELSEWHERE = "Listening Post works only for the Microsoft 365 organization it was set up in; nothing changed."
 VERBS = (cards.CLAIM, cards.TAKEOVER, cards.DISMISS, cards.REOPEN, cards.APPROVE, cards.REJECT)
 WHOAMI = ("whoami", "who am i", "my id")
+CARDS_HERE = ("cards here", "post here", "use this channel")
 
 
 def actor(account: Any) -> Actor:
@@ -272,11 +277,38 @@ class Listeners:
             return report_card(
                 report("", [line("Your ID for REPLY_APPROVERS is ", Code(who.id), f" ({who.name or 'you'}).")])
             )
+        if text.lower() in CARDS_HERE:
+            return report_card(self._cards_here(activity))
         answer = commands.listen(text, self.backend.status_lines, self.backend.reports)
         if answer.chart is not None:
             drawn = answer.chart()
             return chart_card(drawn.png, drawn.title)
-        return report_card(answer.report() if answer.report else answer.text, self.sink.card_link)
+        said = answer.report() if answer.report else answer.text
+        if answer.public and activity.conversation.conversation_type == "personal":
+            # "public" asks for the team's channel; in the channel itself the answer is already there.
+            posted = self.sink.say(said)
+            return report_card(report("", ["Posted in the team's channel." if posted else NOT_POSTED]))
+        return report_card(said, self.sink.card_link)
+
+    def _cards_here(self, activity: Any) -> Report:
+        """Cards go to the channel this was typed in (the one Teams named at install is only the first)."""
+        team = activity.channel_data.team if activity.channel_data else None
+        if activity.conversation.conversation_type != "channel" or team is None or not team.id:
+            return report("", ["Type this in the team channel where the cards should go."])
+        channel = activity.conversation.id.split(";", 1)[0]  # a thread's id names its channel first
+        db = self.desk.open_db()
+        try:
+            places.learn_place(
+                db, self.sink.platform, channel, activity.service_url, team.id, team.name or "", team.aad_group_id or ""
+            )
+        finally:
+            db.close()
+        log.info(
+            "Teams: %s asked for the cards in another channel of the team %s.",
+            actor(activity.from_).name,
+            team.name or team.id,
+        )
+        return report("", ["From now on, new cards come to this channel. Cards already posted stay where they are."])
 
     def learned(self, channel: str, address: str, team: str, name: str, group_id: str) -> None:
         with self._learning:
@@ -296,7 +328,13 @@ class Listeners:
                 "👋 Listening Post is here.",
                 [
                     "New mentions of the business arrive in this channel as cards: claim one, reply from it, or mark it as needing no reply.",
-                    line("Type ", Code("/listen help"), " to see what else it can tell you."),
+                    line(
+                        "Type ",
+                        Code("/listen help"),
+                        " to see what else it can tell you, or ",
+                        Code("/listen cards here"),
+                        " in another channel of the team to have the cards there.",
+                    ),
                 ],
             )
         )
@@ -345,6 +383,58 @@ def _dialog_message(text: str) -> Any:
     return TaskModuleResponse(task=TaskModuleMessageResponse(value=text))
 
 
+class Answered:
+    """Activities already answered, for a while: Teams sends one again when it did not hear back in time
+    (a slow network behind a press), and the second must not act again, only get the first's answer.
+
+    Keyed by conversation and activity id, after the SDK checked Teams' token, so only Teams can fill it.
+    """
+
+    KEEP = 600.0  # seconds: Teams gives up retrying long before
+    MOST = 2000
+
+    def __init__(self) -> None:
+        self._answers: OrderedDict[tuple[str, str], tuple[float, asyncio.Future]] = OrderedDict()
+        self._sent: set[tuple[str, str]] = set()
+
+    @staticmethod
+    def _key(activity: Any) -> tuple[str, str] | None:
+        conversation = getattr(getattr(activity, "conversation", None), "id", "")
+        return (str(conversation), str(activity.id)) if getattr(activity, "id", None) else None
+
+    async def once(self, activity: Any, run: Callable[[], Awaitable[T]]) -> T:
+        key = self._key(activity)
+        if key is None:
+            return await run()
+        now = time.monotonic()
+        while self._answers and (len(self._answers) > self.MOST or next(iter(self._answers.values()))[0] < now):
+            forgotten, _ = self._answers.popitem(last=False)
+            self._sent.discard(forgotten)
+        if key in self._answers:
+            log.info("Teams sent a request again; it gets the first one's answer and changes nothing more.")
+            return await asyncio.shield(self._answers[key][1])
+        answer: asyncio.Future = asyncio.get_running_loop().create_future()
+        self._answers[key] = (now + self.KEEP, answer)
+        try:
+            result = await run()
+        except BaseException as exc:
+            answer.set_exception(exc)
+            answer.exception()  # retrieved: an unawaited failure is not logged again by asyncio
+            raise
+        answer.set_result(result)
+        return result
+
+    def first(self, activity: Any) -> bool:
+        """Whether this activity's answer is to be sent now (a message's answer is posted once)."""
+        key = self._key(activity)
+        if key is None:
+            return True
+        if key in self._sent:
+            return False
+        self._sent.add(key)
+        return True
+
+
 def register(runtime: TeamsRuntime, sink: TeamsSink, backend: Backend) -> Listeners:
     """Route Teams' requests to the listeners (each on a thread of its own, guarded)."""
     from microsoft_teams.api.models import AdaptiveCardActionMessageResponse
@@ -352,14 +442,20 @@ def register(runtime: TeamsRuntime, sink: TeamsSink, backend: Backend) -> Listen
     app = runtime.app
     team = Listeners(sink, backend)
 
+    answered = Answered()
+
     async def guarded(work: Callable[..., T], activity: Any, said: Callable[[str], T]) -> T:
         if not team.ours(activity):
             return said(ELSEWHERE)
-        try:
-            return await runtime.in_thread(work, activity)
-        except Exception:  # noqa: BLE001 — a bug of ours: logged, and the person told
-            log.exception("A Teams request failed (%s).", getattr(work, "__name__", "listener"))
-            return said(OOPS)
+
+        async def run() -> T:
+            try:
+                return await runtime.in_thread(work, activity)
+            except Exception:  # noqa: BLE001 — a bug of ours: logged, and the person told
+                log.exception("A Teams request failed (%s).", getattr(work, "__name__", "listener"))
+                return said(OOPS)
+
+        return await answered.once(activity, run)
 
     @app.on_card_action_execute
     async def on_button(ctx):
@@ -378,7 +474,7 @@ def register(runtime: TeamsRuntime, sink: TeamsSink, backend: Backend) -> Listen
         if not team.ours(ctx.activity):
             return  # nothing is posted in another organization's chats
         answer = await guarded(team.command, ctx.activity, lambda text: report_card(report("", [text])))
-        if answer is not None:
+        if answer is not None and answered.first(ctx.activity):
             await ctx.send(card_message(answer))
 
     listen_for_installs(app, team.learned, team.removed, team.ours)
