@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, Protocol, runtime_checkable
 
@@ -244,6 +244,12 @@ class PostError(Exception):
 
 class CardRefused(PostError):
     """The chat platform refused this card for good, even in its minimal form: set it aside and move on."""
+
+
+def attempt_window(attempted: datetime) -> tuple[datetime, datetime]:
+    """Where in chat an unconfirmed post made at `attempted` can be: from a minute before (the chat's clock
+    may differ) to fifteen after (a slow answer)."""
+    return attempted - timedelta(minutes=1), attempted + timedelta(minutes=15)
 
 
 class PostUnconfirmed(PostError):

@@ -141,3 +141,18 @@ def serve_on(app, port: int, setting: str = "PORT", host: str = "0.0.0.0") -> WS
         raise ConfigError(
             f"Could not listen on port {port} ({exc.strerror}). Set {setting} to a free port above 1024."
         ) from None
+
+
+class WebWayIn:
+    """A chat platform's way in that is one of these servers (`self.server`): served until `stop`."""
+
+    server: WSGIServer
+
+    def serve(self) -> None:
+        try:
+            self.server.serve_forever()
+        finally:
+            self.server.server_close()
+
+    def stop(self) -> None:
+        self.server.shutdown()

@@ -11,6 +11,7 @@ from bot.chat.slack.platform import SlackSettings
 from bot.chat.slack.sink import SlackSink
 from bot.config import ConfigError
 from bot.platforms import Backend
+from bot.webserver import WebWayIn
 
 
 def slack_app(cfg: SlackSettings, sink: SlackSink, backend: Backend) -> App:
@@ -46,7 +47,7 @@ class SocketMode:
         self._stopped.set()
 
 
-class HttpMode:
+class HttpMode(WebWayIn):
     """A web server on PORT at /slack/events: Slack must be able to reach it at a public https address."""
 
     def __init__(self, app: App, port: int, signing_secret: str):
@@ -54,15 +55,6 @@ class HttpMode:
 
         self.server = http_server(app, port, signing_secret)  # a port that cannot be used: ConfigError
         self.description = f"Listening for Slack on port {port} at /slack/events."
-
-    def serve(self) -> None:
-        try:
-            self.server.serve_forever()
-        finally:
-            self.server.server_close()
-
-    def stop(self) -> None:
-        self.server.shutdown()
 
 
 def open_inbound(cfg: SlackSettings, port: int, sink: SlackSink, backend: Backend) -> SocketMode | HttpMode:

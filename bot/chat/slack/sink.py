@@ -6,7 +6,7 @@ import http.client
 import logging
 import time
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 from urllib.error import URLError
 
@@ -18,7 +18,7 @@ from bot.chat.slack.client import call
 from bot.chat.slack.errors import CARD_ERRORS, describe, explain
 from bot.chat.slack.links import card_links
 from bot.chat.slack.text import mrkdwn
-from bot.models import CardRefused, ChatRef, Handling, Mention, PostError, PostUnconfirmed, Triage
+from bot.models import CardRefused, ChatRef, Handling, Mention, PostError, PostUnconfirmed, Triage, attempt_window
 from bot.report import Report
 
 log = logging.getLogger(__name__)
@@ -129,9 +129,7 @@ class SlackSink:
 
     def find_posted(self, mention_id: str, since: datetime) -> ChatRef | None:
         """The card of `mention_id` posted since `since` (an attempt Slack never confirmed), from the channel's history."""
-        return self.posted_cards(since - timedelta(minutes=1), since + timedelta(minutes=15), FIND_PAGES).get(
-            mention_id
-        )
+        return self.posted_cards(*attempt_window(since), FIND_PAGES).get(mention_id)
 
     def posted_cards(
         self, since: datetime, until: datetime | None = None, pages: int = RECONCILE_PAGES

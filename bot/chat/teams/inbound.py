@@ -13,7 +13,7 @@ from bot.chat.teams.listeners import register
 from bot.chat.teams.platform import TeamsSettings
 from bot.chat.teams.sink import TeamsSink
 from bot.platforms import Backend
-from bot.webserver import Refused, answer, read_body, serve_on
+from bot.webserver import Refused, WebWayIn, answer, read_body, serve_on
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +55,7 @@ def _no_constant(name: str) -> None:
     raise ValueError(f"{name} is not JSON")
 
 
-class TeamsWayIn:
+class TeamsWayIn(WebWayIn):
     """The web server Teams posts to; `stop` also stops the SDK's loop, so nothing more is sent."""
 
     def __init__(self, cfg: TeamsSettings, sink: TeamsSink, backend: Backend, host: str = "0.0.0.0"):
@@ -68,14 +68,8 @@ class TeamsWayIn:
             "(Teams must reach it at a public https address)."
         )
 
-    def serve(self) -> None:
-        try:
-            self.server.serve_forever()
-        finally:
-            self.server.server_close()
-
     def stop(self) -> None:
-        self.server.shutdown()
+        super().stop()
         self.runtime.stop()
 
 

@@ -13,7 +13,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Coroutine
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
 
@@ -23,7 +23,7 @@ from bot.chat.teams import cards
 from bot.chat.teams.reports import report_card
 from bot.chat.teams.runtime import Stopped
 from bot.chat.teams.token import SignInError
-from bot.models import CardRefused, ChatRef, Handling, Mention, PostError, PostUnconfirmed, Triage
+from bot.models import CardRefused, ChatRef, Handling, Mention, PostError, PostUnconfirmed, Triage, attempt_window
 from bot.report import Report, report
 from bot.text import one_line
 from storage import places, responses
@@ -160,9 +160,7 @@ class TeamsSink:
 
     def find_posted(self, mention_id: str, since: datetime) -> ChatRef | None:
         """The card of `mention_id` posted since `since` (an attempt Teams never confirmed), read from the channel."""
-        return self.posted_cards(since - timedelta(minutes=1), since + timedelta(minutes=15), FIND_PAGES).get(
-            mention_id
-        )
+        return self.posted_cards(*attempt_window(since), FIND_PAGES).get(mention_id)
 
     def posted_cards(
         self, since: datetime, until: datetime | None = None, pages: int = RECONCILE_PAGES
