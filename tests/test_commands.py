@@ -11,22 +11,23 @@ def test_demo_runs_without_credentials_and_never_posts_twice(tmp_path, bot):
     database = tmp_path / "demo.db"
     first = bot("demo", "--database", str(database), cwd=tmp_path)
     assert first.returncode == 0, first.stderr
-    assert first.stdout.count("[ Claim ]  [ Reply… ]  [ No reply needed ]") == 30
-    for network in ("on X", "on Mastodon", "on Bluesky", "on Reddit", "on RSS"):
+    assert first.stdout.count("[ Claim ]  [ Reply… ]  [ No reply needed ]") == 37
+    for network in ("on X", "on Mastodon", "on Bluesky", "on Reddit", "on RSS", "on Google reviews", "on Facebook"):
         assert network in first.stdout
+    assert "on Instagram" in first.stdout and "★☆☆☆☆ Waited" in first.stdout and "★★★★★ (no text)" in first.stdout
     assert "🔁 The same words also arrived on Bluesky from @priyashah.bsky.social" in first.stdout
     assert "Held back as spam (stored, counted, not posted): 2" in first.stdout
     assert "Suggested replies" in first.stdout and "Not in English" in first.stdout
     # The simulated team goes through the real handlers: claims, replies (timed), a dismissal.
     assert "✅ Replied by Sam in 1 h 35 min" in first.stdout and "🚫 No reply needed — Alex" in first.stdout
-    assert "Team:      waiting 26, replied 2, claimed 1, dismissed 1" in first.stdout
+    assert "Team:      waiting 33, replied 2, claimed 1, dismissed 1" in first.stdout
     assert "Response time (to the first reply): median 1 h 32 min over 2 replied" in first.stdout
 
     second = bot("demo", "--database", str(database), cwd=tmp_path)
     assert second.returncode == 0
     assert "[ Claim ]" not in second.stdout and "The team at work" not in second.stdout
     assert "never posts one twice" in second.stdout
-    assert "Team:      waiting 26, replied 2, claimed 1, dismissed 1" in second.stdout
+    assert "Team:      waiting 33, replied 2, claimed 1, dismissed 1" in second.stdout
 
 
 def test_triage_reads_lines_and_writes_json_lines(bot):

@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING
-
-import requests
 
 from bot.models import OK, PROBLEM, Check, Mention, NetworkReply, Page, SentReply, SourceError
 from bot.sources import meta
-from bot.sources.common import FIRST_POLL_SIZE, iso, scrub, utc
+from bot.sources.common import scrub, utc
 from bot.sources.registry import Network
 
 if TYPE_CHECKING:
@@ -23,8 +20,6 @@ log = logging.getLogger(__name__)
 NAME = "Facebook"
 RECENT_POSTS = 25  # the Page's newest posts whose comments are read
 COMMENT_PAGE = 50  # comments per page
-MAX_PAGES = 10  # pages of new comments per post (or of tagged posts) per poll
-OVERLAP = timedelta(minutes=2)  # read again before the newest time seen: Meta shows some comments (GIFs, videos) late
 POST_FIELDS = "id,message,created_time,permalink_url"
 COMMENT_FIELDS = "id,message,from{id,name},created_time,permalink_url,parent{id},attachment{type}"
 TAGGED_FIELDS = "id,message,from{id,name},created_time,updated_time,permalink_url"
@@ -34,15 +29,6 @@ TAGGED_FIELDS = "id,message,from{id,name},created_time,updated_time,permalink_ur
 READ_POSTS = ("pages_read_engagement", "pages_read_user_content")
 READ_TAGGED = ("pages_read_user_content", "pages_show_list")
 REPLY = ("pages_manage_engagement",)
-
-
-@dataclass(frozen=True)
-class Comments:
-    """One post's comments as read this poll."""
-
-    post: dict
-    items: list[dict]
-    cursor: str
 
 
 class FacebookSource:
@@ -56,18 +42,12 @@ class FacebookSource:
         self.page_id = page_id
 
     def fetch(self, cursors: dict[str, str]) -> Iterator[Page]:
-        needs = READ_POSTS
-        try:
-            yield from self._comments(cursors)
-            needs = READ_TAGGED
-            yield from self._tagged(cursors.get("tagged"))
-        # Graph's errors, the network's and an answer of the wrong shape are Meta's problem, said in plain words;
-        # anything else is a bug of ours and reaches the pipeline, which logs it with its traceback.
-        except (meta.GraphError, meta.Paused, requests.RequestException, ValueError) as exc:
-            log.debug("Facebook request failed", exc_info=True)
-            raise meta.explain(exc, NAME, needs, self.client.token) from exc
-
-    # -- comments ---------------------------------------------------------------------------------------------
+        # Each part's errors name the permissions that part needs.
+        yield from meta.explained(self._comments(cursors), DIALECT, READ_POSTS, self.client.token)
+        tagged = meta.tagged_pages(
+            self.client, f"/{self.page_id}/tagged", TAGGED_FIELDS, cursors.get("tagged"), "tagged", DIALECT
+        )
+        yield from meta.explained(tagged, DIALECT, READ_TAGGED, self.client.token)
 
     def _comments(self, cursors: dict[str, str]) -> Iterator[Page]:
         # One request: the newest posts, each with its newest comments (a field expansion). A small Page's
@@ -78,92 +58,10 @@ class FacebookSource:
             {"fields": f"id,name,published_posts.limit({RECENT_POSTS}){{{POST_FIELDS},{comments}}}"},
         )
         posts, _ = meta.edge(body.get("published_posts"))
-        first = not any(key.startswith("comments:") for key in cursors)
-        read = [
-            found
-            for post in _objects(posts)
-            if (found := self._read_post(post, cursors.get(f"comments:{post.get('id')}"), first)) is not None
-        ]
-        if first:
-            yield from self._first_poll(read)
-            return
-        for found in read:
-            key = f"comments:{found.post['id']}"
-            mentions, replies = self._parse(found.items, found.post)
-            if mentions or replies or cursors.get(key) != found.cursor:
-                yield Page(key, mentions, cursor=found.cursor, replies=replies)
-
-    def _read_post(self, post: dict, saved: str | None, first: bool) -> Comments | None:
-        post_id = str(post.get("id") or "")
-        if not post_id:
-            log.warning("Skipped a Facebook post without an id: %.200r", post)
-            return None
-        since = _since(saved)
-        items: list[dict] = []
-        pages = self.client.pages(f"/{post_id}/comments", {}, first=post.get("comments") or {"data": []})
-        for count, page in enumerate(pages, start=1):
-            items += _dated(page)
-            # Newest first: stop at a page that reaches back to what was read before (a post first seen
-            # after the first poll is new, and read to its end); the first poll reads one page.
-            if first or (since and _oldest(page) <= since - OVERLAP):
-                break
-            if count >= MAX_PAGES:
-                log.warning(
-                    "More than %s new comments on one Facebook post in one poll; older ones are skipped.",
-                    MAX_PAGES * COMMENT_PAGE,
-                )
-                break
-        if since:
-            items = [c for c in items if _time(c) > since - OVERLAP]
-        newest = max([_time(c) for c in items] + ([since] if since else []) + [utc(post.get("created_time"))])
-        return Comments(post, items, iso(newest))
-
-    def _first_poll(self, read: list[Comments]) -> Iterator[Page]:
-        """The newest few comments across the posts, not every comment the Page ever had."""
-        everything = sorted(
-            ((c, r.post) for r in read for c in r.items if not self._own(c)), key=lambda pair: _time(pair[0])
-        )
-        shown = everything[-FIRST_POLL_SIZE:]
-        cutoff = _time(shown[0][0]) if shown else None
-        for found in read:
-            mine = [c for c, post in shown if post is found.post]
-            mentions, _ = self._parse(mine, found.post)
-            # A post's cursor is never before the cut: what was left out is never shown later as new.
-            cursor = max(utc(found.cursor), cutoff) if cutoff else utc(found.cursor)
-            yield Page(f"comments:{found.post['id']}", mentions, cursor=iso(cursor))
+        yield from meta.comment_pages(self.client, posts, cursors, DIALECT, self._own, own_reply)
 
     def _own(self, comment: dict) -> bool:
         return str((comment.get("from") or {}).get("id") or "") == self.page_id
-
-    def _parse(self, items: list[dict], post: dict) -> tuple[list[Mention], list[NetworkReply]]:
-        """Comments by others are mentions; the Page's own replies to a comment are replies found; a malformed
-        comment is logged and skipped, not fatal."""
-        mentions, replies = [], []
-        for item in items:
-            try:
-                if not self._own(item):
-                    mentions.append(comment_mention(item, post))
-                elif (item.get("parent") or {}).get("id"):
-                    replies.append(own_reply(item, post))
-            except (AttributeError, KeyError, TypeError, ValueError):
-                log.warning("Skipped a Facebook comment that could not be read: %.200r", item, exc_info=True)
-        return mentions, replies
-
-    # -- posts that tag the Page ------------------------------------------------------------------------------
-
-    def _tagged(self, saved: str | None) -> Iterator[Page]:
-        # Remembered by id, not by time: a post can tag the Page long after it was written.
-        items, cursor, _ = meta.unseen(
-            self.client, f"/{self.page_id}/tagged", TAGGED_FIELDS, saved, FIRST_POLL_SIZE, MAX_PAGES
-        )
-        mentions = []
-        for item in items:
-            try:
-                mentions.append(tagged_mention(item))
-            except (AttributeError, KeyError, TypeError, ValueError):
-                log.warning("Skipped a Facebook post that could not be read: %.200r", item, exc_info=True)
-        if mentions or cursor != saved:
-            yield Page("tagged", mentions, cursor=cursor)
 
     # -- replies ---------------------------------------------------------------------------------------------
 
@@ -173,30 +71,21 @@ class FacebookSource:
         Facebook puts an answer to a reply in the same thread. People are addressed by name, never by an
         @handle: a Page can only tag a person through Meta's Page Mentioning feature.
         """
-        try:
-            body = self.client.post(f"/{mention.external_id}/comments", {"message": text})
-            comment_id = str(body["id"])
-        except (meta.GraphError, meta.Paused, requests.RequestException, ValueError, KeyError, TypeError) as exc:
-            log.debug("Posting a reply to Facebook failed", exc_info=True)
-            raise meta.explain_reply(exc, NAME, REPLY, self.client.token) from exc
+        comment_id = meta.post_reply(self.client, f"/{mention.external_id}/comments", text, DIALECT, REPLY)
         return SentReply(comment_id, self._link(comment_id) or mention.url)
 
     def _link(self, comment_id: str) -> str:
         try:  # the reply is posted: a link that cannot be had is no reason to say otherwise
             return str(self.client.get(f"/{comment_id}", {"fields": "permalink_url"}).get("permalink_url") or "")
-        except (meta.GraphError, meta.Paused, requests.RequestException, ValueError):
+        except meta.READ_ERRORS:
             log.debug("No link for a Facebook reply", exc_info=True)
             return ""
-
-
-def _objects(items: list) -> list[dict]:
-    return [item for item in items if isinstance(item, dict)]
 
 
 def _dated(items: list) -> list[dict]:
     """The items whose times can be read; another is logged and skipped, not fatal."""
     found = []
-    for item in _objects(items):
+    for item in meta.objects(items):
         try:
             _time(item)
             _time(item, "updated_time")
@@ -208,21 +97,6 @@ def _dated(items: list) -> list[dict]:
 
 def _time(item: dict, name: str = "created_time") -> datetime:
     return utc(item.get(name) or item["created_time"])
-
-
-def _oldest(page: list) -> datetime:
-    times = [_time(c) for c in _dated(page)]
-    return min(times) if times else datetime.max.replace(tzinfo=UTC)
-
-
-def _since(saved: str | None) -> datetime | None:
-    if not saved:
-        return None
-    try:
-        return utc(saved)
-    except ValueError:
-        log.warning("Ignoring an unreadable saved Facebook position %.80r; reading as on a first poll.", saved)
-        return None
 
 
 def _author(item: dict) -> tuple[str, str]:
@@ -283,6 +157,21 @@ def own_reply(item: dict, post: dict) -> NetworkReply:
     )
 
 
+DIALECT = meta.Dialect(
+    name=NAME,
+    log=log,
+    posted="created_time",
+    when=_time,
+    unfold=_dated,
+    oldest=lambda page: meta.oldest(_time(c) for c in _dated(page)),
+    parent=lambda item: (item.get("parent") or {}).get("id"),
+    comment=comment_mention,
+    tagged=tagged_mention,
+    cut=f"More than {meta.MAX_PAGES * COMMENT_PAGE} new comments on one Facebook post in one poll; "
+    "older ones are skipped.",
+)
+
+
 # --- The network: its settings, doctor's check and its declaration. --------------------------------------------------
 
 
@@ -309,11 +198,7 @@ def check(cfg: meta.MetaSettings) -> Iterator[Check]:
     except Exception as exc:  # explain() turns Graph and network errors into words
         yield PROBLEM, f"{NAME}: {meta.explain(exc, NAME, READ_POSTS, cfg.token)}"
         return
-    yield (
-        OK,
-        f"{NAME} works: {found} recent comment{'s' if found != 1 else ''} or tagging post{'s' if found != 1 else ''} "
-        "to show on the first poll.",
-    )
+    yield OK, f"{NAME} works: {meta.first_poll_words(found)}"
     yield from meta.permission_checks(meta.granted(source.client), READ_POSTS + READ_TAGGED[:1], REPLY, NAME)
 
 

@@ -9,15 +9,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING
-
-import requests
 
 from bot.models import OK, PROBLEM, Check, Mention, NetworkReply, Page, ReplyError, SentReply, SourceError
 from bot.sources import meta
-from bot.sources.common import FIRST_POLL_SIZE, iso, scrub, utc
+from bot.sources.common import scrub, utc
 from bot.sources.registry import Network
 
 if TYPE_CHECKING:
@@ -28,23 +26,12 @@ log = logging.getLogger(__name__)
 NAME = "Instagram"
 RECENT_MEDIA = 25  # the account's newest posts whose comments are read
 COMMENT_PAGE = 50  # top-level comments per page, each with its first replies
-MAX_PAGES = 10
-OVERLAP = timedelta(minutes=2)
 COMMENT_FIELDS = "id,text,timestamp,username,from{id,username},parent_id"
 TAG_FIELDS = "id,caption,permalink,timestamp,username,media_type"
 
 # Instagram API with Facebook Login reference: IG User Media, IG Media Comments, IG User Tags, IG Comment Replies.
 READ = ("instagram_basic", "instagram_manage_comments", "pages_read_engagement")
 REPLY = ("instagram_manage_comments",)
-
-
-@dataclass
-class Thread:
-    """One post's comments as read this poll, replies flattened in."""
-
-    media: dict
-    items: list[dict] = field(default_factory=list)
-    cursor: str = ""
 
 
 class InstagramSource:
@@ -59,16 +46,11 @@ class InstagramSource:
         self.username = ""
 
     def fetch(self, cursors: dict[str, str]) -> Iterator[Page]:
-        try:
-            yield from self._comments(cursors)
-            yield from self._tags(cursors.get("tags"))
-        # Graph's errors, the network's and an answer of the wrong shape are Meta's problem, said in plain words;
-        # anything else is a bug of ours and reaches the pipeline, which logs it with its traceback.
-        except (meta.GraphError, meta.Paused, requests.RequestException, ValueError) as exc:
-            log.debug("Instagram request failed", exc_info=True)
-            raise meta.explain(exc, NAME, READ, self.client.token) from exc
-
-    # -- comments on the account's posts ----------------------------------------------------------------------
+        yield from meta.explained(self._comments(cursors), DIALECT, READ, self.client.token)
+        tags = meta.tagged_pages(
+            self.client, f"/{self.account_id}/tags", TAG_FIELDS, cursors.get("tags"), "tags", DIALECT
+        )
+        yield from meta.explained(tags, DIALECT, READ, self.client.token)
 
     def _comments(self, cursors: dict[str, str]) -> Iterator[Page]:
         # One request: the account's name and newest posts, each with its newest comments and their replies.
@@ -79,54 +61,7 @@ class InstagramSource:
         )
         self.username = str(body.get("username") or self.username)
         media, _ = meta.edge(body.get("media"))
-        first = not any(key.startswith("comments:") for key in cursors)
-        threads = [
-            thread
-            for m in _objects(media)
-            if (thread := self._read(m, cursors.get(f"comments:{m.get('id')}"), first)) is not None
-        ]
-        if first:
-            yield from self._first_poll(threads)
-            return
-        for thread in threads:
-            key = f"comments:{thread.media['id']}"
-            mentions, replies = self._parse(thread.items, thread.media)
-            if mentions or replies or cursors.get(key) != thread.cursor:
-                yield Page(key, mentions, cursor=thread.cursor, replies=replies)
-
-    def _read(self, media: dict, saved: str | None, first: bool) -> Thread | None:
-        media_id = str(media.get("id") or "")
-        if not media_id:
-            log.warning("Skipped an Instagram post without an id: %.200r", media)
-            return None
-        since = _since(saved)
-        thread = Thread(media)
-        pages = self.client.pages(f"/{media_id}/comments", {}, first=media.get("comments") or {"data": []})
-        for count, page in enumerate(pages, start=1):
-            top = _objects(page)
-            for comment in top:
-                thread.items.append(comment)
-                replies, _ = meta.edge(comment.get("replies"))
-                # Only the first page of a comment's replies comes with it; a long thread's older replies are not read.
-                thread.items += [{**r, "parent_id": r.get("parent_id") or comment.get("id")} for r in _objects(replies)]
-            if first or (since and _oldest(top) <= since - OVERLAP) or count >= MAX_PAGES:
-                break
-        if since:
-            thread.items = [c for c in thread.items if _time(c) > since - OVERLAP]
-        newest = [_time(c) for c in thread.items] + ([since] if since else []) + [utc(media.get("timestamp"))]
-        thread.cursor = iso(max(newest))
-        return thread
-
-    def _first_poll(self, threads: list[Thread]) -> Iterator[Page]:
-        everything = sorted(
-            ((c, t.media) for t in threads for c in t.items if not self._own(c)), key=lambda pair: _time(pair[0])
-        )
-        shown = everything[-FIRST_POLL_SIZE:]
-        cutoff = _time(shown[0][0]) if shown else None
-        for thread in threads:
-            mentions, _ = self._parse([c for c, m in shown if m is thread.media], thread.media)
-            cursor = max(utc(thread.cursor), cutoff) if cutoff else utc(thread.cursor)
-            yield Page(f"comments:{thread.media['id']}", mentions, cursor=iso(cursor))
+        yield from meta.comment_pages(self.client, media, cursors, DIALECT, self._own, self._own_reply)
 
     def _own(self, comment: dict) -> bool:
         by = comment.get("from") or {}
@@ -134,33 +69,8 @@ class InstagramSource:
             return True
         return bool(self.username) and str(comment.get("username") or "").lower() == self.username.lower()
 
-    def _parse(self, items: list[dict], media: dict) -> tuple[list[Mention], list[NetworkReply]]:
-        mentions, replies = [], []
-        for item in items:
-            try:
-                if not self._own(item):
-                    mentions.append(comment_mention(item, media))
-                elif item.get("parent_id"):
-                    replies.append(own_reply(item, media, self.username))
-            except (AttributeError, KeyError, TypeError, ValueError):
-                log.warning("Skipped an Instagram comment that could not be read: %.200r", item, exc_info=True)
-        return mentions, replies
-
-    # -- posts the account is tagged in --------------------------------------------------------------------------
-
-    def _tags(self, saved: str | None) -> Iterator[Page]:
-        # Remembered by id, not by time: a post's owner can tag the account long after posting it.
-        items, cursor, _ = meta.unseen(
-            self.client, f"/{self.account_id}/tags", TAG_FIELDS, saved, FIRST_POLL_SIZE, MAX_PAGES
-        )
-        mentions = []
-        for item in items:
-            try:
-                mentions.append(tagged_mention(item))
-            except (AttributeError, KeyError, TypeError, ValueError):
-                log.warning("Skipped an Instagram post that could not be read: %.200r", item, exc_info=True)
-        if mentions or cursor != saved:
-            yield Page("tags", mentions, cursor=cursor)
+    def _own_reply(self, item: dict, media: dict) -> NetworkReply:
+        return own_reply(item, media, self.username)
 
     # -- replies ---------------------------------------------------------------------------------------------
 
@@ -176,13 +86,8 @@ class InstagramSource:
                 "Answer in the Instagram app, then press “I replied myself”."
             )
         target = str(mention.raw.get("parent_id") or mention.external_id)
-        try:
-            body = self.client.post(f"/{target}/replies", {"message": addressed(mention.author_handle, text)})
-            reply_id = str(body["id"])
-        except (meta.GraphError, meta.Paused, requests.RequestException, ValueError, KeyError, TypeError) as exc:
-            log.debug("Posting a reply to Instagram failed", exc_info=True)
-            raise meta.explain_reply(exc, NAME, REPLY, self.client.token) from exc
-        return SentReply(reply_id, mention.url)
+        message = addressed(mention.author_handle, text)
+        return SentReply(meta.post_reply(self.client, f"/{target}/replies", message, DIALECT, REPLY), mention.url)
 
 
 def addressed(username: str, text: str) -> str:
@@ -193,27 +98,19 @@ def addressed(username: str, text: str) -> str:
     return f"{handle} {text}"
 
 
-def _objects(items: list) -> list[dict]:
-    return [item for item in items if isinstance(item, dict)]
-
-
 def _time(item: dict) -> datetime:
     return utc(item["timestamp"])
 
 
-def _oldest(page: list[dict]) -> datetime:
-    times = [_time(c) for c in page if c.get("timestamp")]
-    return min(times) if times else datetime.max.replace(tzinfo=UTC)
-
-
-def _since(saved: str | None) -> datetime | None:
-    if not saved:
-        return None
-    try:
-        return utc(saved)
-    except ValueError:
-        log.warning("Ignoring an unreadable saved Instagram position %.80r; reading as on a first poll.", saved)
-        return None
+def _unfold(page: list) -> list[dict]:
+    """A page's top-level comments, each followed by the replies that came with it."""
+    items = []
+    for comment in meta.objects(page):
+        items.append(comment)
+        replies, _ = meta.edge(comment.get("replies"))
+        # Only the first page of a comment's replies comes with it; a long thread's older replies are not read.
+        items += [{**r, "parent_id": r.get("parent_id") or comment.get("id")} for r in meta.objects(replies)]
+    return items
 
 
 def comment_mention(item: dict, media: dict) -> Mention:
@@ -269,6 +166,20 @@ def own_reply(item: dict, media: dict, account: str) -> NetworkReply:
     )
 
 
+DIALECT = meta.Dialect(
+    name=NAME,
+    log=log,
+    posted="timestamp",
+    when=_time,
+    unfold=_unfold,
+    # Pages are of top-level comments, so theirs say how far back a page reaches (replies only ride along).
+    oldest=lambda page: meta.oldest(_time(c) for c in meta.objects(page) if c.get("timestamp")),
+    parent=lambda item: item.get("parent_id"),
+    comment=comment_mention,
+    tagged=tagged_mention,
+)
+
+
 # --- The network: its settings, doctor's check and its declaration. --------------------------------------------------
 
 
@@ -321,11 +232,7 @@ def check(cfg: InstagramSettings) -> Iterator[Check]:
     except Exception as exc:  # explain() turns Graph and network errors into words
         yield PROBLEM, f"{NAME}: {meta.explain(exc, NAME, READ, cfg.meta.token)}"
         return
-    yield (
-        OK,
-        f"{NAME} works: listening to @{account.get('username')}: {found} recent comment{'s' if found != 1 else ''} "
-        f"or tagging post{'s' if found != 1 else ''} to show on the first poll.",
-    )
+    yield OK, f"{NAME} works: listening to @{account.get('username')}: {meta.first_poll_words(found)}"
     yield from meta.permission_checks(meta.granted(source.client), READ, REPLY, NAME)
 
 
