@@ -165,7 +165,8 @@ _SERIOUS: dict[str, Gated] = {
         r"(coeliac|celiac|nut|peanut|dairy|gluten|sesame|shellfish|egg) (allergy|intolerance)"
         r"[^.!?]{0,60}\b(still|anyway|ignored|despite|twice|regular|contained|had|came)|said (it was|they were) "
         r"['‘\"“]?(nut|gluten|dairy|allergen)[- ]free|reaction to (the|your) (dye|tint|glue|product|cream|wax|polish|lotion)|"
-        r"(contained|had|full of|traces of) (nuts|peanuts|sesame|dairy|gluten|egg|shellfish)\b[^.!?]{0,40}\b(allerg\w*|told|said|asked))\b",
+        r"(contained|had|full of|traces of) ((wal|hazel|pea|pine ?|cashew |brazil |tree )?nuts|almonds?|cashews|pecans|"
+        r"pistachios|sesame|dairy|gluten|egg|shellfish)\b[^.!?]{0,40}\b(allerg\w*|told|said|asked))\b",
     ),
     "health": Gated(
         r"\b(food poisoning|poison(ed|ing)|(got|get|getting|been|was|were|felt|feel|feeling|fell|made (me|us|him|her|them|my \w+)|"
