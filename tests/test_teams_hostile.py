@@ -4,6 +4,7 @@ real server with the real SDK. Each was an attack first; where it found somethin
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import socket
@@ -25,7 +26,7 @@ from bot.chat.teams.token import BotToken  # noqa: E402
 from bot.models import ChatRef, PostUnconfirmed  # noqa: E402
 from storage import open_db, places  # noqa: E402
 from tests.fakes import x_api  # noqa: E402
-from tests.fakes.server import FakeServer, Reply  # noqa: E402
+from tests.fakes.server import Reply  # noqa: E402
 from tests.fakes.teams_api import CLIENT_ID, CLIENT_SECRET, TENANT_ID, FakeEntra  # noqa: E402
 from tests.fakes.teams_graph import CHANNEL, TEAM_ID  # noqa: E402
 from tests.helpers import wait_for  # noqa: E402
@@ -35,6 +36,18 @@ from tests.test_teams_service import COMPLAINT, carded  # noqa: E402
 MARIA = PEOPLE["maria"][2]
 OTHER_TENANT = "99999999-8888-7777-6666-555555555555"
 UNKNOWN = "That button is not one Listening Post knows; nothing changed."
+
+
+@contextlib.contextmanager
+def unreachable():
+    """An address nothing answers at (connection refused): a port held but never listened on, so no other
+    test's server can be given it meanwhile."""
+    held = socket.socket()
+    held.bind(("127.0.0.1", 0))
+    try:
+        yield f"http://127.0.0.1:{held.getsockname()[1]}/"
+    finally:
+        held.close()
 
 
 def invoke(ws, name: str, value: object, who: str = "maria", conversation: str = CHANNEL) -> tuple[int, object]:
@@ -540,13 +553,11 @@ def test_connector_failures_during_a_press_leave_the_action_recorded_and_the_log
     ws.connector.fail_next(f"activities/{card_id}", Reply(413, {"error": {"code": "MessageSizeTooBig"}}))
     assert ws.press("maria", "reopen", mention_id, card_id)[0] == 200
 
-    dead = FakeServer()  # a port nothing listens on any more: connection refused
-    dead_url = f"{dead.url}/"
-    dead.httpd.server_close()
-    moved = ws.activity("conversationUpdate", "owner", serviceUrl=dead_url, membersAdded=[{"id": BOT["id"]}])
-    moved["channelData"].update(team={"id": CHANNEL, "aadGroupId": TEAM_ID, "name": "Bramble Café"})
-    assert ws.send(moved, authorization=f"Bearer {ws.connector.sign(serviceurl=dead_url)}")[0] == 200
-    assert "Claimed by Sam" in words(ws.press("sam", "claim", mention_id, card_id)[1]["value"])
+    with unreachable() as dead_url:
+        moved = ws.activity("conversationUpdate", "owner", serviceUrl=dead_url, membersAdded=[{"id": BOT["id"]}])
+        moved["channelData"].update(team={"id": CHANNEL, "aadGroupId": TEAM_ID, "name": "Bramble Café"})
+        assert ws.send(moved, authorization=f"Bearer {ws.connector.sign(serviceurl=dead_url)}")[0] == 200
+        assert "Claimed by Sam" in words(ws.press("sam", "claim", mention_id, card_id)[1]["value"])
 
     assert [e["action"] for e in ws.events(mention_id)] == ["claimed", "reopened", "claimed"]
     logged = [r.getMessage() for r in caplog.records if r.name.startswith("bot.")]
@@ -596,15 +607,13 @@ def test_a_card_teams_did_not_confirm_waits_while_graph_cannot_be_read_and_is_ne
 
 def test_a_card_posted_while_teams_cannot_be_reached_goes_out_once_later(teams_for, fake_x):
     ws = teams_for()
-    dead = FakeServer()
-    dead_url = f"{dead.url}/"
-    dead.httpd.server_close()
-    update = ws.activity("conversationUpdate", "owner", serviceUrl=dead_url, membersAdded=[{"id": BOT["id"]}])
-    update["channelData"].update(team={"id": CHANNEL, "aadGroupId": TEAM_ID, "name": "Bramble Café"})
-    assert ws.send(update, authorization=f"Bearer {ws.connector.sign(serviceurl=dead_url)}")[0] == 200
-    fake_x.tweet(COMPLAINT, author_id="1001")
+    with unreachable() as dead_url:
+        update = ws.activity("conversationUpdate", "owner", serviceUrl=dead_url, membersAdded=[{"id": BOT["id"]}])
+        update["channelData"].update(team={"id": CHANNEL, "aadGroupId": TEAM_ID, "name": "Bramble Café"})
+        assert ws.send(update, authorization=f"Bearer {ws.connector.sign(serviceurl=dead_url)}")[0] == 200
+        fake_x.tweet(COMPLAINT, author_id="1001")
 
-    report = ws.poll()
+        report = ws.poll()
     assert report.failed and "Could not reach Teams (ConnectError)" in report.reason
     ws.install()  # Teams tells the bot its address again
     assert not ws.poll().failed
@@ -769,15 +778,13 @@ def test_an_action_on_either_platform_is_recorded_once_while_the_other_cannot_be
     ws.install()
     mention_id, card_id = carded(ws, fake_x)
     [slack_card] = fake_slack.posted
-    dead = FakeServer()  # Teams out of reach: connection refused
-    dead_url = f"{dead.url}/"
-    dead.httpd.server_close()
-    moved = ws.activity("conversationUpdate", "owner", serviceUrl=dead_url, membersAdded=[{"id": BOT["id"]}])
-    moved["channelData"].update(team={"id": CHANNEL, "aadGroupId": TEAM_ID, "name": "Bramble Café"})
-    assert ws.send(moved, authorization=f"Bearer {ws.connector.sign(serviceurl=dead_url)}")[0] == 200
+    with unreachable() as dead_url:  # Teams out of reach: connection refused
+        moved = ws.activity("conversationUpdate", "owner", serviceUrl=dead_url, membersAdded=[{"id": BOT["id"]}])
+        moved["channelData"].update(team={"id": CHANNEL, "aadGroupId": TEAM_ID, "name": "Bramble Café"})
+        assert ws.send(moved, authorization=f"Bearer {ws.connector.sign(serviceurl=dead_url)}")[0] == 200
 
-    assert ws.slack_side.click("U0MARIA", "mention_claim", mention_id, slack_card["ts"]) == 200
-    assert wait_for(lambda: "mention_reopen" in json.dumps(fake_slack.card_update(slack_card["ts"]) or {}), 5)
+        assert ws.slack_side.click("U0MARIA", "mention_claim", mention_id, slack_card["ts"]) == 200
+        assert wait_for(lambda: "mention_reopen" in json.dumps(fake_slack.card_update(slack_card["ts"]) or {}), 5)
 
     ws.install()  # Teams back; Slack now failing every redraw
     fake_slack.fail_next("chat.update", *[Reply(500, "<html>down</html>", {"Content-Type": "text/html"})] * 8)
