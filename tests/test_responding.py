@@ -382,7 +382,8 @@ def test_a_reply_sent_from_a_form_closed_meanwhile_still_updates_the_card(
 
     assert wait_for(lambda: fake_slack.card_update(ts) and "Replied by Maria" in card_text(fake_slack.card_update(ts)))
     assert len(fake_x.created) == 1
-    assert not [r for r in caplog.records if r.levelname == "ERROR"]
+    # Ours only: a thread another test left may still be talking to that test's stopped fake.
+    assert not [r for r in caplog.records if r.levelname == "ERROR" and r.name.startswith("bot")]
 
 
 def test_a_bug_in_a_listener_is_logged_with_its_traceback_and_the_person_is_told(

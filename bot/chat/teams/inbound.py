@@ -18,6 +18,7 @@ from bot.webserver import Refused, WebWayIn, answer, read_body, serve_on
 log = logging.getLogger(__name__)
 
 MESSAGES_PATH = "/api/messages"
+FINISH_WITHIN = 3.0  # seconds stop() waits for redraws still going (the service stops within 8)
 MAX_BODY = 1024 * 1024  # an activity with a card and a dialog's inputs is tens of kilobytes
 
 
@@ -70,6 +71,7 @@ class TeamsWayIn(WebWayIn):
 
     def stop(self) -> None:
         super().stop()
+        self.listeners.finish(FINISH_WITHIN)  # a card being redrawn is finished, not cut off
         self.runtime.stop()
 
 

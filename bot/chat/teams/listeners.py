@@ -82,6 +82,16 @@ class Listeners:
         self.desk = backend.desk
         self.backend = backend
         self._learning = threading.Lock()
+        self._acting: set[threading.Thread] = set()  # actions and redraws that may outlive their answer
+        self._acting_lock = threading.Lock()
+
+    def finish(self, within: float) -> None:
+        """Wait up to `within` seconds for actions and redraws still going (before Teams is stopped)."""
+        ends_at = time.monotonic() + within
+        with self._acting_lock:
+            acting = list(self._acting)
+        for thread in acting:
+            thread.join(max(0.0, ends_at - time.monotonic()))
 
     def ours(self, activity: Any) -> bool:
         """Whether `activity` comes from the organization (tenant) Listening Post is set up in.
@@ -182,7 +192,10 @@ class Listeners:
             finally:
                 redrawn.set()
 
-        threading.Thread(target=run, name="teams-act", daemon=True).start()
+        worker = threading.Thread(target=run, name="teams-act", daemon=True)
+        with self._acting_lock:
+            self._acting = {t for t in self._acting if t.is_alive()} | {worker}
+        worker.start()
         if not acted.wait(within):
             with lock:
                 abandoned = not result
