@@ -97,8 +97,8 @@ def manifest(client_id: str, business: str, website: str, at: datetime) -> dict[
         maker = maker[:31].rstrip() + "…"
     whose = business or "your business"
     full = (
-        f"Listening Post watches X, Mastodon, Bluesky, Reddit and news and review feeds for what people say "
-        f"about {whose}, and brings each mention into a channel as a card: who said it, what they said, whether "
+        "Listening Post watches Google reviews, Facebook, Instagram, X, Mastodon, Bluesky, Reddit and news and "
+        f"review feeds for what people say about {whose}, and brings each mention into a channel as a card: who said it, what they said, whether "
         "they are happy, asking something or complaining, and replies you could send. Claim a card, reply from "
         "it, or mark it as needing no reply; the team's numbers come from what it does. Mention the bot with "
         "stats, queue, leaders, chart, sources or help to ask it something. It reads its own team's channel "
