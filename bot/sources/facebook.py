@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from bot.models import OK, PROBLEM, Check, Mention, NetworkReply, Page, SentReply, SourceError
 from bot.sources import meta
-from bot.sources.common import scrub, utc
+from bot.sources.common import scrub
 from bot.sources.registry import Network
 
 if TYPE_CHECKING:
@@ -71,7 +71,8 @@ class FacebookSource:
         Facebook puts an answer to a reply in the same thread. People are addressed by name, never by an
         @handle: a Page can only tag a person through Meta's Page Mentioning feature.
         """
-        comment_id = meta.post_reply(self.client, f"/{mention.external_id}/comments", text, DIALECT, REPLY)
+        target = meta.reply_target(mention.external_id, NAME)
+        comment_id = meta.post_reply(self.client, f"/{target}/comments", text, DIALECT, REPLY)
         return SentReply(comment_id, self._link(comment_id) or mention.url)
 
     def _link(self, comment_id: str) -> str:
@@ -96,7 +97,7 @@ def _dated(items: list) -> list[dict]:
 
 
 def _time(item: dict, name: str = "created_time") -> datetime:
-    return utc(item.get(name) or item["created_time"])
+    return meta.time_of(item.get(name) or item["created_time"])
 
 
 def _author(item: dict) -> tuple[str, str]:
@@ -120,7 +121,7 @@ def comment_mention(item: dict, post: dict) -> Mention:
     parent = str((item.get("parent") or {}).get("id") or "")
     return Mention(
         source="facebook",
-        external_id=str(item["id"]),
+        external_id=meta.graph_id(item.get("id")),
         author_handle="",  # Facebook has no @handles: cards and replies use the name
         author_name=name,
         text=_words(item),
@@ -135,7 +136,7 @@ def tagged_mention(item: dict) -> Mention:
     name, person_id = _author(item)
     return Mention(
         source="facebook",
-        external_id=str(item["id"]),
+        external_id=meta.graph_id(item.get("id")),
         author_handle="",
         author_name=name,
         text=_words(item),
@@ -148,7 +149,7 @@ def tagged_mention(item: dict) -> Mention:
 def own_reply(item: dict, post: dict) -> NetworkReply:
     return NetworkReply(
         source="facebook",
-        external_id=str(item["id"]),
+        external_id=meta.graph_id(item.get("id")),
         in_reply_to=str(item["parent"]["id"]),
         text=str(item.get("message") or ""),
         url=str(item.get("permalink_url") or post.get("permalink_url") or ""),

@@ -20,6 +20,7 @@ import json
 import logging
 import re
 import threading
+import traceback
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -56,6 +57,8 @@ PROFILE_LINK = "https://business.google.com/reviews"  # where the owner's review
 STARS = {"ONE": 1, "TWO": 2, "THREE": 3, "FOUR": 4, "FIVE": 5}
 LOCATION = re.compile(r"accounts/(\d+)/locations/(\d+)")
 SETUP = "README → “2d. Google reviews”"
+EARLIEST = datetime(2005, 1, 1, tzinfo=UTC)  # before any Google review: a saved time earlier than this is not ours
+REVIEW_ID = re.compile(r"[\w-]{1,300}")
 
 
 class GoogleError(Exception):
@@ -106,6 +109,10 @@ class GoogleClient:
         self.api_url = api_url.rstrip("/")
         self.token_url = token_url
         self.session = deadline_session()  # a total deadline for every request, the token's too
+        # Google's APIs and its token endpoint never redirect. requests would follow a 307 with the same POST body,
+        # so the token form (client secret and refresh token) would go to wherever the redirect pointed.
+        self.session.max_redirects = 0
+        self._secrets = (client_secret, refresh_token)
         self._credentials = Credentials(
             token=None,
             refresh_token=refresh_token,
@@ -117,6 +124,14 @@ class GoogleClient:
         self._request = Request(self.session)
         self._lock = threading.Lock()  # the poll and a person's reply may both need a token at once
 
+    def mask(self, text: str) -> str:
+        """`text` without the client secret, the refresh token or the access token (Google never echoes them, but
+        an answer from something else may, and its words reach messages and the log)."""
+        for secret in (*self._secrets, self._credentials.token or ""):
+            if len(secret) >= 6:
+                text = text.replace(secret, "***")
+        return text
+
     def info_url(self) -> str:
         """The Business Information API: Google's own address, or the same one as the reviews when that is set."""
         return INFO_URL if self.api_url == API_URL else self.api_url
@@ -124,7 +139,14 @@ class GoogleClient:
     def _authorization(self, renew: bool) -> dict[str, str]:
         with self._lock:
             if renew or not self._credentials.valid:
-                self._credentials.refresh(self._request)
+                try:
+                    self._credentials.refresh(self._request)
+                except (TypeError, KeyError, AttributeError):
+                    # google-auth reads a 200 that is not a JSON object (a proxy's page) as a token and fails with
+                    # a TypeError, which was a "bug of ours" on every poll. Nothing was sent with such a token.
+                    from google.auth.exceptions import TransportError
+
+                    raise TransportError("Google's sign-in answered with something that is not a token") from None
             return {"Authorization": f"Bearer {self._credentials.token}"}
 
     def call(self, method: str, url: str, **kwargs: Any) -> dict:
@@ -135,12 +157,9 @@ class GoogleClient:
                 break
         if response.status_code >= 400:
             raise GoogleError(response)
-        try:
-            body = response.json()
-        except ValueError:
-            if method == "GET":
-                raise
-            body = {}  # a change Google accepted: its answer's words are not needed to know that
+        # Google answers every call, updateReply too, with a JSON object. Anything else (an empty body, a proxy's
+        # page) did not come from Google, so a reply answered so may not be there: ValueError, and it is `unsure`.
+        body = response.json()
         if not isinstance(body, dict):
             raise ValueError(f"Google's answer is {type(body).__name__}, not an object")
         return body
@@ -332,8 +351,8 @@ class _Position:
             if not isinstance(seen, dict) or not all(isinstance(v, str) for v in seen.values()):
                 raise ValueError("seen")
             return cls(
-                utc(state["since"]) if state.get("since") else None,
-                utc(state["floor"]) if state.get("floor") else None,
+                _saved_time(state["since"]) if state.get("since") else None,
+                _saved_time(state["floor"]) if state.get("floor") else None,
                 dict(seen),
             )
         except (ValueError, TypeError, KeyError, AttributeError):
@@ -368,7 +387,7 @@ class _Review:
         if not isinstance(raw, dict):
             raise ValueError("not an object")
         review_id = raw["reviewId"]
-        if not isinstance(review_id, str) or not re.fullmatch(r"[\w-]{1,300}", review_id):
+        if not isinstance(review_id, str) or not REVIEW_ID.fullmatch(review_id):
             raise ValueError("reviewId")
         comment = raw.get("comment") or ""
         if not isinstance(comment, str):
@@ -376,8 +395,8 @@ class _Review:
         stars = STARS.get(str(raw.get("starRating")))  # STAR_RATING_UNSPECIFIED, or none: no stars to show
         if stars is None and not comment.strip():
             raise ValueError("neither stars nor words")
-        created = utc(raw["createTime"])
-        return cls(review_id, stars, comment, created, utc(raw.get("updateTime") or raw["createTime"]), raw)
+        created = _time(raw["createTime"])
+        return cls(review_id, stars, comment, created, _time(raw.get("updateTime") or raw["createTime"]), raw)
 
     @property
     def words(self) -> str:
@@ -387,6 +406,10 @@ class _Review:
         """The owner's reply on Google, unless Google rejected it (then nobody sees it)."""
         reply = self.raw.get("reviewReply")
         if not isinstance(reply, dict) or not isinstance(reply.get("comment"), str) or not reply.get("updateTime"):
+            return None
+        try:  # a reply whose time cannot be read is no reply: before, it made the whole review unreadable, never carded
+            _time(reply["updateTime"])
+        except ValueError:
             return None
         state = reply.get("reviewReplyState") or reply.get("state")
         return None if state == "REJECTED" else reply
@@ -416,13 +439,22 @@ class GoogleSource:
         from google.auth.exceptions import GoogleAuthError
 
         key = f"reviews:{self.location}"
+        failure: SourceError | None = None
         try:
             yield from self._read(key, _Position.read(cursors.get(key)))
         # google-auth's and requests' errors, Google's refusals and an answer of the wrong shape (ValueError) are
         # Google's problem, said in plain words; anything else is a bug of ours and reaches the pipeline.
         except (GoogleAuthError, GoogleError, requests.RequestException, ValueError) as exc:
-            log.debug("Google request failed", exc_info=True)
-            raise explain(exc, self.location, self.client.api_url) from exc
+            said = explain(exc, self.location, self.client.api_url)
+            failure = SourceError(self._failed("Google request failed", exc, said), retry_at=said.retry_at)
+        if failure is not None:  # raised here, outside the except: no exception chain carries what the request held
+            raise failure
+
+    def _failed(self, what: str, exc: BaseException, said: Exception) -> str:
+        """Log `exc` at DEBUG with its traceback, masked, and return `said`'s words, masked. google-auth's errors
+        hold the token endpoint's answer, and requests' the request; neither is kept in the error raised."""
+        log.debug("%s: %s", what, self.client.mask("".join(traceback.format_exception(exc))))
+        return self.client.mask(str(said))
 
     def _read(self, key: str, position: _Position) -> Iterator[Page]:
         """Newest change first, down to `OVERLAP` before the newest change seen last poll (the first page always:
@@ -445,6 +477,9 @@ class GoogleSource:
                 # Reviews older than the first poll's are never shown, unless their author edits them later.
                 position.floor = min((r.updated for r in reviews), default=None) if token else None
             newest = max([r.updated for r in reviews] + ([newest] if newest else []), default=None)
+            # Never later than now: a review dated in the future (a wrong clock, a hostile answer) made every later
+            # poll stop at its first page, which "reached" the day before it, so a burst's second page was never read.
+            newest = min(newest, datetime.now(UTC)) if newest else None
             reached = first or stop is None or any(r.updated <= stop for r in reviews)
             if reached or not token:
                 complete = bool(items) or pages == 1 or reached
@@ -555,8 +590,8 @@ class GoogleSource:
                 maps = (found.get("metadata") or {}).get("mapsUri")
                 if isinstance(maps, str) and maps.startswith("https://"):
                     self._link = maps
-            except Exception:  # only a link: the Business Information API may be off, and the reviews still come
-                log.debug("The location's Maps link could not be read", exc_info=True)
+            except Exception as exc:  # only a link: the Business Information API may be off, and the reviews come
+                log.debug("The location's Maps link could not be read: %s", self.client.mask(repr(exc)))
         return self._link
 
     def reply(self, mention: Mention, text: str) -> SentReply:
@@ -564,11 +599,19 @@ class GoogleSource:
         from google.auth.exceptions import GoogleAuthError
 
         review_id = mention.external_id.split(":", 1)[0]
+        if not REVIEW_ID.fullmatch(review_id):  # never a path of another shape ("../", "?", "/") on Google's API
+            raise ReplyError(
+                "This mention's Google review id is not one Listening Post can answer, so nothing was posted. "
+                "Reply on Google directly, then press “I replied myself”."
+            )
+        failure: ReplyError | None = None
         try:
             body = self.client.call("PUT", f"{self.reviews_url}/{review_id}/reply", json={"comment": text})
         except (GoogleAuthError, GoogleError, requests.RequestException, ValueError) as exc:
-            log.debug("Posting a reply to Google failed", exc_info=True)
-            raise explain_reply(exc) from exc
+            said = explain_reply(exc)
+            failure = ReplyError(self._failed("Posting a reply to Google failed", exc, said), unsure=said.unsure)
+        if failure is not None:  # outside the except: no chain
+            raise failure
         try:
             written = utc(body["updateTime"])
         except (KeyError, TypeError, ValueError):
@@ -579,6 +622,26 @@ class GoogleSource:
 def reply_id(review_id: str, written: datetime) -> str:
     """A reply's id: Google gives it none; the review and when the reply was written tell it apart."""
     return f"{review_id}:reply:{compact(written)}"
+
+
+def _time(value: object) -> datetime:
+    """A time Google gives (RFC 3339 text); ValueError for anything else. A number or an object made `utc` raise
+    AttributeError, and a date at the edge of the calendar OverflowError, which stopped every poll as a bug of ours."""
+    if not isinstance(value, str) or not value:
+        raise ValueError("not a time")
+    try:
+        return utc(value)
+    except (ValueError, OverflowError) as exc:
+        raise ValueError("not a time") from exc
+
+
+def _saved_time(value: object) -> datetime:
+    """A time from a saved position: one before Google reviews existed or over a day ahead was not saved by this
+    version (hand-edited; `since - OVERLAP` overflowed on every poll, or every review was hidden), so it is unreadable."""
+    moment = _time(value)
+    if not EARLIEST <= moment <= datetime.now(UTC) + timedelta(days=1):
+        raise ValueError("out of range")
+    return min(moment, datetime.now(UTC))
 
 
 def _each(items: list) -> list[_Review]:

@@ -8,6 +8,7 @@ public https address of the app); a poll cannot ask for them, so they are not re
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -15,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from bot.models import OK, PROBLEM, Check, Mention, NetworkReply, Page, ReplyError, SentReply, SourceError
 from bot.sources import meta
-from bot.sources.common import scrub, utc
+from bot.sources.common import scrub
 from bot.sources.registry import Network
 
 if TYPE_CHECKING:
@@ -27,6 +28,7 @@ NAME = "Instagram"
 RECENT_MEDIA = 25  # the account's newest posts whose comments are read
 COMMENT_PAGE = 50  # top-level comments per page, each with its first replies
 COMMENT_FIELDS = "id,text,timestamp,username,from{id,username},parent_id"
+REPLY_LIMIT = 2200  # Instagram's limit for a caption or a comment
 TAG_FIELDS = "id,caption,permalink,timestamp,username,media_type"
 
 # Instagram API with Facebook Login reference: IG User Media, IG Media Comments, IG User Tags, IG Comment Replies.
@@ -85,31 +87,60 @@ class InstagramSource:
                 "Instagram does not let apps comment on posts your account is tagged in, so nothing was posted. "
                 "Answer in the Instagram app, then press “I replied myself”."
             )
-        target = str(mention.raw.get("parent_id") or mention.external_id)
+        target = meta.reply_target(mention.raw.get("parent_id") or mention.external_id, NAME)
         message = addressed(mention.author_handle, text)
+        if len(message) > REPLY_LIMIT:  # the @name added may take a reply that fitted the form over the limit
+            raise ReplyError(
+                f"With @{mention.author_handle.lstrip('@')} added at its start, this reply counts {len(message):,} "
+                f"characters, over Instagram's {REPLY_LIMIT:,}, so nothing was posted. Shorten it by "
+                f"{len(message) - REPLY_LIMIT:,}."
+            )
         return SentReply(meta.post_reply(self.client, f"/{target}/replies", message, DIALECT, REPLY), mention.url)
 
 
 def addressed(username: str, text: str) -> str:
-    """Instagram tells someone about a reply that names them: start with @username when the text doesn't."""
-    handle = "@" + username.lstrip("@")
-    if not username or handle.lower() in text.lower():
+    """Instagram tells someone about a reply that names them: start with @username when the text doesn't.
+
+    The name counts only as a whole @name: "@sam" inside "@samantha" or "sam@example.com" is someone else (before,
+    a substring was enough, and Sam was never told of the reply)."""
+    name = username.lstrip("@")
+    if not name or re.search(rf"(?<![\w.@])@{re.escape(name)}(?![\w]|\.\w)", text, re.IGNORECASE):
         return text
-    return f"{handle} {text}"
+    return f"@{name} {text}"
 
 
 def _time(item: dict) -> datetime:
-    return utc(item["timestamp"])
+    return meta.time_of(item.get("timestamp"))
+
+
+def _readable(items: list, logged: bool = False) -> list[dict]:
+    """The items whose time can be read. One that cannot is skipped (and logged, once, where the page is unfolded):
+    before, its time stopped every Instagram poll ("could not read") while it was on one of the newest posts."""
+    found = []
+    for item in meta.objects(items):
+        try:
+            _time(item)
+            found.append(item)
+        except ValueError:
+            if logged:
+                log.warning("Skipped an Instagram comment without a readable time: %.200r", item)
+    return found
 
 
 def _unfold(page: list) -> list[dict]:
     """A page's top-level comments, each followed by the replies that came with it."""
     items = []
     for comment in meta.objects(page):
-        items.append(comment)
-        replies, _ = meta.edge(comment.get("replies"))
+        try:
+            replies, _ = meta.edge(comment.get("replies"))
+        except ValueError:  # the comment is still read; only its replies of the wrong shape are left out
+            log.warning("Skipped the replies of an Instagram comment that could not be read: %.200r", comment)
+            replies = []
         # Only the first page of a comment's replies comes with it; a long thread's older replies are not read.
-        items += [{**r, "parent_id": r.get("parent_id") or comment.get("id")} for r in meta.objects(replies)]
+        thread = [comment] + [
+            {**r, "parent_id": r.get("parent_id") or comment.get("id")} for r in meta.objects(replies)
+        ]
+        items += _readable(thread, logged=True)
     return items
 
 
@@ -118,10 +149,13 @@ def comment_mention(item: dict, media: dict) -> Mention:
     text = str(item.get("text") or "").strip()
     if not username or not text:
         raise ValueError("an Instagram comment without its author or words")
-    parent = str(item.get("parent_id") or "")
+    try:  # a parent of another shape is left out: a reply then goes under the comment itself, which Instagram
+        parent = meta.graph_id(item["parent_id"]) if item.get("parent_id") else ""  # puts in its thread
+    except ValueError:
+        parent = ""
     return Mention(
         source="instagram",
-        external_id=str(item["id"]),
+        external_id=meta.graph_id(item.get("id")),
         author_handle=username,
         author_name=username,
         text=text,
@@ -144,7 +178,7 @@ def tagged_mention(item: dict) -> Mention:
     kind = str(item.get("media_type") or "post").lower().replace("_", " ")
     return Mention(
         source="instagram",
-        external_id=str(item["id"]),
+        external_id=meta.graph_id(item.get("id")),
         author_handle=username,
         author_name=username or "An Instagram user",
         text=str(item.get("caption") or "").strip() or f"(a {kind} tagging you, no caption)",
@@ -157,7 +191,7 @@ def tagged_mention(item: dict) -> Mention:
 def own_reply(item: dict, media: dict, account: str) -> NetworkReply:
     return NetworkReply(
         source="instagram",
-        external_id=str(item["id"]),
+        external_id=meta.graph_id(item.get("id")),
         in_reply_to=str(item["parent_id"]),
         text=str(item.get("text") or ""),
         url=str(media.get("permalink") or ""),
@@ -173,7 +207,7 @@ DIALECT = meta.Dialect(
     when=_time,
     unfold=_unfold,
     # Pages are of top-level comments, so theirs say how far back a page reaches (replies only ride along).
-    oldest=lambda page: meta.oldest(_time(c) for c in meta.objects(page) if c.get("timestamp")),
+    oldest=lambda page: meta.oldest(_time(c) for c in _readable(page)),
     parent=lambda item: item.get("parent_id"),
     comment=comment_mention,
     tagged=tagged_mention,
@@ -246,7 +280,7 @@ NETWORK = Network(
     secrets=("META_PAGE_TOKEN",),
     check=check,
     replies=lambda cfg: "replies sent from Slack are posted in the comment's thread, starting with the author's @name",
-    reply_limit=2200,  # Instagram's limit for a caption or a comment
+    reply_limit=REPLY_LIMIT,
     # requests and urllib3 are already kept at WARNING (bot/logs.py), and the token is only ever in a header.
     loggers=(),
     sample_link="https://www.instagram.com/p/{id}/",

@@ -51,6 +51,9 @@ PERMISSION_CODES = {10, *range(200, 300)}
 TRANSIENT_CODES = {1, 2, 341}  # "temporary issue due to downtime": try again
 MAX_PAGES = 10  # pages of new comments per post (or of tagging posts) per poll
 OVERLAP = timedelta(minutes=2)  # read again before the newest time seen: Meta shows some comments (GIFs, videos) late
+EARLIEST = datetime(2004, 1, 1, tzinfo=UTC)  # no Graph object is older than Facebook; an earlier saved time is raised
+# Graph's ids are digits, joined by "_" (a Page's post, a post's comment); this also keeps an id safe in a path.
+GRAPH_ID = re.compile(r"[0-9A-Za-z]{1,64}(?:_[0-9A-Za-z]{1,64}){0,3}")
 
 
 class GraphError(Exception):
@@ -81,6 +84,37 @@ class Paused(Exception):
 # else is a bug of ours and reaches the pipeline, which logs it with its traceback.
 READ_ERRORS = (GraphError, Paused, requests.RequestException, ValueError)
 MALFORMED = (AttributeError, KeyError, TypeError, ValueError)  # one item of the wrong shape: skipped, not fatal
+
+
+def graph_id(value: object) -> str:
+    """A Graph id as text; ValueError for anything else (null, "", an object, "../me/feed", true), so the item is
+    skipped as malformed. Before, str() made `None` an id: a second comment without an id was then dropped as a
+    duplicate of the first, and an id with "/" or "?" in it would have been posted to as a path."""
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise ValueError("not a Graph id")
+    text = str(value)
+    if not GRAPH_ID.fullmatch(text):
+        raise ValueError("not a Graph id")
+    return text
+
+
+def time_of(value: object) -> datetime:
+    """A Graph time (ISO-8601 text); ValueError for anything else. A number or an object made `utc` raise
+    AttributeError, and a date at the edge of the calendar OverflowError, which stopped every poll as a bug of ours
+    instead of skipping the one item."""
+    if not isinstance(value, str) or not value:
+        raise ValueError("not a time")
+    try:
+        return utc(value)
+    except (ValueError, OverflowError) as exc:
+        raise ValueError("not a time") from exc
+
+
+def not_ahead(moment: datetime) -> datetime:
+    """`moment`, but never later than now. A position saved from a comment dated in the future (a wrong clock, a
+    hostile answer) dropped every later comment on its post as already read. (Meta's clock a little ahead of ours
+    only means a little more is read again, and known by its id.)"""
+    return min(moment, datetime.now(UTC))
 
 
 def _int(value: object) -> int | None:
@@ -115,6 +149,8 @@ class GraphClient:
         )
         for prefix in ("https://", "http://"):
             self.session.mount(prefix, adapter)
+        # Graph never redirects an API call: one that does is not Graph, and its answer is not read as Graph's.
+        self.session.max_redirects = 0
         # The token travels only in this header: never in a URL that a log line or a traceback could show.
         self.session.headers.update({"Authorization": f"Bearer {self.token}", "User-Agent": USER_AGENT})
         self.paused_until: datetime | None = None
@@ -309,13 +345,20 @@ def comment_pages(
 
 def read_thread(client: GraphClient, post: dict, saved: str | None, first: bool, dialect: Dialect) -> Thread | None:
     """A post's comments back to its cursor (less the overlap), or its first page on a first poll; None without an id."""
-    post_id = str(post.get("id") or "")
-    if not post_id:
+    try:
+        post_id = graph_id(post.get("id"))
+    except ValueError:
         dialect.log.warning("Skipped %s post without an id: %.200r", _a(dialect.name), post)
         return None
+    embedded = post.get("comments") or {"data": []}
+    if not isinstance(embedded, dict):
+        # One post's comments of the wrong shape once stopped the whole network's poll ("could not read") for as
+        # long as the post was among the newest. Left out this poll, its cursor unmoved: read again next poll.
+        dialect.log.warning("Skipped the comments of %s post that could not be read: %.200r", _a(dialect.name), post)
+        return None
     since = _since(saved, dialect)
-    thread = Thread(post)
-    pages = client.pages(f"/{post_id}/comments", {}, first=post.get("comments") or {"data": []})
+    thread = Thread({**post, "id": post_id})
+    pages = client.pages(f"/{post_id}/comments", {}, first=embedded)
     for count, page in enumerate(pages, start=1):
         thread.items += dialect.unfold(page)
         # Newest first: stop at a page that reaches back to what was read before (a post first seen
@@ -328,9 +371,17 @@ def read_thread(client: GraphClient, post: dict, saved: str | None, first: bool,
             break
     if since:
         thread.items = [c for c in thread.items if dialect.when(c) > since - OVERLAP]
-    newest = [dialect.when(c) for c in thread.items] + ([since] if since else []) + [utc(post.get(dialect.posted))]
-    thread.cursor = iso(max(newest))
+    newest = [dialect.when(c) for c in thread.items] + ([since] if since else []) + _posted(post, dialect)
+    thread.cursor = iso(not_ahead(max(newest)))
     return thread
+
+
+def _posted(post: dict, dialect: Dialect) -> list[datetime]:
+    """The post's own time, if it can be read (now, as before, when it has none)."""
+    try:
+        return [not_ahead(time_of(post.get(dialect.posted) or iso(datetime.now(UTC))))]
+    except ValueError:
+        return []
 
 
 def first_poll(threads: list[Thread], dialect: Dialect, own: Own, reply: OwnReply) -> Iterator[Page]:
@@ -344,7 +395,7 @@ def first_poll(threads: list[Thread], dialect: Dialect, own: Own, reply: OwnRepl
         mentions, _ = split([c for c, post in shown if post is thread.post], thread.post, dialect, own, reply)
         # A post's cursor is never before the cut: what was left out is never shown later as new.
         cursor = max(utc(thread.cursor), cutoff) if cutoff else utc(thread.cursor)
-        yield Page(f"comments:{thread.post['id']}", mentions, cursor=iso(cursor))
+        yield Page(f"comments:{thread.post['id']}", mentions, cursor=iso(not_ahead(cursor)))
 
 
 def split(
@@ -385,11 +436,25 @@ def post_reply(client: GraphClient, path: str, text: str, dialect: Dialect, need
     """Post `text` as a comment at `path` and return its id; a failure said in words for the person who wrote it."""
     try:
         body = client.post(path, {"message": text})
-        return str(body["id"])
+        # An answer whose id is null or of another shape says nothing of whether the reply went out (graph_id's
+        # ValueError is unsure below): before, str() recorded it as the reply "None", shared by every such reply.
+        return graph_id(body["id"])
     # KeyError and TypeError too: an answer without an id says nothing of whether the reply went out.
     except (*READ_ERRORS, KeyError, TypeError) as exc:
         dialect.log.debug("Posting a reply to %s failed", dialect.name, exc_info=True)
         raise explain_reply(exc, dialect.name, needs, client.token) from exc
+
+
+def reply_target(value: object, network: str) -> str:
+    """The id a reply is posted under, checked before anything is sent: an id of another shape (an older version's,
+    a hand-made mention) must never become another path on Graph."""
+    try:
+        return graph_id(value)
+    except ValueError:
+        raise ReplyError(
+            f"This mention's {network} id is not one Listening Post can answer, so nothing was posted. "
+            f"Reply on {network} directly, then press “I replied myself”."
+        ) from None
 
 
 def objects(items: list) -> list[dict]:
@@ -408,12 +473,15 @@ def _since(saved: str | None, dialect: Dialect) -> datetime | None:
     if not saved:
         return None
     try:
-        return utc(saved)
+        since = time_of(saved)
     except ValueError:
         dialect.log.warning(
             "Ignoring an unreadable saved %s position %.80r; reading as on a first poll.", dialect.name, saved
         )
         return None
+    # A hand-edited time at the calendar's edge made `since - OVERLAP` overflow on every poll; one in the future
+    # would drop every comment until then. Kept between Facebook's beginning and now.
+    return not_ahead(max(since, EARLIEST))
 
 
 def _a(name: str) -> str:
@@ -462,7 +530,7 @@ def _graph_words(
             458: "the app was removed from that person's account",
         }.get(exc.subcode or 0, "it expired, was revoked or was mistyped")
         return f"Meta no longer accepts META_PAGE_TOKEN ({why}). {NEW_TOKEN}", None
-    if code in RATE_CODES:
+    if code in RATE_CODES or (code is None and exc.status == 429):  # a bare 429 (a proxy, an edge) waits too
         _, wait = usage(exc.headers)
         until = now + (wait or RATE_WINDOW)
         return f"Meta's rate limit for {network} is reached (code {code}); trying again at {until:%H:%M} UTC.", until
@@ -515,7 +583,7 @@ def explain_reply(exc: Exception, network: str, needs: tuple[str, ...], token: s
         code = exc.code
         if code == 190 or exc.status == 401:
             return ReplyError(f"Meta no longer accepts META_PAGE_TOKEN, so nothing was posted. {NEW_TOKEN}")
-        if code in RATE_CODES or code == 368:
+        if code in RATE_CODES or code == 368 or (code is None and exc.status == 429):
             return ReplyError(
                 f"Meta is limiting how often the account can comment on {network}, so nothing was posted. "
                 "Try again in a few minutes."
