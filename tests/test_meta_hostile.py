@@ -311,7 +311,8 @@ def test_a_reply_answer_without_a_readable_id_is_unsure_never_a_made_up_id(fake_
     assert lost.value.unsure
 
 
-def test_a_connection_refused_during_a_reply_says_nothing_was_posted(fake_meta):
+def test_a_connection_refused_during_a_reply_says_nothing_was_posted(fake_meta, monkeypatch):
+    monkeypatch.setattr(meta, "RETRY_BACKOFF", 0)  # tried again as in service, without the wait
     mention = Mention("facebook", "1_2", "", "Maria", "Hi", "", datetime.now(UTC))
     src = fb_source(fake_meta)
     src.client.base = "http://127.0.0.1:9/v26.0"  # nothing listens on the discard port
@@ -392,7 +393,8 @@ def test_graph_refuses_a_comment_longer_than_its_limit_like_meta(fake_meta):
     assert len(fake_meta.posted) == 1
 
 
-def test_requests_errors_never_show_the_token(fake_meta):
+def test_requests_errors_never_show_the_token(fake_meta, monkeypatch):
+    monkeypatch.setattr(meta, "RETRY_BACKOFF", 0)
     client = meta.GraphClient(meta.MetaSettings(PAGE_ID, TOKEN, "http://127.0.0.1:9"))
     with pytest.raises(requests.RequestException) as failed:
         client.get(f"/{PAGE_ID}", {"fields": "id"})

@@ -39,6 +39,7 @@ log = logging.getLogger(__name__)
 # version for at least two years after the next one (v25.0 runs until 29 July 2028).
 # https://developers.facebook.com/docs/graph-api/changelog/versions/
 GRAPH_VERSION = "v26.0"
+RETRY_BACKOFF = 0.5  # seconds before trying a refused connection again (then 1 s): Meta blips, briefly
 GRAPH_URL = "https://graph.facebook.com"
 README = "README → “2e. Facebook Page and Instagram”"
 USER_AGENT = "ListeningPost/1.0"
@@ -145,7 +146,9 @@ class GraphClient:
         self.session = requests.Session()
         adapter = DeadlineAdapter(
             seconds=seconds,
-            max_retries=Retry(total=2, connect=2, read=0, status=0, backoff_factor=0.5, allowed_methods=["GET"]),
+            max_retries=Retry(
+                total=2, connect=2, read=0, status=0, backoff_factor=RETRY_BACKOFF, allowed_methods=["GET"]
+            ),
         )
         for prefix in ("https://", "http://"):
             self.session.mount(prefix, adapter)
