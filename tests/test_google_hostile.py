@@ -9,40 +9,22 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot import config
 from bot.models import Mention, ReplyError, SourceError
 from bot.sources import google
 from storage import mentions as store
 from tests.fakes import google_api
-from tests.fakes.google_api import CLIENT_ID, CLIENT_SECRET, LOCATION, REFRESH_TOKEN
+from tests.fakes.google_api import CLIENT_SECRET, LOCATION, REFRESH_TOKEN
 from tests.fakes.server import FakeServer, Reply
 from tests.helpers import card_texts
+from tests.test_google import google_env, source
 
 SECRETS = (CLIENT_SECRET, REFRESH_TOKEN, "ya29.fake-access")
 KEY = f"reviews:{LOCATION}"
 
 
-def google_env(fake: google_api.FakeGoogle, **changed: str) -> dict[str, str]:
-    return {
-        "GOOGLE_CLIENT_ID": CLIENT_ID,
-        "GOOGLE_CLIENT_SECRET": CLIENT_SECRET,
-        "GOOGLE_REFRESH_TOKEN": REFRESH_TOKEN,
-        "GOOGLE_LOCATION": LOCATION,
-        "GOOGLE_API_URL": fake.url,
-        "GOOGLE_TOKEN_URL": fake.token_url,
-        **changed,
-    }
-
-
 @pytest.fixture
 def poll(poll_for, fake_google):
     return poll_for(**google_env(fake_google))
-
-
-def source(fake: google_api.FakeGoogle, **changed: str) -> google.GoogleSource:
-    cfg = google.read_settings(config.Reader(google_env(fake, **changed)))
-    assert cfg is not None
-    return google.build(cfg)
 
 
 def no_secret(*texts: str) -> None:

@@ -46,6 +46,20 @@ def utc(moment: datetime | str | None) -> datetime:
     return moment.astimezone(UTC)
 
 
+def strict_time(value: object) -> datetime:
+    """A time a network's API gives (ISO-8601 / RFC 3339 text) as UTC; ValueError for anything else.
+
+    A number or an object made `utc` raise AttributeError, and a date at the edge of the calendar
+    OverflowError, which stopped every poll as a bug of ours instead of skipping the one item.
+    """
+    if not isinstance(value, str) or not value:
+        raise ValueError("not a time")
+    try:
+        return utc(value)
+    except (ValueError, OverflowError) as exc:
+        raise ValueError("not a time") from exc
+
+
 def iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from bot.models import OK, PROBLEM, Check, Mention, NetworkReply, Page, SentReply, SourceError
 from bot.sources import meta
-from bot.sources.common import scrub
+from bot.sources.common import scrub, strict_time
 from bot.sources.registry import Network
 
 if TYPE_CHECKING:
@@ -97,7 +97,7 @@ def _dated(items: list) -> list[dict]:
 
 
 def _time(item: dict, name: str = "created_time") -> datetime:
-    return meta.time_of(item.get(name) or item["created_time"])
+    return strict_time(item.get(name) or item["created_time"])
 
 
 def _author(item: dict) -> tuple[str, str]:

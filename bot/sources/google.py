@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 import requests
 
 from bot.models import Mention, NetworkReply, Page, ReplyError, SentReply, SourceError
-from bot.sources.common import FIRST_POLL_SIZE, iso, scrub, utc
+from bot.sources.common import FIRST_POLL_SIZE, iso, scrub, strict_time, utc
 from bot.sources.deadline import deadline_session, exceeded, took_too_long
 from bot.sources.registry import Network
 from bot.text import clean
@@ -395,8 +395,8 @@ class _Review:
         stars = STARS.get(str(raw.get("starRating")))  # STAR_RATING_UNSPECIFIED, or none: no stars to show
         if stars is None and not comment.strip():
             raise ValueError("neither stars nor words")
-        created = _time(raw["createTime"])
-        return cls(review_id, stars, comment, created, _time(raw.get("updateTime") or raw["createTime"]), raw)
+        created = strict_time(raw["createTime"])
+        return cls(review_id, stars, comment, created, strict_time(raw.get("updateTime") or raw["createTime"]), raw)
 
     @property
     def words(self) -> str:
@@ -408,7 +408,7 @@ class _Review:
         if not isinstance(reply, dict) or not isinstance(reply.get("comment"), str) or not reply.get("updateTime"):
             return None
         try:  # a reply whose time cannot be read is no reply: before, it made the whole review unreadable, never carded
-            _time(reply["updateTime"])
+            strict_time(reply["updateTime"])
         except ValueError:
             return None
         state = reply.get("reviewReplyState") or reply.get("state")
@@ -624,21 +624,10 @@ def reply_id(review_id: str, written: datetime) -> str:
     return f"{review_id}:reply:{compact(written)}"
 
 
-def _time(value: object) -> datetime:
-    """A time Google gives (RFC 3339 text); ValueError for anything else. A number or an object made `utc` raise
-    AttributeError, and a date at the edge of the calendar OverflowError, which stopped every poll as a bug of ours."""
-    if not isinstance(value, str) or not value:
-        raise ValueError("not a time")
-    try:
-        return utc(value)
-    except (ValueError, OverflowError) as exc:
-        raise ValueError("not a time") from exc
-
-
 def _saved_time(value: object) -> datetime:
     """A time from a saved position: one before Google reviews existed or over a day ahead was not saved by this
     version (hand-edited; `since - OVERLAP` overflowed on every poll, or every review was hidden), so it is unreadable."""
-    moment = _time(value)
+    moment = strict_time(value)
     if not EARLIEST <= moment <= datetime.now(UTC) + timedelta(days=1):
         raise ValueError("out of range")
     return min(moment, datetime.now(UTC))

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from bot.models import OK, PROBLEM, Check, Mention, NetworkReply, Page, ReplyError, SentReply, SourceError
 from bot.sources import meta
-from bot.sources.common import scrub
+from bot.sources.common import scrub, strict_time
 from bot.sources.registry import Network
 
 if TYPE_CHECKING:
@@ -110,7 +110,7 @@ def addressed(username: str, text: str) -> str:
 
 
 def _time(item: dict) -> datetime:
-    return meta.time_of(item.get("timestamp"))
+    return strict_time(item.get("timestamp"))
 
 
 def _readable(items: list, logged: bool = False) -> list[dict]:

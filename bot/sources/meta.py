@@ -27,7 +27,7 @@ import requests
 from urllib3.util.retry import Retry
 
 from bot.models import NOTE, OK, PROBLEM, Check, Mention, NetworkReply, Page, ReplyError, SourceError
-from bot.sources.common import FIRST_POLL_SIZE, iso, scrub, utc
+from bot.sources.common import FIRST_POLL_SIZE, iso, scrub, strict_time, utc
 from bot.sources.deadline import DeadlineAdapter, exceeded, took_too_long
 
 if TYPE_CHECKING:
@@ -97,18 +97,6 @@ def graph_id(value: object) -> str:
     if not GRAPH_ID.fullmatch(text):
         raise ValueError("not a Graph id")
     return text
-
-
-def time_of(value: object) -> datetime:
-    """A Graph time (ISO-8601 text); ValueError for anything else. A number or an object made `utc` raise
-    AttributeError, and a date at the edge of the calendar OverflowError, which stopped every poll as a bug of ours
-    instead of skipping the one item."""
-    if not isinstance(value, str) or not value:
-        raise ValueError("not a time")
-    try:
-        return utc(value)
-    except (ValueError, OverflowError) as exc:
-        raise ValueError("not a time") from exc
 
 
 def not_ahead(moment: datetime) -> datetime:
@@ -382,7 +370,7 @@ def read_thread(client: GraphClient, post: dict, saved: str | None, first: bool,
 def _posted(post: dict, dialect: Dialect) -> list[datetime]:
     """The post's own time, if it can be read (now, as before, when it has none)."""
     try:
-        return [not_ahead(time_of(post.get(dialect.posted) or iso(datetime.now(UTC))))]
+        return [not_ahead(strict_time(post.get(dialect.posted) or iso(datetime.now(UTC))))]
     except ValueError:
         return []
 
@@ -476,7 +464,7 @@ def _since(saved: str | None, dialect: Dialect) -> datetime | None:
     if not saved:
         return None
     try:
-        since = time_of(saved)
+        since = strict_time(saved)
     except ValueError:
         dialect.log.warning(
             "Ignoring an unreadable saved %s position %.80r; reading as on a first poll.", dialect.name, saved
