@@ -301,7 +301,7 @@ class Listeners:
             # "public" asks for the team's channel; in the channel itself the answer is already there.
             posted = self.sink.say(said)
             return report_card(report("", ["Posted in the team's channel." if posted else NOT_POSTED]))
-        return report_card(said, self.sink.card_link)
+        return report_card(said, self.sink.card_links())
 
     def _cards_here(self, activity: Any) -> Report:
         """Cards go to the channel this was typed in (the one Teams named at install is only the first)."""

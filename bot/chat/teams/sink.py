@@ -20,7 +20,7 @@ from urllib.parse import quote, urlencode
 import httpx
 
 from bot.chat.teams import cards
-from bot.chat.teams.reports import report_card
+from bot.chat.teams.reports import CardLinks, report_card
 from bot.chat.teams.runtime import Stopped
 from bot.chat.teams.token import SignInError
 from bot.models import CardRefused, ChatRef, Handling, Mention, PostError, PostUnconfirmed, Triage, attempt_window
@@ -88,13 +88,17 @@ class TeamsSink:
             raise PostError(NO_CHANNEL)
         return place
 
-    def card_link(self, channel: str, message_id: str) -> str:
-        """A link that opens a card in Teams (a channel message's deep link)."""
+    def card_links(self) -> CardLinks:
+        """How a report links to a card in Teams (a channel message's deep link); the team is looked up
+        once for the whole report, not once per card it names."""
         place = self.place()
-        query = {"tenantId": self.tenant_id, "parentMessageId": message_id}
-        if place and place.group_id:
-            query["groupId"] = place.group_id
-        return f"https://teams.microsoft.com/l/message/{quote(channel, safe='')}/{quote(message_id, safe='')}?{urlencode(query)}"
+        group = {"groupId": place.group_id} if place and place.group_id else {}
+
+        def link(channel: str, message_id: str) -> str:
+            query = {"tenantId": self.tenant_id, "parentMessageId": message_id, **group}
+            return f"https://teams.microsoft.com/l/message/{quote(channel, safe='')}/{quote(message_id, safe='')}?{urlencode(query)}"
+
+        return link
 
     # --- cards ---------------------------------------------------------------------------------
 
@@ -231,7 +235,7 @@ class TeamsSink:
         One that calls on people is sent once: when Teams may have taken it without saying so, it
         counts as sent, so nobody is called on twice. Others are sent again next time.
         """
-        content = self.with_mentions(report_card(message, self.card_link), notify)
+        content = self.with_mentions(report_card(message, self.card_links()), notify)
         try:
             self._call(self.runtime.app.send(conversation, card_message(content), service_url=address))
             return True
