@@ -11,7 +11,7 @@ import pytest
 
 from bot import config, doctor
 from bot.models import OK, PROBLEM, ReplyError, SourceError
-from bot.sources import facebook, meta
+from bot.sources import facebook, meta, meta_comments
 from storage import mentions as store
 from tests.fakes import meta_api
 from tests.fakes.meta_api import PAGE_ID, TOKEN, error, rate_limited, usage_headers
@@ -110,7 +110,7 @@ def test_posts_that_tag_the_page_are_read_by_time_paging(fake_meta, fake_slack, 
     fake_meta.tag("Brunch at @Bramble Café was perfect", author=True, minutes_ago=200)
     first = poll()
     assert first.posted == 1 and "Tom Becker" in fake_slack.posted[0]["blocks"][0]["text"]["text"]
-    monkeypatch.setattr(meta, "MAX_LIMIT", 3)
+    monkeypatch.setattr(meta_comments, "MAX_LIMIT", 3)
     for i in range(5):
         fake_meta.tag(f"tagged {i}", minutes_ago=20 - i)  # `from` left out, as Graph does for people's posts
 

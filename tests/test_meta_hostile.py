@@ -10,7 +10,7 @@ import pytest
 import requests
 
 from bot.models import Mention, ReplyError, SourceError
-from bot.sources import facebook, instagram, meta
+from bot.sources import facebook, instagram, meta, meta_comments
 from storage import mentions as store
 from tests.fakes.meta_api import IG_ID, PAGE_ID, TOKEN, error
 from tests.fakes.server import Reply
@@ -91,7 +91,7 @@ def test_a_comment_dated_in_the_future_does_not_hide_the_comments_after_it(fake_
 
     assert poll().posted == 1
     cursor = store.get_cursors(db, "facebook")[f"comments:{post['id']}"]
-    assert meta.utc(cursor) < datetime.now(UTC) + timedelta(hours=1)  # not 2099
+    assert meta_comments.utc(cursor) < datetime.now(UTC) + timedelta(hours=1)  # not 2099
 
     fake_meta.comment(post, "written after it", minutes_ago=0)
     report = poll()
@@ -200,12 +200,12 @@ def test_paging_that_never_ends_stops_and_never_leaves_graph(fake_meta, fake_sla
         "data": [],
         "paging": {"next": f"https://evil.example/v26.0/x/comments?access_token={TOKEN}&after=loop&limit=2"},
     }
-    fake_meta.fail_next(f"/{post['id']}/comments", *[Reply(200, loop)] * (meta.MAX_PAGES + 5))
+    fake_meta.fail_next(f"/{post['id']}/comments", *[Reply(200, loop)] * (meta_comments.MAX_PAGES + 5))
 
     report = poll()
 
     calls = fake_meta.calls(f"/{post['id']}/comments")
-    assert len(calls) == meta.MAX_PAGES - 1  # the first page came with the posts
+    assert len(calls) == meta_comments.MAX_PAGES - 1  # the first page came with the posts
     assert all(c.param("after") == "loop" and "access_token" not in c.query for c in calls[1:])
     assert report.posted == 2 and not report.failed  # the two that came with the posts
 

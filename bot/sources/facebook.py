@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from bot.models import OK, PROBLEM, Check, Mention, NetworkReply, Page, SentReply, SourceError
-from bot.sources import meta
+from bot.sources import meta, meta_comments
 from bot.sources.common import scrub, strict_time
 from bot.sources.registry import Network
 
@@ -43,11 +43,11 @@ class FacebookSource:
 
     def fetch(self, cursors: dict[str, str]) -> Iterator[Page]:
         # Each part's errors name the permissions that part needs.
-        yield from meta.explained(self._comments(cursors), DIALECT, READ_POSTS, self.client.token)
-        tagged = meta.tagged_pages(
+        yield from meta_comments.explained(self._comments(cursors), DIALECT, READ_POSTS, self.client.token)
+        tagged = meta_comments.tagged_pages(
             self.client, f"/{self.page_id}/tagged", TAGGED_FIELDS, cursors.get("tagged"), "tagged", DIALECT
         )
-        yield from meta.explained(tagged, DIALECT, READ_TAGGED, self.client.token)
+        yield from meta_comments.explained(tagged, DIALECT, READ_TAGGED, self.client.token)
 
     def _comments(self, cursors: dict[str, str]) -> Iterator[Page]:
         # One request: the newest posts, each with its newest comments (a field expansion). A small Page's
@@ -58,7 +58,7 @@ class FacebookSource:
             {"fields": f"id,name,published_posts.limit({RECENT_POSTS}){{{POST_FIELDS},{comments}}}"},
         )
         posts, _ = meta.edge(body.get("published_posts"))
-        yield from meta.comment_pages(self.client, posts, cursors, DIALECT, self._own, own_reply)
+        yield from meta_comments.comment_pages(self.client, posts, cursors, DIALECT, self._own, own_reply)
 
     def _own(self, comment: dict) -> bool:
         return str((comment.get("from") or {}).get("id") or "") == self.page_id
@@ -71,8 +71,8 @@ class FacebookSource:
         Facebook puts an answer to a reply in the same thread. People are addressed by name, never by an
         @handle: a Page can only tag a person through Meta's Page Mentioning feature.
         """
-        target = meta.reply_target(mention.external_id, NAME)
-        comment_id = meta.post_reply(self.client, f"/{target}/comments", text, DIALECT, REPLY)
+        target = meta_comments.reply_target(mention.external_id, NAME)
+        comment_id = meta_comments.post_reply(self.client, f"/{target}/comments", text, DIALECT, REPLY)
         return SentReply(comment_id, self._link(comment_id) or mention.url)
 
     def _link(self, comment_id: str) -> str:
@@ -86,7 +86,7 @@ class FacebookSource:
 def _dated(items: list) -> list[dict]:
     """The items whose times can be read; another is logged and skipped, not fatal."""
     found = []
-    for item in meta.objects(items):
+    for item in meta_comments.objects(items):
         try:
             _time(item)
             _time(item, "updated_time")
@@ -158,17 +158,17 @@ def own_reply(item: dict, post: dict) -> NetworkReply:
     )
 
 
-DIALECT = meta.Dialect(
+DIALECT = meta_comments.Dialect(
     name=NAME,
     log=log,
     posted="created_time",
     when=_time,
     unfold=_dated,
-    oldest=lambda page: meta.oldest(_time(c) for c in _dated(page)),
+    oldest=lambda page: meta_comments.oldest(_time(c) for c in _dated(page)),
     parent=lambda item: (item.get("parent") or {}).get("id"),
     comment=comment_mention,
     tagged=tagged_mention,
-    cut=f"More than {meta.MAX_PAGES * COMMENT_PAGE} new comments on one Facebook post in one poll; "
+    cut=f"More than {meta_comments.MAX_PAGES * COMMENT_PAGE} new comments on one Facebook post in one poll; "
     "older ones are skipped.",
 )
 

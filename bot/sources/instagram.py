@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from bot.models import OK, PROBLEM, Check, Mention, NetworkReply, Page, ReplyError, SentReply, SourceError
-from bot.sources import meta
+from bot.sources import meta, meta_comments
 from bot.sources.common import scrub, strict_time
 from bot.sources.registry import Network
 
@@ -48,11 +48,11 @@ class InstagramSource:
         self.username = ""
 
     def fetch(self, cursors: dict[str, str]) -> Iterator[Page]:
-        yield from meta.explained(self._comments(cursors), DIALECT, READ, self.client.token)
-        tags = meta.tagged_pages(
+        yield from meta_comments.explained(self._comments(cursors), DIALECT, READ, self.client.token)
+        tags = meta_comments.tagged_pages(
             self.client, f"/{self.account_id}/tags", TAG_FIELDS, cursors.get("tags"), "tags", DIALECT
         )
-        yield from meta.explained(tags, DIALECT, READ, self.client.token)
+        yield from meta_comments.explained(tags, DIALECT, READ, self.client.token)
 
     def _comments(self, cursors: dict[str, str]) -> Iterator[Page]:
         # One request: the account's name and newest posts, each with its newest comments and their replies.
@@ -63,7 +63,7 @@ class InstagramSource:
         )
         self.username = str(body.get("username") or self.username)
         media, _ = meta.edge(body.get("media"))
-        yield from meta.comment_pages(self.client, media, cursors, DIALECT, self._own, self._own_reply)
+        yield from meta_comments.comment_pages(self.client, media, cursors, DIALECT, self._own, self._own_reply)
 
     def _own(self, comment: dict) -> bool:
         by = comment.get("from") or {}
@@ -87,7 +87,7 @@ class InstagramSource:
                 "Instagram does not let apps comment on posts your account is tagged in, so nothing was posted. "
                 "Answer in the Instagram app, then press “I replied myself”."
             )
-        target = meta.reply_target(mention.raw.get("parent_id") or mention.external_id, NAME)
+        target = meta_comments.reply_target(mention.raw.get("parent_id") or mention.external_id, NAME)
         message = addressed(mention.author_handle, text)
         if len(message) > REPLY_LIMIT:  # the @name added may take a reply that fitted the form over the limit
             raise ReplyError(
@@ -95,7 +95,9 @@ class InstagramSource:
                 f"characters, over Instagram's {REPLY_LIMIT:,}, so nothing was posted. Shorten it by "
                 f"{len(message) - REPLY_LIMIT:,}."
             )
-        return SentReply(meta.post_reply(self.client, f"/{target}/replies", message, DIALECT, REPLY), mention.url)
+        return SentReply(
+            meta_comments.post_reply(self.client, f"/{target}/replies", message, DIALECT, REPLY), mention.url
+        )
 
 
 def addressed(username: str, text: str) -> str:
@@ -117,7 +119,7 @@ def _readable(items: list, logged: bool = False) -> list[dict]:
     """The items whose time can be read. One that cannot is skipped (and logged, once, where the page is unfolded):
     before, its time stopped every Instagram poll ("could not read") while it was on one of the newest posts."""
     found = []
-    for item in meta.objects(items):
+    for item in meta_comments.objects(items):
         try:
             _time(item)
             found.append(item)
@@ -130,7 +132,7 @@ def _readable(items: list, logged: bool = False) -> list[dict]:
 def _unfold(page: list) -> list[dict]:
     """A page's top-level comments, each followed by the replies that came with it."""
     items = []
-    for comment in meta.objects(page):
+    for comment in meta_comments.objects(page):
         try:
             replies, _ = meta.edge(comment.get("replies"))
         except ValueError:  # the comment is still read; only its replies of the wrong shape are left out
@@ -138,7 +140,7 @@ def _unfold(page: list) -> list[dict]:
             replies = []
         # Only the first page of a comment's replies comes with it; a long thread's older replies are not read.
         thread = [comment] + [
-            {**r, "parent_id": r.get("parent_id") or comment.get("id")} for r in meta.objects(replies)
+            {**r, "parent_id": r.get("parent_id") or comment.get("id")} for r in meta_comments.objects(replies)
         ]
         items += _readable(thread, logged=True)
     return items
@@ -200,14 +202,14 @@ def own_reply(item: dict, media: dict, account: str) -> NetworkReply:
     )
 
 
-DIALECT = meta.Dialect(
+DIALECT = meta_comments.Dialect(
     name=NAME,
     log=log,
     posted="timestamp",
     when=_time,
     unfold=_unfold,
     # Pages are of top-level comments, so theirs say how far back a page reaches (replies only ride along).
-    oldest=lambda page: meta.oldest(_time(c) for c in _readable(page)),
+    oldest=lambda page: meta_comments.oldest(_time(c) for c in _readable(page)),
     parent=lambda item: item.get("parent_id"),
     comment=comment_mention,
     tagged=tagged_mention,
