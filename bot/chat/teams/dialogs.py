@@ -1,4 +1,4 @@
-"""The Reply… dialog for Teams (a task module showing an Adaptive Card): the reply box, the suggestions, what happens on send.
+"""The Reply… dialog for Teams (a task module showing an Adaptive Card): the reply box, the suggestions, what happens on send, and the answers that show or close it.
 
 Teams sends the dialog's inputs back with the button's data (`task/submit`): `text` is the reply,
 `start` the suggestion it began from. Every outside text is a TextRun or an input's value, which
@@ -109,3 +109,40 @@ def reply_dialog(form: ReplyForm, text: str | None = None, error: str = "", star
 
 def title(form: ReplyForm) -> str:
     return cut(f"Reply on {wording.network_name(form.mention.source)}", TITLE_LIMIT)
+
+
+def suggestion_index(raw: object, count: int) -> int | None:
+    """A suggestion's number as the dialog sends it (a string, or the number we put in a button's data)."""
+    if isinstance(raw, bool) or not isinstance(raw, (int, str)):
+        return None
+    try:
+        picked = int(raw)
+    except ValueError:  # not a number, or a number of thousands of digits
+        return None
+    return picked if 0 <= picked < count else None
+
+
+def answer(title: str, content: dict[str, Any]) -> Any:
+    """The dialog shown (again) with this card: Teams' `continue` answer to task/fetch or task/submit."""
+    from microsoft_teams.api.models import (
+        AdaptiveCardAttachment,
+        CardTaskModuleTaskInfo,
+        TaskModuleContinueResponse,
+        TaskModuleResponse,
+        card_attachment,
+    )
+    from microsoft_teams.cards import AdaptiveCard
+
+    card = card_attachment(AdaptiveCardAttachment(content=AdaptiveCard.model_validate(content)))
+    return TaskModuleResponse(
+        task=TaskModuleContinueResponse(
+            value=CardTaskModuleTaskInfo(title=title, card=card, width="medium", height="large")
+        )
+    )
+
+
+def message(text: str) -> Any:
+    """The dialog closed with a message to the person (Teams' `message` answer)."""
+    from microsoft_teams.api.models import TaskModuleMessageResponse, TaskModuleResponse
+
+    return TaskModuleResponse(task=TaskModuleMessageResponse(value=text))

@@ -7,18 +7,17 @@ A bug of ours in one is logged and the person told, in words, that nothing chang
 
 from __future__ import annotations
 
-import asyncio
 import html
 import logging
 import re
 import threading
 import time
-from collections import OrderedDict
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from bot.chat.teams import cards, dialogs
 from bot.chat.teams.install import listen_for_installs
+from bot.chat.teams.repeats import Answered
 from bot.chat.teams.reports import chart_card, report_card
 from bot.chat.teams.sink import card_message
 from bot.models import Actor
@@ -213,20 +212,20 @@ class Listeners:
         data = activity.value.data if isinstance(activity.value.data, dict) else {}
         mention_id, who, dialog = _mention_id(data), actor(activity.from_), _text(data, "dialog_id")
         if dialog not in (cards.REPLY_DIALOG, cards.EDIT_DIALOG) or not mention_id:
-            return _dialog_message(UNKNOWN)  # it opened the Reply… dialog whatever the button said
+            return dialogs.message(UNKNOWN)  # it opened the Reply… dialog whatever the button said
         if dialog == cards.EDIT_DIALOG and not self.desk.is_approver(who):
-            return _dialog_message("Only the people in REPLY_APPROVERS can edit a reply waiting for approval.")
+            return dialogs.message("Only the people in REPLY_APPROVERS can edit a reply waiting for approval.")
         form = self.desk.reply_form(mention_id, who)
         if form is None or form.problem:
             self._settle(lambda: Outcome(mention_id))  # an old card catches up
-            return _dialog_message(form.problem if form else GONE)
-        return _dialog(dialogs.title(form), dialogs.reply_dialog(form))
+            return dialogs.message(form.problem if form else GONE)
+        return dialogs.answer(dialogs.title(form), dialogs.reply_dialog(form))
 
     def submit_dialog(self, activity: Any) -> Any:
         data = activity.value.data if isinstance(activity.value.data, dict) else {}
         mention_id, who, what = _mention_id(data), actor(activity.from_), _text(data, "action")
         if what not in (dialogs.SEND, dialogs.PICK, dialogs.OUTSIDE) or not mention_id:
-            return _dialog_message(UNKNOWN)
+            return dialogs.message(UNKNOWN)
         # The box's value is a string; anything else is not what a person typed (str() of a number or an
         # object was posted on the network as the reply). Nor is more than the box holds.
         text = _text(data, "text")
@@ -235,30 +234,34 @@ class Listeners:
         )
         form = self.desk.reply_form(mention_id, who)
         if form is None:
-            return _dialog_message(GONE)
+            return dialogs.message(GONE)
         if form.mention is None:  # the database could not be read: only its problem to show (was a bug's "oops")
-            return _dialog_message(form.problem)
+            return dialogs.message(form.problem)
         count = len(form.triage.suggestions)
-        start = _index(data.get("started_from"), count)  # was any int (a bool, -5, 10**30) or dropped as a string
+        start = dialogs.suggestion_index(
+            data.get("started_from"), count
+        )  # was any int (a bool, -5, 10**30) or dropped as a string
         if what == dialogs.PICK:
-            picked = _index(data.get("start"), len(form.triage.suggestions))
+            picked = dialogs.suggestion_index(data.get("start"), len(form.triage.suggestions))
             if picked is None:
-                return _dialog(dialogs.title(form), dialogs.reply_dialog(form, text, "Pick a suggestion first.", start))
-            return _dialog(
+                return dialogs.answer(
+                    dialogs.title(form), dialogs.reply_dialog(form, text, "Pick a suggestion first.", start)
+                )
+            return dialogs.answer(
                 dialogs.title(form), dialogs.reply_dialog(form, form.triage.suggestions[picked], start=picked)
             )
         if typed:  # their words (when readable) stay in the box, with what to change above it
-            return _dialog(dialogs.title(form), dialogs.reply_dialog(form, text, typed, start))
+            return dialogs.answer(dialogs.title(form), dialogs.reply_dialog(form, text, typed, start))
         if what == dialogs.OUTSIDE:
             outcome = self._settle(lambda: self.desk.replied_outside(mention_id, who, text))
             if outcome is None:
-                return _dialog_message(STILL_WORKING)
-            return _dialog_message(outcome.error or outcome.message or "Counted as answered. Thank you!")
+                return dialogs.message(STILL_WORKING)
+            return dialogs.message(outcome.error or outcome.message or "Counted as answered. Thank you!")
         problem = form.problem or check_length(form.mention, text)
         if not text.strip():
             problem = problem or "Write a reply first."
         if problem:  # their words stay in the box, with what to change above it
-            return _dialog(dialogs.title(form), dialogs.reply_dialog(form, text, problem, start))
+            return dialogs.answer(dialogs.title(form), dialogs.reply_dialog(form, text, problem, start))
         return self._send(form, who, text, start)
 
     def _send(self, form, who: Actor, text: str, start: int | None) -> Any:
@@ -266,17 +269,17 @@ class Listeners:
         mention_id = form.mention.id
         outcome = self._settle(lambda: self.desk.send_reply(mention_id, who, text, start), redraw=lambda o: not o.error)
         if outcome is None:
-            return _dialog_message("Your reply is on its way; the card shows when it is posted.")
+            return dialogs.message("Your reply is on its way; the card shows when it is posted.")
         if outcome.error:
-            return _dialog(dialogs.title(form), dialogs.reply_dialog(form, text, outcome.error, start))
+            return dialogs.answer(dialogs.title(form), dialogs.reply_dialog(form, text, outcome.error, start))
         found = self.desk.card(mention_id)
         handling = found[2] if found else None
         network = form.mention.source
         if handling and handling.status == "pending":
-            return _dialog_message(outcome.message or "Sent for approval.")
+            return dialogs.message(outcome.message or "Sent for approval.")
         from bot import wording
 
-        return _dialog_message(outcome.message or f"Your reply is on {wording.network_name(network)}.")
+        return dialogs.message(outcome.message or f"Your reply is on {wording.network_name(network)}.")
 
     # --- commands ------------------------------------------------------------------------------
 
@@ -361,93 +364,6 @@ class Listeners:
         log.warning("Teams: the app was removed from the team %s; cards wait until it is added to a team again.", team)
 
 
-def _index(raw: object, count: int) -> int | None:
-    """A suggestion's number as the dialog sends it (a string, or the number we put in a button's data)."""
-    if isinstance(raw, bool) or not isinstance(raw, (int, str)):
-        return None
-    try:
-        picked = int(raw)
-    except ValueError:  # not a number, or a number of thousands of digits
-        return None
-    return picked if 0 <= picked < count else None
-
-
-def _dialog(title: str, content: dict[str, Any]) -> Any:
-    from microsoft_teams.api.models import (
-        AdaptiveCardAttachment,
-        CardTaskModuleTaskInfo,
-        TaskModuleContinueResponse,
-        TaskModuleResponse,
-        card_attachment,
-    )
-    from microsoft_teams.cards import AdaptiveCard
-
-    card = card_attachment(AdaptiveCardAttachment(content=AdaptiveCard.model_validate(content)))
-    return TaskModuleResponse(
-        task=TaskModuleContinueResponse(
-            value=CardTaskModuleTaskInfo(title=title, card=card, width="medium", height="large")
-        )
-    )
-
-
-def _dialog_message(text: str) -> Any:
-    from microsoft_teams.api.models import TaskModuleMessageResponse, TaskModuleResponse
-
-    return TaskModuleResponse(task=TaskModuleMessageResponse(value=text))
-
-
-class Answered:
-    """Activities already answered, for a while: Teams sends one again when it did not hear back in time
-    (a slow network behind a press), and the second must not act again, only get the first's answer.
-
-    Keyed by conversation and activity id, after the SDK checked Teams' token, so only Teams can fill it.
-    """
-
-    KEEP = 600.0  # seconds: Teams gives up retrying long before
-    MOST = 2000
-
-    def __init__(self) -> None:
-        self._answers: OrderedDict[tuple[str, str], tuple[float, asyncio.Future]] = OrderedDict()
-        self._sent: set[tuple[str, str]] = set()
-
-    @staticmethod
-    def _key(activity: Any) -> tuple[str, str] | None:
-        conversation = getattr(getattr(activity, "conversation", None), "id", "")
-        return (str(conversation), str(activity.id)) if getattr(activity, "id", None) else None
-
-    async def once(self, activity: Any, run: Callable[[], Awaitable[T]]) -> T:
-        key = self._key(activity)
-        if key is None:
-            return await run()
-        now = time.monotonic()
-        while self._answers and (len(self._answers) > self.MOST or next(iter(self._answers.values()))[0] < now):
-            forgotten, _ = self._answers.popitem(last=False)
-            self._sent.discard(forgotten)
-        if key in self._answers:
-            log.info("Teams sent a request again; it gets the first one's answer and changes nothing more.")
-            return await asyncio.shield(self._answers[key][1])
-        answer: asyncio.Future = asyncio.get_running_loop().create_future()
-        self._answers[key] = (now + self.KEEP, answer)
-        try:
-            result = await run()
-        except BaseException as exc:
-            answer.set_exception(exc)
-            answer.exception()  # retrieved: an unawaited failure is not logged again by asyncio
-            raise
-        answer.set_result(result)
-        return result
-
-    def first(self, activity: Any) -> bool:
-        """Whether this activity's answer is to be sent now (a message's answer is posted once)."""
-        key = self._key(activity)
-        if key is None:
-            return True
-        if key in self._sent:
-            return False
-        self._sent.add(key)
-        return True
-
-
 def register(runtime: TeamsRuntime, sink: TeamsSink, backend: Backend) -> Listeners:
     """Route Teams' requests to the listeners (each on a thread of its own, guarded)."""
     from microsoft_teams.api.models import AdaptiveCardActionMessageResponse
@@ -476,11 +392,11 @@ def register(runtime: TeamsRuntime, sink: TeamsSink, backend: Backend) -> Listen
 
     @app.on_dialog_open
     async def on_dialog_open(ctx):
-        return await guarded(team.open_dialog, ctx.activity, _dialog_message)
+        return await guarded(team.open_dialog, ctx.activity, dialogs.message)
 
     @app.on_dialog_submit
     async def on_dialog_submit(ctx):
-        return await guarded(team.submit_dialog, ctx.activity, _dialog_message)
+        return await guarded(team.submit_dialog, ctx.activity, dialogs.message)
 
     @app.on_message
     async def on_message(ctx):
