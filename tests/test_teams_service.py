@@ -379,3 +379,23 @@ def test_a_press_teams_sends_again_gets_the_first_answer_and_acts_once(teams_for
     assert again == first
     assert [e["action"] for e in ws.events(mention_id)] == ["claimed", "reopened", "claimed"]
     assert "Claimed by Olive" in words(ws.card_of(card_id))  # Olive's claim stands
+
+
+def test_a_card_teams_refuses_goes_out_minimal_and_one_refused_even_so_is_set_aside(teams_for, fake_x):
+    ws = teams_for()
+    ws.install()
+    refused = Reply(400, {"error": {"code": "BadArgument", "message": "Invalid Adaptive Card"}})
+    ws.connector.fail_next(f"{CHANNEL}/activities", refused)  # the full card
+
+    fake_x.tweet(COMPLAINT, author_id="1001")
+    assert not ws.poll().failed
+    minimal = ws.cards()[-1]["attachments"][0]["content"]
+    assert "my latte was cold" in words(minimal) and "Suggested replies" not in words(minimal)
+
+    ws.connector.fail_next(f"{CHANNEL}/activities", refused, refused)  # full and minimal
+    fake_x.tweet("@bramblecafe is the terrace open today?", author_id="1001")
+    fake_x.tweet("@bramblecafe thanks for the lovely cake", author_id="1001")
+    report = ws.poll()
+
+    assert report.refused == 1 and report.posted == 1
+    assert "lovely cake" in words(ws.cards()[-1]["attachments"][0]["content"])

@@ -12,7 +12,7 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterator
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
@@ -104,20 +104,18 @@ class TeamsSink:
 
     def post(self, mention: Mention, triage: Triage, handling: Handling | None = None) -> ChatRef:
         place = self._where()
-        full = cards.card(mention, triage, handling)
-        smallest = cards.minimal(mention, handling)
-        for content in (full, smallest) if full != smallest else (smallest,):
+        refused = ""
+        for content in _drafts(mention, triage, handling):
+            if refused:
+                log.warning("Teams refused the card of %s (%s); posting a minimal card instead.", mention.id, refused)
             try:
                 return self._post_card(place, content)
             except _Refused as exc:
-                if content is not smallest:
-                    log.warning("Teams refused the card of %s (%s); posting a minimal card instead.", mention.id, exc)
-                    continue
-                raise CardRefused(
-                    f"Teams refused the card of {mention.id} ({exc}), even in its minimal form; "
-                    "it is set aside and the next cards go out."
-                ) from None
-        raise AssertionError("unreachable: the minimal card is posted or refused")
+                refused = str(exc)
+        raise CardRefused(
+            f"Teams refused the card of {mention.id} ({refused}), even in its minimal form; "
+            "it is set aside and the next cards go out."
+        )
 
     def _post_card(self, place: ChatPlace, content: dict[str, Any]) -> ChatRef:
         with self._pace:
@@ -184,8 +182,10 @@ class TeamsSink:
     def update(self, ref: ChatRef, mention: Mention, triage: Triage, handling: Handling) -> None:
         place = self.place()
         address = place.address if place else SERVICE_URL
-        full, smallest = cards.card(mention, triage, handling), cards.minimal(mention, handling)
-        for content in (full, smallest) if full != smallest else (smallest,):
+        refused = False
+        for content in _drafts(mention, triage, handling):
+            if refused:
+                log.warning("Teams refused the redrawn card of %s; drawing a minimal one.", mention.id)
             try:
                 self._call(
                     self.runtime.app.api.conversations.update_activity(
@@ -194,10 +194,8 @@ class TeamsSink:
                 )
                 return
             except _Refused:
-                if content is not smallest:
-                    log.warning("Teams refused the redrawn card of %s; drawing a minimal one.", mention.id)
-                    continue
-                log.warning("Teams refused even the minimal card of %s; the action is recorded.", mention.id)
+                refused = True
+                continue
             except PostUnconfirmed:  # its words are about a new card ("checked for before it is sent again")
                 log.warning(
                     "Teams did not confirm the redrawn card of %s; the action is recorded, and the card catches up "
@@ -207,6 +205,7 @@ class TeamsSink:
             except PostError as exc:
                 log.warning("Could not redraw the card of %s (the action is recorded): %s", mention.id, exc)
             return
+        log.warning("Teams refused even the minimal card of %s; the action is recorded.", mention.id)
 
     # --- messages ------------------------------------------------------------------------------
 
@@ -266,6 +265,16 @@ class TeamsSink:
             "body": [line, *content.get("body", [])],
             "msteams": {**content.get("msteams", {}), "entities": entities},
         }
+
+
+def _drafts(mention: Mention, triage: Triage, handling: Handling | None) -> Iterator[dict[str, Any]]:
+    """The card, then, only if Teams refuses it, its minimal form (drawn then, and skipped when the card
+    already is it, having been over Teams' size)."""
+    full = cards.card(mention, triage, handling)
+    yield full
+    smallest = cards.minimal(mention, handling)
+    if smallest != full:
+        yield smallest
 
 
 def card_message(content: dict[str, Any]) -> Any:
